@@ -1,0 +1,104 @@
+"""Diandan (点单): the Flask application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.extensions import api, babel, csrf, db, login_manager, migrate
+
+
+def create_app(config_object: object | str = "config.Config", **overrides: object) -> Flask:
+    """Build the app from a config class (or its import path) and keyword overrides."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from app import models  # noqa: F401  (every table on the metadata before migrate binds)
+    from app.accounts.auth import load_user
+    from app.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    _enforce_sqlite_foreign_keys()
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts_views.login"
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+    api.init_app(app)
+    _ensure_sqlite_dir(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register the REST API blueprints (under /api/v1) and the page blueprints."""
+    from app.blueprints import API_BLUEPRINTS, PAGE_BLUEPRINTS
+
+    for blueprint in API_BLUEPRINTS:
+        api.register_blueprint(blueprint, url_prefix="/api/v1" + (blueprint.url_prefix or ""))
+        csrf.exempt(blueprint)
+    for blueprint in PAGE_BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """JSON errors under /api, readable pages elsewhere."""
+    from app.core.handlers import install_error_handlers
+
+    install_error_handlers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Jinja filters and globals shared by every page."""
+    from app.core.templating import install_template_helpers
+
+    install_template_helpers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The diandan CLI subcommands (demo, dispatch, scheduler ...)."""
+    from app.cli import install_commands
+
+    install_commands(app)
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _ensure_sqlite_dir(app: Flask) -> None:
+    from pathlib import Path
+
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and uri != "sqlite://":
+        Path(uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _enforce_sqlite_foreign_keys() -> None:
+    """SQLite ignores foreign keys unless asked; ask on every connection so both backends agree."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if getattr(_enforce_sqlite_foreign_keys, "done", False):
+        return
+
+    @event.listens_for(Engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):  # noqa: ANN001
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    _enforce_sqlite_foreign_keys.done = True  # type: ignore[attr-defined]

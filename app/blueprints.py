@@ -1,0 +1,24 @@
+"""The blueprints the app registers: REST API (flask-smorest) and pages."""
+
+from app.accounts.api import blp as accounts_api
+from app.coverage.api import blp as coverage_api
+from app.dispatch.api import blp as dispatch_api
+from app.menu.api import blp as menu_api
+from app.orders.api import blp as orders_api
+from app.rosters.api import blp as rosters_api
+from app.stations.api import blp as stations_api
+from app.volunteers.api import blp as volunteers_api
+from app.web.views import bp as web_views
+
+API_BLUEPRINTS = [
+    accounts_api,
+    stations_api,
+    menu_api,
+    volunteers_api,
+    orders_api,
+    dispatch_api,
+    rosters_api,
+    coverage_api,
+]
+
+PAGE_BLUEPRINTS = [web_views]

@@ -1,0 +1,1 @@
+"""Shared building blocks: column types, errors, time helpers, access control."""

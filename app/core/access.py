@@ -1,0 +1,61 @@
+"""Access control in one place: what each role may do, and which stations a user's scope covers."""
+
+from __future__ import annotations
+
+from flask import g
+
+from app.accounts.models import User
+from app.core.errors import Forbidden, NotFound
+from app.extensions import db
+from app.stations.models import Station
+
+STAFF_ROLES = ("station_staff", "county_staff", "admin")
+MANAGER_ROLES = ("county_staff", "admin")
+
+
+def require_role(user: User, *roles: str) -> None:
+    """Refuse (403) unless the user holds one of the roles."""
+    if user.role not in roles:
+        raise Forbidden(f"role {user.role} may not do this")
+
+
+def subtree_ids(station_id: int) -> set[int]:
+    """A station and every station below it."""
+    cache: dict[int, set[int]] = g.setdefault("_subtree_cache", {})
+    if station_id in cache:
+        return cache[station_id]
+    rows = db.session.execute(db.select(Station.id, Station.parent_id)).all()
+    children: dict[int | None, list[int]] = {}
+    for sid, parent in rows:
+        children.setdefault(parent, []).append(sid)
+    found: set[int] = set()
+    stack = [station_id]
+    while stack:
+        node = stack.pop()
+        if node in found:
+            continue
+        found.add(node)
+        stack.extend(children.get(node, []))
+    cache[station_id] = found
+    return found
+
+
+def scope_station_ids(user: User) -> set[int] | None:
+    """Stations the user's scope covers; None means everywhere (admin)."""
+    if user.role == "admin":
+        return None
+    if user.scope_station_id is None:
+        return set()
+    return subtree_ids(user.scope_station_id)
+
+
+def station_in_scope(user: User, station_id: int) -> bool:
+    """Whether a station lies inside the user's scope."""
+    ids = scope_station_ids(user)
+    return ids is None or station_id in ids
+
+
+def ensure_station_in_scope(user: User, station_id: int, *, field: str | None = None) -> None:
+    """404 (not 403, so existence is not revealed) when the station is outside the user's scope."""
+    if not station_in_scope(user, station_id):
+        raise NotFound("station not found in your scope", field=field)

@@ -1,0 +1,51 @@
+"""Domain errors raised by services and turned into HTTP responses by the error handlers."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request the rules refuse; carries an HTTP status, a code and optionally the offending field."""
+
+    status = 409
+    code = "conflict"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+    def to_dict(self) -> dict:
+        body: dict = {"code": self.code, "message": self.message}
+        if self.field:
+            body["errors"] = {self.field: [self.message]}
+        return body
+
+
+class InvalidTransition(DomainError):
+    """A lifecycle transition that the order or proposal's state does not allow."""
+
+    status = 409
+    code = "invalid_transition"
+
+
+class ValidationFailed(DomainError):
+    """Input that is well-formed but breaks a rule about its field."""
+
+    status = 422
+    code = "validation_error"
+
+
+class NotFound(DomainError):
+    """The object does not exist or is outside the caller's scope."""
+
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    """The caller's role may not do this."""
+
+    status = 403
+    code = "forbidden"

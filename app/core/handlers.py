@@ -1,0 +1,68 @@
+"""Error handlers: JSON bodies naming the field under /api, readable pages elsewhere."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from app.core.errors import DomainError
+from app.extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def install_error_handlers(app: Flask) -> None:
+    """Install handlers for domain errors and HTTP errors."""
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        db.session.rollback()
+        if _wants_json():
+            body = {"status": error.status, **error.to_dict()}
+            return jsonify(body), error.status
+        return render_template("error.html", status=error.status, message=error.message), error.status
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        db.session.rollback()
+        if _wants_json():
+            # flask-smorest's abort puts field errors in error.data["messages"]; keep them.
+            data = getattr(error, "data", None) or {}
+            body: dict = {"status": error.code, "code": error.name.lower().replace(" ", "_")}
+            body["message"] = data.get("message") or error.description
+            messages = data.get("messages") or data.get("errors")
+            if messages:
+                # Flatten {"json": {"field": [...]}} so the body names the field directly.
+                if (
+                    isinstance(messages, dict)
+                    and len(messages) == 1
+                    and next(iter(messages))
+                    in (
+                        "json",
+                        "query",
+                        "form",
+                        "files",
+                        "headers",
+                        "path",
+                    )
+                ):
+                    messages = next(iter(messages.values()))
+                body["errors"] = messages
+            response = jsonify(body)
+            response.status_code = error.code or 500
+            if error.code == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="diandan"'
+            return response
+        return render_template("error.html", status=error.code, message=error.description), error.code
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_EXCEPTIONS", True):
+            raise error
+        if _wants_json():
+            return jsonify({"status": 500, "code": "internal_error", "message": "internal error"}), 500
+        return render_template("error.html", status=500, message="internal error"), 500

@@ -1,0 +1,21 @@
+"""Jinja filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+
+from app.core.timeutil import to_local
+
+
+def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Format an aware datetime in Asia/Shanghai."""
+    if moment is None:
+        return ""
+    return to_local(moment).strftime(fmt)
+
+
+def install_template_helpers(app: Flask) -> None:
+    """Register filters and globals."""
+    app.add_template_filter(local_time, "localtime")

@@ -1,0 +1,28 @@
+"""Locale and timezone selection for Flask-Babel: Chinese first, English as a switch."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """?lang= (remembered in the session), then the user's preference, then the browser, then Chinese."""
+    languages: list[str] = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in languages:
+        return session["lang"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    best = request.accept_languages.best_match(["zh", "en"])
+    if best == "en":
+        return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Every time is shown in Asia/Shanghai."""
+    return current_app.config["TIMEZONE"]

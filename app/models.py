@@ -1,0 +1,43 @@
+"""Imports every model so that metadata (and Alembic autogenerate) sees them all."""
+
+from app.accounts.models import ApiToken, User
+from app.dispatch.models import DispatchRun, Proposal, ProposalMember
+from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
+from app.orders.models import (
+    Order,
+    OrderEvent,
+    OrderExclusion,
+    OrderNeed,
+    OrderWindow,
+    Rating,
+    Resident,
+    ServiceRecord,
+)
+from app.stations.models import Station
+from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer
+
+__all__ = [
+    "ApiToken",
+    "AvailabilityException",
+    "AvailabilitySlot",
+    "DispatchRun",
+    "MenuItem",
+    "MenuItemNeed",
+    "Order",
+    "OrderEvent",
+    "OrderExclusion",
+    "OrderNeed",
+    "OrderWindow",
+    "PracticePriority",
+    "Proposal",
+    "ProposalMember",
+    "Rating",
+    "Resident",
+    "ServiceRecord",
+    "Skill",
+    "Specialty",
+    "Station",
+    "Team",
+    "User",
+    "Volunteer",
+]

@@ -1,0 +1,77 @@
+"""Station rules: the three-tier tree and scope."""
+
+from __future__ import annotations
+
+from app.accounts.models import User
+from app.core.access import MANAGER_ROLES, ensure_station_in_scope, require_role, scope_station_ids
+from app.core.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.stations.models import LEVEL_RANK, Station
+
+
+def list_stations(*, user: User, level: str | None = None, parent_id: int | None = None) -> list[Station]:
+    """Stations within the user's scope, optionally filtered."""
+    query = db.select(Station).order_by(Station.code)
+    ids = scope_station_ids(user)
+    if ids is not None:
+        query = query.where(Station.id.in_(ids))
+    if level is not None:
+        query = query.where(Station.level == level)
+    if parent_id is not None:
+        query = query.where(Station.parent_id == parent_id)
+    return list(db.session.scalars(query))
+
+
+def get_station(*, user: User, station_id: int) -> Station:
+    """One station inside the user's scope, or 404."""
+    station = db.session.get(Station, station_id)
+    if station is None:
+        raise NotFound("station not found")
+    ensure_station_in_scope(user, station.id)
+    return station
+
+
+def station_by_code(code: str) -> Station:
+    """The station with a code, or 404 naming the field."""
+    station = db.session.scalar(db.select(Station).where(Station.code == code))
+    if station is None:
+        raise NotFound(f"no station with code {code}", field="station")
+    return station
+
+
+def counties() -> list[Station]:
+    """Every county centre (the roots of the tree)."""
+    return list(db.session.scalars(db.select(Station).where(Station.level == "county").order_by(Station.code)))
+
+
+def create_station(
+    *,
+    user: User,
+    code: str,
+    name: str,
+    level: str,
+    lat: float,
+    lon: float,
+    parent_id: int | None = None,
+    address: str | None = None,
+) -> Station:
+    """Add a station under a parent one tier up (a county has no parent)."""
+    require_role(user, *MANAGER_ROLES)
+    if db.session.scalar(db.select(Station.id).where(Station.code == code)) is not None:
+        raise ValidationFailed(f"station code {code} is taken", field="code")
+    if level == "county":
+        if parent_id is not None:
+            raise ValidationFailed("a county centre has no parent", field="parent_id")
+        if user.role != "admin":
+            raise ValidationFailed("only an admin may add a county", field="level")
+    else:
+        if parent_id is None:
+            raise ValidationFailed("a township or village station needs a parent", field="parent_id")
+        parent = db.session.get(Station, parent_id)
+        if parent is None or LEVEL_RANK[parent.level] != LEVEL_RANK[level] - 1:
+            raise ValidationFailed("parent must be a station one tier up", field="parent_id")
+        ensure_station_in_scope(user, parent.id, field="parent_id")
+    station = Station(code=code, name=name, level=level, parent_id=parent_id, lat=lat, lon=lon, address=address)
+    db.session.add(station)
+    db.session.flush()
+    return station

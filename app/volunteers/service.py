@@ -1,0 +1,277 @@
+"""Team and volunteer rules: membership, skills, availability and who may see or change them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from app.accounts.models import User
+from app.core.access import STAFF_ROLES, ensure_station_in_scope, require_role, scope_station_ids
+from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.timeutil import LOCAL_TZ
+from app.extensions import db
+from app.menu.models import Specialty
+from app.menu.service import skill_by_code
+from app.stations.models import Station
+from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer
+
+
+def volunteer_of(user: User) -> Volunteer | None:
+    """The volunteer record linked to a user account, if any."""
+    return db.session.scalar(db.select(Volunteer).where(Volunteer.user_id == user.id))
+
+
+def lead_team_ids(user: User) -> set[int]:
+    """Teams the user leads."""
+    return set(db.session.scalars(db.select(Team.id).where(Team.lead_user_id == user.id)))
+
+
+def list_teams(*, user: User, station_id: int | None = None, level: str | None = None) -> list[Team]:
+    """Teams the user may see: those based in their scope, plus their own."""
+    query = db.select(Team).where(Team.active.is_(True)).order_by(Team.code)
+    ids = scope_station_ids(user)
+    if ids is not None:
+        own = lead_team_ids(user) | ({user.team_id} if user.team_id else set())
+        query = query.where(Team.station_id.in_(ids) | Team.id.in_(own))
+    if station_id is not None:
+        query = query.where(Team.station_id == station_id)
+    if level is not None:
+        query = query.where(Team.level == level)
+    return list(db.session.scalars(query))
+
+
+def get_team(*, user: User, team_id: int) -> Team:
+    """One team the user may see, or 404."""
+    team = db.session.get(Team, team_id)
+    if team is None or not can_see_team(user, team):
+        raise NotFound("team not found")
+    return team
+
+
+def can_see_team(user: User, team: Team) -> bool:
+    """Whether a team is in the user's scope or is the user's own."""
+    ids = scope_station_ids(user)
+    return ids is None or team.station_id in ids or team.lead_user_id == user.id or team.id == user.team_id
+
+
+def can_manage_team(user: User, team: Team) -> bool:
+    """Whether the user leads the team or is staff over its station."""
+    if team.lead_user_id == user.id:
+        return True
+    if user.role not in STAFF_ROLES:
+        return False
+    ids = scope_station_ids(user)
+    return ids is None or team.station_id in ids
+
+
+def create_team(
+    *, user: User, code: str, name: str, station_id: int, specialty: str | None, lead_user_id: int | None
+) -> Team:
+    """Add a team at a station; its tier is the station's."""
+    require_role(user, *STAFF_ROLES)
+    station = db.session.get(Station, station_id)
+    if station is None:
+        raise ValidationFailed("unknown station", field="station_id")
+    ensure_station_in_scope(user, station.id, field="station_id")
+    if db.session.scalar(db.select(Team.id).where(Team.code == code)) is not None:
+        raise ValidationFailed(f"team code {code} is taken", field="code")
+    specialty_row = None
+    if specialty is not None:
+        specialty_row = db.session.scalar(db.select(Specialty).where(Specialty.code == specialty))
+        if specialty_row is None:
+            raise ValidationFailed(f"unknown specialty {specialty}", field="specialty")
+    if lead_user_id is not None and db.session.get(User, lead_user_id) is None:
+        raise ValidationFailed("unknown user", field="lead_user_id")
+    team = Team(
+        code=code, name=name, level=station.level, station=station, specialty=specialty_row, lead_user_id=lead_user_id
+    )
+    db.session.add(team)
+    db.session.flush()
+    return team
+
+
+def list_volunteers(
+    *,
+    user: User,
+    team_id: int | None = None,
+    station_id: int | None = None,
+    skill: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[Volunteer]:
+    """Volunteers the user may see: staff by scope, a lead their team, a volunteer themself."""
+    query = db.select(Volunteer).order_by(Volunteer.code)
+    if user.role in STAFF_ROLES:
+        ids = scope_station_ids(user)
+        if ids is not None:
+            query = query.join(Team, isouter=True).where(Volunteer.station_id.in_(ids) | Team.station_id.in_(ids))
+    elif user.role == "team_lead":
+        query = query.where(Volunteer.team_id.in_(lead_team_ids(user)))
+    else:
+        query = query.where(Volunteer.user_id == user.id)
+    if team_id is not None:
+        query = query.where(Volunteer.team_id == team_id)
+    if station_id is not None:
+        query = query.where(Volunteer.station_id == station_id)
+    if skill is not None:
+        query = query.where(Volunteer.skills.any(code=skill))
+    return list(db.session.scalars(query.limit(limit).offset(offset)))
+
+
+def can_see_volunteer(user: User, volunteer: Volunteer) -> bool:
+    """Self, their team's lead, or staff whose scope covers them."""
+    if volunteer.user_id == user.id:
+        return True
+    if volunteer.team is not None and volunteer.team.lead_user_id == user.id:
+        return True
+    if user.role not in STAFF_ROLES:
+        return False
+    ids = scope_station_ids(user)
+    return (
+        ids is None or volunteer.station_id in ids or (volunteer.team is not None and volunteer.team.station_id in ids)
+    )
+
+
+def get_volunteer(*, user: User, volunteer_id: int) -> Volunteer:
+    """One volunteer the user may see, or 404."""
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None or not can_see_volunteer(user, volunteer):
+        raise NotFound("volunteer not found")
+    return volunteer
+
+
+def _check_team(user: User, team_id: int | None) -> Team | None:
+    if team_id is None:
+        return None
+    team = db.session.get(Team, team_id)
+    if team is None or not can_manage_team(user, team):
+        raise ValidationFailed("unknown team", field="team_id")
+    return team
+
+
+def create_volunteer(*, user: User, skills: list[str], **fields: object) -> Volunteer:
+    """Register a volunteer (staff)."""
+    require_role(user, *STAFF_ROLES)
+    station_id = int(fields["station_id"])  # type: ignore[arg-type]
+    if db.session.get(Station, station_id) is None:
+        raise ValidationFailed("unknown station", field="station_id")
+    ensure_station_in_scope(user, station_id, field="station_id")
+    if db.session.scalar(db.select(Volunteer.id).where(Volunteer.code == fields["code"])) is not None:
+        raise ValidationFailed(f"volunteer code {fields['code']} is taken", field="code")
+    _check_team(user, fields.get("team_id"))  # type: ignore[arg-type]
+    volunteer = Volunteer(**fields)
+    volunteer.skills = [skill_by_code(code, field=f"skills.{i}") for i, code in enumerate(skills)]
+    db.session.add(volunteer)
+    db.session.flush()
+    return volunteer
+
+
+def update_volunteer(*, user: User, volunteer_id: int, **changes: object) -> Volunteer:
+    """Change a volunteer's skills, team or limits (their lead or staff; a volunteer their own phone)."""
+    volunteer = get_volunteer(user=user, volunteer_id=volunteer_id)
+    manager = volunteer.team is not None and can_manage_team(user, volunteer.team) or user.role in STAFF_ROLES
+    if not manager and set(changes) - {"phone"}:
+        raise Forbidden("only the team lead or staff may change this")
+    if "team_id" in changes:
+        _check_team(user, changes["team_id"])  # type: ignore[arg-type]
+    if "skills" in changes:
+        codes: list[str] = changes.pop("skills")  # type: ignore[assignment]
+        volunteer.skills = [skill_by_code(code, field=f"skills.{i}") for i, code in enumerate(codes)]
+    for key, value in changes.items():
+        setattr(volunteer, key, value)
+    db.session.flush()
+    return volunteer
+
+
+def availability_of(*, user: User, volunteer_id: int) -> dict:
+    """A volunteer's weekly slots and exceptions."""
+    volunteer = get_volunteer(user=user, volunteer_id=volunteer_id)
+    return {"weekly": volunteer.availability, "exceptions": volunteer.exceptions}
+
+
+def _merge_slots(slots: list[dict]) -> list[tuple[int, int, int]]:
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for slot in slots:
+        by_day.setdefault(slot["weekday"], []).append((slot["start_minute"], slot["end_minute"]))
+    merged: list[tuple[int, int, int]] = []
+    for weekday in sorted(by_day):
+        spans = sorted(by_day[weekday])
+        current_start, current_end = spans[0]
+        for start, end in spans[1:]:
+            if start <= current_end:
+                current_end = max(current_end, end)
+            else:
+                merged.append((weekday, current_start, current_end))
+                current_start, current_end = start, end
+        merged.append((weekday, current_start, current_end))
+    return merged
+
+
+def set_availability(*, user: User, volunteer_id: int, weekly: list[dict], exceptions: list[dict]) -> dict:
+    """Replace a volunteer's availability (self, lead or staff); overlapping weekly slots are merged."""
+    volunteer = get_volunteer(user=user, volunteer_id=volunteer_id)
+    keys = [(e["day"], e["start_minute"]) for e in exceptions]
+    if len(keys) != len(set(keys)):
+        raise ValidationFailed("two exceptions start at the same day and minute", field="exceptions")
+    volunteer.availability = [
+        AvailabilitySlot(weekday=d, start_minute=s, end_minute=e) for d, s, e in _merge_slots(weekly)
+    ]
+    volunteer.exceptions = [
+        AvailabilityException(**e) for e in sorted(exceptions, key=lambda e: (e["day"], e["start_minute"]))
+    ]
+    db.session.flush()
+    return {"weekly": volunteer.availability, "exceptions": volunteer.exceptions}
+
+
+def free_intervals(volunteer: Volunteer, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The volunteer's free periods (aware UTC) between two moments: weekly slots plus exceptions."""
+    first_day = start.astimezone(LOCAL_TZ).date() - timedelta(days=1)
+    last_day = end.astimezone(LOCAL_TZ).date() + timedelta(days=1)
+    by_day: dict[date, list[AvailabilityException]] = {}
+    for exception in volunteer.exceptions:
+        if first_day <= exception.day <= last_day:
+            by_day.setdefault(exception.day, []).append(exception)
+    weekly: dict[int, list[tuple[int, int]]] = {}
+    for slot in volunteer.availability:
+        weekly.setdefault(slot.weekday, []).append((slot.start_minute, slot.end_minute))
+    spans: list[tuple[datetime, datetime]] = []
+    day = first_day
+    while day <= last_day:
+        free = sorted(weekly.get(day.weekday(), []))
+        for exception in by_day.get(day, []):
+            cut = (exception.start_minute, exception.end_minute)
+            free = _union(free, [cut]) if exception.available else _subtract(free, cut)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
+        spans.extend((midnight + timedelta(minutes=s), midnight + timedelta(minutes=e)) for s, e in free)
+        day += timedelta(days=1)
+    # Join spans across midnight, then clip to the requested period.
+    joined: list[tuple[datetime, datetime]] = []
+    for s, e in spans:
+        if joined and joined[-1][1] == s:
+            joined[-1] = (joined[-1][0], e)
+        else:
+            joined.append((s, e))
+    clipped = [(max(s, start), min(e, end)) for s, e in joined if e > start and s < end]
+    return [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in clipped]
+
+
+def _union(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(a + b):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _subtract(spans: list[tuple[int, int]], cut: tuple[int, int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if e <= cut[0] or s >= cut[1]:
+            out.append((s, e))
+            continue
+        if s < cut[0]:
+            out.append((s, cut[0]))
+        if e > cut[1]:
+            out.append((cut[1], e))
+    return out

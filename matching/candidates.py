@@ -1,0 +1,317 @@
+"""Pruning: which volunteer may serve which order, from which start minutes, at what travel cost.
+
+A pair (order, volunteer) survives only if the volunteer holds a needed skill, is in a team the order does not
+exclude, lives within its max_km, and has an availability interval that covers window + duration + travel both
+ways. Fixed assignments are folded in first: their volunteers lose that time and one unit of max_orders.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matching.constraints import validate
+from matching.domain import Assignment, CrewMember, Instance, Interval, Order, Solution, Stats
+from matching.io import InstanceError
+from matching.travel import Distances, haversine_km, travel_minutes, within_max_km
+
+
+@dataclass(slots=True)
+class Pair:
+    """A volunteer that could serve an order on its own terms, ignoring other orders."""
+
+    v: int
+    skills: tuple[str, ...]
+    t: int
+    km: float
+    ranges: tuple[tuple[int, int], ...]  # inclusive ranges of feasible start minutes
+
+    def can_start(self, s: int) -> bool:
+        """Whether the order may start at s as far as this volunteer alone is concerned."""
+        return any(lo <= s <= hi for lo, hi in self.ranges)
+
+
+@dataclass(slots=True)
+class Option:
+    """An allowed team for an order, with its eligible volunteers."""
+
+    team: int
+    pairs: list[Pair]
+    feasible: bool = False  # a full crew exists at one start minute, ignoring other orders
+    min_km: float = math.inf  # cheapest static crew's one-way km sum, a lower bound for the greedy
+
+
+@dataclass(slots=True)
+class OrderInfo:
+    """Pruned options of one free (not fixed) order."""
+
+    o: int
+    options: list[Option] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        """Whether some team could serve the order if it were alone."""
+        return any(op.feasible for op in self.options)
+
+
+def subtract(avail: tuple[Interval, ...], busy: list[Interval]) -> tuple[Interval, ...]:
+    """Availability intervals minus busy intervals."""
+    out: list[Interval] = []
+    for a, b in avail:
+        cur = a
+        for s, e in sorted(busy):
+            if e <= cur or s >= b:
+                continue
+            if s > cur:
+                out.append((cur, s))
+            cur = max(cur, e)
+        if cur < b:
+            out.append((cur, b))
+    return tuple(out)
+
+
+def match_crew(demand: dict[str, int], cands: list[tuple[int, tuple[str, ...], float]]) -> list[tuple[int, str]] | None:
+    """A cheap crew filling demand from (volunteer, skills, cost) candidates, or None if none exists.
+
+    Greedy on the scarcest skill first, then augmenting paths (Kuhn) if the greedy gets stuck; candidates are tried
+    cheapest first so the crew is cheap though not always the cheapest.
+    """
+    slots = [sk for sk in sorted(demand) for _ in range(demand[sk])]
+    if len(cands) < len(slots):
+        return None
+    holders = {sk: sum(1 for c in cands if sk in c[1]) for sk in demand}
+    if any(holders[sk] < n for sk, n in demand.items()):
+        return None
+    order = sorted(cands, key=lambda c: (c[2], c[0]))
+    used: dict[int, str] = {}
+    ok = True
+    for sk in sorted(demand, key=lambda s: (holders[s] - demand[s], s)):
+        need = demand[sk]
+        for v, skills, _ in order:
+            if need == 0:
+                break
+            if v not in used and sk in skills:
+                used[v] = sk
+                need -= 1
+        if need:
+            ok = False
+            break
+    if ok:
+        return sorted(used.items())
+    # Augmenting paths over slots; volunteers in cost order keep it cheap.
+    owner: dict[int, int] = {}  # volunteer -> slot index
+    skills_of = {v: skills for v, skills, _ in order}
+    vols = [v for v, _, _ in order]
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for v in vols:
+            if v in seen or slots[i] not in skills_of[v]:
+                continue
+            seen.add(v)
+            if v not in owner or augment(owner[v], seen):
+                owner[v] = i
+                return True
+        return False
+
+    for i in range(len(slots)):
+        if not augment(i, set()):
+            return None
+    return sorted((v, slots[i]) for v, i in owner.items())
+
+
+class Problem:
+    """An instance with fixed assignments folded in and every order's candidates pruned."""
+
+    def __init__(self, instance: Instance, only_orders: set[str] | None = None) -> None:
+        self.instance = instance
+        self.dist = Distances(instance)
+        self.vols = instance.volunteers
+        self.orders = instance.orders
+        self.teams = instance.teams
+        self.team_index = {t.id: i for i, t in enumerate(self.teams)}
+        self.vol_index = {v.id: i for i, v in enumerate(self.vols)}
+        self.order_index = {o.id: i for i, o in enumerate(self.orders)}
+        self.fixed_assignments = self._fix()
+        fixed_ids = set(instance.fixed_by_order)
+        self.free = [i for i, o in enumerate(self.orders) if o.id not in fixed_ids
+                     and (only_orders is None or o.id in only_orders)]
+        self.info: dict[int, OrderInfo] = {}
+        self._index()
+        for i in self.free:
+            self.info[i] = self._prune(i)
+
+    # Fixed assignments -----------------------------------------------------------------------------------------
+
+    def _fix(self) -> list[Assignment]:
+        inst = self.instance
+        busy: dict[int, list[Interval]] = {}
+        out = []
+        for f in inst.fixed:
+            o = inst.order_by_id[f.order]
+            cands = [(self.vol_index[vid], inst.volunteer_by_id[vid].skills, 0.0) for vid in f.volunteers]
+            crew = match_crew(o.demand, cands) if len(f.volunteers) == o.crew_size else None
+            if crew is None:
+                raise InstanceError(f"fixed assignment of order {f.order}: its volunteers cannot fill the order's needs")
+            out.append(Assignment(f.order, f.team, f.start, tuple(CrewMember(self.vols[v].id, sk) for v, sk in crew)))
+        sol = Solution(tuple(out), (), Stats(0, 0.0, 0, 0.0, "FIXED"))
+        fixed_only = Instance(inst.stations, inst.teams, inst.volunteers,
+                              tuple(inst.order_by_id[f.order] for f in inst.fixed), inst.fixed,
+                              inst.horizon_start, inst.horizon_minutes, inst.road_factor, inst.speed_kmh)
+        errors = validate(fixed_only, sol, self.dist)
+        if errors:
+            raise InstanceError("fixed assignments break hard rules: " + "; ".join(errors[:5]))
+        for a in out:
+            o = inst.order_by_id[a.order]
+            for c in a.volunteers:
+                v = inst.volunteer_by_id[c.id]
+                t = self.dist.minutes(v.station, o.station)
+                busy.setdefault(self.vol_index[c.id], []).append((a.start - t, a.start + o.duration + t))
+        # Effective availability and remaining max_orders after the fixed work.
+        self.avail: list[tuple[Interval, ...]] = [v.available for v in self.vols]
+        self.cap: list[int] = [v.max_orders for v in self.vols]
+        self.fixed_busy = busy
+        for vi, ivs in busy.items():
+            self.avail[vi] = subtract(self.avail[vi], ivs)
+            self.cap[vi] -= len(ivs)
+        return out
+
+    # Indexes ---------------------------------------------------------------------------------------------------
+
+    def _index(self) -> None:
+        inst = self.instance
+        self.st_ids = [s.id for s in inst.stations]
+        st_index = {s: i for i, s in enumerate(self.st_ids)}
+        self.st_lat = np.radians(np.array([s.lat for s in inst.stations], dtype=float))
+        self.st_lon = np.radians(np.array([s.lon for s in inst.stations], dtype=float))
+        nv = len(self.vols)
+        self.vol_st = np.array([st_index[v.station] for v in self.vols], dtype=np.int64)
+        self.vol_team = np.array([self.team_index[v.team] for v in self.vols], dtype=np.int64)
+        self.vol_maxkm = np.array([math.inf if v.max_km is None else v.max_km for v in self.vols], dtype=float)
+        self.vol_cap = np.array(self.cap, dtype=np.int64)
+        lens = [len(a) for a in self.avail]
+        self.av_off = np.zeros(nv + 1, dtype=np.int64)
+        self.av_off[1:] = np.cumsum(lens)
+        flat = [iv for a in self.avail for iv in a]
+        self.av_s = np.array([a for a, _ in flat], dtype=np.int64)
+        self.av_e = np.array([b for _, b in flat], dtype=np.int64)
+        longest = np.zeros(nv, dtype=np.int64)
+        for vi, a in enumerate(self.avail):
+            longest[vi] = max((e - s for s, e in a), default=0)
+        # Volunteers by (station, skill), with the longest free interval there: it caps how far they can go.
+        by: dict[tuple[int, str], list[int]] = {}
+        for vi, v in enumerate(self.vols):
+            if self.cap[vi] <= 0 or longest[vi] <= 0:
+                continue
+            for sk in v.skills:
+                by.setdefault((int(self.vol_st[vi]), sk), []).append(vi)
+        self.by_st_skill = {k: np.array(v, dtype=np.int64) for k, v in by.items()}
+        self.skill_reach: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # skill -> (stations, longest interval)
+        tmp: dict[str, dict[int, int]] = {}
+        for (st, sk), vis in self.by_st_skill.items():
+            tmp.setdefault(sk, {})[st] = int(longest[vis].max())
+        for sk, d in tmp.items():
+            sts = np.array(sorted(d), dtype=np.int64)
+            self.skill_reach[sk] = (sts, np.array([d[s] for s in sts], dtype=np.int64))
+        self.st_index = st_index
+
+    def _prune(self, oi: int) -> OrderInfo:
+        inst = self.instance
+        o = self.orders[oi]
+        info = OrderInfo(oi)
+        ost = self.st_index[o.station]
+        excluded = {self.team_index[t] for t in o.exclude_teams}
+        # Candidate stations per skill: the longest free interval must hold duration + two trips.
+        lat0, lon0 = self.st_lat[ost], self.st_lon[ost]
+        cand_vols = []
+        km_of: dict[int, float] = {}
+        for sk in sorted(o.demand):
+            if sk not in self.skill_reach:
+                continue
+            sts, longest = self.skill_reach[sk]
+            lat, lon = self.st_lat[sts], self.st_lon[sts]
+            h = np.sin((lat - lat0) / 2) ** 2 + np.cos(lat0) * np.cos(lat) * np.sin((lon - lon0) / 2) ** 2
+            approx = inst.road_factor * 2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+            # 0.1 km slack absorbs float differences; exact figures are recomputed below.
+            reach_min = (longest - o.duration) / 2
+            keep = approx / inst.speed_kmh * 60 <= reach_min + 1.0
+            for st in sts[keep]:
+                st = int(st)
+                if st not in km_of:
+                    km_of[st] = inst.road_factor * haversine_km(inst.station_by_id[self.st_ids[st]],
+                                                                inst.station_by_id[o.station])
+                cand_vols.append(self.by_st_skill[(st, sk)])
+        if not cand_vols:
+            return info
+        c = np.unique(np.concatenate(cand_vols))
+        st_km = np.full(len(self.st_ids), np.inf)
+        st_t = np.zeros(len(self.st_ids), dtype=np.int64)
+        for st, km in km_of.items():
+            st_km[st] = km
+            st_t[st] = travel_minutes(km, inst.speed_kmh)
+        km = st_km[self.vol_st[c]]
+        ok = km <= self.vol_maxkm[c] + 1e-9
+        if excluded:
+            ok &= ~np.isin(self.vol_team[c], np.array(sorted(excluded), dtype=np.int64))
+        c = c[ok]
+        if len(c) == 0:
+            return info
+        t = st_t[self.vol_st[c]]
+        counts = self.av_off[c + 1] - self.av_off[c]
+        total = int(counts.sum())
+        if total == 0:
+            return info
+        owner = np.repeat(np.arange(len(c)), counts)
+        first = np.repeat(self.av_off[c], counts)
+        pos = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        idx = first + pos
+        a_s = self.av_s[idx] + t[owner]
+        a_e = self.av_e[idx] - t[owner] - o.duration
+        hits: list[tuple[int, int, int]] = []
+        for ws, we in o.windows:
+            lo = np.maximum(a_s, ws)
+            hi = np.minimum(a_e, we - o.duration)
+            good = np.nonzero(lo <= hi)[0]
+            hits += zip(owner[good].tolist(), lo[good].tolist(), hi[good].tolist(), strict=True)
+        if not hits:
+            return info
+        hits.sort()
+        ranges: dict[int, list[tuple[int, int]]] = {}
+        for k, lo, hi in hits:
+            ranges.setdefault(k, []).append((lo, hi))
+        by_team: dict[int, list[Pair]] = {}
+        c_list = c.tolist()
+        t_list = t.tolist()
+        for k in sorted(ranges):
+            vi = c_list[k]
+            v = self.vols[vi]
+            vkm = st_km[self.vol_st[vi]]
+            if not within_max_km(float(vkm), v.max_km):
+                continue
+            skills = tuple(sk for sk in v.skills if sk in o.demand)
+            by_team.setdefault(int(self.vol_team[vi]), []).append(
+                Pair(vi, skills, t_list[k], float(vkm), tuple(sorted(ranges[k]))))
+        for team in sorted(by_team):
+            op = Option(team, by_team[team])
+            self._static(o, op)
+            info.options.append(op)
+        return info
+
+    def _static(self, o: Order, op: Option) -> None:
+        """Mark whether a crew exists at some start, ignoring other orders, and its cheapest km."""
+        have: dict[str, int] = {}
+        for p in op.pairs:
+            for sk in p.skills:
+                have[sk] = have.get(sk, 0) + 1
+        if any(have.get(sk, 0) < n for sk, n in o.demand.items()):
+            return
+        # The set of volunteers who can start at s only grows at a range's left end, so checking those suffices.
+        points = sorted({lo for p in op.pairs for lo, _ in p.ranges})
+        for s in points:
+            cands = [(p.v, p.skills, p.km) for p in op.pairs if p.can_start(s)]
+            crew = match_crew(o.demand, cands)
+            if crew is not None:
+                op.feasible = True
+                kms = {p.v: p.km for p in op.pairs}
+                op.min_km = min(op.min_km, sum(kms[v] for v, _ in crew))

@@ -1,0 +1,150 @@
+"""A mutable plan of the free orders: who is busy when, and each order's team, start and crew."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from matching.candidates import OrderInfo, Pair, Problem, match_crew
+from matching.domain import LEVELS, Preferences
+
+Crew = tuple[tuple[int, str], ...]  # (volunteer index, skill)
+# Objective integers: travel and penalties in metres; priority outranks any travel through BIG.
+UNIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """One order's team, start minute and crew."""
+
+    team: int
+    start: int
+    crew: Crew
+
+
+class Costs:
+    """Named soft costs in km-equivalents: travel plus the optional preferences."""
+
+    def __init__(self, problem: Problem, prefs: Preferences) -> None:
+        self.p = problem
+        self.prefs = prefs
+
+    def team_penalty(self, oi: int, team: int) -> dict[str, float]:
+        """Preference penalties of serving order oi with a team, by name."""
+        out: dict[str, float] = {}
+        if self.prefs.tier_weight:
+            lvl = LEVELS.index(self.p.teams[team].level)
+            if lvl:
+                out["tier"] = self.prefs.tier_weight * lvl
+        if self.prefs.repeat_team_weight:
+            o = self.p.orders[oi]
+            preferred = set(o.preferred_teams) | set(self.prefs.history.get(o.station, ()))
+            if preferred and self.p.teams[team].id not in preferred:
+                out["repeat_team"] = self.prefs.repeat_team_weight
+        return out
+
+    def volunteer_penalty(self, load: int) -> float:
+        """Fair-spread penalty for giving one more order to a volunteer who already has `load`."""
+        return self.prefs.fairness_weight * load
+
+
+class State:
+    """Busy intervals and loads per volunteer, and the placement of each served free order."""
+
+    def __init__(self, problem: Problem, costs: Costs) -> None:
+        self.p = problem
+        self.costs = costs
+        self.busy: dict[int, list[tuple[int, int, int]]] = {}  # v -> sorted (start, end, order)
+        self.load: dict[int, int] = {}
+        self.plan: dict[int, Placement] = {}
+
+    def pair_of(self, oi: int, v: int) -> Pair:
+        """The pruned pair of order oi and volunteer v."""
+        for op in self.p.info[oi].options:
+            for pr in op.pairs:
+                if pr.v == v:
+                    return pr
+        raise KeyError((oi, v))
+
+    def is_free(self, v: int, s: int, e: int) -> bool:
+        """Whether volunteer v has nothing else in [s, e) and load to spare."""
+        if self.load.get(v, 0) >= self.p.cap[v]:
+            return False
+        lst = self.busy.get(v)
+        if not lst:
+            return True
+        i = bisect.bisect_left(lst, (e,))
+        # Only the interval starting just before e can reach into [s, e), since intervals do not overlap.
+        return i == 0 or lst[i - 1][1] <= s
+
+    def place(self, oi: int, pl: Placement) -> None:
+        """Commit a placement."""
+        o = self.p.orders[oi]
+        pairs = {pr.v: pr for op in self.p.info[oi].options if op.team == pl.team for pr in op.pairs}
+        for v, _ in pl.crew:
+            t = pairs[v].t
+            bisect.insort(self.busy.setdefault(v, []), (pl.start - t, pl.start + o.duration + t, oi))
+            self.load[v] = self.load.get(v, 0) + 1
+        self.plan[oi] = pl
+
+    def remove(self, oi: int) -> Placement:
+        """Undo a placement."""
+        pl = self.plan.pop(oi)
+        for v, _ in pl.crew:
+            self.busy[v] = [x for x in self.busy[v] if x[2] != oi]
+            self.load[v] -= 1
+        return pl
+
+    def cost(self, oi: int, pl: Placement) -> float:
+        """Soft cost (km-equivalents) of a placement: round-trip travel plus preferences."""
+        pairs = {pr.v: pr for op in self.p.info[oi].options if op.team == pl.team for pr in op.pairs}
+        c = sum(2 * pairs[v].km for v, _ in pl.crew)
+        c += sum(self.costs.team_penalty(oi, pl.team).values())
+        if self.costs.prefs.fairness_weight:
+            c += sum(self.costs.volunteer_penalty(self.load.get(v, 0) - (1 if oi in self.plan else 0))
+                     for v, _ in pl.crew)
+        return c
+
+    def best_insert(self, oi: int) -> tuple[float, Placement] | None:
+        """The cheapest placement of an unplaced order against the current plan, or None."""
+        info: OrderInfo = self.p.info[oi]
+        o = self.p.orders[oi]
+        n = o.crew_size
+        best: tuple[float, Placement] | None = None
+        opts = []
+        for op in info.options:
+            if not op.feasible:
+                continue
+            kms = sorted(2 * p.km for p in op.pairs)
+            lb = sum(kms[:n]) + sum(self.costs.team_penalty(oi, op.team).values())
+            opts.append((lb, op.team, op))
+        opts.sort(key=lambda x: (x[0], x[1]))
+        fair = self.costs.prefs.fairness_weight
+        for lb, _, op in opts:
+            if best is not None and lb >= best[0] - 1e-9:
+                break
+            pen = sum(self.costs.team_penalty(oi, op.team).values())
+            points: set[int] = set()
+            for p in op.pairs:
+                for lo, hi in p.ranges:
+                    points.add(lo)
+                    points.add(hi)
+                for bs, be, _ in self.busy.get(p.v, ()):
+                    points.add(be + p.t)
+                    points.add(bs - p.t - o.duration)
+            for s in sorted(points):
+                cands = []
+                for p in op.pairs:
+                    if p.can_start(s) and self.is_free(p.v, s - p.t, s + o.duration + p.t):
+                        c = 2 * p.km + (self.costs.volunteer_penalty(self.load.get(p.v, 0)) if fair else 0.0)
+                        cands.append((p.v, p.skills, c))
+                if len(cands) < n:
+                    continue
+                crew = match_crew(o.demand, cands)
+                if crew is None:
+                    continue
+                cmap = {v: c for v, _, c in cands}
+                cost = sum(cmap[v] for v, _ in crew) + pen
+                if best is None or cost < best[0] - 1e-9:
+                    best = (cost, Placement(op.team, s, tuple(crew)))
+        return best

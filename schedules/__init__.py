@@ -1,0 +1,1 @@
+"""Scheduled jobs: one scheduler process, started only by `diandan scheduler run`."""
