@@ -18,4 +18,7 @@ def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def install_template_helpers(app: Flask) -> None:
     """Register filters and globals."""
+    from flask_babel import get_locale
+
     app.add_template_filter(local_time, "localtime")
+    app.add_template_global(get_locale, "get_locale")
