@@ -153,7 +153,7 @@ class Problem:
             cands = [(self.vol_index[vid], inst.volunteer_by_id[vid].skills, 0.0) for vid in f.volunteers]
             crew = match_crew(o.demand, cands) if len(f.volunteers) == o.crew_size else None
             if crew is None:
-                raise InstanceError(f"fixed assignment of order {f.order}: its volunteers cannot fill the order's needs")
+                raise InstanceError(f"fixed assignment of order {f.order}: its volunteers cannot fill the needs")
             out.append(Assignment(f.order, f.team, f.start, tuple(CrewMember(self.vols[v].id, sk) for v, sk in crew)))
         sol = Solution(tuple(out), (), Stats(0, 0.0, 0, 0.0, "FIXED"))
         fixed_only = Instance(inst.stations, inst.teams, inst.volunteers,
@@ -215,6 +215,16 @@ class Problem:
             sts = np.array(sorted(d), dtype=np.int64)
             self.skill_reach[sk] = (sts, np.array([d[s] for s in sts], dtype=np.int64))
         self.st_index = st_index
+
+    def holders(self, skill: str) -> np.ndarray:
+        """Indices of all volunteers holding a skill."""
+        if not hasattr(self, "_holders"):
+            by: dict[str, list[int]] = {}
+            for i, v in enumerate(self.vols):
+                for sk in v.skills:
+                    by.setdefault(sk, []).append(i)
+            self._holders = {sk: np.array(ix, dtype=np.int64) for sk, ix in by.items()}
+        return self._holders.get(skill, np.zeros(0, dtype=np.int64))
 
     def _prune(self, oi: int) -> OrderInfo:
         inst = self.instance

@@ -61,7 +61,8 @@ def crew_fills_needs(instance: Instance, solution: Solution, dist: Distances) ->
             left[c.skill] = left.get(c.skill, 0) - 1
         for skill, n in sorted(left.items()):
             if n:
-                errors.append(f"order {a.order}: need {skill} " + (f"short by {n}" if n > 0 else f"over-filled by {-n}"))
+                what = f"short by {n}" if n > 0 else f"over-filled by {-n}"
+                errors.append(f"order {a.order}: need {skill} {what}")
     return errors
 
 

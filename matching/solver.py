@@ -1,0 +1,340 @@
+"""The dispatch engine: prune, split into independent parts, construct, bound, repair and polish.
+
+Per part: a greedy insertion (priority first, scarce orders first, cheapest crew) gives a plan; the static bound
+(orders that could be served alone) or the LP relaxation proves how good it is; CP-SAT then re-places small
+neighbourhoods with exact start times (large neighbourhood search), first to serve more, then to travel less.
+Small parts are solved exactly by CP-SAT instead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import time
+from dataclasses import dataclass
+
+from matching.candidates import Problem
+from matching.constraints import objective, validate
+from matching.cpsat import evaluate, solve_subset
+from matching.domain import Assignment, CostTerm, CrewMember, Instance, Preferences, Solution, Stats
+from matching.explain import explain_unassigned
+from matching.lp import lp_bound
+from matching.state import Costs, Placement, State
+
+# Parts at most this big (orders, pruned pairs) go to the exact CP-SAT model.
+EXACT_ORDERS = 40
+EXACT_PAIRS = 1500
+# LNS neighbourhood size (orders) and CP-SAT work per step (deterministic seconds).
+NEIGHBOURHOOD = 18
+STEP_DTIME = 0.25
+# Deterministic work units granted per second of time limit; wall clock is only a safety net.
+DTIME_PER_SECOND = 0.8
+
+
+class EngineError(RuntimeError):
+    """The engine produced a solution that breaks a hard rule: a bug, never a user error."""
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """Placements of one part, its proved bound on served priority, and whether it is proved optimal."""
+
+    placements: dict[int, Placement]
+    bound: int
+    optimal: bool
+
+
+def components(problem: Problem) -> list[list[int]]:
+    """Free orders split into groups that share no volunteer (feasible options only), largest first."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    n_orders = len(problem.orders)
+    for oi in problem.free:
+        find(oi)
+        for op in problem.info[oi].options:
+            if op.feasible:
+                for pr in op.pairs:
+                    a, b = find(oi), find(n_orders + pr.v)
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for oi in problem.free:
+        groups.setdefault(find(oi), []).append(oi)
+    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+
+
+def _pairs(problem: Problem, orders: list[int]) -> int:
+    return sum(len(op.pairs) for oi in orders for op in problem.info[oi].options if op.feasible)
+
+
+def greedy(state: State, orders: list[int], guide: dict[int, float] | None = None) -> None:
+    """Insert orders one by one: higher priority first, then those with the fewest options, then LP guidance."""
+    p = state.p
+
+    def key(oi: int) -> tuple:
+        n_opts = sum(1 for op in p.info[oi].options if op.feasible)
+        g = guide.get(oi, 0.0) if guide else 0.0
+        return (-p.orders[oi].priority, -round(g, 3), n_opts, p.orders[oi].duration * -1, oi)
+
+    for oi in sorted(orders, key=key):
+        if oi in state.plan or not p.info[oi].feasible:
+            continue
+        best = state.best_insert(oi)
+        if best is not None:
+            state.place(oi, best[1])
+
+
+class _Neighbours:
+    """Which orders compete for the same volunteers, nearest in time first."""
+
+    def __init__(self, state: State, orders: list[int]) -> None:
+        self.state = state
+        self.by_vol: dict[int, list[int]] = {}
+        self.mid: dict[int, int] = {}
+        for oi in orders:
+            lo_all, hi_all = None, None
+            for op in state.p.info[oi].options:
+                if op.feasible:
+                    for pr in op.pairs:
+                        self.by_vol.setdefault(pr.v, []).append(oi)
+                        for lo, hi in pr.ranges:
+                            lo_all = lo if lo_all is None else min(lo_all, lo)
+                            hi_all = hi if hi_all is None else max(hi_all, hi)
+            self.mid[oi] = ((lo_all or 0) + (hi_all or 0)) // 2
+
+    def around(self, oi: int, size: int, rng: random.Random) -> list[int]:
+        """Up to size orders sharing volunteers with oi, preferring the ones close in time."""
+        p = self.state.p
+        at = self.state.plan[oi].start if oi in self.state.plan else self.mid[oi]
+        seen = {oi}
+        cands = []
+        for op in p.info[oi].options:
+            if op.feasible:
+                for pr in op.pairs:
+                    for o2 in self.by_vol.get(pr.v, ()):
+                        if o2 not in seen:
+                            seen.add(o2)
+                            t2 = self.state.plan[o2].start if o2 in self.state.plan else self.mid[o2]
+                            cands.append((abs(t2 - at), o2))
+        cands.sort()
+        pool = [o2 for _, o2 in cands[: 2 * size]]
+        if len(pool) > size - 1:
+            # Mostly the nearest, with a little randomness so repeated visits explore different neighbourhoods.
+            pool = pool[: (size - 1) // 2] + sorted(rng.sample(pool[(size - 1) // 2:], size - 1 - (size - 1) // 2))
+        return [oi, *pool]
+
+
+def _lns_step(state: State, subset: list[int], seed: int, dtime: float, deadline: float) -> tuple[bool, float]:
+    """Re-place a neighbourhood with CP-SAT; keep it if strictly better. Returns (improved, work used)."""
+    secs = max(0.05, min(dtime * 4, deadline - time.monotonic()))
+    res = solve_subset(state, subset, seed=seed, dtime=dtime, seconds=secs)
+    if res is None:
+        return False, dtime
+    before = evaluate(state, subset, res.big)
+    after = evaluate(state, subset, res.big, res.placements)
+    if after <= before:
+        return False, dtime
+    for oi in subset:
+        if oi in state.plan:
+            state.remove(oi)
+    for oi in sorted(res.placements):
+        state.place(oi, res.placements[oi])
+    return True, dtime
+
+
+def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float, seed: int) -> PartResult:
+    """Solve one independent part within a time and work budget."""
+    start = time.monotonic()
+    deadline = start + seconds
+    work = seconds * DTIME_PER_SECOND
+    state = State(problem, costs)
+    feasible = [oi for oi in orders if problem.info[oi].feasible]
+    static = sum(problem.orders[oi].priority for oi in feasible)
+    greedy(state, feasible)
+    served = sum(problem.orders[oi].priority for oi in state.plan)
+    if len(feasible) <= EXACT_ORDERS and _pairs(problem, feasible) <= EXACT_PAIRS:
+        res = solve_subset(state, feasible, seed=seed, dtime=max(work, 0.5), seconds=max(seconds, 0.5))
+        if res is not None:
+            if evaluate(state, feasible, res.big, res.placements) >= evaluate(state, feasible, res.big):
+                for oi in list(state.plan):
+                    state.remove(oi)
+                for oi in sorted(res.placements):
+                    state.place(oi, res.placements[oi])
+            # Any solution's objective exceeds priority * big - big, so the objective bound caps priority.
+            bound = min(static, (res.bound + res.big - 1) // res.big)
+            return PartResult(dict(state.plan), bound, res.optimal)
+    bound = static
+    rng = random.Random(seed)
+    if served < bound:
+        lp = lp_bound(problem, feasible, seconds=max(1.0, seconds / 2))
+        if lp is not None:
+            bound = min(bound, lp[0])
+            if served < bound:
+                # LP guidance: rebuild with the orders the LP serves most fully first; keep the better plan.
+                alt = State(problem, costs)
+                greedy(alt, feasible, lp[1])
+                alt_served = sum(problem.orders[oi].priority for oi in alt.plan)
+                if alt_served > served or (alt_served == served and _travel(alt) < _travel(state)):
+                    state, served = alt, alt_served
+    nb = _Neighbours(state, feasible)
+    used = 0.0
+    # Repair: give each unserved order a neighbourhood of its competitors, highest priority first.
+    for rnd in range(2):
+        if served >= bound:
+            break
+        waiting = sorted((oi for oi in feasible if oi not in state.plan),
+                         key=lambda oi: (-problem.orders[oi].priority, oi))
+        for oi in waiting:
+            if used >= work / 2 or time.monotonic() >= deadline or served >= bound:
+                break
+            if oi in state.plan:
+                continue
+            ok, w = _lns_step(state, nb.around(oi, NEIGHBOURHOOD, rng), seed + rnd, STEP_DTIME, deadline)
+            used += w
+            if ok:
+                served = sum(problem.orders[o].priority for o in state.plan)
+    # Polish: neighbourhoods around served orders in a seeded order, until a full round brings nothing.
+    idle = 0
+    while used < work and time.monotonic() < deadline:
+        seeds = sorted(state.plan)
+        rng.shuffle(seeds)
+        if not seeds:
+            break
+        improved_round = False
+        for oi in seeds:
+            if used >= work or time.monotonic() >= deadline:
+                break
+            if oi not in state.plan:
+                continue
+            ok, w = _lns_step(state, nb.around(oi, NEIGHBOURHOOD, rng), rng.randrange(1 << 30), STEP_DTIME,
+                              deadline)
+            used += w
+            improved_round |= ok
+        idle = 0 if improved_round else idle + 1
+        if idle >= 1:
+            break
+    # Last chance: any order that now fits as is.
+    for oi in sorted(feasible, key=lambda o: (-problem.orders[o].priority, o)):
+        if oi not in state.plan:
+            best = state.best_insert(oi)
+            if best is not None:
+                state.place(oi, best[1])
+    served = sum(problem.orders[oi].priority for oi in state.plan)
+    return PartResult(dict(state.plan), bound, False)
+
+
+def _travel(state: State) -> float:
+    return sum(state.cost(oi, pl) for oi, pl in state.plan.items())
+
+
+_SHARED: dict[str, object] = {}
+
+
+def _run_task(task: tuple[list[list[int]], list[float], int]) -> list[PartResult]:
+    parts, secs, seed = task
+    problem = _SHARED["problem"]
+    costs = _SHARED["costs"]
+    return [solve_part(problem, costs, part, s, seed + i) for i, (part, s) in enumerate(zip(parts, secs, strict=True))]
+
+
+def _solve_parts(problem: Problem, costs: Costs, parts: list[list[int]], time_limit: float, seed: int,
+                 workers: int) -> list[PartResult]:
+    total = sum(max(1, _pairs(problem, p)) for p in parts) or 1
+    # Each worker gets about time_limit; parts share it in proportion to their size.
+    secs = [time_limit * workers * max(1, _pairs(problem, p)) / total for p in parts]
+    if workers <= 1 or len(parts) <= 1:
+        return [solve_part(problem, costs, p, s, seed + i) for i, (p, s) in enumerate(zip(parts, secs, strict=True))]
+    # Deal parts round-robin by size into one task per worker, then run them in forked processes.
+    tasks: list[tuple[list[list[int]], list[float], int]] = []
+    buckets: list[list[int]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for i in sorted(range(len(parts)), key=lambda i: (-secs[i], i)):
+        w = min(range(workers), key=lambda k: (loads[k], k))
+        buckets[w].append(i)
+        loads[w] += secs[i]
+    scale = [time_limit / max(1e-9, loads[w]) if loads[w] > time_limit else 1.0 for w in range(workers)]
+    for w, idx in enumerate(buckets):
+        for i in idx:
+            tasks.append(([parts[i]], [secs[i] * scale[w]], seed + i))
+    _SHARED["problem"] = problem
+    _SHARED["costs"] = costs
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        # One part per task keeps results in part order; chunking by bucket keeps the load balanced.
+        results = pool.map(_run_task, tasks, chunksize=1)
+    _SHARED.clear()
+    return [r[0] for r in results]
+
+
+def solve(instance: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: int | None = None,
+          preferences: Preferences | None = None) -> Solution:
+    """Dispatch every order it can: most priority served, then least travel, within time_limit seconds."""
+    t0 = time.monotonic()
+    prefs = preferences or Preferences()
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    problem = Problem(instance)
+    costs = Costs(problem, prefs)
+    parts = components(problem)
+    remaining = max(0.1, time_limit - (time.monotonic() - t0) - 0.05 * time_limit)
+    results = _solve_parts(problem, costs, parts, remaining, seed, workers if _big_enough(problem, parts) else 1)
+    placements: dict[int, Placement] = {}
+    bound = sum(instance.order_by_id[f.order].priority for f in instance.fixed)
+    optimal = True
+    for r in results:
+        placements.update(r.placements)
+        bound += r.bound
+        optimal &= r.optimal
+    return build_solution(problem, costs, placements, bound, optimal, t0)
+
+
+def _big_enough(problem: Problem, parts: list[list[int]]) -> bool:
+    # Forking costs tens of milliseconds; only worth it when there is real work to share.
+    return len(parts) > 1 and _pairs(problem, [o for p in parts[1:] for o in p]) > 2000
+
+
+def build_solution(problem: Problem, costs: Costs, placements: dict[int, Placement], bound: int, optimal: bool,
+                   t0: float, reasons: dict[str, tuple[str, str]] | None = None) -> Solution:
+    """Assemble, explain and validate a solution from placements of free orders."""
+    inst = problem.instance
+    state = State(problem, costs)
+    for oi in sorted(placements):
+        state.place(oi, placements[oi])
+    assignments: list[Assignment] = []
+    fixed = {a.order: a for a in problem.fixed_assignments}
+    for oi, o in enumerate(problem.orders):
+        if o.id in fixed:
+            a = fixed[o.id]
+            terms = tuple(CostTerm("travel_km", round(2 * problem.dist.km(inst.volunteer_by_id[c.id].station,
+                                                                            o.station), 3), c.id)
+                          for c in a.volunteers)
+            assignments.append(Assignment(a.order, a.team, a.start, a.volunteers, (CostTerm("fixed", 0.0), *terms)))
+        elif oi in placements:
+            pl = placements[oi]
+            pairs = {pr.v: pr for op in problem.info[oi].options if op.team == pl.team for pr in op.pairs}
+            terms = [CostTerm("travel_km", round(2 * pairs[v].km, 3), problem.vols[v].id) for v, _ in pl.crew]
+            terms += [CostTerm(name, round(val, 3)) for name, val in sorted(costs.team_penalty(oi, pl.team).items())]
+            if costs.prefs.fairness_weight:
+                terms += [CostTerm("fairness", round(costs.prefs.fairness_weight * (state.load[v] - 1), 3),
+                                   problem.vols[v].id) for v, _ in pl.crew if state.load[v] > 1]
+            crew = tuple(CrewMember(problem.vols[v].id, sk) for v, sk in pl.crew)
+            assignments.append(Assignment(o.id, problem.teams[pl.team].id, pl.start, crew, tuple(terms)))
+    served_ids = {a.order for a in assignments}
+    unassigned = explain_unassigned(problem, state, [oi for oi, o in enumerate(problem.orders)
+                                                     if o.id not in served_ids], reasons)
+    sol = Solution(tuple(assignments), tuple(unassigned), Stats(0, 0.0, 0, 0.0, ""))
+    errors = validate(inst, sol, problem.dist)
+    if errors:
+        raise EngineError("engine produced an invalid solution: " + "; ".join(errors[:5]))
+    served, km = objective(inst, sol, problem.dist)
+    if served > bound:
+        raise EngineError(f"engine proved bound {bound} below its own served priority {served}")
+    status = "OPTIMAL" if optimal else "FEASIBLE"
+    stats = Stats(served, round(km, 3), bound, round(time.monotonic() - t0, 3), status)
+    return Solution(sol.assignments, sol.unassigned, stats)
