@@ -44,6 +44,9 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    # Served by app.web.views from the swagger-ui-bundle package, so the docs page needs no network.
+    OPENAPI_SWAGGER_UI_URL = "/vendor/swagger-ui/"
     API_SPEC_OPTIONS = {
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
@@ -69,6 +72,13 @@ class Config:
     DISPATCH_SEED = _env_int("DIANDAN_DISPATCH_SEED", 0)
     ROAD_FACTOR = _env_float("DIANDAN_ROAD_FACTOR", 1.3)
     SPEED_KMH = _env_float("DIANDAN_SPEED_KMH", 30.0)
+    ORDER_MAX_DAYS_AHEAD = _env_int("DIANDAN_ORDER_MAX_DAYS_AHEAD", 60)
+    # Escalate an order one tier (village -> township -> county) after this many declines or lapses at its tier.
+    ESCALATE_AFTER_REJECTIONS = _env_int("DIANDAN_ESCALATE_AFTER_REJECTIONS", 1)
+    # Also escalate when a run finds no team at the order's tier (and retry within the same run).
+    ESCALATE_WHEN_UNSERVED = os.environ.get("DIANDAN_ESCALATE_WHEN_UNSERVED", "1") == "1"
+    # Orders are not proposed to start sooner than this, so a team has time to answer and travel.
+    DISPATCH_MIN_LEAD_MINUTES = _env_int("DIANDAN_DISPATCH_MIN_LEAD_MINUTES", 120)
     PROPOSAL_DEADLINE_HOURS = _env_int("DIANDAN_PROPOSAL_DEADLINE_HOURS", 24)
     # Soft preferences (weights; 0 turns one off).
     PREFER_LOWER_TIER_WEIGHT = _env_float("DIANDAN_PREFER_LOWER_TIER_WEIGHT", 1.0)
@@ -77,10 +87,24 @@ class Config:
 
     # Points awarded per served hour (incentives).
     POINTS_PER_HOUR = _env_int("DIANDAN_POINTS_PER_HOUR", 10)
+    # Extra points each volunteer on an order earns when the resident gives it 5 stars.
+    POINTS_FIVE_STAR_BONUS = _env_int("DIANDAN_POINTS_FIVE_STAR_BONUS", 5)
+
+    # Coverage: a station x priority with no served order in this many days is a gap.
+    COVERAGE_GAP_DAYS = _env_int("DIANDAN_COVERAGE_GAP_DAYS", 90)
+    # Period (days ending today) the coverage API shows when no start is given.
+    COVERAGE_DEFAULT_DAYS = _env_int("DIANDAN_COVERAGE_DEFAULT_DAYS", 30)
+    # The nightly snapshot records coverage over this many days ending on the snapshot day.
+    COVERAGE_SNAPSHOT_WINDOW_DAYS = _env_int("DIANDAN_COVERAGE_SNAPSHOT_WINDOW_DAYS", 30)
+    # Map colour classes: fulfilment at or above GOOD is "high", below POOR is "low", between is "medium".
+    COVERAGE_GOOD_FULFILMENT = _env_float("DIANDAN_COVERAGE_GOOD_FULFILMENT", 0.8)
+    COVERAGE_POOR_FULFILMENT = _env_float("DIANDAN_COVERAGE_POOR_FULFILMENT", 0.5)
 
     # Map: no tile layer by default so the map works offline.
     MAP_TILE_URL = os.environ.get("DIANDAN_MAP_TILE_URL", "")
     MAP_TILE_ATTRIBUTION = os.environ.get("DIANDAN_MAP_TILE_ATTRIBUTION", "")
+    # Rows per page on the staff order list.
+    ORDER_LIST_PAGE_SIZE = _env_int("DIANDAN_ORDER_LIST_PAGE_SIZE", 50)
 
 
 class TestingConfig(Config):

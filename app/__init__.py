@@ -36,6 +36,15 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     api.init_app(app)
     _ensure_sqlite_dir(app)
+    app.before_request(_forget_request_caches)
+
+
+def _forget_request_caches() -> None:
+    """Per-request caches live on g; an app context can outlive a request (tests, CLI), so clear them."""
+    from flask import g
+
+    g.pop("api_user", None)
+    g.pop("_subtree_cache", None)
 
 
 def register_blueprints(app: Flask) -> None:

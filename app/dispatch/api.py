@@ -1,5 +1,95 @@
-"""REST API for dispatch."""
+"""REST API for dispatch runs and proposals (the team lead's inbox)."""
 
+from __future__ import annotations
+
+from flask.views import MethodView
 from flask_smorest import Blueprint
 
-blp = Blueprint("dispatch", __name__, url_prefix="", description="dispatch")
+from app.accounts.auth import api_user
+from app.dispatch import service
+from app.dispatch.schemas import (
+    DeclineSchema,
+    ProposalQuerySchema,
+    ProposalSchema,
+    RunRequestSchema,
+    RunSchema,
+    SwapSchema,
+)
+from app.extensions import db
+
+blp = Blueprint("dispatch", __name__, url_prefix="", description="Dispatch runs (派单) and proposals (接单)")
+
+
+@blp.route("/dispatch/runs")
+class Runs(MethodView):
+    @blp.response(200, RunSchema(many=True))
+    def get(self):
+        """Past dispatch runs, newest first."""
+        return service.list_runs(user=api_user())
+
+    @blp.arguments(RunRequestSchema)
+    @blp.response(201, RunSchema(many=True))
+    def post(self, data: dict):
+        """Run dispatch now (county staff) and return each county's figures."""
+        runs = service.run_dispatch_for_counties(
+            county_code=data["county"], trigger="api", actor=api_user(), time_limit=data["time_limit"]
+        )
+        db.session.commit()
+        return runs
+
+
+@blp.route("/dispatch/runs/<int:run_id>")
+class RunById(MethodView):
+    @blp.response(200, RunSchema)
+    def get(self, run_id: int):
+        """One run, with the reasons of the orders it could not place."""
+        return service.get_run(user=api_user(), run_id=run_id)
+
+
+@blp.route("/proposals")
+class Proposals(MethodView):
+    @blp.arguments(ProposalQuerySchema, location="query")
+    @blp.response(200, ProposalSchema(many=True))
+    def get(self, query: dict):
+        """Proposals you may see; a team lead's inbox is ?status=pending."""
+        return service.list_proposals(user=api_user(), **query)
+
+
+@blp.route("/proposals/<int:proposal_id>")
+class ProposalById(MethodView):
+    @blp.response(200, ProposalSchema)
+    def get(self, proposal_id: int):
+        """One proposal with the engine's cost terms."""
+        return service.get_proposal(user=api_user(), proposal_id=proposal_id)
+
+
+@blp.route("/proposals/<int:proposal_id>/accept")
+class ProposalAccept(MethodView):
+    @blp.response(200, ProposalSchema)
+    def post(self, proposal_id: int):
+        """Accept (team lead): the order is accepted and the crew rostered."""
+        proposal = service.accept_proposal(user=api_user(), proposal_id=proposal_id)
+        db.session.commit()
+        return proposal
+
+
+@blp.route("/proposals/<int:proposal_id>/decline")
+class ProposalDecline(MethodView):
+    @blp.arguments(DeclineSchema)
+    @blp.response(200, ProposalSchema)
+    def post(self, data: dict, proposal_id: int):
+        """Decline with a reason (team lead): the order is re-dispatched without this team."""
+        proposal = service.decline_proposal(user=api_user(), proposal_id=proposal_id, reason=data["reason"])
+        db.session.commit()
+        return proposal
+
+
+@blp.route("/proposals/<int:proposal_id>/swap")
+class ProposalSwap(MethodView):
+    @blp.arguments(SwapSchema)
+    @blp.response(200, ProposalSchema)
+    def post(self, data: dict, proposal_id: int):
+        """Swap a crew member for another team member with the same skill (team lead)."""
+        proposal = service.swap_crew_member(user=api_user(), proposal_id=proposal_id, **data)
+        db.session.commit()
+        return proposal

@@ -1,5 +1,110 @@
-"""REST API for orders."""
+"""REST API for orders: place, list, get, cancel, events, check-in/out, rating."""
 
+from __future__ import annotations
+
+from flask.views import MethodView
 from flask_smorest import Blueprint
 
-blp = Blueprint("orders", __name__, url_prefix="", description="orders")
+from app.accounts.auth import api_user
+from app.extensions import db
+from app.orders import service
+from app.orders.schemas import (
+    CancelSchema,
+    CrewActionSchema,
+    EventSchema,
+    OrderCreateSchema,
+    OrderQuerySchema,
+    OrderSchema,
+    RatingInSchema,
+    RatingSchema,
+    ServiceRecordSchema,
+)
+
+blp = Blueprint("orders", __name__, url_prefix="/orders", description="Orders (点单) and their lifecycle")
+
+
+@blp.route("")
+class Orders(MethodView):
+    @blp.arguments(OrderQuerySchema, location="query")
+    @blp.response(200, OrderSchema(many=True))
+    def get(self, query: dict):
+        """Orders you may see, newest first."""
+        return service.list_orders(user=api_user(), **query)
+
+    @blp.arguments(OrderCreateSchema)
+    @blp.response(201, OrderSchema)
+    def post(self, data: dict):
+        """Place an order for yourself (resident) or for a resident (station staff)."""
+        order = service.place_order(user=api_user(), **data)
+        db.session.commit()
+        return order
+
+
+@blp.route("/<int:order_id>")
+class OrderById(MethodView):
+    @blp.response(200, OrderSchema)
+    def get(self, order_id: int):
+        """One order."""
+        return service.get_order(user=api_user(), order_id=order_id)
+
+
+@blp.route("/<int:order_id>/cancel")
+class OrderCancel(MethodView):
+    @blp.arguments(CancelSchema)
+    @blp.response(200, OrderSchema)
+    def post(self, data: dict, order_id: int):
+        """Cancel an order that is not yet in service."""
+        order = service.cancel_order(user=api_user(), order_id=order_id, **data)
+        db.session.commit()
+        return order
+
+
+@blp.route("/<int:order_id>/events")
+class OrderEvents(MethodView):
+    @blp.response(200, EventSchema(many=True))
+    def get(self, order_id: int):
+        """The order's full event log: every transition, who, when, why."""
+        return service.get_order(user=api_user(), order_id=order_id).events
+
+
+@blp.route("/<int:order_id>/check-in")
+class OrderCheckIn(MethodView):
+    @blp.arguments(CrewActionSchema)
+    @blp.response(201, ServiceRecordSchema)
+    def post(self, data: dict, order_id: int):
+        """A crew member checks in (default: yourself)."""
+        record = service.check_in(user=api_user(), order_id=order_id, **data)
+        db.session.commit()
+        return record
+
+
+@blp.route("/<int:order_id>/check-out")
+class OrderCheckOut(MethodView):
+    @blp.arguments(CrewActionSchema)
+    @blp.response(200, ServiceRecordSchema)
+    def post(self, data: dict, order_id: int):
+        """A crew member checks out (default: yourself)."""
+        record = service.check_out(user=api_user(), order_id=order_id, **data)
+        db.session.commit()
+        return record
+
+
+@blp.route("/<int:order_id>/rating")
+class OrderRating(MethodView):
+    @blp.response(200, RatingSchema)
+    def get(self, order_id: int):
+        """The order's rating."""
+        order = service.get_order(user=api_user(), order_id=order_id)
+        if order.rating is None:
+            from app.core.errors import NotFound
+
+            raise NotFound("not rated yet")
+        return order.rating
+
+    @blp.arguments(RatingInSchema)
+    @blp.response(201, RatingSchema)
+    def post(self, data: dict, order_id: int):
+        """Rate a served order (评单): stars, the six words as tags, a comment."""
+        rating = service.rate_order(user=api_user(), order_id=order_id, **data)
+        db.session.commit()
+        return rating

@@ -1,0 +1,450 @@
+"""The order lifecycle (点单 → 评单): placing, following, cancelling, serving, rating, expiring.
+
+Every transition goes through `transition`, which checks it is allowed and records an OrderEvent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from app.accounts.models import User
+from app.core.access import STAFF_ROLES, ensure_station_in_scope, scope_station_ids, station_in_scope
+from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.core.signals import order_event_recorded
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.menu.models import MenuItem
+from app.menu.service import item_orderable_at, skill_by_code
+from app.orders.models import (
+    RATING_TAGS,
+    Order,
+    OrderEvent,
+    OrderExclusion,
+    OrderNeed,
+    OrderWindow,
+    Rating,
+    Resident,
+    ServiceRecord,
+)
+from app.stations.models import LEVEL_RANK, LEVELS, Station
+from app.volunteers.models import Team, Volunteer
+
+# Which status may follow which; anything else is refused.
+TRANSITIONS: dict[str, set[str]] = {
+    "submitted": {"dispatched", "cancelled", "expired"},
+    "dispatched": {"submitted", "accepted", "cancelled", "expired"},
+    "accepted": {"in_service", "submitted", "cancelled", "expired"},
+    "in_service": {"completed"},
+    "completed": {"rated"},
+    "rated": set(),
+    "cancelled": set(),
+    "expired": set(),
+}
+CANCELLABLE = ("submitted", "dispatched", "accepted")
+MAX_WINDOWS = 10
+
+
+def record_event(
+    order: Order,
+    *,
+    kind: str,
+    actor: User | None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason: str = "",
+    data: dict | None = None,
+    at: datetime | None = None,
+) -> OrderEvent:
+    """Append an event to an order's log and announce it."""
+    event = OrderEvent(
+        order=order,
+        kind=kind,
+        actor_id=actor.id if actor is not None else None,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason[:400],
+        data=data or {},
+        at=at or utcnow(),
+    )
+    db.session.add(event)
+    db.session.flush()
+    order_event_recorded.send(None, event=event)
+    return event
+
+
+def transition(
+    order: Order,
+    to_status: str,
+    *,
+    actor: User | None,
+    kind: str | None = None,
+    reason: str = "",
+    data: dict | None = None,
+) -> OrderEvent:
+    """Move an order to a new status if the lifecycle allows it, and record who, when and why."""
+    if to_status not in TRANSITIONS[order.status]:
+        raise InvalidTransition(f"an order that is {order.status} cannot become {to_status}", field="status")
+    from_status = order.status
+    order.status = to_status
+    now = utcnow()
+    order.updated_at = now
+    if to_status == "accepted":
+        order.accepted_at = now
+    elif to_status == "in_service":
+        order.started_at = now
+    elif to_status == "completed":
+        order.completed_at = now
+    elif to_status in ("cancelled", "expired"):
+        order.closed_at = now
+    return record_event(
+        order,
+        kind=kind or to_status,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data,
+        at=now,
+    )
+
+
+def _normalise_windows(windows: list[dict], duration: int, now: datetime) -> list[tuple[datetime, datetime]]:
+    if not windows:
+        raise ValidationFailed("give at least one time window", field="windows")
+    if len(windows) > MAX_WINDOWS:
+        raise ValidationFailed(f"at most {MAX_WINDOWS} time windows", field="windows")
+    horizon = now + timedelta(days=current_app.config["ORDER_MAX_DAYS_AHEAD"])
+    spans: list[tuple[datetime, datetime]] = []
+    for index, window in enumerate(windows):
+        start, end = window["start"], window["end"]
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValidationFailed("times need a UTC offset", field=f"windows.{index}.start")
+        if end <= start:
+            raise ValidationFailed("the window ends before it starts", field=f"windows.{index}.end")
+        if end <= now:
+            raise ValidationFailed("the window is already over", field=f"windows.{index}.end")
+        if start > horizon:
+            raise ValidationFailed("the window is too far ahead", field=f"windows.{index}.start")
+        if (end - max(start, now)) < timedelta(minutes=duration):
+            raise ValidationFailed(
+                f"the window is shorter than the service ({duration} minutes)", field=f"windows.{index}.end"
+            )
+        spans.append((start, end))
+    spans.sort()
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _resident_for(user: User, station: Station, resident_id: int | None, resident: dict | None) -> Resident | None:
+    if user.role == "resident":
+        own = db.session.scalar(db.select(Resident).where(Resident.user_id == user.id))
+        if own is None:
+            own = Resident(name=user.display_name, phone=user.phone, station=station, user_id=user.id)
+            db.session.add(own)
+        return own
+    if resident_id is not None:
+        found = db.session.get(Resident, resident_id)
+        if found is None or not station_in_scope(user, found.station_id):
+            raise ValidationFailed("unknown resident", field="resident_id")
+        return found
+    if resident is not None:
+        walk_in = Resident(
+            name=resident["name"], phone=resident.get("phone"), station=station, note=resident.get("note", "")
+        )
+        db.session.add(walk_in)
+        return walk_in
+    raise ValidationFailed("say who the service is for: resident_id or a walk-in resident", field="resident")
+
+
+def place_order(
+    *,
+    user: User,
+    menu_item_id: int,
+    station_id: int,
+    windows: list[dict],
+    resident_id: int | None = None,
+    resident: dict | None = None,
+    needs: list[dict] | None = None,
+    priority: int | None = None,
+    notes: str = "",
+) -> Order:
+    """A resident orders for themself, or station staff order on a resident's behalf (群众点单)."""
+    if user.role not in ("resident", *STAFF_ROLES):
+        raise Forbidden("only residents and station staff may place orders")
+    station = db.session.get(Station, station_id)
+    if station is None or not station.active:
+        raise ValidationFailed("unknown station", field="station_id")
+    ensure_station_in_scope(user, station.id, field="station_id")
+    item = db.session.get(MenuItem, menu_item_id)
+    if item is None:
+        raise ValidationFailed("unknown menu item", field="menu_item_id")
+    if not item_orderable_at(item, station):
+        raise ValidationFailed("this menu item cannot be ordered at this station", field="menu_item_id")
+    if user.role == "resident":
+        if item.orderable_by != "resident":
+            raise ValidationFailed("this service is ordered through station staff", field="menu_item_id")
+        if needs is not None or priority is not None:
+            raise Forbidden("only staff may change headcount or priority")
+    now = utcnow()
+    spans = _normalise_windows(windows, item.duration_minutes, now)
+    who = _resident_for(user, station, resident_id, resident)
+    order = Order(
+        code=f"TMP-{now.timestamp()}-{user.id}",
+        menu_item=item,
+        station=station,
+        resident=who,
+        placed_by_id=user.id,
+        status="submitted",
+        priority=priority if priority is not None else item.default_priority,
+        duration_minutes=item.duration_minutes,
+        tier=station.level,
+        notes=notes,
+        created_at=now,
+        updated_at=now,
+    )
+    order.windows = [OrderWindow(start_at=s, end_at=e) for s, e in spans]
+    if needs is None:
+        order.needs = [OrderNeed(skill_id=n.skill_id, count=n.count) for n in item.needs]
+    else:
+        seen: set[str] = set()
+        for index, need in enumerate(needs):
+            if need["skill"] in seen:
+                raise ValidationFailed("each skill may appear once", field=f"needs.{index}.skill")
+            seen.add(need["skill"])
+            order.needs.append(
+                OrderNeed(skill=skill_by_code(need["skill"], field=f"needs.{index}.skill"), count=need["count"])
+            )
+    db.session.add(order)
+    db.session.flush()
+    order.code = f"DD{now.strftime('%y%m%d')}{order.id:06d}"
+    record_event(
+        order,
+        kind="submitted",
+        actor=user,
+        to_status="submitted",
+        reason="placed on behalf of a resident" if user.role != "resident" else "placed by the resident",
+        data={"menu_item": item.code, "windows": len(spans)},
+        at=now,
+    )
+    return order
+
+
+def _visible_orders_query(user: User):
+    from app.dispatch.models import Proposal, ProposalMember
+
+    query = db.select(Order)
+    if user.role in STAFF_ROLES:
+        ids = scope_station_ids(user)
+        if ids is not None:
+            query = query.where(Order.station_id.in_(ids))
+    elif user.role == "resident":
+        query = query.outerjoin(Resident, Order.resident_id == Resident.id).where(
+            (Resident.user_id == user.id) | (Order.placed_by_id == user.id)
+        )
+    elif user.role == "team_lead":
+        teams = db.select(Team.id).where(Team.lead_user_id == user.id)
+        query = query.where(Order.id.in_(db.select(Proposal.order_id).where(Proposal.team_id.in_(teams))))
+    elif user.role == "volunteer":
+        mine = db.select(Volunteer.id).where(Volunteer.user_id == user.id)
+        crewed = (
+            db.select(Proposal.order_id)
+            .join(ProposalMember)
+            .where(ProposalMember.volunteer_id.in_(mine), Proposal.status == "accepted")
+        )
+        query = query.where(Order.id.in_(crewed))
+    else:
+        query = query.where(False)
+    return query
+
+
+def list_orders(
+    *, user: User, status: str | None = None, station_id: int | None = None, limit: int = 100, offset: int = 0
+) -> list[Order]:
+    """Orders the user may see, newest first."""
+    query = _visible_orders_query(user)
+    if status is not None:
+        query = query.where(Order.status == status)
+    if station_id is not None:
+        query = query.where(Order.station_id == station_id)
+    query = query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit).offset(offset)
+    return list(db.session.scalars(query))
+
+
+def get_order(*, user: User, order_id: int) -> Order:
+    """One order the user may see, or 404 (existence is not revealed)."""
+    order = db.session.scalar(_visible_orders_query(user).where(Order.id == order_id))
+    if order is None:
+        raise NotFound("order not found")
+    return order
+
+
+def _may_act_for_resident(user: User, order: Order) -> bool:
+    if user.role in STAFF_ROLES:
+        return station_in_scope(user, order.station_id)
+    return user.role == "resident" and (
+        order.placed_by_id == user.id or (order.resident is not None and order.resident.user_id == user.id)
+    )
+
+
+def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:
+    """The resident or staff cancel an order that is not yet in service; a live proposal is withdrawn."""
+    from app.dispatch.service import withdraw_live_proposals
+
+    order = get_order(user=user, order_id=order_id)
+    if not _may_act_for_resident(user, order):
+        raise Forbidden("only the resident or station staff may cancel")
+    if order.status not in CANCELLABLE:
+        raise InvalidTransition(f"an order that is {order.status} cannot be cancelled", field="status")
+    withdraw_live_proposals(order, actor=user, reason="order cancelled")
+    transition(order, "cancelled", actor=user, reason=reason or "cancelled")
+    return order
+
+
+def _crew_volunteer(order: Order, volunteer_id: int) -> Volunteer:
+    from app.dispatch.service import accepted_proposal
+
+    proposal = accepted_proposal(order)
+    if proposal is None:
+        raise InvalidTransition("the order has no accepted crew", field="status")
+    for member in proposal.crew:
+        if member.volunteer_id == volunteer_id:
+            return member.volunteer
+    raise ValidationFailed("this volunteer is not on the crew", field="volunteer_id")
+
+
+def _resolve_crew_member(user: User, order: Order, volunteer_id: int | None) -> Volunteer:
+    from app.volunteers.service import volunteer_of
+
+    if volunteer_id is None:
+        own = volunteer_of(user)
+        if own is None:
+            raise ValidationFailed("say which volunteer", field="volunteer_id")
+        volunteer_id = own.id
+    volunteer = _crew_volunteer(order, volunteer_id)
+    is_self = volunteer.user_id == user.id
+    is_lead = volunteer.team is not None and volunteer.team.lead_user_id == user.id
+    is_staff = user.role in STAFF_ROLES and station_in_scope(user, order.station_id)
+    if not (is_self or is_lead or is_staff):
+        raise Forbidden("only the volunteer, their lead or station staff may record this")
+    return volunteer
+
+
+def check_in(*, user: User, order_id: int, volunteer_id: int | None = None) -> ServiceRecord:
+    """A crew member arrives; the first check-in puts the order in service."""
+    order = get_order(user=user, order_id=order_id)
+    if order.status not in ("accepted", "in_service"):
+        raise InvalidTransition(f"an order that is {order.status} cannot be checked in to", field="status")
+    volunteer = _resolve_crew_member(user, order, volunteer_id)
+    if any(r.volunteer_id == volunteer.id for r in order.service_records):
+        raise InvalidTransition("this volunteer has already checked in", field="volunteer_id")
+    now = utcnow()
+    record = ServiceRecord(order=order, volunteer_id=volunteer.id, check_in_at=now, recorded_by_id=user.id)
+    db.session.add(record)
+    if order.status == "accepted":
+        transition(order, "in_service", actor=user, kind="in_service", data={"volunteer": volunteer.code})
+    else:
+        record_event(order, kind="check_in", actor=user, data={"volunteer": volunteer.code})
+    db.session.flush()
+    return record
+
+
+def check_out(*, user: User, order_id: int, volunteer_id: int | None = None) -> ServiceRecord:
+    """A crew member leaves; when every checked-in member has left, the order is completed."""
+    order = get_order(user=user, order_id=order_id)
+    if order.status != "in_service":
+        raise InvalidTransition(f"an order that is {order.status} cannot be checked out of", field="status")
+    volunteer = _resolve_crew_member(user, order, volunteer_id)
+    record = next((r for r in order.service_records if r.volunteer_id == volunteer.id), None)
+    if record is None:
+        raise InvalidTransition("this volunteer has not checked in", field="volunteer_id")
+    if record.check_out_at is not None:
+        raise InvalidTransition("this volunteer has already checked out", field="volunteer_id")
+    now = utcnow()
+    record.check_out_at = now
+    record.minutes = max(1, round((now - record.check_in_at).total_seconds() / 60))
+    record_event(order, kind="check_out", actor=user, data={"volunteer": volunteer.code, "minutes": record.minutes})
+    if all(r.check_out_at is not None for r in order.service_records):
+        transition(order, "completed", actor=user, reason="every crew member checked out")
+    db.session.flush()
+    return record
+
+
+def rate_order(*, user: User, order_id: int, stars: int, tags: list[str], comment: str = "") -> Rating:
+    """The resident (or staff for them) rates a completed order (评单)."""
+    order = get_order(user=user, order_id=order_id)
+    if not _may_act_for_resident(user, order):
+        raise Forbidden("only the resident or station staff may rate")
+    if order.status == "rated":
+        raise InvalidTransition("this order has already been rated", field="status")
+    if order.status != "completed":
+        raise InvalidTransition("only a served order can be rated", field="status")
+    if not 1 <= stars <= 5:
+        raise ValidationFailed("stars must be 1 to 5", field="stars")
+    unknown = [t for t in tags if t not in RATING_TAGS]
+    if unknown:
+        raise ValidationFailed(f"unknown tag {unknown[0]}", field="tags")
+    rating = Rating(order=order, stars=stars, tags=list(dict.fromkeys(tags)), comment=comment, rated_by_id=user.id)
+    db.session.add(rating)
+    transition(order, "rated", actor=user, data={"stars": stars})
+    return rating
+
+
+def next_tier(level: str) -> str | None:
+    """The tier above (village -> township -> county), or None at the top."""
+    rank = LEVEL_RANK[level]
+    return LEVELS[rank - 1] if rank > 0 else None
+
+
+def exclude_team(order: Order, team_id: int, *, reason: str) -> None:
+    """Never propose this team for the order again."""
+    if team_id not in order.excluded_team_ids:
+        order.exclusions.append(OrderExclusion(team_id=team_id, reason=reason))
+
+
+def escalate(order: Order, *, actor: User | None, reason: str) -> bool:
+    """Raise the order's tier by one (village -> township -> county); False at the top."""
+    higher = next_tier(order.tier)
+    if higher is None:
+        return False
+    previous = order.tier
+    order.tier = higher
+    record_event(order, kind="escalated", actor=actor, reason=reason, data={"from": previous, "to": higher})
+    return True
+
+
+def expire_stale_orders(*, now: datetime | None = None) -> list[Order]:
+    """Orders whose every window has passed without service become expired (idempotent)."""
+    from app.dispatch.service import withdraw_live_proposals
+
+    now = now or utcnow()
+    last_end = (
+        db.select(OrderWindow.order_id).group_by(OrderWindow.order_id).having(db.func.max(OrderWindow.end_at) <= now)
+    )
+    stale = list(
+        db.session.scalars(
+            db.select(Order)
+            .where(Order.status.in_(("submitted", "dispatched")), Order.id.in_(last_end))
+            .order_by(Order.id)
+        )
+    )
+    # An accepted order expires only when its planned service has also ended unserved.
+    from app.dispatch.models import Proposal
+
+    accepted = db.session.scalars(
+        db.select(Order)
+        .join(Proposal, Proposal.order_id == Order.id)
+        .where(Order.status == "accepted", Proposal.status == "accepted", Proposal.end_at <= now)
+        .order_by(Order.id)
+    )
+    stale.extend(accepted)
+    for order in stale:
+        withdraw_live_proposals(order, actor=None, reason="order expired")
+        transition(order, "expired", actor=None, reason="every requested time window passed unserved")
+    return stale
