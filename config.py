@@ -99,6 +99,18 @@ class Config:
     # Map colour classes: fulfilment at or above GOOD is "high", below POOR is "low", between is "medium".
     COVERAGE_GOOD_FULFILMENT = _env_float("DIANDAN_COVERAGE_GOOD_FULFILMENT", 0.8)
     COVERAGE_POOR_FULFILMENT = _env_float("DIANDAN_COVERAGE_POOR_FULFILMENT", 0.5)
+    # Extra points each volunteer on an order earns when the resident gives it 5 stars.
+    POINTS_FIVE_STAR_BONUS = _env_int("DIANDAN_POINTS_FIVE_STAR_BONUS", 5)
+
+    # Coverage: a station x priority with no served order in this many days is a gap.
+    COVERAGE_GAP_DAYS = _env_int("DIANDAN_COVERAGE_GAP_DAYS", 90)
+    # Period (days ending today) the coverage API shows when no start is given.
+    COVERAGE_DEFAULT_DAYS = _env_int("DIANDAN_COVERAGE_DEFAULT_DAYS", 30)
+    # The nightly snapshot records coverage over this many days ending on the snapshot day.
+    COVERAGE_SNAPSHOT_WINDOW_DAYS = _env_int("DIANDAN_COVERAGE_SNAPSHOT_WINDOW_DAYS", 30)
+    # Map colour classes: fulfilment at or above GOOD is "high", below POOR is "low", between is "medium".
+    COVERAGE_GOOD_FULFILMENT = _env_float("DIANDAN_COVERAGE_GOOD_FULFILMENT", 0.8)
+    COVERAGE_POOR_FULFILMENT = _env_float("DIANDAN_COVERAGE_POOR_FULFILMENT", 0.5)
 
     # Map: no tile layer by default so the map works offline.
     MAP_TILE_URL = os.environ.get("DIANDAN_MAP_TILE_URL", "")

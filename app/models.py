@@ -1,6 +1,7 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees them all."""
 
 from app.accounts.models import ApiToken, User
+from app.coverage.models import CoverageSnapshot
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
 from app.orders.models import (
@@ -20,6 +21,7 @@ __all__ = [
     "ApiToken",
     "AvailabilityException",
     "AvailabilitySlot",
+    "CoverageSnapshot",
     "DispatchRun",
     "MenuItem",
     "MenuItemNeed",
