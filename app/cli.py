@@ -32,8 +32,13 @@ def demo_group() -> None:
 def demo_load(volunteer_count: int, order_count: int, seed: int, reset: bool) -> None:
     """Load a deterministic demo county shaped like Pengyang (1 centre, 12 institutes, 18 stations)."""
     from app.demo.loader import load_demo
+    from app.extensions import db
 
-    summary = load_demo(volunteers=volunteer_count, orders=order_count, seed=seed, reset=reset)
+    try:
+        summary = load_demo(volunteers=volunteer_count, orders=order_count, seed=seed, reset=reset)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
 
