@@ -102,7 +102,8 @@ def _wipe() -> None:
         for table in tables:
             db.session.execute(text(f'DELETE FROM "{table}"'))
         db.session.execute(text("PRAGMA foreign_keys=ON"))
-    db.session.flush()
+    # The rows are gone; forget the objects the session still holds for them.
+    db.session.expunge_all()
 
 
 def _user(username: str, name: str, role: str, scope: Station | None, team: Team | None = None) -> User:
