@@ -15,7 +15,7 @@ import numpy as np
 from matching.constraints import validate
 from matching.domain import Assignment, CrewMember, Instance, Interval, Order, Solution, Stats
 from matching.io import InstanceError
-from matching.travel import Distances, haversine_km, travel_minutes, within_max_km
+from matching.travel import Distances, haversine_km, travel_minutes
 
 
 @dataclass(slots=True)
@@ -40,7 +40,6 @@ class Option:
     team: int
     pairs: list[Pair]
     feasible: bool = False  # a full crew exists at one start minute, ignoring other orders
-    min_km: float = math.inf  # cheapest static crew's one-way km sum, a lower bound for the greedy
 
 
 @dataclass(slots=True)
@@ -124,7 +123,8 @@ def match_crew(demand: dict[str, int], cands: list[tuple[int, tuple[str, ...], f
 class Problem:
     """An instance with fixed assignments folded in and every order's candidates pruned."""
 
-    def __init__(self, instance: Instance, only_orders: set[str] | None = None) -> None:
+    def __init__(self, instance: Instance, only_orders: set[str] | None = None,
+                 radius_km: float | None = None) -> None:
         self.instance = instance
         self.dist = Distances(instance)
         self.vols = instance.volunteers
@@ -138,9 +138,15 @@ class Problem:
         self.free = [i for i, o in enumerate(self.orders) if o.id not in fixed_ids
                      and (only_orders is None or o.id in only_orders)]
         self.info: dict[int, OrderInfo] = {}
+        self.radius_km = radius_km
+        # Whether every pair allowed by the hard rules is present (only then is an LP over the pairs a bound).
+        self.complete = radius_km is None
         self._index()
         for i in self.free:
-            self.info[i] = self._prune(i)
+            info = self._prune(i, radius_km)
+            if radius_km is not None and not info.feasible:
+                info = self._prune(i, None)  # nobody near can do it: look everywhere, so feasibility stays exact
+            self.info[i] = info
 
     # Fixed assignments -----------------------------------------------------------------------------------------
 
@@ -226,7 +232,7 @@ class Problem:
             self._holders = {sk: np.array(ix, dtype=np.int64) for sk, ix in by.items()}
         return self._holders.get(skill, np.zeros(0, dtype=np.int64))
 
-    def _prune(self, oi: int) -> OrderInfo:
+    def _prune(self, oi: int, radius_km: float | None) -> OrderInfo:
         inst = self.instance
         o = self.orders[oi]
         info = OrderInfo(oi)
@@ -246,6 +252,8 @@ class Problem:
             # 0.1 km slack absorbs float differences; exact figures are recomputed below.
             reach_min = (longest - o.duration) / 2
             keep = approx / inst.speed_kmh * 60 <= reach_min + 1.0
+            if radius_km is not None:
+                keep &= approx <= radius_km
             for st in sts[keep]:
                 st = int(st)
                 if st not in km_of:
@@ -278,30 +286,36 @@ class Problem:
         idx = first + pos
         a_s = self.av_s[idx] + t[owner]
         a_e = self.av_e[idx] - t[owner] - o.duration
-        hits: list[tuple[int, int, int]] = []
+        own_l, lo_l, hi_l = [], [], []
         for ws, we in o.windows:
             lo = np.maximum(a_s, ws)
             hi = np.minimum(a_e, we - o.duration)
-            good = np.nonzero(lo <= hi)[0]
-            hits += zip(owner[good].tolist(), lo[good].tolist(), hi[good].tolist(), strict=True)
-        if not hits:
+            good = lo <= hi
+            own_l.append(owner[good])
+            lo_l.append(lo[good])
+            hi_l.append(hi[good])
+        own = np.concatenate(own_l)
+        if len(own) == 0:
             return info
-        hits.sort()
-        ranges: dict[int, list[tuple[int, int]]] = {}
-        for k, lo, hi in hits:
-            ranges.setdefault(k, []).append((lo, hi))
+        los, his = np.concatenate(lo_l), np.concatenate(hi_l)
+        order = np.lexsort((los, own))
+        own_s, lo_s, hi_s = own[order].tolist(), los[order].tolist(), his[order].tolist()
+        c_list, t_list, km_list = c.tolist(), t.tolist(), km[ok].tolist()
+        team_list = self.vol_team[c].tolist()
+        demand = o.demand
         by_team: dict[int, list[Pair]] = {}
-        c_list = c.tolist()
-        t_list = t.tolist()
-        for k in sorted(ranges):
+        i, n_hits = 0, len(own_s)
+        while i < n_hits:
+            k = own_s[i]
+            j = i
+            rs = []
+            while j < n_hits and own_s[j] == k:
+                rs.append((lo_s[j], hi_s[j]))
+                j += 1
+            i = j
             vi = c_list[k]
-            v = self.vols[vi]
-            vkm = st_km[self.vol_st[vi]]
-            if not within_max_km(float(vkm), v.max_km):
-                continue
-            skills = tuple(sk for sk in v.skills if sk in o.demand)
-            by_team.setdefault(int(self.vol_team[vi]), []).append(
-                Pair(vi, skills, t_list[k], float(vkm), tuple(sorted(ranges[k]))))
+            skills = tuple(sk for sk in self.vols[vi].skills if sk in demand)
+            by_team.setdefault(team_list[k], []).append(Pair(vi, skills, t_list[k], km_list[k], tuple(rs)))
         for team in sorted(by_team):
             op = Option(team, by_team[team])
             self._static(o, op)
@@ -309,19 +323,21 @@ class Problem:
         return info
 
     def _static(self, o: Order, op: Option) -> None:
-        """Mark whether a crew exists at some start, ignoring other orders, and its cheapest km."""
+        """Mark whether a crew exists at some start, ignoring other orders."""
         have: dict[str, int] = {}
         for p in op.pairs:
             for sk in p.skills:
                 have[sk] = have.get(sk, 0) + 1
         if any(have.get(sk, 0) < n for sk, n in o.demand.items()):
             return
+        n = o.crew_size
+        if n == 1:
+            op.feasible = True  # every pair holds a needed skill and can start somewhere on its own
+            return
         # The set of volunteers who can start at s only grows at a range's left end, so checking those suffices.
-        points = sorted({lo for p in op.pairs for lo, _ in p.ranges})
-        for s in points:
-            cands = [(p.v, p.skills, p.km) for p in op.pairs if p.can_start(s)]
-            crew = match_crew(o.demand, cands)
-            if crew is not None:
+        events = sorted({lo for p in op.pairs for lo, _ in p.ranges})
+        for s in events:
+            cands = [(p.v, p.skills, p.km) for p in op.pairs if any(lo <= s <= hi for lo, hi in p.ranges)]
+            if len(cands) >= n and match_crew(o.demand, cands) is not None:
                 op.feasible = True
-                kms = {p.v: p.km for p in op.pairs}
-                op.min_km = min(op.min_km, sum(kms[v] for v, _ in crew))
+                return

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from matching.candidates import Option, Pair
 from matching.state import UNIT, Placement, State
 
 
@@ -22,6 +23,7 @@ class SubResult:
     bound: int
     optimal: bool
     big: int
+    work: float = 0.0  # CP-SAT deterministic time spent
 
 
 def evaluate(state: State, subset: list[int], big: int, placements: dict[int, Placement] | None = None) -> int:
@@ -52,25 +54,57 @@ def _outside_load(state: State, subset: set[int]) -> dict[int, int]:
     return out
 
 
+def _restricted(state: State, oi: int, max_teams: int | None, extra: int | None) -> list[tuple[int, list[Pair]]]:
+    """The order's feasible teams and pairs, cut to the cheapest few (always keeping the current placement)."""
+    p = state.p
+    n = p.orders[oi].crew_size
+    cur = state.plan.get(oi)
+    crew = {v for v, _ in cur.crew} if cur else set()
+    opts = [op for op in p.info[oi].options if op.feasible]
+    if max_teams is not None and len(opts) > max_teams:
+        def lb(op: Option) -> float:
+            return sum(sorted(pr.km for pr in op.pairs)[:n]) + sum(state.costs.team_penalty(oi, op.team).values())
+        ranked = sorted(opts, key=lambda op: (lb(op), op.team))
+        keep = ranked[:max_teams]
+        if cur and all(op.team != cur.team for op in keep):
+            keep += [op for op in opts if op.team == cur.team]
+        opts = sorted(keep, key=lambda op: op.team)
+    out = []
+    for op in opts:
+        pairs = op.pairs
+        if extra is not None and len(pairs) > n + extra:
+            ranked_p = sorted(pairs, key=lambda pr: (pr.km, pr.v))
+            chosen = ranked_p[: n + extra]
+            if cur and cur.team == op.team:
+                chosen += [pr for pr in ranked_p[n + extra:] if pr.v in crew]
+            pairs = sorted(chosen, key=lambda pr: pr.v)
+        out.append((op.team, pairs))
+    return out
+
+
 def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, seconds: float,
-                 workers: int = 1, hint: bool = True) -> SubResult | None:
-    """Re-place the orders of subset optimally (within limits) around the rest of the plan."""
+                 workers: int = 1, hint: bool = True, max_teams: int | None = None,
+                 extra: int | None = None) -> SubResult | None:
+    """Re-place the orders of subset optimally (within limits) around the rest of the plan.
+
+    max_teams and extra cut each order to its cheapest teams and volunteers, which keeps LNS steps small.
+    """
     p = state.p
     sub = set(subset)
     fair = state.costs.prefs.fairness_weight
     base_load = _outside_load(state, sub) if fair else {}
     m = cp_model.CpModel()
+    options = {oi: _restricted(state, oi, max_teams, extra) for oi in subset}
     # Data: what each order could cost, so one unit of priority outranks all travel of the subset.
     big = 1
     for oi in subset:
         n = p.orders[oi].crew_size
         worst = 0
-        for op in p.info[oi].options:
-            if op.feasible:
-                per = sorted((round(2 * pr.km * UNIT) + (round(state.costs.volunteer_penalty(base_load.get(pr.v, 0))
-                              * UNIT) if fair else 0) for pr in op.pairs), reverse=True)[:n]
-                pen = sum(round(x * UNIT) for x in state.costs.team_penalty(oi, op.team).values())
-                worst = max(worst, sum(per) + pen)
+        for team, pairs in options[oi]:
+            per = sorted((round(2 * pr.km * UNIT) + (round(state.costs.volunteer_penalty(base_load.get(pr.v, 0))
+                          * UNIT) if fair else 0) for pr in pairs), reverse=True)[:n]
+            pen = sum(round(x * UNIT) for x in state.costs.team_penalty(oi, team).values())
+            worst = max(worst, sum(per) + pen)
         big += worst
     # Variables and constraints.
     vol_intervals: dict[int, list[cp_model.IntervalVar]] = {}
@@ -82,10 +116,10 @@ def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, se
     starts: dict[int, cp_model.IntVar] = {}
     for oi in subset:
         o = p.orders[oi]
-        opts = [op for op in p.info[oi].options if op.feasible]
+        opts = options[oi]
         if not opts:
             continue
-        spans = sorted({r for op in opts for pr in op.pairs for r in pr.ranges})
+        spans = sorted({r for _, pairs in opts for pr in pairs for r in pr.ranges})
         s = m.new_int_var_from_domain(cp_model.Domain.from_intervals([list(r) for r in spans]), f"s{oi}")
         starts[oi] = s
         pres = m.new_bool_var(f"p{oi}")
@@ -94,15 +128,17 @@ def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, se
         xs = []
         team_lit[oi] = {}
         skill_lit[oi] = {}
-        for op in opts:
-            x = m.new_bool_var(f"x{oi}_{op.team}")
-            team_lit[oi][op.team] = x
+        cur = state.plan.get(oi) if hint else None
+        for team, pairs in opts:
+            x = m.new_bool_var(f"x{oi}_{team}")
+            team_lit[oi][team] = x
             xs.append(x)
-            pen = sum(round(v * UNIT) for v in state.costs.team_penalty(oi, op.team).values())
+            pen = sum(round(v * UNIT) for v in state.costs.team_penalty(oi, team).values())
             if pen:
                 terms.append((x, -pen))
             by_skill: dict[str, list[cp_model.IntVar]] = {sk: [] for sk in o.demand}
-            for pr in op.pairs:
+            in_crew = {v for v, _ in cur.crew} if cur is not None and cur.team == team else set()
+            for pr in pairs:
                 if len(pr.skills) == 1:
                     u = m.new_bool_var(f"u{oi}_{pr.v}")
                     by_skill[pr.skills[0]].append(u)
@@ -116,6 +152,8 @@ def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, se
                         skill_lit[oi][pr.v, sk] = y
                         ys.append(y)
                     m.add(sum(ys) == u)
+                    if cur is not None:
+                        m.add_hint(u, pr.v in in_crew)
                 cost = round(2 * pr.km * UNIT)
                 if fair:
                     cost += round(state.costs.volunteer_penalty(base_load.get(pr.v, 0)) * UNIT)
@@ -127,11 +165,16 @@ def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, se
                     m.add(s <= hi).only_enforce_if(u)
                 else:
                     rs = []
+                    hinted = False
                     for lo, hi in pr.ranges:
                         r = m.new_bool_var("")
                         m.add(s >= lo).only_enforce_if(r)
                         m.add(s <= hi).only_enforce_if(r)
                         rs.append(r)
+                        if cur is not None:
+                            on = pr.v in in_crew and lo <= cur.start <= hi and not hinted
+                            hinted |= on
+                            m.add_hint(r, on)
                     m.add(sum(rs) == u)
                 iv = m.new_optional_interval_var(s - pr.t, o.duration + 2 * pr.t, s + o.duration + pr.t, u, "")
                 vol_intervals.setdefault(pr.v, []).append(iv)
@@ -140,7 +183,7 @@ def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, se
                 m.add(sum(by_skill[sk]) == n * x)
         m.add(sum(xs) == pres)
     if not starts:
-        return SubResult({}, 0, 0, True, big)
+        return SubResult({}, 0, 0, True, big, 0.0)
     for v in sorted(vol_intervals):
         others = [(a, b) for a, b, oi in state.busy.get(v, ()) if oi not in sub]
         ivs = vol_intervals[v] + [m.new_fixed_size_interval_var(a, b - a, "") for a, b in others]
@@ -178,4 +221,4 @@ def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, se
         crew = tuple(sorted(key for key, y in skill_lit[oi].items() if solver.boolean_value(y)))
         out[oi] = Placement(team, solver.value(starts[oi]), crew)
     return SubResult(out, round(solver.objective_value), round(solver.best_objective_bound),
-                     status == cp_model.OPTIMAL, big)
+                     status == cp_model.OPTIMAL, big, solver.response_proto.deterministic_time)

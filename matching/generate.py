@@ -132,7 +132,6 @@ def generate(scale: str | Scale, seed: int = 1) -> Instance:
 
 def _orders(inst: Instance, sc: Scale, county_stations: list[list[Station]], rng: random.Random) -> Instance:
     st_by = inst.station_by_id
-    team_by = inst.team_by_id
     members: dict[str, list[Volunteer]] = {}
     for v in inst.volunteers:
         members.setdefault(v.team, []).append(v)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+import sys
 import time
 from dataclasses import dataclass
 
@@ -25,11 +26,17 @@ from matching.state import Costs, Placement, State
 # Parts at most this big (orders, pruned pairs) go to the exact CP-SAT model.
 EXACT_ORDERS = 40
 EXACT_PAIRS = 1500
-# LNS neighbourhood size (orders) and CP-SAT work per step (deterministic seconds).
-NEIGHBOURHOOD = 18
-STEP_DTIME = 0.25
+# LNS neighbourhood size (orders), its cheapest teams and spare volunteers per team, and CP-SAT work per step
+# (deterministic seconds); each step also counts STEP_OVERHEAD for building the model.
+NEIGHBOURHOOD = 25
+LNS_TEAMS = 5
+LNS_EXTRA = 4
+STEP_DTIME = 0.3
+STEP_OVERHEAD = 0.04
+# Parts given less time than this skip the LP relaxation and rely on the static bound.
+LP_MIN_SECONDS = 15.0
 # Deterministic work units granted per second of time limit; wall clock is only a safety net.
-DTIME_PER_SECOND = 0.8
+DTIME_PER_SECOND = 0.6
 
 
 class EngineError(RuntimeError):
@@ -134,19 +141,20 @@ class _Neighbours:
 def _lns_step(state: State, subset: list[int], seed: int, dtime: float, deadline: float) -> tuple[bool, float]:
     """Re-place a neighbourhood with CP-SAT; keep it if strictly better. Returns (improved, work used)."""
     secs = max(0.05, min(dtime * 4, deadline - time.monotonic()))
-    res = solve_subset(state, subset, seed=seed, dtime=dtime, seconds=secs)
+    res = solve_subset(state, subset, seed=seed, dtime=dtime, seconds=secs, max_teams=LNS_TEAMS, extra=LNS_EXTRA)
     if res is None:
-        return False, dtime
+        return False, dtime + STEP_OVERHEAD
+    used = res.work + STEP_OVERHEAD
     before = evaluate(state, subset, res.big)
     after = evaluate(state, subset, res.big, res.placements)
     if after <= before:
-        return False, dtime
+        return False, used
     for oi in subset:
         if oi in state.plan:
             state.remove(oi)
     for oi in sorted(res.placements):
         state.place(oi, res.placements[oi])
-    return True, dtime
+    return True, used
 
 
 def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float, seed: int) -> PartResult:
@@ -159,6 +167,7 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
     static = sum(problem.orders[oi].priority for oi in feasible)
     greedy(state, feasible)
     served = sum(problem.orders[oi].priority for oi in state.plan)
+    _debug(f"part {len(orders)} orders: greedy served {served}/{static} travel {_travel(state):.1f}", start)
     if len(feasible) <= EXACT_ORDERS and _pairs(problem, feasible) <= EXACT_PAIRS:
         res = solve_subset(state, feasible, seed=seed, dtime=max(work, 0.5), seconds=max(seconds, 0.5))
         if res is not None:
@@ -172,8 +181,9 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
             return PartResult(dict(state.plan), bound, res.optimal)
     bound = static
     rng = random.Random(seed)
-    if served < bound:
-        lp = lp_bound(problem, feasible, seconds=max(1.0, seconds / 2))
+    # The LP costs seconds on a county and only helps when the orders compete; run it when there is time.
+    if served < bound and problem.complete and seconds >= LP_MIN_SECONDS:
+        lp = lp_bound(problem, feasible, seconds=max(1.0, seconds / 3))
         if lp is not None:
             bound = min(bound, lp[0])
             if served < bound:
@@ -183,6 +193,7 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
                 alt_served = sum(problem.orders[oi].priority for oi in alt.plan)
                 if alt_served > served or (alt_served == served and _travel(alt) < _travel(state)):
                     state, served = alt, alt_served
+    _debug(f"bound {bound} served {served} travel {_travel(state):.1f}", start)
     nb = _Neighbours(state, feasible)
     used = 0.0
     # Repair: give each unserved order a neighbourhood of its competitors, highest priority first.
@@ -200,6 +211,7 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
             used += w
             if ok:
                 served = sum(problem.orders[o].priority for o in state.plan)
+    _debug(f"repaired: served {served} travel {_travel(state):.1f} work {used:.2f}", start)
     # Polish: neighbourhoods around served orders in a seeded order, until a full round brings nothing.
     idle = 0
     while used < work and time.monotonic() < deadline:
@@ -217,6 +229,7 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
                               deadline)
             used += w
             improved_round |= ok
+        _debug(f"polish round: travel {_travel(state):.1f} work {used:.2f}", start)
         idle = 0 if improved_round else idle + 1
         if idle >= 1:
             break
@@ -228,6 +241,11 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
                 state.place(oi, best[1])
     served = sum(problem.orders[oi].priority for oi in state.plan)
     return PartResult(dict(state.plan), bound, False)
+
+
+def _debug(msg: str, since: float) -> None:
+    if os.environ.get("MATCHING_DEBUG"):
+        print(f"[{time.monotonic() - since:7.2f}s] {msg}", file=sys.stderr)
 
 
 def _travel(state: State) -> float:
