@@ -134,6 +134,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_users_scope_station_id'), ['scope_station_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_team_id'), ['team_id'], unique=False)
 
+    if op.get_bind().dialect.name != "sqlite":
+        # teams and users point at each other: CREATE TABLE skipped these (use_alter), so add them now.
+        op.create_foreign_key(op.f('fk_teams_lead_user_id_users'), 'teams', 'users', ['lead_user_id'], ['id'])
+        op.create_foreign_key(op.f('fk_users_team_id_teams'), 'users', 'teams', ['team_id'], ['id'])
+
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -523,6 +528,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_users_team_id'))
         batch_op.drop_index(batch_op.f('ix_users_scope_station_id'))
 
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(op.f('fk_users_team_id_teams'), 'users', type_='foreignkey')
+        op.drop_constraint(op.f('fk_teams_lead_user_id_users'), 'teams', type_='foreignkey')
     op.drop_table('users')
     with op.batch_alter_table('teams', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_teams_station_id'))
