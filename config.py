@@ -47,6 +47,9 @@ class Config:
     OPENAPI_SWAGGER_UI_PATH = "docs"
     # Served by app.web.views from the swagger-ui-bundle package, so the docs page needs no network.
     OPENAPI_SWAGGER_UI_URL = "/vendor/swagger-ui/"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    # Served by app.web.views from the swagger-ui-bundle package, so the docs page needs no network.
+    OPENAPI_SWAGGER_UI_URL = "/vendor/swagger-ui/"
     API_SPEC_OPTIONS = {
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
@@ -115,6 +118,8 @@ class Config:
     # Map: no tile layer by default so the map works offline.
     MAP_TILE_URL = os.environ.get("DIANDAN_MAP_TILE_URL", "")
     MAP_TILE_ATTRIBUTION = os.environ.get("DIANDAN_MAP_TILE_ATTRIBUTION", "")
+    # Rows per page on the staff order list.
+    ORDER_LIST_PAGE_SIZE = _env_int("DIANDAN_ORDER_LIST_PAGE_SIZE", 50)
     # Rows per page on the staff order list.
     ORDER_LIST_PAGE_SIZE = _env_int("DIANDAN_ORDER_LIST_PAGE_SIZE", 50)
 

@@ -1,13 +1,19 @@
 """The blueprints the app registers: REST API (flask-smorest) and pages."""
 
 from app.accounts.api import blp as accounts_api
+from app.accounts.views import bp as accounts_views
 from app.coverage.api import blp as coverage_api
+from app.coverage.views import bp as coverage_views
 from app.dispatch.api import blp as dispatch_api
+from app.dispatch.views import bp as dispatch_views
 from app.menu.api import blp as menu_api
+from app.menu.views import bp as menu_views
 from app.orders.api import blp as orders_api
+from app.orders.views import bp as orders_views
 from app.rosters.api import blp as rosters_api
 from app.stations.api import blp as stations_api
 from app.volunteers.api import blp as volunteers_api
+from app.volunteers.views import bp as volunteers_views
 from app.web.views import bp as web_views
 
 API_BLUEPRINTS = [
@@ -21,4 +27,12 @@ API_BLUEPRINTS = [
     coverage_api,
 ]
 
-PAGE_BLUEPRINTS = [web_views]
+PAGE_BLUEPRINTS = [
+    web_views,
+    accounts_views,
+    menu_views,
+    orders_views,
+    volunteers_views,
+    dispatch_views,
+    coverage_views,
+]

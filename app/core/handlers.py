@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.core.errors import DomainError
 from app.extensions import db
+from app.web.errors import domain_message, http_message, unexpected_message
 
 
 def _wants_json() -> bool:
@@ -22,7 +23,7 @@ def install_error_handlers(app: Flask) -> None:
         if _wants_json():
             body = {"status": error.status, **error.to_dict()}
             return jsonify(body), error.status
-        return render_template("error.html", status=error.status, message=error.message), error.status
+        return render_template("error.html", status=error.status, message=domain_message(error.message)), error.status
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
@@ -55,7 +56,7 @@ def install_error_handlers(app: Flask) -> None:
             if error.code == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="diandan"'
             return response
-        return render_template("error.html", status=error.code, message=error.description), error.code
+        return render_template("error.html", status=error.code, message=http_message(error)), error.code
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
@@ -65,4 +66,4 @@ def install_error_handlers(app: Flask) -> None:
             raise error
         if _wants_json():
             return jsonify({"status": 500, "code": "internal_error", "message": "internal error"}), 500
-        return render_template("error.html", status=500, message="internal error"), 500
+        return render_template("error.html", status=500, message=unexpected_message()), 500

@@ -1,0 +1,163 @@
+"""The team lead's inbox (accept in one tap, decline with a reason, swap a crew member) and the staff's
+"run dispatch now" page with each run's figures."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.core.errors import DomainError
+from app.dispatch import service as dispatch_service
+from app.extensions import db
+from app.volunteers.service import list_volunteers
+from app.web.errors import domain_message
+from app.web.pages import me, roles, safe_next
+
+bp = Blueprint("dispatch_views", __name__)
+
+LEADS = ("team_lead", "county_staff", "admin")
+DECLINE_REASONS = (
+    _l("Not enough members free then"),
+    _l("Too far for the team"),
+    _l("The team lacks the skill"),
+    _l("Weather or road conditions"),
+)
+
+
+class AnswerForm(FlaskForm):
+    """Accept needs only the CSRF token."""
+
+
+class DeclineForm(FlaskForm):
+    """A decline needs a reason: a common one or the lead's own words."""
+
+    preset = SelectField(_l("Reason"), choices=[], validate_choice=False, validators=[Optional()])
+    reason = StringField(_l("In your own words"), validators=[Optional(), Length(max=400)])
+
+
+class SwapForm(FlaskForm):
+    """Replace one crew member with another team member."""
+
+    out_volunteer_id = IntegerField(_l("Replace"), validators=[DataRequired()])
+    in_volunteer_id = IntegerField(_l("With"), validators=[DataRequired()])
+
+
+@bp.get("/inbox")
+@roles(*LEADS)
+def inbox():
+    """Proposals awaiting the lead's answer, with the engine's reasons, and the recently answered ones."""
+    user = me()
+    pending = dispatch_service.list_proposals(user=user, status="pending")
+    answered = [
+        p for p in dispatch_service.list_proposals(user=user, limit=200) if p.status != "pending"
+    ]
+    answered.sort(key=lambda p: p.responded_at or p.created_at, reverse=True)
+    members = {}
+    for proposal in pending:
+        if proposal.team_id not in members:
+            members[proposal.team_id] = [
+                v for v in list_volunteers(user=user, team_id=proposal.team_id, limit=500) if v.active
+            ]
+    return render_template(
+        "dispatch/inbox.html",
+        pending=pending,
+        answered=answered[:10],
+        members=members,
+        reasons=[str(r) for r in DECLINE_REASONS],
+        answer_form=AnswerForm(),
+    )
+
+
+def _answer(call, done: str):  # noqa: ANN001
+    """Run one answer, commit once, and return to the inbox with the outcome."""
+    try:
+        call()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 404:
+            raise
+        flash(domain_message(error.message), "error")
+    else:
+        flash(done, "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("dispatch_views.inbox"))
+
+
+@bp.post("/proposals/<int:proposal_id>/accept")
+@roles(*LEADS)
+def accept(proposal_id: int):
+    """Accept in one tap."""
+    if not AnswerForm().validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return redirect(url_for("dispatch_views.inbox"))
+    return _answer(lambda: dispatch_service.accept_proposal(user=me(), proposal_id=proposal_id),
+                   _("Accepted. The crew has been told."))
+
+
+@bp.post("/proposals/<int:proposal_id>/decline")
+@roles(*LEADS)
+def decline(proposal_id: int):
+    """Decline with a reason; the order goes back to the engine without this team."""
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return redirect(url_for("dispatch_views.inbox"))
+    reason = (form.reason.data or "").strip() or (form.preset.data or "").strip()
+    if not reason:
+        flash(_("Please say why the team declines."), "error")
+        return redirect(url_for("dispatch_views.inbox"))
+    return _answer(lambda: dispatch_service.decline_proposal(user=me(), proposal_id=proposal_id, reason=reason),
+                   _("Declined. The engine will look for another team."))
+
+
+@bp.post("/proposals/<int:proposal_id>/swap")
+@roles(*LEADS)
+def swap(proposal_id: int):
+    """Swap a crew member."""
+    form = SwapForm()
+    if not form.validate_on_submit():
+        flash(_("Please pick who to replace and who replaces them."), "error")
+        return redirect(url_for("dispatch_views.inbox"))
+    return _answer(
+        lambda: dispatch_service.swap_crew_member(
+            user=me(), proposal_id=proposal_id, out_volunteer_id=form.out_volunteer_id.data,
+            in_volunteer_id=form.in_volunteer_id.data,
+        ),
+        _("The crew has been changed."),
+    )
+
+
+class RunForm(FlaskForm):
+    """Run dispatch now (CSRF only)."""
+
+
+@bp.route("/dispatch", methods=["GET", "POST"])
+@roles("station_staff", "county_staff", "admin")
+def runs():
+    """Past runs with their figures, and (county staff) a button to run dispatch now."""
+    user = me()
+    form = RunForm()
+    if request.method == "POST":
+        if user.role not in ("county_staff", "admin"):
+            from app.core.errors import Forbidden
+
+            raise Forbidden("only county staff may run dispatch")
+        if form.validate_on_submit():
+            county = user.scope_station.county().code if user.scope_station is not None else None
+            try:
+                done = dispatch_service.run_dispatch_for_counties(county_code=county, trigger="manual", actor=user)
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                flash(domain_message(error.message), "error")
+            else:
+                proposed = sum(r.orders_proposed for r in done)
+                considered = sum(r.orders_considered for r in done)
+                flash(_("Dispatch finished: %(p)s of %(c)s open orders proposed to teams.", p=proposed, c=considered),
+                      "success")
+            return redirect(url_for("dispatch_views.runs"))
+    return render_template("dispatch/runs.html", runs=dispatch_service.list_runs(user=user, limit=20), form=form)

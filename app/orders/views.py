@@ -1,0 +1,163 @@
+"""Order pages: the list with filters, one order's status and timeline, cancel, rate, check in and out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.core.errors import DomainError
+from app.dispatch.service import accepted_proposal
+from app.extensions import db
+from app.orders import service as order_service
+from app.orders.models import RATING_TAGS, STATUSES
+from app.stations.service import list_stations
+from app.volunteers.service import volunteer_of
+from app.web.errors import domain_message
+from app.web.pages import me, roles, safe_next
+
+bp = Blueprint("orders_views", __name__)
+
+
+class CancelForm(FlaskForm):
+    """Why the order is cancelled."""
+
+    reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=400)])
+
+
+class RateForm(FlaskForm):
+    """Stars, the six praise words and a comment (评单)."""
+
+    stars = IntegerField(_l("Stars"), validators=[DataRequired(_l("Please choose 1 to 5 stars.")), NumberRange(1, 5)])
+    tags = SelectMultipleField(_l("What was good"), choices=[(t, t) for t in RATING_TAGS], validate_choice=True)
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)])
+
+
+class CrewForm(FlaskForm):
+    """Check in or out, for oneself or (lead, staff) for a crew member."""
+
+    volunteer_id = HiddenField()
+
+
+@bp.get("/orders")
+@roles()
+def list_orders():
+    """Orders the user may see, newest first, filtered by status and station."""
+    user = me()
+    status = request.args.get("status") or None
+    if status not in STATUSES:
+        status = None
+    station_id = request.args.get("station_id", type=int)
+    page = max(1, request.args.get("page", 1, type=int))
+    size = current_app.config["ORDER_LIST_PAGE_SIZE"]
+    orders = order_service.list_orders(
+        user=user, status=status, station_id=station_id, limit=size + 1, offset=(page - 1) * size
+    )
+    stations = list_stations(user=user) if user.role in ("station_staff", "county_staff", "admin") else []
+    return render_template(
+        "orders/list.html",
+        orders=orders[:size],
+        has_next=len(orders) > size,
+        page=page,
+        status=status,
+        station_id=station_id,
+        stations=stations,
+        statuses=STATUSES,
+    )
+
+
+@bp.get("/orders/<int:order_id>")
+@roles()
+def detail(order_id: int):
+    """One order: status, times, the engine's reason if not placed, the crew, the timeline and what can be done."""
+    user = me()
+    order = order_service.get_order(user=user, order_id=order_id)
+    proposal = accepted_proposal(order)
+    own = volunteer_of(user)
+    records = {r.volunteer_id: r for r in order.service_records}
+    return render_template(
+        "orders/detail.html",
+        order=order,
+        proposal=proposal,
+        own_volunteer=own,
+        own_record=records.get(own.id) if own else None,
+        on_crew=bool(own and proposal and any(m.volunteer_id == own.id for m in proposal.crew)),
+        records=records,
+        cancel_form=CancelForm(),
+        rate_form=RateForm(),
+        crew_form=CrewForm(),
+        tags=RATING_TAGS,
+    )
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@roles()
+def cancel(order_id: int):
+    """Cancel an order that is not yet in service."""
+    form = CancelForm()
+    if form.validate_on_submit():
+        return _act(order_id, lambda: order_service.cancel_order(
+            user=me(), order_id=order_id, reason=(form.reason.data or "").strip()
+        ), _("The order was cancelled."))
+    return _back(order_id, form)
+
+
+@bp.post("/orders/<int:order_id>/rate")
+@roles()
+def rate(order_id: int):
+    """Rate a completed order."""
+    form = RateForm()
+    if form.validate_on_submit():
+        return _act(order_id, lambda: order_service.rate_order(
+            user=me(), order_id=order_id, stars=form.stars.data, tags=form.tags.data or [],
+            comment=(form.comment.data or "").strip(),
+        ), _("Thank you for your rating."))
+    return _back(order_id, form)
+
+
+@bp.post("/orders/<int:order_id>/check-in")
+@roles()
+def check_in(order_id: int):
+    """A crew member arrives (or their lead or staff record it)."""
+    form = CrewForm()
+    volunteer_id = int(form.volunteer_id.data) if (form.volunteer_id.data or "").isdigit() else None
+    return _act(order_id, lambda: order_service.check_in(user=me(), order_id=order_id, volunteer_id=volunteer_id),
+                _("Checked in. Thank you for coming."), form=form)
+
+
+@bp.post("/orders/<int:order_id>/check-out")
+@roles()
+def check_out(order_id: int):
+    """A crew member leaves."""
+    form = CrewForm()
+    volunteer_id = int(form.volunteer_id.data) if (form.volunteer_id.data or "").isdigit() else None
+    return _act(order_id, lambda: order_service.check_out(user=me(), order_id=order_id, volunteer_id=volunteer_id),
+                _("Checked out. Your hours are recorded."), form=form)
+
+
+def _act(order_id: int, call, done: str, form: FlaskForm | None = None):  # noqa: ANN001
+    """Run one service call, commit once, and come back to the order with the outcome."""
+    if form is not None and not form.validate_on_submit():
+        return _back(order_id, form)
+    try:
+        call()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 404:
+            raise
+        flash(domain_message(error.message), "error")
+    else:
+        flash(done, "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("orders_views.detail", order_id=order_id))
+
+
+def _back(order_id: int, form: FlaskForm):
+    """A form that did not validate: say why and return to the order."""
+    for errors in form.errors.values():
+        for message in errors:
+            flash(str(message), "error")
+    return redirect(url_for("orders_views.detail", order_id=order_id))

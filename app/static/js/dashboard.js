@@ -1,0 +1,132 @@
+/* The staff dashboard: a Leaflet coverage map (no tile layer unless one is configured) and the weekly trend chart. */
+(function () {
+  "use strict";
+  var COLOURS = { high: "#15803d", medium: "#d97706", low: "#b3261e", none: "#ffffff" };
+  var RADIUS = { county: 13, township: 10, village: 8 };
+
+  function pct(value) { return value === null || value === undefined ? "—" : Math.round(value * 100) + "%"; }
+
+  function popup(props, labels) {
+    var rows = [
+      [labels.orders, props.orders],
+      [labels.served, props.served],
+      [labels.open, props.open],
+      [labels.fulfilment, pct(props.fulfilment)],
+      [labels.accept, props.median_accept_minutes === null ? "—" : Math.round(props.median_accept_minutes) + " min"],
+      [labels.rating, props.avg_rating === null ? "—" : props.avg_rating]
+    ];
+    var title = props.name || (labels.stations + ": " + props.stations);
+    var html = "<strong>" + escapeHtml(title) + "</strong><table>";
+    rows.forEach(function (r) { html += "<tr><td>" + escapeHtml(r[0]) + "</td><td>" + escapeHtml(String(r[1])) + "</td></tr>"; });
+    return html + "</table>";
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function initMap() {
+    var el = document.getElementById("map");
+    if (!el || typeof L === "undefined") { return; }
+    var labels = JSON.parse(el.dataset.labels || "{}");
+    var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tileUrl, preferCanvas: false });
+    map.setView([35.85, 106.6], 9);
+    if (el.dataset.tileUrl) {
+      L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "", maxZoom: 18 }).addTo(map);
+    }
+    var layer = null;
+    var fitted = false;
+
+    function currentValue(name) {
+      var checked = document.querySelector('input[name="' + name + '"]:checked');
+      return checked ? checked.value : "";
+    }
+
+    function load() {
+      var kind = currentValue("layer") || "stations";
+      var priority = currentValue("priority");
+      var url = kind === "hexagons" ? el.dataset.hexagonsUrl : el.dataset.stationsUrl;
+      url += (url.indexOf("?") < 0 ? "?" : "&") + "priority=" + encodeURIComponent(priority);
+      el.setAttribute("aria-busy", "true");
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          if (layer) { map.removeLayer(layer); }
+          layer = L.geoJSON(data, {
+            pointToLayer: function (feature, latlng) {
+              var p = feature.properties;
+              return L.circleMarker(latlng, {
+                radius: RADIUS[p.level] || 8,
+                color: "#1f1a17",
+                weight: p.colour === "none" ? 2 : 1.5,
+                fillColor: COLOURS[p.colour] || COLOURS.none,
+                fillOpacity: 0.95,
+                className: "station-marker station-" + p.colour
+              });
+            },
+            style: function (feature) {
+              if (feature.geometry.type === "Point") { return {}; }
+              var c = feature.properties.colour;
+              return { color: "#57493f", weight: 1.5, fillColor: COLOURS[c] || COLOURS.none, fillOpacity: 0.55,
+                       className: "hex-cell hex-" + c };
+            },
+            onEachFeature: function (feature, lyr) {
+              var p = feature.properties;
+              lyr.bindPopup(popup(p, labels));
+              if (p.name) {
+                lyr.bindTooltip(p.name + " · " + (p.orders ? pct(p.fulfilment) : labels.none),
+                                { direction: "top", className: "station-label" });
+              }
+            }
+          }).addTo(map);
+          if (!fitted && data.features && data.features.length) {
+            map.fitBounds(layer.getBounds().pad(0.15), { maxZoom: 12 });
+            fitted = true;
+          }
+          el.dataset.features = String(data.features ? data.features.length : 0);
+          el.setAttribute("aria-busy", "false");
+        });
+    }
+
+    document.querySelectorAll('input[name="layer"], input[name="priority"]').forEach(function (input) {
+      input.addEventListener("change", load);
+    });
+    load();
+  }
+
+  function initTrend() {
+    var canvas = document.getElementById("trend");
+    var source = document.getElementById("trend-data");
+    if (!canvas || !source || typeof Chart === "undefined") { return; }
+    var data = JSON.parse(source.textContent);
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    Chart.defaults.font.size = 14;
+    Chart.defaults.color = "#3d3631";
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: data.labels.map(function (w) { return w.replace(/^\d{4}-/, ""); }),
+        datasets: [
+          { label: data.names.orders, data: data.orders, backgroundColor: "#e7b8b3", borderColor: "#b3261e", borderWidth: 1 },
+          { label: data.names.served, data: data.served, backgroundColor: "#15803d" },
+          { label: data.names.fulfilment, type: "line", yAxisID: "pct", borderColor: "#1d4ed8", backgroundColor: "#1d4ed8",
+            data: data.fulfilment.map(function (v) { return v === null ? null : Math.round(v * 100); }), spanGaps: true }
+        ]
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: {
+          y: { beginAtZero: true, ticks: { precision: 0 } },
+          pct: { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false }, ticks: { callback: function (v) { return v + "%"; } } }
+        },
+        plugins: { legend: { position: "bottom" } }
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { initMap(); initTrend(); });
+})();

@@ -1,0 +1,241 @@
+"""Template helpers for every page: navigation by role, localised labels, language switch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request, url_for
+from flask_babel import get_locale, gettext, lazy_gettext
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from app.core.timeutil import to_local
+
+ROLE_LABELS = {
+    "resident": lazy_gettext("Resident"),
+    "station_staff": lazy_gettext("Station staff"),
+    "volunteer": lazy_gettext("Volunteer"),
+    "team_lead": lazy_gettext("Team lead"),
+    "county_staff": lazy_gettext("County staff"),
+    "admin": lazy_gettext("Administrator"),
+}
+STATUS_LABELS = {
+    "submitted": lazy_gettext("Submitted"),
+    "dispatched": lazy_gettext("Dispatched"),
+    "accepted": lazy_gettext("Accepted"),
+    "in_service": lazy_gettext("In service"),
+    "completed": lazy_gettext("Completed"),
+    "rated": lazy_gettext("Rated"),
+    "cancelled": lazy_gettext("Cancelled"),
+    "expired": lazy_gettext("Expired"),
+    "pending": lazy_gettext("Awaiting answer"),
+    "declined": lazy_gettext("Declined"),
+    "withdrawn": lazy_gettext("Withdrawn"),
+    "running": lazy_gettext("Running"),
+    "done": lazy_gettext("Done"),
+    "failed": lazy_gettext("Failed"),
+}
+EVENT_LABELS = {
+    "submitted": lazy_gettext("Order placed"),
+    "dispatched": lazy_gettext("A team was proposed"),
+    "proposed": lazy_gettext("A team was proposed"),
+    "accepted": lazy_gettext("The team accepted"),
+    "declined": lazy_gettext("The team declined"),
+    "in_service": lazy_gettext("Volunteers arrived"),
+    "check_in": lazy_gettext("A volunteer checked in"),
+    "check_out": lazy_gettext("A volunteer checked out"),
+    "completed": lazy_gettext("Service completed"),
+    "rated": lazy_gettext("Rated by the resident"),
+    "cancelled": lazy_gettext("Cancelled"),
+    "expired": lazy_gettext("Expired"),
+    "escalated": lazy_gettext("Passed up to a higher tier"),
+    "unassigned": lazy_gettext("Not yet placed"),
+    "not_placed": lazy_gettext("The engine could not place it yet"),
+    "lapsed": lazy_gettext("The team did not answer in time"),
+    "withdrawn": lazy_gettext("Proposal withdrawn"),
+    "crew_changed": lazy_gettext("Crew changed"),
+    "proposal_declined": lazy_gettext("The team declined; looking for another team"),
+    "proposal_expired": lazy_gettext("The team did not answer in time; looking for another team"),
+}
+UNASSIGNED_LABELS = {
+    "window_too_short": lazy_gettext("The times picked are shorter than the service."),
+    "no_skill": lazy_gettext("No volunteer has the skill this service needs yet."),
+    "all_teams_excluded": lazy_gettext("Every team that could serve it has already said no."),
+    "out_of_reach": lazy_gettext("No volunteer with the right skill lives near enough."),
+    "max_orders": lazy_gettext("Every suitable volunteer is fully booked this week."),
+    "not_available": lazy_gettext("No suitable volunteer is free at the times picked. More times help."),
+    "no_team_with_all_skills": lazy_gettext("No single team has everyone needed free at the same time."),
+    "busy": lazy_gettext("The suitable volunteers are busy with other orders at those times."),
+    "unknown": lazy_gettext("The engine has not looked at this order yet."),
+}
+COST_TERM_LABELS = {
+    "fixed": lazy_gettext("Serving the order"),
+    "travel_km": lazy_gettext("Travel (km, both ways)"),
+    "tier": lazy_gettext("Team from a higher tier"),
+    "repeat_team": lazy_gettext("Not the station's usual team"),
+    "fairness": lazy_gettext("Spreading work fairly"),
+}
+MODE_LABELS = {
+    "lecture": lazy_gettext("Lecture"),
+    "help": lazy_gettext("Help"),
+    "model": lazy_gettext("Role models"),
+    "culture": lazy_gettext("Culture and fun"),
+    "action": lazy_gettext("Action"),
+}
+LEVEL_LABELS = {
+    "county": lazy_gettext("County centre"),
+    "township": lazy_gettext("Township institute"),
+    "village": lazy_gettext("Village station"),
+}
+WEEKDAYS = (
+    lazy_gettext("Mon"),
+    lazy_gettext("Tue"),
+    lazy_gettext("Wed"),
+    lazy_gettext("Thu"),
+    lazy_gettext("Fri"),
+    lazy_gettext("Sat"),
+    lazy_gettext("Sun"),
+)
+ERROR_TITLES = {
+    400: lazy_gettext("The request could not be understood"),
+    401: lazy_gettext("Please sign in"),
+    403: lazy_gettext("You may not do this"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("Not allowed here"),
+    409: lazy_gettext("This cannot be done now"),
+    422: lazy_gettext("Please check what you entered"),
+    500: lazy_gettext("Something went wrong"),
+}
+
+
+@dataclass
+class NavItem:
+    """One link in the role's navigation bar."""
+
+    label: str
+    url: str
+    current: bool
+
+
+# (label, endpoint, roles, endpoints that mark it current)
+_NAV = [
+    (lazy_gettext("Order a service"), "menu_views.kiosk", ("resident", "station_staff"), ("menu_views.",)),
+    (lazy_gettext("My service"), "volunteers_views.me", ("volunteer", "team_lead"), ("volunteers_views.me",)),
+    (lazy_gettext("Availability"), "volunteers_views.my_availability", ("volunteer", "team_lead"),
+     ("volunteers_views.my_availability",)),
+    (lazy_gettext("Roster"), "rosters_views.mine", ("volunteer", "team_lead"), ("rosters_views.",)),
+    (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead",), ("dispatch_views.inbox",)),
+    (lazy_gettext("My team"), "volunteers_views.my_team", ("team_lead",), ("volunteers_views.my_team",)),
+    (lazy_gettext("Dashboard"), "coverage_views.dashboard", ("station_staff", "county_staff", "admin"),
+     ("coverage_views.",)),
+    (lazy_gettext("Orders"), "orders_views.list_orders", None, ("orders_views.",)),
+    (lazy_gettext("Dispatch"), "dispatch_views.runs", ("county_staff", "admin"), ("dispatch_views.runs",)),
+    (lazy_gettext("Menu"), "menu_views.manage", ("county_staff", "admin"), ("menu_views.manage", "menu_views.edit")),
+    (lazy_gettext("Teams"), "volunteers_views.teams", ("station_staff", "county_staff", "admin"),
+     ("volunteers_views.team", "volunteers_views.teams")),
+    (lazy_gettext("Volunteers"), "volunteers_views.volunteers", ("station_staff", "county_staff", "admin"),
+     ("volunteers_views.volunteer",)),
+]
+
+
+def nav_items() -> list[NavItem]:
+    """The navigation links for the signed-in user's role."""
+    if not getattr(current_user, "is_authenticated", False):
+        return []
+    endpoint = request.endpoint or ""
+    items: list[NavItem] = []
+    for label, target, roles, marks in _NAV:
+        if roles is not None and current_user.role not in roles:
+            continue
+        url = url_if(target)
+        if url is None:
+            continue
+        current = any(endpoint.startswith(m) for m in marks)
+        if current and target == "menu_views.kiosk" and endpoint.startswith("menu_views.manage"):
+            current = False
+        items.append(NavItem(str(label), url, current))
+    return items
+
+
+def url_if(endpoint: str, **values: object) -> str | None:
+    """url_for, or None when the endpoint does not exist (pages owned by others may not be there yet)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def is_english() -> bool:
+    """Whether the page is shown in English."""
+    return str(get_locale()) == "en"
+
+
+def switch_language_url() -> str:
+    """This page's URL in the other language."""
+    args = request.args.to_dict()
+    args["lang"] = current_app.config["BABEL_DEFAULT_LOCALE"] if is_english() else "en"
+    view_args = dict(request.view_args or {})
+    if request.endpoint is None or request.method != "GET":
+        return url_for("web.home", lang=args["lang"])
+    return url_for(request.endpoint, **view_args, **args)
+
+
+def localized(obj: object, field: str = "name") -> str:
+    """The English or Chinese name of a reference row (name_zh/name_en, or title/title_en)."""
+    if obj is None:
+        return ""
+    if field == "title":
+        english, chinese = getattr(obj, "title_en", ""), getattr(obj, "title", "")
+    else:
+        english, chinese = getattr(obj, f"{field}_en", ""), getattr(obj, f"{field}_zh", "")
+    return (english or chinese) if is_english() else (chinese or english)
+
+
+def minutes_label(minutes: float | None) -> str:
+    """A duration such as '2 h 5 min' (or '2小时5分'), or a dash when unknown."""
+    if minutes is None:
+        return "—"
+    total = round(minutes)
+    hours, rest = divmod(total, 60)
+    if hours >= 48:
+        return gettext("%(d)s d %(h)s h", d=hours // 24, h=hours % 24)
+    if hours:
+        return gettext("%(h)s h %(m)s min", h=hours, m=rest)
+    return gettext("%(m)s min", m=rest)
+
+
+def percent(value: float | None) -> str:
+    """A fraction as a whole percentage, or a dash."""
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def label(mapping: dict, key: str | None) -> str:
+    """A translated label for a code, or the code itself."""
+    if key is None:
+        return ""
+    value = mapping.get(key)
+    return str(value) if value is not None else key
+
+
+def install(app_or_state) -> None:  # noqa: ANN001
+    """Register the helpers as Jinja globals."""
+    env = app_or_state.jinja_env
+    env.globals.update(
+        nav_items=nav_items,
+        url_if=url_if,
+        minutes_label=minutes_label,
+        percent=percent,
+        is_english=is_english,
+        switch_language_url=switch_language_url,
+        localized=localized,
+        role_label=lambda role: label(ROLE_LABELS, role),
+        status_label=lambda status: label(STATUS_LABELS, status),
+        event_label=lambda kind: label(EVENT_LABELS, kind),
+        unassigned_label=lambda code: label(UNASSIGNED_LABELS, code),
+        cost_term_label=lambda name: label(COST_TERM_LABELS, name),
+        mode_label=lambda mode: label(MODE_LABELS, mode),
+        level_label=lambda level: label(LEVEL_LABELS, level),
+        weekday_label=lambda index: str(WEEKDAYS[index]),
+        weekday_of=lambda moment: str(WEEKDAYS[to_local(moment).weekday()]),
+        error_title=lambda status: str(ERROR_TITLES.get(status, gettext("Something went wrong"))),
+    )

@@ -1,0 +1,56 @@
+"""What every page view shares: role checks, the signed-in user, and showing a service's refusal on a form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from app.accounts.models import User
+from app.core.errors import DomainError, Forbidden
+from app.web.errors import domain_message
+
+
+def me() -> User:
+    """The signed-in user as a model instance (services want the real object, not the proxy)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def roles(*allowed: str) -> Callable:
+    """Sign-in required, then 403 unless the user holds one of the roles."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any):
+            if allowed and current_user.role not in allowed:
+                raise Forbidden(f"role {current_user.role} may not do this")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def show_error(form: FlaskForm, error: DomainError, field_map: dict[str, str] | None = None) -> None:
+    """Attach a service's refusal to the form field it names, or to the form as a whole."""
+    message = domain_message(error.message)
+    name = error.field or ""
+    target = (field_map or {}).get(name) or (field_map or {}).get(name.split(".")[0]) or name.split(".")[0]
+    field = form._fields.get(target) if target else None
+    if field is not None:
+        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+    else:
+        form.form_errors.append(message)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to return to, or None (so no form can send people to another site)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target

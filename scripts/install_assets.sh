@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install the front-end packages the pages serve (Leaflet, Chart.js, Noto Sans SC) into app/static/vendor
+# and compile the Babel catalogs. Idempotent; once done it needs no network.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENDOR="$ROOT/app/static/vendor"
+WORK="$ROOT/build/npm-assets"
+PYBABEL="${PYBABEL:-$ROOT/.venv/bin/pybabel}"
+[ -x "$PYBABEL" ] || PYBABEL="pybabel"
+
+PACKAGES=("leaflet@1.9.4" "chart.js@4.4.7" "@fontsource/noto-sans-sc@5.1.1")
+STAMP="$VENDOR/.installed"
+WANT="${PACKAGES[*]}"
+
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
+    echo "vendor assets already installed ($WANT)"
+else
+    mkdir -p "$WORK"
+    if [ ! -f "$WORK/package.json" ]; then
+        printf '{"name": "diandan-assets", "private": true}\n' >"$WORK/package.json"
+    fi
+    (cd "$WORK" && npm install --no-audit --no-fund --no-save --loglevel=error "${PACKAGES[@]}")
+    rm -rf "$VENDOR.tmp"
+    mkdir -p "$VENDOR.tmp/leaflet" "$VENDOR.tmp/chartjs" "$VENDOR.tmp/noto-sans-sc"
+    cp -r "$WORK/node_modules/leaflet/dist/." "$VENDOR.tmp/leaflet/"
+    cp "$WORK/node_modules/leaflet/LICENSE" "$VENDOR.tmp/leaflet/"
+    cp "$WORK/node_modules/chart.js/dist/chart.umd.js" "$VENDOR.tmp/chartjs/"
+    cp "$WORK/node_modules/chart.js/LICENSE.md" "$VENDOR.tmp/chartjs/"
+    FONT="$WORK/node_modules/@fontsource/noto-sans-sc"
+    # Regular and bold, every unicode-range subset, woff2 only (each browser fetches only the subsets a page uses).
+    cp "$FONT/400.css" "$FONT/700.css" "$FONT/LICENSE" "$VENDOR.tmp/noto-sans-sc/"
+    mkdir -p "$VENDOR.tmp/noto-sans-sc/files"
+    cp "$FONT"/files/noto-sans-sc-*-400-normal.woff2 "$FONT"/files/noto-sans-sc-*-700-normal.woff2 \
+        "$VENDOR.tmp/noto-sans-sc/files/"
+    rm -rf "$VENDOR"
+    mv "$VENDOR.tmp" "$VENDOR"
+    echo "$WANT" >"$STAMP"
+    echo "vendor assets installed into $VENDOR"
+fi
+
+"$PYBABEL" compile -f -d "$ROOT/app/translations" -D messages
