@@ -35,6 +35,11 @@ blp = Blueprint(
 )
 
 
+# Exports return a Response, so these raw OpenAPI schemas only document the body.
+CSV_BODY = {"type": "string"}
+XLSX_BODY = {"type": "string", "format": "binary"}
+
+
 def _download(body: bytes, *, mimetype: str, name: str, start: date | None = None, end: date | None = None) -> Response:
     suffix = f"_{start.isoformat()}_{end.isoformat()}" if start and end else ""
     extension = "csv" if mimetype == exports.CSV_MIMETYPE else "xlsx"
@@ -109,7 +114,7 @@ class Snapshots(MethodView):
 @blp.route("/coverage.csv")
 class CoverageCsv(MethodView):
     @blp.arguments(CoverageQuerySchema, location="query")
-    @blp.response(200, description="CSV, UTF-8 with BOM", content_type="text/csv")
+    @blp.response(200, CSV_BODY, description="CSV, UTF-8 with BOM", content_type="text/csv")
     def get(self, query: dict):
         """Coverage as CSV."""
         report = service.coverage(user=api_user(), **query)
@@ -120,7 +125,7 @@ class CoverageCsv(MethodView):
 @blp.route("/coverage.xlsx")
 class CoverageXlsx(MethodView):
     @blp.arguments(CoverageQuerySchema, location="query")
-    @blp.response(200, description="Excel workbook", content_type=exports.XLSX_MIMETYPE)
+    @blp.response(200, XLSX_BODY, description="Excel workbook", content_type=exports.XLSX_MIMETYPE)
     def get(self, query: dict):
         """Coverage as an Excel workbook."""
         report = service.coverage(user=api_user(), **query)
@@ -131,7 +136,7 @@ class CoverageXlsx(MethodView):
 @blp.route("/gaps.csv")
 class GapsCsv(MethodView):
     @blp.arguments(GapsQuerySchema, location="query")
-    @blp.response(200, description="CSV, UTF-8 with BOM", content_type="text/csv")
+    @blp.response(200, CSV_BODY, description="CSV, UTF-8 with BOM", content_type="text/csv")
     def get(self, query: dict):
         """Gaps as CSV."""
         report = service.gaps(user=api_user(), **query)
@@ -142,7 +147,7 @@ class GapsCsv(MethodView):
 @blp.route("/gaps.xlsx")
 class GapsXlsx(MethodView):
     @blp.arguments(GapsQuerySchema, location="query")
-    @blp.response(200, description="Excel workbook", content_type=exports.XLSX_MIMETYPE)
+    @blp.response(200, XLSX_BODY, description="Excel workbook", content_type=exports.XLSX_MIMETYPE)
     def get(self, query: dict):
         """Gaps as an Excel workbook."""
         report = service.gaps(user=api_user(), **query)
@@ -153,7 +158,7 @@ class GapsXlsx(MethodView):
 @blp.route("/contributions.csv")
 class ContributionsCsv(MethodView):
     @blp.arguments(ContributionsExportQuerySchema, location="query")
-    @blp.response(200, description="CSV, UTF-8 with BOM", content_type="text/csv")
+    @blp.response(200, CSV_BODY, description="CSV, UTF-8 with BOM", content_type="text/csv")
     def get(self, query: dict):
         """Contributions as CSV: one row per volunteer (by=volunteer) or per team (by=team)."""
         by = query.pop("by")
@@ -167,7 +172,9 @@ class ContributionsCsv(MethodView):
 @blp.route("/contributions.xlsx")
 class ContributionsXlsx(MethodView):
     @blp.arguments(ContributionsQuerySchema, location="query")
-    @blp.response(200, description="Excel workbook: volunteers and teams sheets", content_type=exports.XLSX_MIMETYPE)
+    @blp.response(
+        200, XLSX_BODY, description="Excel workbook: volunteers and teams sheets", content_type=exports.XLSX_MIMETYPE
+    )
     def get(self, query: dict):
         """Contributions as an Excel workbook with a volunteers sheet and a teams sheet."""
         report = service.contributions(user=api_user(), **query)

@@ -43,6 +43,16 @@ class Sheet:
     percent_columns: frozenset[int] = field(default_factory=frozenset)
 
 
+def safe_cell(value: Any) -> Any:
+    """A cell value that spreadsheets will not run as a formula; None becomes an empty cell."""
+    if value is None:
+        return ""
+    # Names typed by staff reach Excel; a leading = + - @ would make them formulas (CSV injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _figure_cells(figures: Figures) -> list[Any]:
     return [
         figures.orders,
@@ -149,7 +159,7 @@ def to_csv(sheet: Sheet) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(sheet.headers)
     for row in sheet.rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow([safe_cell(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -166,7 +176,7 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
             cell.font = Font(bold=True)
         worksheet.freeze_panes = "A2"
         for row in sheet.rows:
-            worksheet.append(row)
+            worksheet.append([None if value is None else safe_cell(value) for value in row])
         for column in sheet.percent_columns:
             for (cell,) in worksheet.iter_rows(min_row=2, min_col=column + 1, max_col=column + 1):
                 cell.number_format = "0.0%"

@@ -180,3 +180,15 @@ def test_snapshots_endpoint(client, token_for, served) -> None:
     query = {"start": TODAY.isoformat(), "end": TODAY.isoformat()}
     rows = client.get("/api/v1/coverage/snapshots", query_string=query, headers=token_for("staff")).get_json()
     assert len(rows) == 5 and {r["priority"] for r in rows} == {"theory", "policy", "values", "culture", "customs"}
+
+
+def test_exports_do_not_run_formulas(client, token_for, world) -> None:
+    world.stations["PY-BY-02"].name = '=HYPERLINK("http://example.com")'
+    db.session.commit()
+    headers = token_for("county")
+    rows = _csv_rows(client.get("/api/v1/coverage/coverage.csv", query_string=PERIOD, headers=headers))
+    assert next(r for r in rows if r[0] == "PY-BY-02")[1].startswith("'=")
+    response = client.get("/api/v1/coverage/coverage.xlsx", query_string=PERIOD, headers=headers)
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    cell = next(row[1] for row in sheet.iter_rows(min_row=2) if row[0].value == "PY-BY-02")
+    assert cell.data_type == "s" and cell.value.startswith("'=")

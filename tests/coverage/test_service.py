@@ -256,3 +256,46 @@ def test_snapshot_is_idempotent(app, world, orders) -> None:
     assert (theory.window_days, theory.orders, theory.served, theory.fulfilment) == (window, 5, 3, 0.75)
     assert theory.median_serve_minutes == 120.0
     assert len(service.snapshot_history(user=world.users["county"], start=START, end=TODAY)) == 60
+
+
+@pytest.fixture()
+def count_queries(db):
+    """Return a context manager that counts the SQL statements run inside it."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        seen: list[str] = []
+
+        def record(conn, cursor, statement, *args):  # noqa: ANN001
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting
+
+
+def test_query_count_does_not_grow_with_orders(world, make_order, count_queries) -> None:
+    def run() -> int:
+        db.session.expire_all()
+        with count_queries() as seen:
+            service.coverage(user=world.users["county"], start=START, end=TODAY)
+            service.contributions(user=world.users["county"], start=START, end=TODAY)
+            service.gaps(user=world.users["county"], today=TODAY)
+        return len(seen)
+
+    make_order(crew={"v1": 30}, stars=4, tags=("信得过",), status="rated", complete_after=60, accept_after=5)
+    db.session.commit()
+    run()  # warms the per-request scope cache
+    few = run()
+    for n, key in enumerate(["v2", "v3", "v4", "v5", "v6"] * 3):
+        station = ("PY-BY-01", "PY-BY-02", "PY-CM-01")[n % 3]
+        make_order(station=station, crew={key: 30}, stars=5, status="rated", complete_after=60, accept_after=5)
+    db.session.commit()
+    assert run() == few
