@@ -16,6 +16,15 @@ def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _env_optional_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else None
+
+
 def normalize_database_url(url: str) -> str:
     """Point postgres URLs at the installed psycopg 3 driver."""
     # Heroku-style URLs name the old driver; psycopg 3 is the one installed.
@@ -44,9 +53,6 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
-    OPENAPI_SWAGGER_UI_PATH = "docs"
-    # Served by app.web.views from the swagger-ui-bundle package, so the docs page needs no network.
-    OPENAPI_SWAGGER_UI_URL = "/vendor/swagger-ui/"
     OPENAPI_SWAGGER_UI_PATH = "docs"
     # Served by app.web.views from the swagger-ui-bundle package, so the docs page needs no network.
     OPENAPI_SWAGGER_UI_URL = "/vendor/swagger-ui/"
@@ -102,26 +108,64 @@ class Config:
     # Map colour classes: fulfilment at or above GOOD is "high", below POOR is "low", between is "medium".
     COVERAGE_GOOD_FULFILMENT = _env_float("DIANDAN_COVERAGE_GOOD_FULFILMENT", 0.8)
     COVERAGE_POOR_FULFILMENT = _env_float("DIANDAN_COVERAGE_POOR_FULFILMENT", 0.5)
-    # Extra points each volunteer on an order earns when the resident gives it 5 stars.
-    POINTS_FIVE_STAR_BONUS = _env_int("DIANDAN_POINTS_FIVE_STAR_BONUS", 5)
-
-    # Coverage: a station x priority with no served order in this many days is a gap.
-    COVERAGE_GAP_DAYS = _env_int("DIANDAN_COVERAGE_GAP_DAYS", 90)
-    # Period (days ending today) the coverage API shows when no start is given.
-    COVERAGE_DEFAULT_DAYS = _env_int("DIANDAN_COVERAGE_DEFAULT_DAYS", 30)
-    # The nightly snapshot records coverage over this many days ending on the snapshot day.
-    COVERAGE_SNAPSHOT_WINDOW_DAYS = _env_int("DIANDAN_COVERAGE_SNAPSHOT_WINDOW_DAYS", 30)
-    # Map colour classes: fulfilment at or above GOOD is "high", below POOR is "low", between is "medium".
-    COVERAGE_GOOD_FULFILMENT = _env_float("DIANDAN_COVERAGE_GOOD_FULFILMENT", 0.8)
-    COVERAGE_POOR_FULFILMENT = _env_float("DIANDAN_COVERAGE_POOR_FULFILMENT", 0.5)
 
     # Map: no tile layer by default so the map works offline.
     MAP_TILE_URL = os.environ.get("DIANDAN_MAP_TILE_URL", "")
     MAP_TILE_ATTRIBUTION = os.environ.get("DIANDAN_MAP_TILE_ATTRIBUTION", "")
     # Rows per page on the staff order list.
     ORDER_LIST_PAGE_SIZE = _env_int("DIANDAN_ORDER_LIST_PAGE_SIZE", 50)
-    # Rows per page on the staff order list.
-    ORDER_LIST_PAGE_SIZE = _env_int("DIANDAN_ORDER_LIST_PAGE_SIZE", 50)
+
+    # Scheduler (schedules/): one leader process runs the jobs; cron times are local (TIMEZONE).
+    # Job names to run; empty means every job.
+    SCHEDULER_JOBS = _env_list("DIANDAN_SCHEDULER_JOBS", "")
+    # Lock file used on SQLite (PostgreSQL uses an advisory lock); default sits beside the database file.
+    SCHEDULER_LOCK_FILE = os.environ.get("DIANDAN_SCHEDULER_LOCK_FILE", "")
+    # How often a standby instance tries to take over, and the leader checks it still holds the lock.
+    SCHEDULER_STANDBY_POLL_S = _env_float("DIANDAN_SCHEDULER_STANDBY_POLL_S", 15.0)
+    SCHEDULER_HEARTBEAT_S = _env_float("DIANDAN_SCHEDULER_HEARTBEAT_S", 30.0)
+    # A run missed by more than this is dropped (None: always run once after downtime, coalesced).
+    SCHEDULER_MISFIRE_GRACE_S = _env_optional_int("DIANDAN_SCHEDULER_MISFIRE_GRACE_S")
+    SCHEDULER_WORKERS = _env_int("DIANDAN_SCHEDULER_WORKERS", 4)
+    SCHEDULE_DISPATCH_MINUTES = _env_int("DIANDAN_SCHEDULE_DISPATCH_MINUTES", 15)
+    SCHEDULE_PROPOSAL_DEADLINES_MINUTES = _env_int("DIANDAN_SCHEDULE_PROPOSAL_DEADLINES_MINUTES", 5)
+    SCHEDULE_ORDER_EXPIRY_MINUTES = _env_int("DIANDAN_SCHEDULE_ORDER_EXPIRY_MINUTES", 30)
+    SCHEDULE_ROSTER_DAY = os.environ.get("DIANDAN_SCHEDULE_ROSTER_DAY", "sun")
+    SCHEDULE_ROSTER_TIME = os.environ.get("DIANDAN_SCHEDULE_ROSTER_TIME", "18:00")
+    SCHEDULE_REMINDER_TIME = os.environ.get("DIANDAN_SCHEDULE_REMINDER_TIME", "17:00")
+    SCHEDULE_COVERAGE_TIME = os.environ.get("DIANDAN_SCHEDULE_COVERAGE_TIME", "01:30")
+    SCHEDULE_NOTIFY_SECONDS = _env_int("DIANDAN_SCHEDULE_NOTIFY_SECONDS", 60)
+
+    # Rosters: publication covers the week holding (publication time + this lead), e.g. Sunday 18:00 -> next week.
+    ROSTER_PUBLISH_LEAD_HOURS = _env_int("DIANDAN_ROSTER_PUBLISH_LEAD_HOURS", 24)
+    # iCalendar feeds span this many days back and ahead; UIDs end in this domain so they stay globally unique.
+    ROSTER_FEED_PAST_DAYS = _env_int("DIANDAN_ROSTER_FEED_PAST_DAYS", 30)
+    ROSTER_FEED_FUTURE_DAYS = _env_int("DIANDAN_ROSTER_FEED_FUTURE_DAYS", 120)
+    ROSTER_UID_DOMAIN = os.environ.get("DIANDAN_ROSTER_UID_DOMAIN", "diandan.local")
+
+    # Notifications: an outbox delivered by the scheduler; channels tried for every recipient who has an address.
+    NOTIFY_ENABLED = os.environ.get("DIANDAN_NOTIFY_ENABLED", "1") == "1"
+    NOTIFY_CHANNELS = _env_list("DIANDAN_NOTIFY_CHANNELS", "log")
+    # channel -> "module:Class" to plug in another sender (e.g. a real SMS gateway client).
+    NOTIFY_SENDERS: dict[str, str] = {}
+    NOTIFY_MAX_ATTEMPTS = _env_int("DIANDAN_NOTIFY_MAX_ATTEMPTS", 6)
+    NOTIFY_BACKOFF_BASE_S = _env_int("DIANDAN_NOTIFY_BACKOFF_BASE_S", 60)
+    NOTIFY_BACKOFF_MAX_S = _env_int("DIANDAN_NOTIFY_BACKOFF_MAX_S", 6 * 3600)
+    NOTIFY_BATCH_SIZE = _env_int("DIANDAN_NOTIFY_BATCH_SIZE", 200)
+    # A message claimed this long ago and never finished may have gone out; it is failed, not resent.
+    NOTIFY_STALE_SENDING_MINUTES = _env_int("DIANDAN_NOTIFY_STALE_SENDING_MINUTES", 15)
+    SMTP_HOST = os.environ.get("DIANDAN_SMTP_HOST", "")
+    SMTP_PORT = _env_int("DIANDAN_SMTP_PORT", 587)
+    SMTP_USERNAME = os.environ.get("DIANDAN_SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("DIANDAN_SMTP_PASSWORD", "")
+    SMTP_STARTTLS = os.environ.get("DIANDAN_SMTP_STARTTLS", "1") == "1"
+    SMTP_SSL = os.environ.get("DIANDAN_SMTP_SSL", "0") == "1"
+    SMTP_FROM = os.environ.get("DIANDAN_SMTP_FROM", "diandan@localhost")
+    SMTP_TIMEOUT_S = _env_float("DIANDAN_SMTP_TIMEOUT_S", 10.0)
+    SMS_GATEWAY_URL = os.environ.get("DIANDAN_SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_TOKEN = os.environ.get("DIANDAN_SMS_GATEWAY_TOKEN", "")
+    WECHAT_TEMPLATE_URL = os.environ.get("DIANDAN_WECHAT_TEMPLATE_URL", "")
+    WECHAT_ACCESS_TOKEN = os.environ.get("DIANDAN_WECHAT_ACCESS_TOKEN", "")
+    WECHAT_TEMPLATE_ID = os.environ.get("DIANDAN_WECHAT_TEMPLATE_ID", "")
 
 
 class TestingConfig(Config):

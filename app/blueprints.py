@@ -15,6 +15,8 @@ from app.stations.api import blp as stations_api
 from app.volunteers.api import blp as volunteers_api
 from app.volunteers.views import bp as volunteers_views
 from app.web.views import bp as web_views
+from app.rosters.views import bp as rosters_views
+from app.scheduling.views import bp as scheduling_views
 
 API_BLUEPRINTS = [
     accounts_api,
@@ -29,6 +31,8 @@ API_BLUEPRINTS = [
 
 PAGE_BLUEPRINTS = [
     web_views,
+    rosters_views,
+    scheduling_views,
     accounts_views,
     menu_views,
     orders_views,

@@ -4,6 +4,7 @@ from app.accounts.models import ApiToken, User
 from app.coverage.models import CoverageSnapshot
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
+from app.notifications.models import DeliveryAttempt, OutboxMessage
 from app.orders.models import (
     Order,
     OrderEvent,
@@ -14,6 +15,8 @@ from app.orders.models import (
     Resident,
     ServiceRecord,
 )
+from app.rosters.models import FeedKey, RosterVersion
+from app.scheduling.models import JobRun
 from app.stations.models import Station
 from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer
 
@@ -22,7 +25,10 @@ __all__ = [
     "AvailabilityException",
     "AvailabilitySlot",
     "CoverageSnapshot",
+    "DeliveryAttempt",
     "DispatchRun",
+    "FeedKey",
+    "JobRun",
     "MenuItem",
     "MenuItemNeed",
     "Order",
@@ -30,11 +36,13 @@ __all__ = [
     "OrderExclusion",
     "OrderNeed",
     "OrderWindow",
+    "OutboxMessage",
     "PracticePriority",
     "Proposal",
     "ProposalMember",
     "Rating",
     "Resident",
+    "RosterVersion",
     "ServiceRecord",
     "Skill",
     "Specialty",

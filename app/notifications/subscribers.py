@@ -1,0 +1,138 @@
+"""Turn order events and new proposals into outbox messages (connected once, when the package is imported)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from app.core.signals import order_event_recorded, proposal_created
+
+
+def _order_values(order: Any) -> dict[str, str]:
+    return {"station": order.station.name, "item": order.menu_item.title, "code": order.code}
+
+
+def _tell_resident(event: Any, kind: str, **values: str) -> None:
+    from app.notifications import messages, service
+
+    order = event.order
+    if order.resident is None:
+        return
+    # Staff who cancel on a resident's behalf tell them in person; a resident's own cancellation needs no echo.
+    if kind == "order_cancelled" and event.actor_id is not None and event.actor_id == order.resident.user_id:
+        return
+    subject, body = messages.render(kind, **_order_values(order), **values)
+    service.enqueue(
+        key=f"order-event:{event.id}:resident",
+        kind=kind,
+        recipient=service.recipient_for_resident(order.resident),
+        subject=subject,
+        body=body,
+        data={"order_id": order.id, "event_id": event.id},
+        now=event.at,
+    )
+
+
+def _tell_crew_of_cancellation(event: Any) -> None:
+    from app.dispatch.models import Proposal
+    from app.extensions import db
+    from app.notifications import messages, service
+
+    order = event.order
+    # Only a proposal the lead had accepted was on anyone's roster; withdrawn pending ones were not.
+    proposal = db.session.scalar(
+        db.select(Proposal)
+        .where(Proposal.order_id == order.id, Proposal.status == "withdrawn", Proposal.responded_by_id.is_not(None))
+        .order_by(Proposal.id.desc())
+    )
+    if proposal is None:
+        return
+    subject, body = messages.render(
+        "job_cancelled", **_order_values(order), start=messages.local_text(proposal.start_at)
+    )
+    data = {"order_id": order.id, "proposal_id": proposal.id, "event_id": event.id}
+    for member in proposal.crew:
+        service.enqueue(
+            key=f"order-event:{event.id}:volunteer:{member.volunteer_id}",
+            kind="job_cancelled",
+            recipient=service.recipient_for_volunteer(member.volunteer),
+            subject=subject,
+            body=body,
+            data=data,
+            now=event.at,
+        )
+    lead = _lead_of(proposal.team)
+    if lead is not None:
+        service.enqueue(
+            key=f"order-event:{event.id}:lead",
+            kind="job_cancelled",
+            recipient=service.recipient_for_user(lead),
+            subject=subject,
+            body=body,
+            data=data,
+            now=event.at,
+        )
+
+
+def _lead_of(team: Any) -> Any:
+    from app.accounts.models import User
+    from app.extensions import db
+
+    return db.session.get(User, team.lead_user_id) if team.lead_user_id else None
+
+
+def on_order_event(sender: object, event: Any = None, **extra: object) -> None:
+    """Tell the resident what happened to their order, and a rostered crew when their job is cancelled."""
+    if event is None or not current_app.config.get("NOTIFY_ENABLED", True):
+        return
+    if event.to_status == "accepted":
+        from app.dispatch.models import Proposal
+        from app.extensions import db
+        from app.notifications import messages
+
+        proposal = db.session.get(Proposal, (event.data or {}).get("proposal") or -1)
+        start = messages.local_text(proposal.start_at) if proposal else ""
+        team = proposal.team.name if proposal else (event.data or {}).get("team", "")
+        _tell_resident(event, "order_accepted", team=team, start=start)
+    elif event.to_status == "expired":
+        _tell_resident(event, "order_expired")
+    elif event.to_status == "cancelled":
+        _tell_resident(event, "order_cancelled", reason=event.reason or "")
+        _tell_crew_of_cancellation(event)
+    elif event.to_status == "completed":
+        _tell_resident(event, "order_completed")
+
+
+def on_proposal_created(sender: object, proposal: Any = None, **extra: object) -> None:
+    """Tell the team lead a proposal waits for their answer."""
+    if proposal is None or not current_app.config.get("NOTIFY_ENABLED", True):
+        return
+    from app.notifications import messages, service
+
+    lead = _lead_of(proposal.team)
+    if lead is None:
+        return
+    order = proposal.order
+    subject, body = messages.render(
+        "proposal_new",
+        **_order_values(order),
+        team=proposal.team.name,
+        start=messages.local_text(proposal.start_at),
+        deadline=messages.local_text(proposal.deadline_at),
+    )
+    service.enqueue(
+        key=f"proposal:{proposal.id}:lead",
+        kind="proposal_new",
+        recipient=service.recipient_for_user(lead),
+        subject=subject,
+        body=body,
+        data={"order_id": order.id, "proposal_id": proposal.id},
+        now=proposal.created_at,
+    )
+
+
+def connect_signals() -> None:
+    """Subscribe to the order and dispatch signals (blinker ignores a second connect of the same receiver)."""
+    order_event_recorded.connect(on_order_event)
+    proposal_created.connect(on_proposal_created)

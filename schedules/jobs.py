@@ -1,0 +1,239 @@
+"""The scheduled jobs: what each does (a body over services) and when (a trigger built from config).
+
+A body takes the job's `now`, calls services and returns counts; the runner commits once after it (the two
+bodies that commit more often say why). Each body is idempotent: running it twice changes nothing more.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from app.core.timeutil import iso_week_label, local_midnight, to_local
+from app.extensions import db
+from app.scheduling import JOB_NAMES
+
+Counts = dict[str, Any]
+
+
+class JobFailed(Exception):
+    """Part of a job failed; the rest was done and committed."""
+
+    def __init__(self, message: str, counts: Counts) -> None:
+        super().__init__(message)
+        self.counts = counts
+
+
+class JobSkipped(Exception):
+    """The job cannot run here (a missing feature, say); not a failure of the run."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job: its name, its body and its trigger."""
+
+    name: str
+    description: str
+    body: Callable[[datetime], Counts]
+    trigger: Callable[[Mapping[str, Any], tzinfo], BaseTrigger]
+
+
+def _clock(value: str) -> tuple[int, int]:
+    hour, _, minute = value.partition(":")
+    return int(hour), int(minute or 0)
+
+
+def _daily(key: str) -> Callable[[Mapping[str, Any], tzinfo], BaseTrigger]:
+    def trigger(config: Mapping[str, Any], tz: tzinfo) -> BaseTrigger:
+        hour, minute = _clock(config[key])
+        return CronTrigger(hour=hour, minute=minute, timezone=tz)
+
+    return trigger
+
+
+def _every(key: str, unit: str) -> Callable[[Mapping[str, Any], tzinfo], BaseTrigger]:
+    def trigger(config: Mapping[str, Any], tz: tzinfo) -> BaseTrigger:
+        return IntervalTrigger(**{unit: int(config[key])}, timezone=tz)
+
+    return trigger
+
+
+def _weekly_roster(config: Mapping[str, Any], tz: tzinfo) -> BaseTrigger:
+    hour, minute = _clock(config["SCHEDULE_ROSTER_TIME"])
+    return CronTrigger(day_of_week=config["SCHEDULE_ROSTER_DAY"], hour=hour, minute=minute, timezone=tz)
+
+
+# --- bodies ---
+
+
+def dispatch(now: datetime) -> Counts:
+    """Run the engine over open orders, county by county."""
+    from app.core.access import subtree_ids
+    from app.dispatch.service import run_dispatch_for_counties
+    from app.orders.models import Order
+    from app.stations.service import counties
+
+    counts: Counter[str] = Counter()
+    errors: list[str] = []
+    for county in counties():
+        code = county.code
+        waiting = db.session.scalar(
+            db.select(db.func.count())
+            .select_from(Order)
+            .where(Order.status == "submitted", Order.station_id.in_(subtree_ids(county.id)))
+        )
+        if not waiting:
+            counts["counties_idle"] += 1
+            continue
+        # Counties are independent: each commits on its own so one county's failure does not undo another's run.
+        try:
+            for run in run_dispatch_for_counties(county_code=code, trigger="schedule", actor=None, now=now):
+                counts["runs"] += 1
+                counts["considered"] += run.orders_considered
+                counts["proposed"] += run.orders_proposed
+                counts["unassigned"] += run.orders_unassigned
+            db.session.commit()
+        except Exception as error:  # noqa: BLE001 (recorded, and the other counties still run)
+            db.session.rollback()
+            counts["counties_failed"] += 1
+            errors.append(f"{code}: {type(error).__name__}: {error}")
+    if errors:
+        raise JobFailed("; ".join(errors), dict(counts))
+    return dict(counts)
+
+
+def proposal_deadlines(now: datetime) -> Counts:
+    """Lapse unanswered proposals: the order goes back without that team, escalating a tier per the rule."""
+    from app.dispatch.models import Proposal
+    from app.dispatch.service import expire_overdue_proposals
+    from app.orders.models import Order
+
+    overdue = db.select(Proposal.order_id).where(Proposal.status == "pending", Proposal.deadline_at <= now)
+    tiers = dict(db.session.execute(db.select(Order.id, Order.tier).where(Order.id.in_(overdue))).all())
+    expired = expire_overdue_proposals(now=now)
+    escalated = sum(1 for p in expired if tiers.get(p.order_id) not in (None, p.order.tier))
+    return {"expired": len(expired), "escalated": escalated}
+
+
+def order_expiry(now: datetime) -> Counts:
+    """Orders whose windows all passed unserved expire; the resident is told (through the outbox)."""
+    from app.orders.service import expire_stale_orders
+
+    return {"expired": len(expire_stale_orders(now=now))}
+
+
+def roster_publication(now: datetime) -> Counts:
+    """Publish the coming week's roster per team and per volunteer, where it changed."""
+    from app.rosters.service import publication_week, publish_rosters
+
+    week = publication_week(now)
+    report = publish_rosters(week=week, now=now)
+    return {
+        "week": iso_week_label(week),
+        "teams": report.teams,
+        "volunteers": report.volunteers,
+        "unchanged": report.unchanged,
+    }
+
+
+def reminders(now: datetime) -> Counts:
+    """Remind each crew member of a job starting before the end of tomorrow (once per job, member and time)."""
+    from app.notifications import messages
+    from app.notifications import service as notify
+    from app.rosters.service import jobs_starting
+
+    until = local_midnight(to_local(now).date() + timedelta(days=2))
+    counts: Counter[str] = Counter()
+    for proposal in jobs_starting(start=now, end=until):
+        counts["jobs"] += 1
+        order = proposal.order
+        for member in proposal.crew:
+            subject, body = messages.render(
+                "reminder",
+                start=messages.local_text(proposal.start_at),
+                station=order.station.name,
+                address=order.station.address or "",
+                item=order.menu_item.title,
+                code=order.code,
+                skill=member.skill.name_zh,
+            )
+            # The start time is in the key so a job moved to another time is reminded again.
+            queued = notify.enqueue(
+                key=f"reminder:{proposal.id}:{member.volunteer_id}:{proposal.start_at:%Y%m%dT%H%M}",
+                kind="reminder",
+                recipient=notify.recipient_for_volunteer(member.volunteer),
+                subject=subject,
+                body=body,
+                data={"order_id": order.id, "proposal_id": proposal.id, "volunteer_id": member.volunteer_id},
+                now=now,
+            )
+            counts["queued"] += len(queued)
+    return {"jobs": counts["jobs"], "queued": counts["queued"]}
+
+
+def take_coverage_snapshot(*, day: Any) -> int:
+    """Thin wrapper over the coverage package's snapshot, so this job still loads where coverage is absent."""
+    try:
+        from app.coverage.service import take_snapshot
+    except ImportError as error:
+        raise JobSkipped(f"coverage snapshots are not available: {error}") from error
+    return int(take_snapshot(day=day) or 0)
+
+
+def coverage_snapshot(now: datetime) -> Counts:
+    """Record yesterday's coverage (the job runs after midnight, when that day is complete)."""
+    day = to_local(now).date() - timedelta(days=1)
+    return {"day": day.isoformat(), "rows": take_coverage_snapshot(day=day)}
+
+
+def notifications(now: datetime) -> Counts:
+    """Send due outbox messages; failures are retried with backoff and every failure keeps its reason."""
+    from app.notifications import service as notify
+
+    ids = notify.claim_due(now=now)
+    # The claim is committed before anything goes out, so a crash mid-send cannot send a message twice.
+    db.session.commit()
+    outcomes: Counter[str] = Counter()
+    for message_id in ids:
+        outcomes[notify.deliver(message_id=message_id, now=now)] += 1
+        # One commit per message: a sent message is recorded as sent even if a later one crashes the job.
+        db.session.commit()
+    return {"claimed": len(ids), **{k: outcomes[k] for k in ("sent", "retry", "failed", "skipped") if outcomes[k]}}
+
+
+JOBS: dict[str, JobSpec] = {
+    spec.name: spec
+    for spec in (
+        JobSpec("dispatch", "Dispatch run over open orders", dispatch, _every("SCHEDULE_DISPATCH_MINUTES", "minutes")),
+        JobSpec(
+            "proposal_deadlines",
+            "Expire unanswered proposals",
+            proposal_deadlines,
+            _every("SCHEDULE_PROPOSAL_DEADLINES_MINUTES", "minutes"),
+        ),
+        JobSpec(
+            "order_expiry", "Expire unserved orders", order_expiry, _every("SCHEDULE_ORDER_EXPIRY_MINUTES", "minutes")
+        ),
+        JobSpec("roster_publication", "Publish weekly rosters", roster_publication, _weekly_roster),
+        JobSpec("reminders", "Remind volunteers the day before", reminders, _daily("SCHEDULE_REMINDER_TIME")),
+        JobSpec("coverage_snapshot", "Nightly coverage snapshot", coverage_snapshot, _daily("SCHEDULE_COVERAGE_TIME")),
+        JobSpec("notifications", "Deliver notifications", notifications, _every("SCHEDULE_NOTIFY_SECONDS", "seconds")),
+    )
+}
+assert tuple(JOBS) == JOB_NAMES, "schedules.jobs and app.scheduling.JOB_NAMES must list the same jobs"
+
+
+def enabled_jobs(config: Mapping[str, Any]) -> list[str]:
+    """Job names config turns on (SCHEDULER_JOBS; empty means all)."""
+    wanted = config.get("SCHEDULER_JOBS") or list(JOBS)
+    unknown = [name for name in wanted if name not in JOBS]
+    if unknown:
+        raise ValueError(f"unknown scheduler jobs in SCHEDULER_JOBS: {', '.join(unknown)}")
+    return [name for name in JOBS if name in wanted]

@@ -1,0 +1,108 @@
+"""The scheduler process: stand by until it holds the leader lock, then run jobs while it keeps the lock."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+from flask import Flask
+
+from schedules import DiandanScheduler, build_scheduler
+from schedules.locks import Lock, leader_lock
+
+logger = logging.getLogger("diandan.scheduler")
+
+FINISHED = EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES
+
+
+def run_due_jobs(scheduler: DiandanScheduler, *, timeout: float = 900.0) -> list[str]:
+    """Start the scheduler, let every job that is due now run once (coalesced), and shut it down."""
+    scheduler.start(paused=True)
+    try:
+        now = datetime.now(scheduler.timezone)
+        due = {job.id for job in scheduler.get_jobs() if job.next_run_time is not None and job.next_run_time <= now}
+        remaining = set(due)
+        guard = threading.Lock()
+        done = threading.Event()
+
+        def finished(event) -> None:  # noqa: ANN001
+            with guard:
+                remaining.discard(event.job_id)
+                if not remaining:
+                    done.set()
+
+        scheduler.add_listener(finished, FINISHED)
+        if not due:
+            done.set()
+        scheduler.resume()
+        if not done.wait(timeout):
+            logger.warning("jobs still running after %.0f s: %s", timeout, sorted(remaining))
+    finally:
+        scheduler.shutdown(wait=True)
+    return sorted(due)
+
+
+def run_scheduler(
+    app: Flask,
+    *,
+    once: bool = False,
+    wait: float = 0.0,
+    stop: threading.Event | None = None,
+    say: Callable[[str], None] = logger.info,
+    handle_signals: bool = True,
+) -> list[str]:
+    """Run until stopped (or, with once, run what is due and return); only the lock holder runs jobs."""
+    stop = stop or threading.Event()
+    if handle_signals:
+        _stop_on_signals(stop)
+    poll = float(app.config["SCHEDULER_STANDBY_POLL_S"])
+    heartbeat = float(app.config["SCHEDULER_HEARTBEAT_S"])
+    lock: Lock = leader_lock(app)
+    give_up_at = time.monotonic() + wait
+    announced = False
+    while not stop.is_set():
+        if not lock.acquire():
+            if once and time.monotonic() >= give_up_at:
+                say("another scheduler holds the lock; nothing to do")
+                return []
+            if not announced:
+                say("standing by: another scheduler holds the lock")
+                announced = True
+            stop.wait(min(poll, max(give_up_at - time.monotonic(), 0.05)) if once else poll)
+            continue
+        announced = False
+        say("holding the scheduler lock: running jobs")
+        scheduler = build_scheduler(app)
+        try:
+            if once:
+                ran = run_due_jobs(scheduler)
+                say(f"ran {len(ran)} due job(s): {', '.join(ran) or '-'}")
+                return ran
+            scheduler.start()
+            say("jobs: " + ", ".join(f"{k} ({v})" for k, v in scheduler.sync_report.items()))
+            while not stop.wait(heartbeat):
+                if not lock.healthy():
+                    say("lost the scheduler lock: standing by")
+                    break
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
+            lock.release()
+    say("scheduler stopped")
+    return []
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
