@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
@@ -10,12 +10,20 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from app.core.timeutil import to_local, utcnow
 
+# Bounds keep ids inside a 32-bit integer column and dates far from date.min/max, where day arithmetic overflows.
+ID_RANGE = validate.Range(min=1, max=2**31 - 1)
+DATE_RANGE = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
+
+
+def _id_field(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(load_default=None, validate=ID_RANGE, **kwargs)
+
 
 class PeriodQuerySchema(Schema):
     """A period of local days, both included; defaults to the COVERAGE_DEFAULT_DAYS ending today."""
 
-    start = fields.Date(metadata={"description": "first local day (YYYY-MM-DD)"})
-    end = fields.Date(metadata={"description": "last local day, included (default today)"})
+    start = fields.Date(validate=DATE_RANGE, metadata={"description": "first local day (YYYY-MM-DD)"})
+    end = fields.Date(validate=DATE_RANGE, metadata={"description": "last local day, included (default today)"})
 
     @post_load
     def fill_period(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -32,28 +40,28 @@ class PeriodQuerySchema(Schema):
 class CoverageQuerySchema(PeriodQuerySchema):
     """Coverage of a period, optionally for one station's subtree."""
 
-    station_id = fields.Integer(load_default=None, metadata={"description": "a station and everything below it"})
+    station_id = _id_field(metadata={"description": "a station and everything below it"})
 
 
 class GapsQuerySchema(Schema):
     """Gaps over the last N days."""
 
     days = fields.Integer(load_default=None, validate=validate.Range(1, 3660), metadata={"description": "default 90"})
-    station_id = fields.Integer(load_default=None)
+    station_id = _id_field()
 
 
 class TrendsQuerySchema(Schema):
     """Weekly trends."""
 
     weeks = fields.Integer(load_default=12, validate=validate.Range(1, 260))
-    station_id = fields.Integer(load_default=None)
+    station_id = _id_field()
     priority = fields.String(load_default=None, metadata={"description": "practice priority code"})
 
 
 class ContributionsQuerySchema(PeriodQuerySchema):
     """Contributions over a period, optionally for one team."""
 
-    team_id = fields.Integer(load_default=None)
+    team_id = _id_field()
 
 
 class ContributionsExportQuerySchema(ContributionsQuerySchema):
@@ -77,7 +85,7 @@ class HexagonQuerySchema(MapQuerySchema):
 class SnapshotQuerySchema(PeriodQuerySchema):
     """Stored nightly snapshots between two days."""
 
-    station_id = fields.Integer(load_default=None)
+    station_id = _id_field()
 
 
 class FiguresSchema(Schema):

@@ -56,6 +56,9 @@ def test_coverage_defaults_to_recent_days(app, client, token_for, served) -> Non
         ({"start": TODAY.isoformat(), "end": START.isoformat()}, "end"),
         ({"start": "yesterday"}, "start"),
         ({"station_id": "x"}, "station_id"),
+        ({"station_id": 2**70}, "station_id"),
+        ({"start": "0001-01-01"}, "start"),
+        ({"start": "2001-01-01", "end": "2099-01-01"}, "start"),  # longer than the longest period
     ],
 )
 def test_bad_arguments_name_the_field(client, token_for, world, query, field) -> None:
