@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from app.core.errors import DomainError
@@ -57,6 +58,16 @@ def install_error_handlers(app: Flask) -> None:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="diandan"'
             return response
         return render_template("error.html", status=error.code, message=http_message(error)), error.code
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def handle_out_of_range(error: Exception):
+        # A value the database cannot hold (an integer past its range); schemas should catch these first.
+        db.session.rollback()
+        message = "a value is out of range"
+        if _wants_json():
+            return jsonify({"status": 422, "code": "validation_error", "message": message}), 422
+        return render_template("error.html", status=422, message=message), 422
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

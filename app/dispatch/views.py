@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.errors import DomainError
@@ -35,7 +35,7 @@ class AnswerForm(FlaskForm):
 class DeclineForm(FlaskForm):
     """A decline needs a reason: a common one or the lead's own words."""
 
-    preset = SelectField(_l("Reason"), choices=[], validate_choice=False, validators=[Optional()])
+    preset = StringField(_l("Reason"), validators=[Optional(), Length(max=400)])
     reason = StringField(_l("In your own words"), validators=[Optional(), Length(max=400)])
 
 

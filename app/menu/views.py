@@ -16,11 +16,11 @@ from app.core.errors import DomainError
 from app.core.timeutil import LOCAL_TZ, to_local, utcnow
 from app.extensions import db
 from app.menu import service as menu_service
-from app.menu.models import MODES, ORDERABLE_BY
+from app.menu.models import MODES
 from app.orders import service as order_service
 from app.stations.service import list_stations
 from app.web.helpers import MODE_LABELS, localized
-from app.web.pages import me, roles, show_error
+from app.web.pages import choices, me, roles, show_error
 
 bp = Blueprint("menu_views", __name__)
 
@@ -189,12 +189,12 @@ class MenuItemForm(FlaskForm):
     title = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=120)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=160)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
-    mode = SelectField(_l("Mode"), choices=[(m, MODE_LABELS[m]) for m in MODES])
+    mode = SelectField(_l("Mode"), choices=choices((m, MODE_LABELS[m]) for m in MODES))
     duration_minutes = IntegerField(_l("Minutes"), validators=[DataRequired(), NumberRange(min=15, max=600)])
     default_priority = IntegerField(_l("Urgency (1–5)"), validators=[DataRequired(), NumberRange(min=1, max=5)])
     orderable_by = SelectField(
         _l("Who may order"),
-        choices=[("resident", _l("Residents themselves")), ("staff", _l("Station staff for residents"))],
+        choices=choices([("resident", _l("Residents themselves")), ("staff", _l("Station staff for residents"))]),
     )
     need_skill = SelectField(_l("Skill needed"), validators=[Optional()])
     need_count = IntegerField(_l("Volunteers needed"), default=1, validators=[Optional(), NumberRange(min=1, max=20)])
@@ -210,9 +210,8 @@ def manage():
 
 
 def _fill_choices(form: MenuItemForm) -> None:
-    form.priority.choices = [(p.code, localized(p)) for p in menu_service.list_priorities()]
-    form.need_skill.choices = [(s.code, localized(s)) for s in menu_service.list_skills()]
-    form.orderable_by.choices = [(o, c) for o, c in form.orderable_by.choices if o in ORDERABLE_BY]
+    form.priority.choices = choices((p.code, localized(p)) for p in menu_service.list_priorities())
+    form.need_skill.choices = choices((s.code, localized(s)) for s in menu_service.list_skills())
 
 
 @bp.route("/manage/menu/new", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ from app.orders.models import RATING_TAGS, STATUSES
 from app.stations.service import list_stations
 from app.volunteers.service import volunteer_of
 from app.web.errors import domain_message
-from app.web.pages import me, roles, safe_next
+from app.web.pages import choices, me, roles, safe_next
 
 bp = Blueprint("orders_views", __name__)
 
@@ -32,7 +32,7 @@ class RateForm(FlaskForm):
     """Stars, the six praise words and a comment (评单)."""
 
     stars = IntegerField(_l("Stars"), validators=[DataRequired(_l("Please choose 1 to 5 stars.")), NumberRange(1, 5)])
-    tags = SelectMultipleField(_l("What was good"), choices=[(t, t) for t in RATING_TAGS], validate_choice=True)
+    tags = SelectMultipleField(_l("What was good"), choices=choices((t, t) for t in RATING_TAGS), validate_choice=True)
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)])
 
 

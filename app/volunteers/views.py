@@ -18,7 +18,7 @@ from app.extensions import db
 from app.orders import service as order_service
 from app.volunteers import service as volunteer_service
 from app.web.errors import domain_message
-from app.web.pages import me, roles, show_error
+from app.web.pages import choices, me, roles, show_error
 
 bp = Blueprint("volunteers_views", __name__)
 
@@ -225,7 +225,8 @@ def volunteer(volunteer_id: int):
     user = me()
     row = volunteer_service.get_volunteer(user=user, volunteer_id=volunteer_id)
     form = VolunteerForm(obj=row)
-    form.team_id.choices = [(0, _("No team"))] + [(t.id, t.name) for t in volunteer_service.list_teams(user=user)]
+    teams = volunteer_service.list_teams(user=user)
+    form.team_id.choices = choices([(0, _("No team"))] + [(t.id, t.name) for t in teams])
     if request.method == "GET":
         form.team_id.data = row.team_id or 0
     if form.validate_on_submit():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,3 +54,12 @@ def safe_next(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return None if parts.scheme or parts.netloc else target
+
+
+def choices(pairs: Iterable[tuple[Any, Any]]) -> list:
+    """Select options in the form the installed WTForms prefers (SelectChoice from 3.3, tuples before)."""
+    try:
+        from wtforms.fields.choices import SelectChoice
+    except ImportError:  # WTForms < 3.3
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
