@@ -12,12 +12,27 @@ def create_app(config_object: object | str = "config.Config", **overrides: objec
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_object)
     app.config.update(overrides)
+    register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_url_converters(app: Flask) -> None:
+    """`<int:...>` in routes accepts only ids the database can hold; anything larger is a plain 404."""
+    from werkzeug.routing import IntegerConverter
+
+    from app.core.schemas import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002, ANN001
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_extensions(app: Flask) -> None:

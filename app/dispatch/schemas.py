@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.core.schemas import Id
 from app.dispatch.models import PROPOSAL_STATUSES
 
 
@@ -38,7 +39,7 @@ class RunSchema(Schema):
 class CrewMemberSchema(Schema):
     """A volunteer on a proposal's crew."""
 
-    volunteer_id = fields.Integer()
+    volunteer_id = Id()
     name = fields.Function(lambda m: m.volunteer.name)
     skill = fields.Function(lambda m: m.skill.code)
 
@@ -47,12 +48,12 @@ class ProposalSchema(Schema):
     """A proposal as a team lead sees it, with the engine's reasons."""
 
     id = fields.Integer()
-    order_id = fields.Integer()
+    order_id = Id()
     order_code = fields.Function(lambda p: p.order.code)
     menu_item = fields.Function(lambda p: p.order.menu_item.title)
     station = fields.Function(lambda p: p.order.station.name)
-    team_id = fields.Integer()
-    run_id = fields.Integer(allow_none=True)
+    team_id = Id()
+    run_id = Id(allow_none=True)
     start_at = fields.AwareDateTime()
     end_at = fields.AwareDateTime()
     deadline_at = fields.AwareDateTime()
@@ -67,7 +68,7 @@ class ProposalQuerySchema(Schema):
     """Filters for proposals."""
 
     status = fields.String(validate=validate.OneOf(PROPOSAL_STATUSES))
-    team_id = fields.Integer()
+    team_id = Id()
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
@@ -81,5 +82,5 @@ class DeclineSchema(Schema):
 class SwapSchema(Schema):
     """Replace one crew member with another team member."""
 
-    out_volunteer_id = fields.Integer(required=True)
-    in_volunteer_id = fields.Integer(required=True)
+    out_volunteer_id = Id(required=True)
+    in_volunteer_id = Id(required=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.core.schemas import Id
 from app.menu.models import MODES, ORDERABLE_BY
 
 
@@ -38,9 +39,16 @@ class SkillSchema(Schema):
 
 
 class NeedSchema(Schema):
-    """Headcount by skill, shown and accepted by skill code."""
+    """Headcount by skill, shown by skill code."""
 
-    skill = fields.Function(lambda n: n.skill.code, deserialize=lambda v: v, required=True)
+    skill = fields.Function(lambda n: n.skill.code)
+    count = fields.Integer()
+
+
+class NeedInSchema(Schema):
+    """Headcount by skill on input."""
+
+    skill = fields.String(required=True, validate=validate.Length(min=1, max=40))
     count = fields.Integer(required=True, validate=validate.Range(min=1, max=50))
 
 
@@ -57,7 +65,7 @@ class MenuItemSchema(Schema):
     duration_minutes = fields.Integer()
     default_priority = fields.Integer()
     orderable_by = fields.String()
-    station_id = fields.Integer(allow_none=True)
+    station_id = Id(allow_none=True)
     active = fields.Boolean()
     needs = fields.List(fields.Nested(NeedSchema))
 
@@ -74,8 +82,8 @@ class MenuItemCreateSchema(Schema):
     duration_minutes = fields.Integer(required=True, validate=validate.Range(min=15, max=12 * 60))
     default_priority = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5))
     orderable_by = fields.String(load_default="resident", validate=validate.OneOf(ORDERABLE_BY))
-    station_id = fields.Integer(allow_none=True, load_default=None)
-    needs = fields.List(fields.Nested(NeedSchema), required=True, validate=validate.Length(min=1, max=10))
+    station_id = Id(allow_none=True, load_default=None)
+    needs = fields.List(fields.Nested(NeedInSchema), required=True, validate=validate.Length(min=1, max=10))
 
     @validates_schema
     def needs_distinct(self, data: dict, **kwargs: object) -> None:

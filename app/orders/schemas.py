@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.menu.schemas import NeedSchema
+from app.core.schemas import Id
+from app.menu.schemas import NeedInSchema, NeedSchema
 from app.orders.models import RATING_TAGS, STATUSES
 
 
@@ -38,13 +39,13 @@ class WalkInSchema(Schema):
 class OrderCreateSchema(Schema):
     """Input for placing an order."""
 
-    menu_item_id = fields.Integer(required=True)
-    station_id = fields.Integer(required=True)
+    menu_item_id = Id(required=True)
+    station_id = Id(required=True)
     windows = fields.List(fields.Nested(WindowInSchema), required=True, validate=validate.Length(min=1, max=10))
-    resident_id = fields.Integer(load_default=None, allow_none=True)
+    resident_id = Id(load_default=None, allow_none=True)
     resident = fields.Nested(WalkInSchema, load_default=None, allow_none=True)
     needs = fields.List(
-        fields.Nested(NeedSchema), load_default=None, allow_none=True, validate=validate.Length(min=1, max=10)
+        fields.Nested(NeedInSchema), load_default=None, allow_none=True, validate=validate.Length(min=1, max=10)
     )
     priority = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=5))
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
@@ -59,7 +60,7 @@ class OrderQuerySchema(Schema):
     """Filters for listing orders."""
 
     status = fields.String(validate=validate.OneOf(STATUSES))
-    station_id = fields.Integer()
+    station_id = Id()
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
@@ -73,7 +74,7 @@ class CancelSchema(Schema):
 class CrewActionSchema(Schema):
     """Which crew member checks in or out (default: the caller's own volunteer record)."""
 
-    volunteer_id = fields.Integer(load_default=None, allow_none=True)
+    volunteer_id = Id(load_default=None, allow_none=True)
 
 
 class RatingInSchema(Schema):
@@ -111,7 +112,7 @@ class EventSchema(Schema):
 class ServiceRecordSchema(Schema):
     """One volunteer's check-in and check-out."""
 
-    volunteer_id = fields.Integer()
+    volunteer_id = Id()
     volunteer = fields.Function(lambda r: r.volunteer.name)
     check_in_at = fields.AwareDateTime()
     check_out_at = fields.AwareDateTime(allow_none=True)
@@ -124,9 +125,9 @@ class OrderSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     status = fields.String()
-    menu_item_id = fields.Integer()
+    menu_item_id = Id()
     menu_item = fields.Function(lambda o: o.menu_item.title)
-    station_id = fields.Integer()
+    station_id = Id()
     resident = fields.Function(lambda o: o.resident.name if o.resident else None)
     priority = fields.Integer()
     tier = fields.String()

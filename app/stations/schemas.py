@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.core.schemas import Id
 from app.stations.models import LEVELS
 
 
@@ -14,7 +15,7 @@ class StationSchema(Schema):
     code = fields.String()
     name = fields.String()
     level = fields.String(validate=validate.OneOf(LEVELS))
-    parent_id = fields.Integer(allow_none=True)
+    parent_id = Id(allow_none=True)
     lat = fields.Float()
     lon = fields.Float()
     address = fields.String(allow_none=True)
@@ -27,7 +28,7 @@ class StationCreateSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
-    parent_id = fields.Integer(allow_none=True, load_default=None)
+    parent_id = Id(allow_none=True, load_default=None)
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
     address = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
@@ -37,4 +38,4 @@ class StationQuerySchema(Schema):
     """Filters for listing stations."""
 
     level = fields.String(validate=validate.OneOf(LEVELS))
-    parent_id = fields.Integer()
+    parent_id = Id()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.core.schemas import Id
 from app.stations.models import LEVELS
 
 
@@ -14,9 +15,9 @@ class TeamSchema(Schema):
     code = fields.String()
     name = fields.String()
     level = fields.String()
-    station_id = fields.Integer()
+    station_id = Id()
     specialty = fields.Function(lambda t: t.specialty.code if t.specialty else None)
-    lead_user_id = fields.Integer(allow_none=True)
+    lead_user_id = Id(allow_none=True)
     active = fields.Boolean()
     member_count = fields.Function(lambda t: len(t.members))
 
@@ -26,15 +27,15 @@ class TeamCreateSchema(Schema):
 
     code = fields.String(required=True, validate=validate.Length(min=1, max=40))
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    station_id = fields.Integer(required=True)
+    station_id = Id(required=True)
     specialty = fields.String(load_default=None, allow_none=True)
-    lead_user_id = fields.Integer(load_default=None, allow_none=True)
+    lead_user_id = Id(load_default=None, allow_none=True)
 
 
 class TeamQuerySchema(Schema):
     """Filters for teams."""
 
-    station_id = fields.Integer()
+    station_id = Id()
     level = fields.String(validate=validate.OneOf(LEVELS))
 
 
@@ -80,8 +81,8 @@ class VolunteerSchema(Schema):
     code = fields.String()
     name = fields.String()
     phone = fields.String(allow_none=True)
-    team_id = fields.Integer(allow_none=True)
-    station_id = fields.Integer()
+    team_id = Id(allow_none=True)
+    station_id = Id()
     skills = fields.Function(lambda v: [s.code for s in v.skills])
     max_orders_per_week = fields.Integer()
     max_km = fields.Float(allow_none=True)
@@ -94,8 +95,8 @@ class VolunteerCreateSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=40))
     name = fields.String(required=True, validate=validate.Length(min=1, max=80))
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
-    team_id = fields.Integer(load_default=None, allow_none=True)
-    station_id = fields.Integer(required=True)
+    team_id = Id(load_default=None, allow_none=True)
+    station_id = Id(required=True)
     skills = fields.List(fields.String(), load_default=list, validate=validate.Length(max=20))
     max_orders_per_week = fields.Integer(load_default=3, validate=validate.Range(min=0, max=50))
     max_km = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0.1, max=1000))
@@ -106,7 +107,7 @@ class VolunteerUpdateSchema(Schema):
 
     name = fields.String(validate=validate.Length(min=1, max=80))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
-    team_id = fields.Integer(allow_none=True)
+    team_id = Id(allow_none=True)
     skills = fields.List(fields.String(), validate=validate.Length(max=20))
     max_orders_per_week = fields.Integer(validate=validate.Range(min=0, max=50))
     max_km = fields.Float(allow_none=True, validate=validate.Range(min=0.1, max=1000))
@@ -116,8 +117,8 @@ class VolunteerUpdateSchema(Schema):
 class VolunteerQuerySchema(Schema):
     """Filters for volunteers."""
 
-    team_id = fields.Integer()
-    station_id = fields.Integer()
+    team_id = Id()
+    station_id = Id()
     skill = fields.String()
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=2000))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
