@@ -88,6 +88,9 @@ class Config:
     ESCALATE_WHEN_UNSERVED = os.environ.get("DIANDAN_ESCALATE_WHEN_UNSERVED", "1") == "1"
     # Orders are not proposed to start sooner than this, so a team has time to answer and travel.
     DISPATCH_MIN_LEAD_MINUTES = _env_int("DIANDAN_DISPATCH_MIN_LEAD_MINUTES", 120)
+    # A declined order is re-placed at once (with that team excluded) instead of waiting for the next run.
+    REDISPATCH_ON_DECLINE = os.environ.get("DIANDAN_REDISPATCH_ON_DECLINE", "1") == "1"
+    REDISPATCH_TIME_LIMIT_S = _env_float("DIANDAN_REDISPATCH_TIME_LIMIT_S", 1.0)
     PROPOSAL_DEADLINE_HOURS = _env_int("DIANDAN_PROPOSAL_DEADLINE_HOURS", 24)
     # Soft preferences (weights; 0 turns one off).
     PREFER_LOWER_TIER_WEIGHT = _env_float("DIANDAN_PREFER_LOWER_TIER_WEIGHT", 1.0)

@@ -51,12 +51,23 @@ def dispatch_group() -> None:
 @dispatch_group.command("run")
 @click.option("--county", "county_code", default=None, help="Station code of one county centre (default: all).")
 @click.option("--time-limit", type=float, default=None, help="Seconds per county (default from config).")
+@click.option(
+    "--dump",
+    "dump_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Also write each solved instance and solution (diandan.match/1 JSON) into this folder.",
+)
 @with_appcontext
-def dispatch_run(county_code: str | None, time_limit: float | None) -> None:
+def dispatch_run(county_code: str | None, time_limit: float | None, dump_dir: str | None) -> None:
     """Run the matching engine over open orders now and store proposals."""
+    from flask import current_app
+
     from app.dispatch.service import run_dispatch_for_counties
     from app.extensions import db
 
+    if dump_dir:
+        current_app.config["DISPATCH_DUMP_DIR"] = dump_dir
     runs = run_dispatch_for_counties(county_code=county_code, trigger="cli", actor=None, time_limit=time_limit)
     db.session.commit()
     for run in runs:

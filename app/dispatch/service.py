@@ -113,6 +113,20 @@ def build_problem(*, county: Station, now: datetime, order_ids: set[int] | None 
         )
     )
     team_ids = [t.id for t in teams]
+    query = (
+        db.select(Order)
+        .where(Order.status == "submitted", Order.station_id.in_(station_ids))
+        .order_by(Order.id)
+        .options(db.selectinload(Order.windows), db.selectinload(Order.needs), db.selectinload(Order.exclusions))
+    )
+    if order_ids is not None:
+        query = query.where(Order.id.in_(order_ids))
+    open_orders = list(db.session.scalars(query))
+    if order_ids is not None:
+        # Re-dispatching a few orders: only their possible teams' members matter.
+        team_ids = [
+            t.id for t in teams if any(allowed_team(o, t) and t.id not in o.excluded_team_ids for o in open_orders)
+        ]
     volunteers = list(
         db.session.scalars(
             db.select(Volunteer)
@@ -125,16 +139,6 @@ def build_problem(*, county: Station, now: datetime, order_ids: set[int] | None 
             )
         )
     )
-    query = (
-        db.select(Order)
-        .where(Order.status == "submitted", Order.station_id.in_(station_ids))
-        .order_by(Order.id)
-        .options(db.selectinload(Order.windows), db.selectinload(Order.needs), db.selectinload(Order.exclusions))
-    )
-    if order_ids is not None:
-        query = query.where(Order.id.in_(order_ids))
-    open_orders = list(db.session.scalars(query))
-
     # Work already promised (pending or accepted proposals) blocks the crew's time, travel included.
     busy = db.session.execute(
         db.select(ProposalMember.volunteer_id, Proposal.start_at, Proposal.end_at, Order.station_id)
@@ -233,9 +237,9 @@ def _preferences(problem: Problem) -> matching.Preferences:
         by_station: dict[int, set[str]] = defaultdict(set)
         for station_id, team_id in rows:
             by_station[station_id].add(f"tm-{team_id}")
-        for key, order in problem.orders.items():
-            if by_station.get(order.station_id):
-                history[key] = tuple(sorted(by_station[order.station_id]))
+        # The engine looks repeat teams up by the order's station.
+        for station_id, team_keys in by_station.items():
+            history[f"st-{station_id}"] = tuple(sorted(team_keys))
     return matching.Preferences(
         tier_weight=config["PREFER_LOWER_TIER_WEIGHT"],
         fairness_weight=config["FAIR_SPREAD_WEIGHT"],
@@ -249,10 +253,26 @@ def _solve(problem: Problem, instance_dict: dict, *, time_limit: float) -> match
     solution = matching.solve(
         instance, time_limit=time_limit, seed=current_app.config["DISPATCH_SEED"], preferences=_preferences(problem)
     )
+    dump_dir = current_app.config.get("DISPATCH_DUMP_DIR")
+    if dump_dir:
+        _dump(dump_dir, problem, instance, solution)
     errors = matching.validate(instance, solution)
     if errors:  # the engine checks itself too; a second look here keeps bad plans out of the database
         raise RuntimeError("matching engine returned an invalid plan: " + "; ".join(errors[:3]))
     return solution
+
+
+def _dump(directory: str, problem: Problem, instance: matching.Instance, solution: matching.Solution) -> None:
+    """Write an instance and its solution as diandan.match/1 files, for the independent checker."""
+    import json
+    from pathlib import Path
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    n = len(list(folder.glob(f"{problem.county.code}-*-instance.json"))) + 1
+    stem = folder / f"{problem.county.code}-{n:02d}"
+    Path(f"{stem}-instance.json").write_text(json.dumps(matching.instance_to_dict(instance), ensure_ascii=False))
+    Path(f"{stem}-solution.json").write_text(json.dumps(matching.solution_to_dict(solution), ensure_ascii=False))
 
 
 def _deadline(now: datetime, start_at: datetime) -> datetime:
@@ -311,8 +331,9 @@ def run_dispatch(
     actor: User | None,
     time_limit: float | None = None,
     now: datetime | None = None,
+    order_ids: set[int] | None = None,
 ) -> DispatchRun:
-    """Solve one county's open orders and store a pending proposal per placed order."""
+    """Solve one county's open orders (or just some) and store a pending proposal per placed order."""
     config = current_app.config
     now = now or utcnow()
     time_limit = time_limit if time_limit is not None else config["DISPATCH_TIME_LIMIT_S"]
@@ -320,7 +341,7 @@ def run_dispatch(
     db.session.add(run)
     db.session.flush()
     clock = time.perf_counter()
-    problem = build_problem(county=county, now=now)
+    problem = build_problem(county=county, now=now, order_ids=order_ids)
     run.orders_considered = len(problem.orders)
     run.volunteers_considered = len(problem.volunteers)
     assignments: list = []
@@ -544,7 +565,31 @@ def decline_proposal(*, user: User, proposal_id: int, reason: str) -> Proposal:
     proposal.responded_by_id = user.id
     proposal.responded_at = now
     _reopen(proposal, actor=user, exclusion="declined", reason=reason.strip())
+    if current_app.config["REDISPATCH_ON_DECLINE"]:
+        redispatch_orders([proposal.order], now=now)
     return proposal
+
+
+def redispatch_orders(targets: list[Order], *, now: datetime | None = None) -> list[DispatchRun]:
+    """Place a few reopened orders at once against the standing plan (proposals held stay where they are)."""
+    now = now or utcnow()
+    by_county: dict[int, list[Order]] = defaultdict(list)
+    for order in targets:
+        if order.status == "submitted":
+            by_county[order.station.county().id].append(order)
+    runs = []
+    for county_id, group in sorted(by_county.items()):
+        runs.append(
+            run_dispatch(
+                county=db.session.get(Station, county_id),
+                trigger="redispatch",
+                actor=None,
+                time_limit=current_app.config["REDISPATCH_TIME_LIMIT_S"],
+                now=now,
+                order_ids={o.id for o in group},
+            )
+        )
+    return runs
 
 
 def expire_overdue_proposals(*, now: datetime | None = None) -> list[Proposal]:

@@ -52,9 +52,7 @@ def inbox():
     """Proposals awaiting the lead's answer, with the engine's reasons, and the recently answered ones."""
     user = me()
     pending = dispatch_service.list_proposals(user=user, status="pending")
-    answered = [
-        p for p in dispatch_service.list_proposals(user=user, limit=200) if p.status != "pending"
-    ]
+    answered = [p for p in dispatch_service.list_proposals(user=user, limit=200) if p.status != "pending"]
     answered.sort(key=lambda p: p.responded_at or p.created_at, reverse=True)
     members = {}
     for proposal in pending:
@@ -94,8 +92,10 @@ def accept(proposal_id: int):
     if not AnswerForm().validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
         return redirect(url_for("dispatch_views.inbox"))
-    return _answer(lambda: dispatch_service.accept_proposal(user=me(), proposal_id=proposal_id),
-                   _("Accepted. The crew has been told."))
+    return _answer(
+        lambda: dispatch_service.accept_proposal(user=me(), proposal_id=proposal_id),
+        _("Accepted. The crew has been told."),
+    )
 
 
 @bp.post("/proposals/<int:proposal_id>/decline")
@@ -110,8 +110,10 @@ def decline(proposal_id: int):
     if not reason:
         flash(_("Please say why the team declines."), "error")
         return redirect(url_for("dispatch_views.inbox"))
-    return _answer(lambda: dispatch_service.decline_proposal(user=me(), proposal_id=proposal_id, reason=reason),
-                   _("Declined. The engine will look for another team."))
+    return _answer(
+        lambda: dispatch_service.decline_proposal(user=me(), proposal_id=proposal_id, reason=reason),
+        _("Declined. The engine will look for another team."),
+    )
 
 
 @bp.post("/proposals/<int:proposal_id>/swap")
@@ -124,7 +126,9 @@ def swap(proposal_id: int):
         return redirect(url_for("dispatch_views.inbox"))
     return _answer(
         lambda: dispatch_service.swap_crew_member(
-            user=me(), proposal_id=proposal_id, out_volunteer_id=form.out_volunteer_id.data,
+            user=me(),
+            proposal_id=proposal_id,
+            out_volunteer_id=form.out_volunteer_id.data,
             in_volunteer_id=form.in_volunteer_id.data,
         ),
         _("The crew has been changed."),
@@ -157,7 +161,9 @@ def runs():
             else:
                 proposed = sum(r.orders_proposed for r in done)
                 considered = sum(r.orders_considered for r in done)
-                flash(_("Dispatch finished: %(p)s of %(c)s open orders proposed to teams.", p=proposed, c=considered),
-                      "success")
+                flash(
+                    _("Dispatch finished: %(p)s of %(c)s open orders proposed to teams.", p=proposed, c=considered),
+                    "success",
+                )
             return redirect(url_for("dispatch_views.runs"))
     return render_template("dispatch/runs.html", runs=dispatch_service.list_runs(user=user, limit=20), form=form)

@@ -99,12 +99,13 @@ def test_decline_redispatches_to_another_team(client, world, token_for) -> None:
     assert "reason" in missing_reason.get_json()["errors"]
     declined = client.post(f"/api/v1/proposals/{first['id']}/decline", json={"reason": "队员外出培训"}, headers=lead_v)
     assert declined.status_code == 200
+    # The order is re-placed at once, one tier up, without the declining team.
     after = client.get(f"/api/v1/orders/{order['id']}", headers=staff).get_json()
-    assert after["status"] == "submitted"
+    assert after["status"] == "dispatched"
     assert after["excluded_teams"] == [world.teams["T-V-A1"].id]
     assert after["tier"] == "township"
-
-    dispatch(client, county)
+    kinds = [e["kind"] for e in client.get(f"/api/v1/orders/{order['id']}/events", headers=county).get_json()]
+    assert kinds[-3:] == ["proposal_declined", "escalated", "dispatched"]
     second = client.get("/api/v1/proposals?status=pending", headers=token_for("lead_t")).get_json()
     assert len(second) == 1 and second[0]["order_id"] == order["id"]
     assert second[0]["team_id"] == world.teams["T-T-A"].id
@@ -133,3 +134,18 @@ def test_rating_an_unserved_order_is_refused(client, world, token_for) -> None:
     response = client.post(f"/api/v1/orders/{order['id']}/rating", json={"stars": 5}, headers=staff)
     assert response.status_code == 409
     assert response.get_json()["errors"] == {"status": ["only a served order can be rated"]}
+
+
+def test_decline_without_immediate_redispatch_waits_for_next_run(app, client, world, token_for) -> None:
+    app.config["REDISPATCH_ON_DECLINE"] = False
+    try:
+        staff, county, lead_v = token_for("staff"), token_for("county"), token_for("lead_v")
+        order = place(client, staff, world, item="MI-25")
+        dispatch(client, county)
+        first = client.get("/api/v1/proposals?status=pending", headers=lead_v).get_json()[0]
+        client.post(f"/api/v1/proposals/{first['id']}/decline", json={"reason": "没空"}, headers=lead_v)
+        assert client.get(f"/api/v1/orders/{order['id']}", headers=staff).get_json()["status"] == "submitted"
+        dispatch(client, county)
+        assert client.get(f"/api/v1/orders/{order['id']}", headers=staff).get_json()["status"] == "dispatched"
+    finally:
+        app.config["REDISPATCH_ON_DECLINE"] = True
