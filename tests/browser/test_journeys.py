@@ -1,0 +1,145 @@
+"""Each role's main journey in a real browser, offline but for the app, with screenshots at phone and desktop size."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, PHONE, shoot
+
+
+def _no_external(page) -> None:  # noqa: ANN001
+    assert page.offline_guard.external == [], page.offline_guard.external
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
+def test_login_page(open_page, size: str, viewport: dict) -> None:
+    page = open_page(viewport=viewport)
+    page.goto(page.offline_guard.base + "/login")
+    assert page.locator("h1").inner_text() == "登录"
+    check = "document.fonts.ready.then(() => document.fonts.check('700 24px \"Noto Sans SC\"', '登录'))"
+    assert page.evaluate(check), "the bundled Noto Sans SC did not load"
+    shoot(page, f"login-{size}")
+    _no_external(page)
+
+
+def test_station_staff_orders_for_a_walk_in_resident(open_page, live) -> None:
+    page = open_page("staff", PHONE)
+    assert page.url.endswith("/menu")
+    assert page.locator(".priority-section").count() == 5
+    shoot(page, "kiosk-phone")
+    page.click('a.tile[data-item="MI-15"]')
+    shoot(page, "order-times-phone")
+    page.locator(".chip:has(input:not([disabled]))").first.click()
+    page.fill("#resident_name", "马大爷")
+    page.fill("#resident_phone", "13900000000")
+    page.click("main button[type=submit]")
+    assert page.locator("h1").inner_text() == "请核对您的订单"
+    assert "马大爷" in page.locator(".facts").inner_text()
+    shoot(page, "order-confirm-phone")
+    page.click('button[value="yes"]')
+    page.wait_for_url(re.compile(r"/orders/\d+$"))
+    assert "点单成功" in page.locator(".flash").inner_text()
+    assert page.locator('[data-testid="order-status"]').inner_text() == "已提交"
+    assert "已下单" in page.locator('[data-testid="timeline"]').inner_text()
+    shoot(page, "order-placed-phone")
+    _no_external(page)
+
+
+def test_kiosk_at_desktop_size(open_page) -> None:
+    page = open_page("staff", DESKTOP)
+    shoot(page, "kiosk-desktop")
+    _no_external(page)
+
+
+def test_team_lead_accepts_a_proposal(open_page, live) -> None:
+    page = open_page("lead_v", PHONE)
+    assert page.url.endswith("/inbox")
+    card = page.locator("article[data-proposal]")
+    assert card.count() == 1
+    card.locator("summary", has_text="为什么").click()
+    assert "路程（公里，往返）" in card.inner_text()
+    shoot(page, "inbox-phone")
+    card.locator("button", has_text="接单").click()
+    page.wait_for_load_state()
+    assert "已接单" in page.locator(".flash").inner_text()
+    assert page.locator("article[data-proposal]").count() == 0
+    page.goto(f"{live.url}/team")
+    assert "阳洼村文明践行队" in page.locator("h1").inner_text()
+    shoot(page, "team-phone")
+    _no_external(page)
+
+
+def test_volunteer_checks_in_and_out(open_page, live) -> None:
+    page = open_page("volunteer", PHONE)
+    assert page.url.endswith("/me")
+    order_id = live.orders["to_serve"]
+    card = page.locator(f'article[data-order-id="{order_id}"]')
+    shoot(page, "volunteer-phone")
+    card.locator("button", has_text="签到").click()
+    page.wait_for_load_state()
+    assert "签到成功" in page.locator(".flash").inner_text()
+    assert "已签到" in card.inner_text()
+    card.locator("button", has_text="签退").click()
+    page.wait_for_load_state()
+    assert "签退成功" in page.locator(".flash").inner_text()
+    page.goto(f"{live.url}/orders/{order_id}")
+    assert page.locator('[data-testid="order-status"]').inner_text() == "已完成"
+    assert "志愿者已签退" in page.locator('[data-testid="timeline"]').inner_text()
+    page.goto(f"{live.url}/me/availability")
+    shoot(page, "availability-phone")
+    _no_external(page)
+
+
+def test_resident_rates_a_served_order(open_page, live) -> None:
+    page = open_page("resident", PHONE)
+    page.goto(f"{live.url}/orders/{live.orders['to_rate']}")
+    assert page.locator('[data-testid="order-status"]').inner_text() == "已完成"
+    page.click('label[for="star-4"]')
+    page.click('.chip:has-text("听得懂")')
+    page.click('.chip:has-text("真点赞")')
+    page.fill("#comment", "讲得清楚，很实用")
+    shoot(page, "rate-phone")
+    page.click('button:has-text("提交评价")')
+    page.wait_for_load_state()
+    assert "感谢您的评价" in page.locator(".flash").inner_text()
+    assert page.locator('[data-testid="order-status"]').inner_text() == "已评价"
+    assert page.locator(".shown-stars").inner_text() == "★★★★☆"
+    assert "听得懂" in page.locator(".tag").all_inner_texts()
+    _no_external(page)
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
+def test_county_staff_sees_the_coverage_map_offline(open_page, live, size: str, viewport: dict) -> None:
+    page = open_page("county", viewport)
+    assert page.url.endswith("/dashboard")
+    page.wait_for_function(f"document.querySelectorAll('path.station-marker').length === {live.stations}")
+    assert page.locator(".leaflet-tile").count() == 0
+    page.wait_for_function("document.querySelector('#trend') && document.querySelector('#trend').width > 0")
+    page.click('label.chip:has-text("移风易俗")')
+    page.wait_for_function("document.getElementById('map').getAttribute('aria-busy') === 'false'")
+    page.click('label.chip:has-text("六边形汇总")')
+    page.wait_for_function("document.querySelectorAll('path.hex-cell').length > 0")
+    page.click('label.chip:has-text("站点")')
+    page.wait_for_function(f"document.querySelectorAll('path.station-marker').length === {live.stations}")
+    assert page.locator('[data-testid="gap-table"] tbody tr').count() == live.stations
+    shoot(page, f"dashboard-{size}")
+    _no_external(page)
+
+
+def test_api_docs_offline(open_page, live) -> None:
+    page = open_page(viewport=DESKTOP)
+    page.goto(f"{live.url}/api/v1/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "Diandan API" in page.locator(".swagger-ui .info .title").inner_text()
+    _no_external(page)
+
+
+@pytest.mark.parametrize(("path", "user"), [("/orders", "county"), ("/dispatch", "county"), ("/manage/menu", "county")])
+def test_staff_pages_render(open_page, live, path: str, user: str) -> None:
+    page = open_page(user, DESKTOP)
+    response = page.goto(f"{live.url}{path}")
+    assert response.status == 200
+    shoot(page, "staff" + path.replace("/", "-") + "-desktop")
+    _no_external(page)
