@@ -15,7 +15,9 @@ import numpy as np
 from matching.constraints import validate
 from matching.domain import Assignment, CrewMember, Instance, Interval, Order, Solution, Stats
 from matching.io import InstanceError
-from matching.travel import Distances, haversine_km, travel_minutes
+from matching.travel import Distances, travel_minutes
+
+DAY = 1440
 
 
 @dataclass(slots=True)
@@ -124,7 +126,7 @@ class Problem:
     """An instance with fixed assignments folded in and every order's candidates pruned."""
 
     def __init__(self, instance: Instance, only_orders: set[str] | None = None,
-                 radius_km: float | None = None) -> None:
+                 radius_km: float | None = None, max_teams: int | None = None, trusted_fixed: bool = False) -> None:
         self.instance = instance
         self.dist = Distances(instance)
         self.vols = instance.volunteers
@@ -133,24 +135,24 @@ class Problem:
         self.team_index = {t.id: i for i, t in enumerate(self.teams)}
         self.vol_index = {v.id: i for i, v in enumerate(self.vols)}
         self.order_index = {o.id: i for i, o in enumerate(self.orders)}
-        self.fixed_assignments = self._fix()
+        self.fixed_assignments = self._fix(trusted_fixed)
         fixed_ids = set(instance.fixed_by_order)
         self.free = [i for i, o in enumerate(self.orders) if o.id not in fixed_ids
                      and (only_orders is None or o.id in only_orders)]
         self.info: dict[int, OrderInfo] = {}
         self.radius_km = radius_km
         # Whether every pair allowed by the hard rules is present (only then is an LP over the pairs a bound).
-        self.complete = radius_km is None
+        self.complete = radius_km is None and max_teams is None
         self._index()
         for i in self.free:
-            info = self._prune(i, radius_km)
-            if radius_km is not None and not info.feasible:
+            info = self._prune(i, radius_km, max_teams)
+            if not self.complete and not info.feasible:
                 info = self._prune(i, None)  # nobody near can do it: look everywhere, so feasibility stays exact
             self.info[i] = info
 
     # Fixed assignments -----------------------------------------------------------------------------------------
 
-    def _fix(self) -> list[Assignment]:
+    def _fix(self, trusted: bool) -> list[Assignment]:
         inst = self.instance
         busy: dict[int, list[Interval]] = {}
         out = []
@@ -165,7 +167,8 @@ class Problem:
         fixed_only = Instance(inst.stations, inst.teams, inst.volunteers,
                               tuple(inst.order_by_id[f.order] for f in inst.fixed), inst.fixed,
                               inst.horizon_start, inst.horizon_minutes, inst.road_factor, inst.speed_kmh)
-        errors = validate(fixed_only, sol, self.dist)
+        # Work the engine placed itself was validated already; what others accepted is checked here.
+        errors = [] if trusted else validate(fixed_only, sol, self.dist)
         if errors:
             raise InstanceError("fixed assignments break hard rules: " + "; ".join(errors[:5]))
         for a in out:
@@ -205,22 +208,21 @@ class Problem:
         longest = np.zeros(nv, dtype=np.int64)
         for vi, a in enumerate(self.avail):
             longest[vi] = max((e - s for s, e in a), default=0)
-        # Volunteers by (station, skill), with the longest free interval there: it caps how far they can go.
-        by: dict[tuple[int, str], list[int]] = {}
+        # Volunteers by (team, skill), only those with time and max_orders left.
+        by: dict[tuple[int, str, int], list[int]] = {}
         for vi, v in enumerate(self.vols):
             if self.cap[vi] <= 0 or longest[vi] <= 0:
                 continue
+            days = sorted({d for a, b in self.avail[vi] for d in range(a // DAY, (b - 1) // DAY + 1)})
+            tm = int(self.vol_team[vi])
             for sk in v.skills:
-                by.setdefault((int(self.vol_st[vi]), sk), []).append(vi)
-        self.by_st_skill = {k: np.array(v, dtype=np.int64) for k, v in by.items()}
-        self.skill_reach: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # skill -> (stations, longest interval)
-        tmp: dict[str, dict[int, int]] = {}
-        for (st, sk), vis in self.by_st_skill.items():
-            tmp.setdefault(sk, {})[st] = int(longest[vis].max())
-        for sk, d in tmp.items():
-            sts = np.array(sorted(d), dtype=np.int64)
-            self.skill_reach[sk] = (sts, np.array([d[s] for s in sts], dtype=np.int64))
+                for d in days:
+                    by.setdefault((tm, sk, d), []).append(vi)
+        self.by_team_skill_day = {k: np.array(v, dtype=np.int64) for k, v in by.items()}
+        self.vol_longest = longest
         self.st_index = st_index
+        self.team_st = np.array([st_index[t.station] for t in self.teams], dtype=np.int64)
+        self._rows: dict[int, np.ndarray] = {}
 
     def holders(self, skill: str) -> np.ndarray:
         """Indices of all volunteers holding a skill."""
@@ -232,46 +234,54 @@ class Problem:
             self._holders = {sk: np.array(ix, dtype=np.int64) for sk, ix in by.items()}
         return self._holders.get(skill, np.zeros(0, dtype=np.int64))
 
-    def _prune(self, oi: int, radius_km: float | None) -> OrderInfo:
+    def _row(self, st: int) -> np.ndarray:
+        """Approximate road km from one station to every station (exact figures come from Distances)."""
+        row = self._rows.get(st)
+        if row is None:
+            lat0, lon0 = self.st_lat[st], self.st_lon[st]
+            lat, lon = self.st_lat, self.st_lon
+            h = np.sin((lat - lat0) / 2) ** 2 + np.cos(lat0) * np.cos(lat) * np.sin((lon - lon0) / 2) ** 2
+            row = self.instance.road_factor * 2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+            self._rows[st] = row
+        return row
+
+    def _prune(self, oi: int, radius_km: float | None, max_teams: int | None = None) -> OrderInfo:
         inst = self.instance
         o = self.orders[oi]
         info = OrderInfo(oi)
         ost = self.st_index[o.station]
-        excluded = {self.team_index[t] for t in o.exclude_teams}
-        # Candidate stations per skill: the longest free interval must hold duration + two trips.
-        lat0, lon0 = self.st_lat[ost], self.st_lon[ost]
-        cand_vols = []
-        km_of: dict[int, float] = {}
-        for sk in sorted(o.demand):
-            if sk not in self.skill_reach:
-                continue
-            sts, longest = self.skill_reach[sk]
-            lat, lon = self.st_lat[sts], self.st_lon[sts]
-            h = np.sin((lat - lat0) / 2) ** 2 + np.cos(lat0) * np.cos(lat) * np.sin((lon - lon0) / 2) ** 2
-            approx = inst.road_factor * 2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-            # 0.1 km slack absorbs float differences; exact figures are recomputed below.
-            reach_min = (longest - o.duration) / 2
-            keep = approx / inst.speed_kmh * 60 <= reach_min + 1.0
-            if radius_km is not None:
-                keep &= approx <= radius_km
-            for st in sts[keep]:
-                st = int(st)
-                if st not in km_of:
-                    km_of[st] = inst.road_factor * haversine_km(inst.station_by_id[self.st_ids[st]],
-                                                                inst.station_by_id[o.station])
-                cand_vols.append(self.by_st_skill[(st, sk)])
-        if not cand_vols:
+        row = self._row(ost)
+        team_ok = np.ones(len(self.teams), dtype=bool)
+        for t in o.exclude_teams:
+            team_ok[self.team_index[t]] = False
+        if max_teams is not None and team_ok.sum() > max_teams:
+            tdist = np.where(team_ok, row[self.team_st], np.inf)
+            team_ok = np.zeros(len(self.teams), dtype=bool)
+            team_ok[np.argsort(tdist, kind="stable")[:max_teams]] = True
+        # Only volunteers free on a day the order's windows touch can serve it.
+        days = sorted({d for ws, we in o.windows for d in range(ws // DAY, (we - 1) // DAY + 1)})
+        index = self.by_team_skill_day
+        arrays = [index[key] for tm in np.nonzero(team_ok)[0].tolist() for sk in o.demand for d in days
+                  if (key := (tm, sk, d)) in index]
+        if not arrays:
             return info
-        c = np.unique(np.concatenate(cand_vols))
+        c = np.unique(np.concatenate(arrays))
+        approx = row[self.vol_st[c]]
+        # The longest free interval must hold duration + two trips; one minute of slack absorbs the approximation.
+        keep = approx / inst.speed_kmh * 60 <= (self.vol_longest[c] - o.duration) / 2 + 1.0
+        if radius_km is not None:
+            keep &= approx <= radius_km
+        c = c[keep]
+        if len(c) == 0:
+            return info
         st_km = np.full(len(self.st_ids), np.inf)
         st_t = np.zeros(len(self.st_ids), dtype=np.int64)
-        for st, km in km_of.items():
+        for st in np.unique(self.vol_st[c]).tolist():
+            km = self.dist.km(self.st_ids[st], o.station)
             st_km[st] = km
             st_t[st] = travel_minutes(km, inst.speed_kmh)
         km = st_km[self.vol_st[c]]
         ok = km <= self.vol_maxkm[c] + 1e-9
-        if excluded:
-            ok &= ~np.isin(self.vol_team[c], np.array(sorted(excluded), dtype=np.int64))
         c = c[ok]
         if len(c) == 0:
             return info
@@ -335,9 +345,19 @@ class Problem:
             op.feasible = True  # every pair holds a needed skill and can start somewhere on its own
             return
         # The set of volunteers who can start at s only grows at a range's left end, so checking those suffices.
-        events = sorted({lo for p in op.pairs for lo, _ in p.ranges})
-        for s in events:
-            cands = [(p.v, p.skills, p.km) for p in op.pairs if any(lo <= s <= hi for lo, hi in p.ranges)]
-            if len(cands) >= n and match_crew(o.demand, cands) is not None:
+        # Sweep the range starts in time order, keeping the ranges still open.
+        spans = sorted((lo, hi, k) for k, p in enumerate(op.pairs) for lo, hi in p.ranges)
+        active: list[tuple[int, int]] = []  # (hi, pair index)
+        i = 0
+        while i < len(spans):
+            s = spans[i][0]
+            while i < len(spans) and spans[i][0] == s:
+                active.append((spans[i][1], spans[i][2]))
+                i += 1
+            active = [x for x in active if x[0] >= s]
+            if len(active) < n:
+                continue
+            cands = [(op.pairs[k].v, op.pairs[k].skills, op.pairs[k].km) for _, k in active]
+            if match_crew(o.demand, cands) is not None:
                 op.feasible = True
                 return

@@ -18,9 +18,19 @@ from dataclasses import dataclass
 from matching.candidates import Problem
 from matching.constraints import objective, validate
 from matching.cpsat import evaluate, solve_subset
-from matching.domain import Assignment, CostTerm, CrewMember, Instance, Preferences, Solution, Stats
+from matching.domain import (
+    Assignment,
+    CostTerm,
+    CrewMember,
+    FixedAssignment,
+    Instance,
+    Preferences,
+    Solution,
+    Stats,
+)
 from matching.explain import explain_unassigned
 from matching.lp import lp_bound
+from matching.regions import regions
 from matching.state import Costs, Placement, State
 
 # Parts at most this big (orders, pruned pairs) go to the exact CP-SAT model.
@@ -33,6 +43,18 @@ LNS_TEAMS = 5
 LNS_EXTRA = 4
 STEP_DTIME = 0.3
 STEP_OVERHEAD = 0.04
+# Repair (serving more) looks wider: more orders, teams and volunteers per step, a few rounds.
+REPAIR_NEIGHBOURHOOD = 30
+REPAIR_TEAMS = 8
+REPAIR_EXTRA = 6
+REPAIR_ROUNDS = 3
+# Instances with more orders than this are solved by geographic regions of about REGION_ORDERS orders, with
+# REGIONAL_SHARE of the time limit for the regions and the rest for stitching and proving the bound.
+REGIONAL_ABOVE = 2500
+REGION_ORDERS = 1000
+REGIONAL_SHARE = 0.7
+# Within a region, each order looks at its nearest REGION_TEAMS teams (all of them if none of those can serve it).
+REGION_TEAMS = 30
 # Parts given less time than this skip the LP relaxation and rely on the static bound.
 LP_MIN_SECONDS = 15.0
 # Deterministic work units granted per second of time limit; wall clock is only a safety net.
@@ -116,6 +138,27 @@ class _Neighbours:
                             hi_all = hi if hi_all is None else max(hi_all, hi)
             self.mid[oi] = ((lo_all or 0) + (hi_all or 0)) // 2
 
+    def blockers(self, oi: int, size: int, rng: random.Random) -> list[int]:
+        """An unserved order with the served orders holding its volunteers' time, filled up with near ones."""
+        st = self.state
+        o = st.p.orders[oi]
+        found: dict[int, int] = {}
+        for op in st.p.info[oi].options:
+            if not op.feasible:
+                continue
+            for pr in op.pairs:
+                for bs, be, o2 in st.busy.get(pr.v, ()):
+                    if any(bs < hi + o.duration + pr.t and be > lo - pr.t for lo, hi in pr.ranges):
+                        found[o2] = found.get(o2, 0) + 1
+        # Blockers holding many of its volunteers first; a random few of the rest keep retries different.
+        ranked = sorted(found, key=lambda o2: (-found[o2], st.p.orders[o2].priority, o2))
+        head = ranked[: (size - 1) * 2 // 3]
+        rest = ranked[len(head):]
+        pick = head + sorted(rng.sample(rest, min(len(rest), size - 1 - len(head))))
+        if len(pick) < size - 1:
+            pick += [x for x in self.around(oi, size, rng)[1:] if x not in set(pick)][: size - 1 - len(pick)]
+        return [oi, *pick]
+
     def around(self, oi: int, size: int, rng: random.Random) -> list[int]:
         """Up to size orders sharing volunteers with oi, preferring the ones close in time."""
         p = self.state.p
@@ -138,10 +181,12 @@ class _Neighbours:
         return [oi, *pool]
 
 
-def _lns_step(state: State, subset: list[int], seed: int, dtime: float, deadline: float) -> tuple[bool, float]:
+def _lns_step(state: State, subset: list[int], seed: int, dtime: float, deadline: float,
+              teams: int = 0, extra: int = 0) -> tuple[bool, float]:
     """Re-place a neighbourhood with CP-SAT; keep it if strictly better. Returns (improved, work used)."""
     secs = max(0.05, min(dtime * 4, deadline - time.monotonic()))
-    res = solve_subset(state, subset, seed=seed, dtime=dtime, seconds=secs, max_teams=LNS_TEAMS, extra=LNS_EXTRA)
+    res = solve_subset(state, subset, seed=seed, dtime=dtime, seconds=secs, max_teams=teams or LNS_TEAMS,
+                       extra=extra or LNS_EXTRA)
     if res is None:
         return False, dtime + STEP_OVERHEAD
     used = res.work + STEP_OVERHEAD
@@ -197,7 +242,7 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
     nb = _Neighbours(state, feasible)
     used = 0.0
     # Repair: give each unserved order a neighbourhood of its competitors, highest priority first.
-    for rnd in range(2):
+    for rnd in range(REPAIR_ROUNDS):
         if served >= bound:
             break
         waiting = sorted((oi for oi in feasible if oi not in state.plan),
@@ -207,7 +252,8 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
                 break
             if oi in state.plan:
                 continue
-            ok, w = _lns_step(state, nb.around(oi, NEIGHBOURHOOD, rng), seed + rnd, STEP_DTIME, deadline)
+            ok, w = _lns_step(state, nb.blockers(oi, REPAIR_NEIGHBOURHOOD, rng), seed + rnd, STEP_DTIME, deadline,
+                              REPAIR_TEAMS, REPAIR_EXTRA)
             used += w
             if ok:
                 served = sum(problem.orders[o].priority for o in state.plan)
@@ -297,7 +343,14 @@ def solve(instance: Instance, *, time_limit: float = 10.0, seed: int = 0, worker
     t0 = time.monotonic()
     prefs = preferences or Preferences()
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    problem = Problem(instance)
+    if len(instance.orders) > REGIONAL_ABOVE:
+        return _solve_regional(instance, time_limit, seed, workers, prefs, t0)
+    return _solve_plain(instance, time_limit, seed, workers, prefs, t0, None)
+
+
+def _solve_plain(instance: Instance, time_limit: float, seed: int, workers: int, prefs: Preferences, t0: float,
+                 max_teams: int | None) -> Solution:
+    problem = Problem(instance, max_teams=max_teams)
     costs = Costs(problem, prefs)
     parts = components(problem)
     remaining = max(0.1, time_limit - (time.monotonic() - t0) - 0.05 * time_limit)
@@ -310,6 +363,60 @@ def solve(instance: Instance, *, time_limit: float = 10.0, seed: int = 0, worker
         bound += r.bound
         optimal &= r.optimal
     return build_solution(problem, costs, placements, bound, optimal, t0)
+
+
+def _solve_region(args: tuple[Instance, float, int, Preferences]) -> Solution:
+    sub, limit, seed, prefs = args
+    # Within a region only nearby volunteers are considered; the whole-instance bound is proved afterwards.
+    return _solve_plain(sub, limit, seed, 1, prefs, time.monotonic(), REGION_TEAMS)
+
+
+def _solve_regional(instance: Instance, time_limit: float, seed: int, workers: int, prefs: Preferences,
+                    t0: float) -> Solution:
+    """Solve region by region in parallel, then give unserved orders one more chance across regions."""
+    subs = regions(instance, REGION_ORDERS)
+    total = sum(len(r.orders) for r in subs)
+    budget = max(0.5, time_limit * REGIONAL_SHARE - (time.monotonic() - t0))
+    # Regions run `workers` at a time, so each gets its share of workers x budget.
+    jobs = [(r, max(0.3, budget * workers * len(r.orders) / total * 0.9), seed + i, prefs)
+            for i, r in enumerate(subs)]
+    if workers > 1 and len(jobs) > 1:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers) as pool:
+            sols = pool.map(_solve_region, sorted(jobs, key=lambda j: -len(j[0].orders)), chunksize=1)
+    else:
+        sols = [_solve_region(j) for j in jobs]
+    _debug(f"regions solved: {len(subs)}; limits {[round(j[1], 1) for j in jobs]}; took "
+           f"{[s.stats.seconds for s in sols]}", t0)
+    by_order = {a.order: a for sol in sols for a in sol.assignments}
+    standing = [FixedAssignment(a.order, a.team, a.start, tuple(c.id for c in a.volunteers))
+                for a in by_order.values()]
+    accepted = set(instance.fixed_by_order)
+    unserved = {o.id for o in instance.orders if o.id not in by_order}
+    with_plan = Instance(instance.stations, instance.teams, instance.volunteers, instance.orders, tuple(standing),
+                         instance.horizon_start, instance.horizon_minutes, instance.road_factor, instance.speed_kmh)
+    problem = Problem(with_plan, only_orders=unserved, trusted_fixed=True)
+    _debug("stitch problem built", t0)
+    costs = Costs(problem, prefs)
+    state = State(problem, costs)
+    for oi in sorted(problem.free, key=lambda oi: (-problem.orders[oi].priority, oi)):
+        if problem.info[oi].feasible:
+            best = state.best_insert(oi)
+            if best is not None:
+                state.place(oi, best[1])
+    _debug(f"cross-region insertion: {len(state.plan)} more", t0)
+    # The bound: every order that could be served alone, judged on the whole instance with only accepted work.
+    still = {problem.orders[oi].id for oi in problem.free if oi not in state.plan}
+    alone = Problem(instance, only_orders=still)
+    _debug("bound problem built", t0)
+    bound = sum(o.priority for o in instance.orders if o.id not in still) + \
+        sum(alone.orders[oi].priority for oi in alone.free if alone.info[oi].feasible)
+    sol = build_solution(problem, costs, dict(state.plan), bound, False, t0)
+    assignments = tuple(by_order[a.order] if a.order in by_order and a.order not in accepted else a
+                        for a in sol.assignments)
+    out = Solution(assignments, sol.unassigned, sol.stats)
+    return Solution(out.assignments, out.unassigned, Stats(sol.stats.served_priority, sol.stats.travel_km,
+                                                           bound, round(time.monotonic() - t0, 3), "FEASIBLE"))
 
 
 def _big_enough(problem: Problem, parts: list[list[int]]) -> bool:

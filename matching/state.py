@@ -132,10 +132,14 @@ class State:
                 for bs, be, _ in self.busy.get(p.v, ()):
                     points.add(be + p.t)
                     points.add(bs - p.t - o.duration)
+            dur = o.duration
             for s in sorted(points):
                 cands = []
                 for p in op.pairs:
-                    if p.can_start(s) and self.is_free(p.v, s - p.t, s + o.duration + p.t):
+                    r = p.ranges
+                    if not (r[0][0] <= s <= r[0][1] or (len(r) > 1 and any(lo <= s <= hi for lo, hi in r[1:]))):
+                        continue
+                    if self.is_free(p.v, s - p.t, s + dur + p.t):
                         c = 2 * p.km + (self.costs.volunteer_penalty(self.load.get(p.v, 0)) if fair else 0.0)
                         cands.append((p.v, p.skills, c))
                 if len(cands) < n:
