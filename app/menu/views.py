@@ -38,11 +38,16 @@ class Period:
     start: time
     end: time
 
+    @property
+    def hours(self) -> str:
+        """Such as 8:30–12:00."""
+        return f"{self.start.hour}:{self.start.minute:02d}–{self.end.hour}:{self.end.minute:02d}"
+
 
 PERIODS = (
-    Period("am", _l("Morning 8:30–12:00"), time(8, 30), time(12, 0)),
-    Period("pm", _l("Afternoon 14:00–18:00"), time(14, 0), time(18, 0)),
-    Period("ev", _l("Evening 19:00–21:30"), time(19, 0), time(21, 30)),
+    Period("am", _l("Morning"), time(8, 30), time(12, 0)),
+    Period("pm", _l("Afternoon"), time(14, 0), time(18, 0)),
+    Period("ev", _l("Evening"), time(19, 0), time(21, 30)),
 )
 
 
@@ -61,7 +66,10 @@ def _window_grid(duration: int) -> list[dict]:
         for period in PERIODS:
             start, end = _period_bounds(day, period)
             usable = end - max(start, now) >= timedelta(minutes=duration)
-            options.append({"value": f"{day.isoformat()}|{period.code}", "label": period.label, "usable": usable})
+            options.append(
+                {"value": f"{day.isoformat()}|{period.code}", "label": period.label, "hours": period.hours,
+                 "usable": usable}
+            )
         grid.append({"day": day, "options": options})
     return grid
 

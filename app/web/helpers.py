@@ -120,11 +120,11 @@ class NavItem:
 # (label, endpoint, roles, endpoints that mark it current)
 _NAV = [
     (lazy_gettext("Order a service"), "menu_views.kiosk", ("resident", "station_staff"), ("menu_views.",)),
+    (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead",), ("dispatch_views.inbox",)),
     (lazy_gettext("My service"), "volunteers_views.me", ("volunteer", "team_lead"), ("volunteers_views.me",)),
     (lazy_gettext("Availability"), "volunteers_views.my_availability", ("volunteer", "team_lead"),
      ("volunteers_views.my_availability",)),
     (lazy_gettext("Roster"), "rosters_views.mine", ("volunteer", "team_lead"), ("rosters_views.",)),
-    (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead",), ("dispatch_views.inbox",)),
     (lazy_gettext("My team"), "volunteers_views.my_team", ("team_lead",), ("volunteers_views.my_team",)),
     (lazy_gettext("Dashboard"), "coverage_views.dashboard", ("station_staff", "county_staff", "admin"),
      ("coverage_views.",)),

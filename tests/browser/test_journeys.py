@@ -122,7 +122,9 @@ def test_county_staff_sees_the_coverage_map_offline(open_page, live, size: str, 
     page.click('label.chip:has-text("六边形汇总")')
     page.wait_for_function("document.querySelectorAll('path.hex-cell').length > 0")
     page.click('label.chip:has-text("站点")')
+    page.click('label.chip:has-text("全部重点")')
     page.wait_for_function(f"document.querySelectorAll('path.station-marker').length === {live.stations}")
+    page.wait_for_function("document.getElementById('map').getAttribute('aria-busy') === 'false'")
     assert page.locator('[data-testid="gap-table"] tbody tr').count() == live.stations
     shoot(page, f"dashboard-{size}")
     _no_external(page)

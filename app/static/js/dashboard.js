@@ -31,7 +31,8 @@
     var el = document.getElementById("map");
     if (!el || typeof L === "undefined") { return; }
     var labels = JSON.parse(el.dataset.labels || "{}");
-    var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tileUrl, preferCanvas: false });
+    // Wheel zoom would trap the page scroll on a long dashboard; the +/- buttons and pinch still zoom.
+    var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tileUrl, scrollWheelZoom: false });
     map.setView([35.85, 106.6], 9);
     if (el.dataset.tileUrl) {
       L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "", maxZoom: 18 }).addTo(map);
@@ -82,7 +83,8 @@
             }
           }).addTo(map);
           if (!fitted && data.features && data.features.length) {
-            map.fitBounds(layer.getBounds().pad(0.15), { maxZoom: 12 });
+            map.invalidateSize();
+            map.fitBounds(layer.getBounds().pad(0.1), { maxZoom: 12 });
             fitted = true;
           }
           el.dataset.features = String(data.features ? data.features.length : 0);
@@ -90,6 +92,10 @@
         });
     }
 
+    // Web fonts can change the page's layout after the map is drawn; keep Leaflet's idea of its size current.
+    if (typeof ResizeObserver !== "undefined") {
+      new ResizeObserver(function () { map.invalidateSize(); }).observe(el);
+    }
     document.querySelectorAll('input[name="layer"], input[name="priority"]').forEach(function (input) {
       input.addEventListener("change", load);
     });
