@@ -125,6 +125,7 @@ def load_demo(
     if db.session.scalar(db.select(Station.id).where(Station.code == COUNTY[0])) is not None:
         raise ValueError("the demo county is already loaded (use --reset to rebuild it)")
     rng = random.Random(seed)
+    _demo_hash.clear()
     seed_reference_data()
     skills = {s.code: s for s in db.session.scalars(db.select(Skill))}
     specialties = {s.code: s for s in db.session.scalars(db.select(Specialty))}
@@ -226,29 +227,30 @@ def load_demo(
                 )
             chosen |= set(rng.sample(all_skills, k=rng.choice((0, 0, 1, 2))))
             home = team.station if level != "county" or rng.random() < 0.6 else rng.choice(villages)
+            slots: list[AvailabilitySlot] = []
+            for pattern_index in rng.sample(range(len(PATTERNS)), k=rng.choice((1, 2, 2, 3))):
+                days, start_hour, end_hour = PATTERNS[pattern_index]
+                slots.extend(
+                    AvailabilitySlot(weekday=day, start_minute=start_hour * 60, end_minute=end_hour * 60)
+                    for day in days
+                )
+            # Ids rather than relationships: assigning team= would load each team's member list (slow at 10k).
             volunteer = Volunteer(
                 code=f"V{number:05d}",
                 name=_name(rng),
                 phone=f"139{rng.randrange(10**8):08d}",
-                team=team,
-                station=home,
+                team_id=team.id,
+                station_id=home.id,
                 skills=[skills[c] for c in sorted(chosen)],
                 max_orders_per_week=rng.choice((2, 3, 3, 4, 5)),
                 max_km=rng.choice((None, None, None, 25.0, 40.0, 60.0)),
+                availability=_merge_slots(slots),
             )
-            for pattern_index in rng.sample(range(len(PATTERNS)), k=rng.choice((1, 2, 2, 3))):
-                days, start_hour, end_hour = PATTERNS[pattern_index]
-                for day in days:
-                    volunteer.availability.append(
-                        AvailabilitySlot(weekday=day, start_minute=start_hour * 60, end_minute=end_hour * 60)
-                    )
-            merged: dict[tuple[int, int], AvailabilitySlot] = {}
-            for slot in volunteer.availability:
-                merged.setdefault((slot.weekday, slot.start_minute), slot)
-            volunteer.availability = _merge_slots(list(merged.values()))
             volunteer_rows.append(volunteer)
     db.session.add_all(volunteer_rows)
     db.session.flush()
+    for team in teams:  # members were set through ids; read them afresh when next asked
+        db.session.expire(team, ["members"])
 
     accounts = _accounts(county, townships["BY"], villages[0], teams, volunteer_rows)
     residents = _residents(rng, villages)

@@ -273,8 +273,21 @@ def list_orders(
         query = query.where(Order.status == status)
     if station_id is not None:
         query = query.where(Order.station_id == station_id)
-    query = query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit).offset(offset)
-    return list(db.session.scalars(query))
+    query = (
+        query.order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(limit)
+        .offset(offset)
+        .options(
+            db.joinedload(Order.menu_item),
+            db.joinedload(Order.resident),
+            db.joinedload(Order.rating),
+            db.selectinload(Order.windows),
+            db.selectinload(Order.needs).joinedload(OrderNeed.skill),
+            db.selectinload(Order.exclusions),
+            db.selectinload(Order.service_records).joinedload(ServiceRecord.volunteer),
+        )
+    )
+    return list(db.session.scalars(query).unique())
 
 
 def get_order(*, user: User, order_id: int) -> Order:

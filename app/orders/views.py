@@ -99,9 +99,11 @@ def cancel(order_id: int):
     """Cancel an order that is not yet in service."""
     form = CancelForm()
     if form.validate_on_submit():
-        return _act(order_id, lambda: order_service.cancel_order(
-            user=me(), order_id=order_id, reason=(form.reason.data or "").strip()
-        ), _("The order was cancelled."))
+        return _act(
+            order_id,
+            lambda: order_service.cancel_order(user=me(), order_id=order_id, reason=(form.reason.data or "").strip()),
+            _("The order was cancelled."),
+        )
     return _back(order_id, form)
 
 
@@ -111,10 +113,17 @@ def rate(order_id: int):
     """Rate a completed order."""
     form = RateForm()
     if form.validate_on_submit():
-        return _act(order_id, lambda: order_service.rate_order(
-            user=me(), order_id=order_id, stars=form.stars.data, tags=form.tags.data or [],
-            comment=(form.comment.data or "").strip(),
-        ), _("Thank you for your rating."))
+        return _act(
+            order_id,
+            lambda: order_service.rate_order(
+                user=me(),
+                order_id=order_id,
+                stars=form.stars.data,
+                tags=form.tags.data or [],
+                comment=(form.comment.data or "").strip(),
+            ),
+            _("Thank you for your rating."),
+        )
     return _back(order_id, form)
 
 
@@ -124,8 +133,12 @@ def check_in(order_id: int):
     """A crew member arrives (or their lead or staff record it)."""
     form = CrewForm()
     volunteer_id = int(form.volunteer_id.data) if (form.volunteer_id.data or "").isdigit() else None
-    return _act(order_id, lambda: order_service.check_in(user=me(), order_id=order_id, volunteer_id=volunteer_id),
-                _("Checked in. Thank you for coming."), form=form)
+    return _act(
+        order_id,
+        lambda: order_service.check_in(user=me(), order_id=order_id, volunteer_id=volunteer_id),
+        _("Checked in. Thank you for coming."),
+        form=form,
+    )
 
 
 @bp.post("/orders/<int:order_id>/check-out")
@@ -134,8 +147,12 @@ def check_out(order_id: int):
     """A crew member leaves."""
     form = CrewForm()
     volunteer_id = int(form.volunteer_id.data) if (form.volunteer_id.data or "").isdigit() else None
-    return _act(order_id, lambda: order_service.check_out(user=me(), order_id=order_id, volunteer_id=volunteer_id),
-                _("Checked out. Your hours are recorded."), form=form)
+    return _act(
+        order_id,
+        lambda: order_service.check_out(user=me(), order_id=order_id, volunteer_id=volunteer_id),
+        _("Checked out. Your hours are recorded."),
+        form=form,
+    )
 
 
 def _act(order_id: int, call, done: str, form: FlaskForm | None = None):  # noqa: ANN001
