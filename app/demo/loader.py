@@ -106,9 +106,16 @@ def _wipe() -> None:
     db.session.expunge_all()
 
 
+_demo_hash: dict[str, str] = {}
+
+
 def _user(username: str, name: str, role: str, scope: Station | None, team: Team | None = None) -> User:
     user = User(username=username, display_name=name, role=role, scope_station=scope, team_id=team.id if team else None)
-    user.set_password(DEMO_PASSWORD)
+    # Every demo account shares one password: hash it once (a strong hash takes a noticeable moment).
+    if "hash" not in _demo_hash:
+        user.set_password(DEMO_PASSWORD)
+        _demo_hash["hash"] = user.password_hash
+    user.password_hash = _demo_hash["hash"]
     db.session.add(user)
     db.session.flush()
     return user
