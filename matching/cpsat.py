@@ -84,17 +84,19 @@ def _restricted(state: State, oi: int, max_teams: int | None, extra: int | None)
 
 def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, seconds: float,
                  workers: int = 1, hint: bool = True, max_teams: int | None = None,
-                 extra: int | None = None) -> SubResult | None:
+                 extra: int | None = None, focus: frozenset[int] = frozenset()) -> SubResult | None:
     """Re-place the orders of subset optimally (within limits) around the rest of the plan.
 
-    max_teams and extra cut each order to its cheapest teams and volunteers, which keeps LNS steps small.
+    max_teams and extra cut each order to its cheapest teams and volunteers, which keeps LNS steps small; orders in
+    focus keep all of theirs.
     """
     p = state.p
     sub = set(subset)
     fair = state.costs.prefs.fairness_weight
     base_load = _outside_load(state, sub) if fair else {}
     m = cp_model.CpModel()
-    options = {oi: _restricted(state, oi, max_teams, extra) for oi in subset}
+    options = {oi: _restricted(state, oi, None, None) if oi in focus else _restricted(state, oi, max_teams, extra)
+               for oi in subset}
     # Data: what each order could cost, so one unit of priority outranks all travel of the subset.
     big = 1
     for oi in subset:

@@ -79,11 +79,15 @@ def explain_order(problem: Problem, state: State, oi: int) -> tuple[str, str]:
         return "max_orders", "every qualified volunteer has reached max_orders"
     names = sorted(problem.orders[b].id for b in blockers)
     listed = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-    if blockers and all(problem.orders[b].priority > o.priority for b in blockers):
+    if blockers and not at_cap and all(problem.orders[b].priority > o.priority for b in blockers):
         return "capacity_taken", f"capacity taken by higher-priority orders ({listed})"
     if blockers:
-        return "busy", (f"every qualified crew is busy in every window (with {listed}), or at max_orders; "
+        capped = f", and {at_cap} qualified volunteers are at max_orders" if at_cap else ""
+        return "busy", (f"every qualified crew is busy in every window (with {listed}){capped}; "
                         f"serving order {o.id} would serve less priority overall")
+    if at_cap:
+        return "max_orders", (f"{at_cap} of the {total} qualified volunteers have reached max_orders and the rest "
+                              f"cannot form a crew at one time")
     return "not_selected", f"order {o.id} could not be fitted alongside the rest of the plan"
 
 

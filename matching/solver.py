@@ -48,6 +48,8 @@ REPAIR_NEIGHBOURHOOD = 30
 REPAIR_TEAMS = 8
 REPAIR_EXTRA = 6
 REPAIR_ROUNDS = 3
+REPAIR_FOCUS = 6
+REPAIR_DTIME = 0.6
 # Instances with more orders than this are solved by geographic regions of about REGION_ORDERS orders, with
 # REGIONAL_SHARE of the time limit for the regions and the rest for stitching and proving the bound.
 REGIONAL_ABOVE = 2500
@@ -182,11 +184,11 @@ class _Neighbours:
 
 
 def _lns_step(state: State, subset: list[int], seed: int, dtime: float, deadline: float,
-              teams: int = 0, extra: int = 0) -> tuple[bool, float]:
+              teams: int = 0, extra: int = 0, focus: frozenset[int] = frozenset()) -> tuple[bool, float]:
     """Re-place a neighbourhood with CP-SAT; keep it if strictly better. Returns (improved, work used)."""
     secs = max(0.05, min(dtime * 4, deadline - time.monotonic()))
     res = solve_subset(state, subset, seed=seed, dtime=dtime, seconds=secs, max_teams=teams or LNS_TEAMS,
-                       extra=extra or LNS_EXTRA)
+                       extra=extra or LNS_EXTRA, focus=focus)
     if res is None:
         return False, dtime + STEP_OVERHEAD
     used = res.work + STEP_OVERHEAD
@@ -226,19 +228,22 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
             return PartResult(dict(state.plan), bound, res.optimal)
     bound = static
     rng = random.Random(seed)
-    # The LP costs seconds on a county and only helps when the orders compete; run it when there is time.
+    # Fast repair: bump what stands in an unserved order's way and re-place it elsewhere.
+    for depth in (1, 2):
+        for oi in sorted(feasible, key=lambda oi: (-problem.orders[oi].priority, oi)):
+            if served >= bound or time.monotonic() >= deadline:
+                break
+            if oi not in state.plan and state.eject_insert(oi, depth=depth):
+                served = sum(problem.orders[o].priority for o in state.plan)
+    _debug(f"ejection repair: served {served} travel {_travel(state):.1f}", start)
+    # The LP costs seconds on a county and only helps when the orders compete; run it when there is time. Its
+    # optimum proves a tighter bound, and its served fractions say which unserved orders to repair first.
+    guide: dict[int, float] = {}
     if served < bound and problem.complete and seconds >= LP_MIN_SECONDS:
-        lp = lp_bound(problem, feasible, seconds=max(1.0, seconds / 3))
+        lp = lp_bound(problem, feasible, seconds=max(1.0, seconds / 4))
         if lp is not None:
             bound = min(bound, lp[0])
-            if served < bound:
-                # LP guidance: rebuild with the orders the LP serves most fully first; keep the better plan.
-                alt = State(problem, costs)
-                greedy(alt, feasible, lp[1])
-                alt_served = sum(problem.orders[oi].priority for oi in alt.plan)
-                if alt_served > served or (alt_served == served and _travel(alt) < _travel(state)):
-                    state, served = alt, alt_served
-    _debug(f"bound {bound} served {served} travel {_travel(state):.1f}", start)
+            guide = lp[1]
     nb = _Neighbours(state, feasible)
     used = 0.0
     # Repair: give each unserved order a neighbourhood of its competitors, highest priority first.
@@ -246,14 +251,16 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
         if served >= bound:
             break
         waiting = sorted((oi for oi in feasible if oi not in state.plan),
-                         key=lambda oi: (-problem.orders[oi].priority, oi))
+                         key=lambda oi: (-problem.orders[oi].priority, -round(guide.get(oi, 0.0), 3), oi))
         for oi in waiting:
             if used >= work / 2 or time.monotonic() >= deadline or served >= bound:
                 break
             if oi in state.plan:
                 continue
-            ok, w = _lns_step(state, nb.blockers(oi, REPAIR_NEIGHBOURHOOD, rng), seed + rnd, STEP_DTIME, deadline,
-                              REPAIR_TEAMS, REPAIR_EXTRA)
+            hood = nb.blockers(oi, REPAIR_NEIGHBOURHOOD, rng)
+            # The unserved order and its main blockers may use any team and volunteer; the rest stay cheap.
+            ok, w = _lns_step(state, hood, seed + rnd, REPAIR_DTIME, deadline, REPAIR_TEAMS, REPAIR_EXTRA,
+                              frozenset(hood[: 1 + REPAIR_FOCUS]))
             used += w
             if ok:
                 served = sum(problem.orders[o].priority for o in state.plan)
@@ -353,7 +360,7 @@ def _solve_plain(instance: Instance, time_limit: float, seed: int, workers: int,
     problem = Problem(instance, max_teams=max_teams)
     costs = Costs(problem, prefs)
     parts = components(problem)
-    remaining = max(0.1, time_limit - (time.monotonic() - t0) - 0.05 * time_limit)
+    remaining = max(0.1, time_limit - (time.monotonic() - t0) - 0.05 * time_limit - 0.2)
     results = _solve_parts(problem, costs, parts, remaining, seed, workers if _big_enough(problem, parts) else 1)
     placements: dict[int, Placement] = {}
     bound = sum(instance.order_by_id[f.order].priority for f in instance.fixed)

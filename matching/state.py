@@ -152,3 +152,71 @@ class State:
                 if best is None or cost < best[0] - 1e-9:
                     best = (cost, Placement(op.team, s, tuple(crew)))
         return best
+
+    def eject_insert(self, oi: int, max_tries: int = 40, depth: int = 1) -> bool:
+        """Serve an unserved order by bumping the orders in its way and re-placing them elsewhere.
+
+        Kept only if served priority grows; otherwise everything is put back as it was.
+        """
+        p = self.p
+        o = p.orders[oi]
+        n = o.crew_size
+        tries = 0
+        opts = sorted((op for op in p.info[oi].options if op.feasible),
+                      key=lambda op: (sum(sorted(pr.km for pr in op.pairs)[:n]), op.team))
+        for op in opts:
+            points = sorted({lo for pr in op.pairs for lo, _ in pr.ranges}
+                            | {be + pr.t for pr in op.pairs for _, be, _ in self.busy.get(pr.v, ())})
+            for s in points:
+                cands = []
+                blockers: dict[int, set[int]] = {}
+                for pr in op.pairs:
+                    if not pr.can_start(s):
+                        continue
+                    a, b = s - pr.t, s + o.duration + pr.t
+                    mine = self.busy.get(pr.v, ())
+                    hit = {x for bs, be, x in mine if bs < b and be > a}
+                    if self.load.get(pr.v, 0) - len(hit) >= p.cap[pr.v]:
+                        # At max_orders: bumping its least important order frees one.
+                        rest = sorted((p.orders[x].priority, x) for _, _, x in mine if x not in hit)
+                        if not rest:
+                            continue
+                        hit.add(rest[0][1])
+                    blockers[pr.v] = hit
+                    cost = 2 * pr.km + 1e6 * sum(p.orders[x].priority for x in hit)
+                    cands.append((pr.v, pr.skills, cost))
+                if len(cands) < n:
+                    continue
+                crew = match_crew(o.demand, cands)
+                if crew is None:
+                    continue
+                bumped = set().union(*(blockers[v] for v, _ in crew))
+                if not bumped or sum(p.orders[x].priority for x in bumped) >= o.priority * 3:
+                    continue
+                tries += 1
+                if self._try_bump(oi, Placement(op.team, s, tuple(crew)), sorted(bumped), depth):
+                    return True
+                if tries >= max_tries:
+                    return False
+        return False
+
+    def _try_bump(self, oi: int, pl: Placement, bumped: list[int], depth: int) -> bool:
+        p = self.p
+        old = {x: self.remove(x) for x in bumped}
+        self.place(oi, pl)
+        lost = 0
+        for x in sorted(bumped, key=lambda x: (-p.orders[x].priority, x)):
+            best = self.best_insert(x)
+            if best is not None:
+                self.place(x, best[1])
+            elif depth <= 1 or not self.eject_insert(x, max_tries=8, depth=depth - 1):
+                lost += p.orders[x].priority
+        if lost < p.orders[oi].priority:
+            return True
+        for x in bumped:
+            if x in self.plan:
+                self.remove(x)
+        self.remove(oi)
+        for x, old_pl in old.items():
+            self.place(x, old_pl)
+        return False

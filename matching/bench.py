@@ -1,0 +1,151 @@
+"""Benchmark the engine against first-come-first-served on seeded instances, and write BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import platform
+import resource
+import sys
+import time
+from dataclasses import dataclass
+
+from matching.baseline import fcfs
+from matching.constraints import validate
+from matching.domain import Instance, Solution
+from matching.generate import SCALES, generate
+
+# Engine time limits per scale (seconds); the targets are measured at these.
+RUNS: dict[str, tuple[float, ...]] = {
+    "county": (5.0, 30.0),
+    "county-easy": (5.0,),
+    "eight-counties": (30.0,),
+    "province": (60.0,),
+}
+QUICK: dict[str, tuple[float, ...]] = {"county": (5.0,), "county-easy": (5.0,), "eight-counties": (15.0,),
+                                       "province": (30.0,)}
+DEFAULT_SCALES = ("county", "county-easy", "eight-counties", "province")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measured run."""
+
+    scale: str
+    solver: str
+    orders: int
+    volunteers: int
+    total: int
+    served: int
+    bound: int
+    unassigned: int
+    travel_km: float
+    seconds: float
+    peak_mb: float
+    valid: bool
+
+
+def _measure(job: tuple[str, int, str, float], conn) -> None:
+    scale, seed, solver, limit = job
+    from matching.solver import solve
+
+    inst = generate(scale, seed=seed)
+    t = time.monotonic()
+    sol = fcfs(inst) if solver == "fcfs" else solve(inst, time_limit=limit, seed=seed)
+    secs = time.monotonic() - t
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # Worker processes run side by side with this one: count the biggest worker once per core as a ceiling.
+    peak = me + (min(2, os.cpu_count() or 1) * kids if kids else 0.0)
+    conn.send(_row(scale, solver, inst, sol, secs, peak))
+    conn.close()
+
+
+def _row(scale: str, solver: str, inst: Instance, sol: Solution, secs: float, peak: float) -> Row:
+    return Row(scale, solver, len(inst.orders), len(inst.volunteers), inst.total_priority,
+               sol.stats.served_priority, sol.stats.bound, len(sol.unassigned), sol.stats.travel_km,
+               round(secs, 2), round(peak), not validate(inst, sol))
+
+
+def _run(job: tuple[str, int, str, float]) -> Row:
+    """Run one measurement in a fresh process, so peak memory is its own."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    p = ctx.Process(target=_measure, args=(job, child))
+    p.start()
+    child.close()
+    row = parent.recv()
+    p.join()
+    return row
+
+
+def _bar(done: int, total: int, label: str) -> None:
+    width = 30
+    filled = int(width * done / max(1, total))
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<40}")
+    sys.stderr.flush()
+    if done == total:
+        sys.stderr.write("\n")
+
+
+def table(rows: list[Row]) -> str:
+    """The results as a Markdown table."""
+    base = {r.scale: r for r in rows if r.solver == "fcfs"}
+    lines = ["| scale | orders | volunteers | solver | served / bound | served | bound | total priority | "
+             "unassigned | travel km | travel vs FCFS | seconds | peak MB | valid |",
+             "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        b = base.get(r.scale)
+        vs = f"{(r.travel_km / b.travel_km - 1) * 100:+.1f}%" if b and b.travel_km and r.solver != "fcfs" else ""
+        share = f"{100 * r.served / r.bound:.2f}%" if r.bound else "-"
+        lines.append(f"| {r.scale} | {r.orders} | {r.volunteers} | {r.solver} | {share} | {r.served} | {r.bound} | "
+                     f"{r.total} | {r.unassigned} | {r.travel_km:.1f} | {vs} | {r.seconds:.2f} | {r.peak_mb:.0f} | "
+                     f"{'yes' if r.valid else 'NO'} |")
+    return "\n".join(lines)
+
+
+def run_bench(*, scales: list[str] | None = None, quick: bool = False, seed: int = 1, output: str | None = None,
+              time_limit: float | None = None) -> int:
+    """Measure every scale, print the table and write it to output; exit code 1 if a solution is invalid."""
+    scales = list(scales or DEFAULT_SCALES)
+    for s in scales:
+        if s not in SCALES:
+            print(f"unknown scale {s!r}; choose from {', '.join(SCALES)}", file=sys.stderr)
+            return 2
+    runs = QUICK if quick else RUNS
+    jobs: list[tuple[str, int, str, float]] = []
+    for s in scales:
+        jobs.append((s, seed, "fcfs", 0.0))
+        for limit in ([time_limit] if time_limit else runs.get(s, (10.0,))):
+            jobs.append((s, seed, f"engine@{limit:g}s", limit))
+    rows = []
+    for i, job in enumerate(jobs):
+        _bar(i, len(jobs), f"{job[0]} {job[2]}")
+        rows.append(_run(job))
+    _bar(len(jobs), len(jobs), "done")
+    text = table(rows)
+    print(text)
+    if output:
+        cmd = "python -m matching bench" + (f" --scales {','.join(scales)}" if scales != list(DEFAULT_SCALES) else "") \
+            + (" --quick" if quick else "") + (f" --seed {seed}" if seed != 1 else "") \
+            + (f" --time-limit {time_limit:g}" if time_limit else "")
+        write_report(output, rows, text, cmd)
+    return 0 if all(r.valid for r in rows) else 1
+
+
+def write_report(path: str, rows: list[Row], text: str, cmd: str) -> None:
+    """Write BENCHMARKS.md: how it was measured, the table, and the targets."""
+    import ortools
+
+    head = f"""# Matching engine benchmarks
+
+Reproduce with `{cmd}` (from the repository root, in the project's virtualenv).
+Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores, Python
+{platform.python_version()}, OR-Tools {ortools.__version__}. Instances come from `matching.generate` (seeded);
+served priority is certified against the bound the engine proves itself (`stats.bound`); every solution was checked
+by the validator. FCFS is `matching.baseline.fcfs`: orders in arrival order, nearest team that can field a crew,
+earliest start, first free volunteers on the roster. Peak MB counts the solving process plus its worker processes.
+
+"""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(head + text + "\n")
