@@ -58,8 +58,8 @@ def _forget_request_caches() -> None:
     """Per-request caches live on g; an app context can outlive a request (tests, CLI), so clear them."""
     from flask import g
 
-    g.pop("api_user", None)
-    g.pop("_subtree_cache", None)
+    for key in ("api_user", "_subtree_cache", "_login_user"):
+        g.pop(key, None)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,7 +7,11 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
-    """?lang= (remembered in the session), then the user's preference, then the browser, then Chinese."""
+    """?lang= (remembered in the session), then the user's preference, then Chinese.
+
+    The browser's language is deliberately not consulted: station kiosks and borrowed phones are often set
+    to English, and the people using them read Chinese; English is a switch, not a guess.
+    """
     languages: list[str] = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in languages:
@@ -17,9 +21,6 @@ def select_locale() -> str:
         return session["lang"]
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
-    best = request.accept_languages.best_match(["zh", "en"])
-    if best == "en":
-        return "en"
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

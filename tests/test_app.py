@@ -42,3 +42,11 @@ def test_missing_field_names_it(client, world) -> None:
     response = client.post("/api/v1/auth/token", json={"username": "county"})
     assert response.status_code == 422
     assert "password" in response.get_json()["errors"]
+
+
+def test_pages_default_to_chinese_even_for_english_browsers(client, world) -> None:
+    page = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert page.status_code == 200
+    assert 'lang="zh-Hans"' in page.get_data(as_text=True)
+    english = client.get("/login?lang=en")
+    assert 'lang="en"' in english.get_data(as_text=True)
