@@ -18,7 +18,8 @@ from app.extensions import db
 from app.menu.models import MenuItem, Skill, Specialty
 from app.orders.models import RATING_TAGS, Order, OrderEvent, OrderNeed, OrderWindow, Rating, Resident, ServiceRecord
 from app.stations.models import Station
-from app.volunteers.models import AvailabilitySlot, Team, Volunteer
+from app.volunteers.models import Team, Volunteer
+from app.volunteers.service import merged_slots
 
 DEMO_PASSWORD = "diandan123"
 COUNTY = ("PY", "彭阳县新时代文明实践中心", 35.849, 106.638)
@@ -234,12 +235,11 @@ def load_demo(
                 )
             chosen |= set(rng.sample(all_skills, k=rng.choice((0, 0, 1, 2))))
             home = team.station if level != "county" or rng.random() < 0.6 else rng.choice(villages)
-            slots: list[AvailabilitySlot] = []
+            slots: list[dict] = []
             for pattern_index in rng.sample(range(len(PATTERNS)), k=rng.choice((1, 2, 2, 3))):
                 days, start_hour, end_hour = PATTERNS[pattern_index]
                 slots.extend(
-                    AvailabilitySlot(weekday=day, start_minute=start_hour * 60, end_minute=end_hour * 60)
-                    for day in days
+                    {"weekday": day, "start_minute": start_hour * 60, "end_minute": end_hour * 60} for day in days
                 )
             # Ids rather than relationships: assigning team= would load each team's member list (slow at 10k).
             volunteer = Volunteer(
@@ -251,7 +251,7 @@ def load_demo(
                 skills=[skills[c] for c in sorted(chosen)],
                 max_orders_per_week=rng.choice((2, 3, 3, 4, 5)),
                 max_km=rng.choice((None, None, None, 25.0, 40.0, 60.0)),
-                availability=_merge_slots(slots),
+                availability=merged_slots(slots),
             )
             volunteer_rows.append(volunteer)
     db.session.add_all(volunteer_rows)
@@ -273,24 +273,6 @@ def load_demo(
         "past orders": history,
         "demo accounts": ", ".join(sorted(accounts)) + f" (password {DEMO_PASSWORD})",
     }
-
-
-def _merge_slots(slots: list[AvailabilitySlot]) -> list[AvailabilitySlot]:
-    by_day: dict[int, list[tuple[int, int]]] = {}
-    for slot in slots:
-        by_day.setdefault(slot.weekday, []).append((slot.start_minute, slot.end_minute))
-    merged: list[AvailabilitySlot] = []
-    for day in sorted(by_day):
-        spans = sorted(by_day[day])
-        s, e = spans[0]
-        for ns, ne in spans[1:]:
-            if ns <= e:
-                e = max(e, ne)
-            else:
-                merged.append(AvailabilitySlot(weekday=day, start_minute=s, end_minute=e))
-                s, e = ns, ne
-        merged.append(AvailabilitySlot(weekday=day, start_minute=s, end_minute=e))
-    return merged
 
 
 def _accounts(

@@ -18,6 +18,7 @@ import matching
 from app.accounts.models import User
 from app.core.access import MANAGER_ROLES, STAFF_ROLES, require_role, scope_station_ids, station_in_scope, subtree_ids
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.core.intervals import subtract
 from app.core.signals import proposal_created
 from app.core.timeutil import LOCAL_TZ, utcnow
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
@@ -75,19 +76,6 @@ def _minute(start: datetime, moment: datetime) -> int:
 
 def _road_km(a: Station, b: Station) -> float:
     return current_app.config["ROAD_FACTOR"] * haversine_km(a, b)  # type: ignore[arg-type]
-
-
-def _subtract(spans: list[list[int]], cut: tuple[int, int]) -> list[list[int]]:
-    out: list[list[int]] = []
-    for s, e in spans:
-        if e <= cut[0] or s >= cut[1]:
-            out.append([s, e])
-            continue
-        if s < cut[0]:
-            out.append([s, cut[0]])
-        if e > cut[1]:
-            out.append([cut[1], e])
-    return out
 
 
 def allowed_team(order: Order, team: Team) -> bool:
@@ -161,7 +149,7 @@ def build_problem(*, county: Station, now: datetime, order_ids: set[int] | None 
         for s, e, station_id in busy_by_volunteer.get(volunteer.id, []):
             order_station = station_by_id.get(station_id) or db.session.get(Station, station_id)
             travel = travel_minutes(_road_km(volunteer.station, order_station), config["SPEED_KMH"])
-            spans = _subtract(spans, (_minute(start, s) - travel, _minute(start, e) + travel))
+            spans = subtract(spans, (_minute(start, s) - travel, _minute(start, e) + travel))
         capacity = max(0, volunteer.max_orders_per_week * weeks - len(busy_by_volunteer.get(volunteer.id, [])))
         skills = sorted(s.code for s in volunteer.skills)
         if not spans or capacity == 0 or not skills:

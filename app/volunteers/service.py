@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from app.accounts.models import User
 from app.core.access import STAFF_ROLES, ensure_station_in_scope, require_role, scope_station_ids
 from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.intervals import subtract, union
 from app.core.timeutil import LOCAL_TZ
 from app.extensions import db
 from app.menu.models import Specialty
@@ -188,22 +189,16 @@ def availability_of(*, user: User, volunteer_id: int) -> dict:
     return {"weekly": volunteer.availability, "exceptions": volunteer.exceptions}
 
 
-def _merge_slots(slots: list[dict]) -> list[tuple[int, int, int]]:
+def merged_slots(weekly: list[dict]) -> list[AvailabilitySlot]:
+    """Weekly slots with overlapping or touching periods of the same day joined."""
     by_day: dict[int, list[tuple[int, int]]] = {}
-    for slot in slots:
+    for slot in weekly:
         by_day.setdefault(slot["weekday"], []).append((slot["start_minute"], slot["end_minute"]))
-    merged: list[tuple[int, int, int]] = []
-    for weekday in sorted(by_day):
-        spans = sorted(by_day[weekday])
-        current_start, current_end = spans[0]
-        for start, end in spans[1:]:
-            if start <= current_end:
-                current_end = max(current_end, end)
-            else:
-                merged.append((weekday, current_start, current_end))
-                current_start, current_end = start, end
-        merged.append((weekday, current_start, current_end))
-    return merged
+    return [
+        AvailabilitySlot(weekday=day, start_minute=s, end_minute=e)
+        for day in sorted(by_day)
+        for s, e in union(by_day[day])
+    ]
 
 
 def set_availability(*, user: User, volunteer_id: int, weekly: list[dict], exceptions: list[dict]) -> dict:
@@ -212,9 +207,7 @@ def set_availability(*, user: User, volunteer_id: int, weekly: list[dict], excep
     keys = [(e["day"], e["start_minute"]) for e in exceptions]
     if len(keys) != len(set(keys)):
         raise ValidationFailed("two exceptions start at the same day and minute", field="exceptions")
-    volunteer.availability = [
-        AvailabilitySlot(weekday=d, start_minute=s, end_minute=e) for d, s, e in _merge_slots(weekly)
-    ]
+    volunteer.availability = merged_slots(weekly)
     volunteer.exceptions = [
         AvailabilityException(**e) for e in sorted(exceptions, key=lambda e: (e["day"], e["start_minute"]))
     ]
@@ -239,7 +232,7 @@ def free_intervals(volunteer: Volunteer, start: datetime, end: datetime) -> list
         free = sorted(weekly.get(day.weekday(), []))
         for exception in by_day.get(day, []):
             cut = (exception.start_minute, exception.end_minute)
-            free = _union(free, [cut]) if exception.available else _subtract(free, cut)
+            free = union([*free, cut]) if exception.available else subtract(free, cut)
         midnight = datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
         spans.extend((midnight + timedelta(minutes=s), midnight + timedelta(minutes=e)) for s, e in free)
         day += timedelta(days=1)
@@ -252,26 +245,3 @@ def free_intervals(volunteer: Volunteer, start: datetime, end: datetime) -> list
             joined.append((s, e))
     clipped = [(max(s, start), min(e, end)) for s, e in joined if e > start and s < end]
     return [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in clipped]
-
-
-def _union(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for s, e in sorted(a + b):
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
-
-
-def _subtract(spans: list[tuple[int, int]], cut: tuple[int, int]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in spans:
-        if e <= cut[0] or s >= cut[1]:
-            out.append((s, e))
-            continue
-        if s < cut[0]:
-            out.append((s, cut[0]))
-        if e > cut[1]:
-            out.append((cut[1], e))
-    return out
