@@ -22,7 +22,6 @@ from matching.domain import (
     Assignment,
     CostTerm,
     CrewMember,
-    FixedAssignment,
     Instance,
     Preferences,
     Solution,
@@ -48,15 +47,15 @@ REPAIR_NEIGHBOURHOOD = 30
 REPAIR_TEAMS = 8
 REPAIR_EXTRA = 6
 REPAIR_ROUNDS = 3
-REPAIR_FOCUS = 6
-REPAIR_DTIME = 0.6
+REPAIR_FOCUS = 0
+REPAIR_DTIME = 0.3
 # Instances with more orders than this are solved by geographic regions of about REGION_ORDERS orders, with
 # REGIONAL_SHARE of the time limit for the regions and the rest for stitching and proving the bound.
 REGIONAL_ABOVE = 2500
 REGION_ORDERS = 1000
-REGIONAL_SHARE = 0.7
+REGIONAL_SHARE = 0.8
 # Within a region, each order looks at its nearest REGION_TEAMS teams (all of them if none of those can serve it).
-REGION_TEAMS = 30
+REGION_TEAMS = 16
 # Parts given less time than this skip the LP relaxation and rely on the static bound.
 LP_MIN_SECONDS = 15.0
 # Deterministic work units granted per second of time limit; wall clock is only a safety net.
@@ -383,6 +382,7 @@ def _solve_regional(instance: Instance, time_limit: float, seed: int, workers: i
     """Solve region by region in parallel, then give unserved orders one more chance across regions."""
     subs = regions(instance, REGION_ORDERS)
     total = sum(len(r.orders) for r in subs)
+    # The stitching after the regions needs a few seconds on a province; the regions get the rest.
     budget = max(0.5, time_limit * REGIONAL_SHARE - (time.monotonic() - t0))
     # Regions run `workers` at a time, so each gets its share of workers x budget.
     jobs = [(r, max(0.3, budget * workers * len(r.orders) / total * 0.9), seed + i, prefs)
@@ -396,34 +396,45 @@ def _solve_regional(instance: Instance, time_limit: float, seed: int, workers: i
     _debug(f"regions solved: {len(subs)}; limits {[round(j[1], 1) for j in jobs]}; took "
            f"{[s.stats.seconds for s in sols]}", t0)
     by_order = {a.order: a for sol in sols for a in sol.assignments}
-    standing = [FixedAssignment(a.order, a.team, a.start, tuple(c.id for c in a.volunteers))
-                for a in by_order.values()]
-    accepted = set(instance.fixed_by_order)
     unserved = {o.id for o in instance.orders if o.id not in by_order}
-    with_plan = Instance(instance.stations, instance.teams, instance.volunteers, instance.orders, tuple(standing),
-                         instance.horizon_start, instance.horizon_minutes, instance.road_factor, instance.speed_kmh)
-    problem = Problem(with_plan, only_orders=unserved, trusted_fixed=True)
+    # One look at the whole instance for the unserved orders: can they be served at all (the bound), can they be
+    # served now by another region's team (insertion), and if not, why.
+    problem = Problem(instance, only_orders=unserved)
     _debug("stitch problem built", t0)
     costs = Costs(problem, prefs)
     state = State(problem, costs)
+    fixed_ids = set(instance.fixed_by_order)
+    for a in by_order.values():
+        if a.order not in fixed_ids:  # fixed work is already folded into the problem
+            state.occupy(problem.order_index[a.order], a.start, [problem.vol_index[c.id] for c in a.volunteers])
+    bound = sum(o.priority for o in instance.orders if o.id not in unserved)
     for oi in sorted(problem.free, key=lambda oi: (-problem.orders[oi].priority, oi)):
         if problem.info[oi].feasible:
+            bound += problem.orders[oi].priority
             best = state.best_insert(oi)
             if best is not None:
                 state.place(oi, best[1])
     _debug(f"cross-region insertion: {len(state.plan)} more", t0)
-    # The bound: every order that could be served alone, judged on the whole instance with only accepted work.
-    still = {problem.orders[oi].id for oi in problem.free if oi not in state.plan}
-    alone = Problem(instance, only_orders=still)
-    _debug("bound problem built", t0)
-    bound = sum(o.priority for o in instance.orders if o.id not in still) + \
-        sum(alone.orders[oi].priority for oi in alone.free if alone.info[oi].feasible)
-    sol = build_solution(problem, costs, dict(state.plan), bound, False, t0)
-    assignments = tuple(by_order[a.order] if a.order in by_order and a.order not in accepted else a
-                        for a in sol.assignments)
-    out = Solution(assignments, sol.unassigned, sol.stats)
-    return Solution(out.assignments, out.unassigned, Stats(sol.stats.served_priority, sol.stats.travel_km,
-                                                           bound, round(time.monotonic() - t0, 3), "FEASIBLE"))
+    new = {}
+    for oi, pl in state.plan.items():
+        o = problem.orders[oi]
+        pairs = {pr.v: pr for op in problem.info[oi].options if op.team == pl.team for pr in op.pairs}
+        terms = tuple(CostTerm("travel_km", round(2 * pairs[v].km, 3), problem.vols[v].id) for v, _ in pl.crew)
+        terms += tuple(CostTerm(n, round(x, 3)) for n, x in sorted(costs.team_penalty(oi, pl.team).items()))
+        new[o.id] = Assignment(o.id, problem.teams[pl.team].id, pl.start,
+                               tuple(CrewMember(problem.vols[v].id, sk) for v, sk in pl.crew), terms)
+    assignments = tuple(by_order.get(o.id) or new[o.id] for o in instance.orders if o.id in by_order or o.id in new)
+    left = [oi for oi in sorted(problem.free) if oi not in state.plan]
+    unassigned = tuple(explain_unassigned(problem, state, left))
+    sol = Solution(assignments, unassigned, Stats(0, 0.0, 0, 0.0, ""))
+    errors = validate(instance, sol, problem.dist)
+    if errors:
+        raise EngineError("engine produced an invalid solution: " + "; ".join(errors[:5]))
+    served, km = objective(instance, sol, problem.dist)
+    if served > bound:
+        raise EngineError(f"engine proved bound {bound} below its own served priority {served}")
+    return Solution(assignments, unassigned, Stats(served, round(km, 3), bound, round(time.monotonic() - t0, 3),
+                                                   "FEASIBLE"))
 
 
 def _big_enough(problem: Problem, parts: list[list[int]]) -> bool:

@@ -87,6 +87,14 @@ class State:
             self.load[v] = self.load.get(v, 0) + 1
         self.plan[oi] = pl
 
+    def occupy(self, oi: int, start: int, volunteers: list[int]) -> None:
+        """Block volunteers' time for an order served outside this state (e.g. by another region)."""
+        o = self.p.orders[oi]
+        for v in volunteers:
+            t = self.p.dist.minutes(self.p.vols[v].station, o.station)
+            bisect.insort(self.busy.setdefault(v, []), (start - t, start + o.duration + t, oi))
+            self.load[v] = self.load.get(v, 0) + 1
+
     def remove(self, oi: int) -> Placement:
         """Undo a placement."""
         pl = self.plan.pop(oi)
