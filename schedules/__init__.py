@@ -14,6 +14,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.base import BaseTrigger
 from flask import Flask
 
@@ -24,6 +25,14 @@ from schedules.runner import FUNC_REF, bind_app, run_job
 __all__ = ["DiandanScheduler", "build_scheduler", "run_job", "sync_jobs"]
 
 JOBSTORE_TABLE = "apscheduler_jobs"
+
+
+class SharedEngineJobStore(SQLAlchemyJobStore):
+    """The job store on the app's own engine."""
+
+    def shutdown(self) -> None:
+        # SQLAlchemyJobStore disposes its engine on shutdown; this engine is the app's, still in use.
+        pass
 
 
 class DiandanScheduler(BackgroundScheduler):
@@ -41,6 +50,13 @@ class DiandanScheduler(BackgroundScheduler):
         if not paused:
             self.resume()
 
+    def _process_jobs(self) -> float | None:
+        # APScheduler 3 wakes its thread for one more pass after shutdown; that pass would find due jobs, fail to
+        # submit them to the stopped executor and still advance their next run, silently dropping a missed run.
+        if self.state == STATE_STOPPED:
+            return None
+        return super()._process_jobs()
+
 
 def _grace(app: Flask) -> int | None:
     return app.config.get("SCHEDULER_MISFIRE_GRACE_S")
@@ -53,7 +69,7 @@ def build_scheduler(app: Flask) -> DiandanScheduler:
         engine = db.engine
     return DiandanScheduler(
         app,
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)},
+        jobstores={"default": SharedEngineJobStore(engine=engine, tablename=JOBSTORE_TABLE)},
         executors={"default": ThreadPoolExecutor(max_workers=app.config["SCHEDULER_WORKERS"])},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": _grace(app)},
         timezone=ZoneInfo(app.config["TIMEZONE"]),

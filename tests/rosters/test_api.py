@@ -34,30 +34,31 @@ def test_lead_gets_the_team_roster(client, token_for, two_jobs) -> None:
     assert {c["code"] for c in body["entries"][0]["crew"]} == {"V1", "V2"}
 
 
-@pytest.mark.parametrize(
-    ("username", "kind", "key", "status"),
-    [
-        ("lead_v", "team", "T-V-A1", 200),
-        ("county", "team", "T-V-A1", 200),
-        ("staff", "team", "T-V-A1", 200),
-        ("staff_b", "team", "T-V-A1", 404),  # another village's staff
-        ("lead_t", "team", "T-V-A1", 404),  # another team's lead
-        ("volunteer", "team", "T-V-A1", 404),  # volunteers see their own roster, not the team's
-        ("resident", "team", "T-V-A1", 404),
-        ("volunteer", "volunteer", "v1", 200),
-        ("volunteer", "volunteer", "v2", 404),
-        ("lead_v", "volunteer", "v2", 200),
-        ("lead_t", "volunteer", "v2", 404),
-        ("admin", "volunteer", "v2", 200),
-    ],
-)
-def test_each_role_sees_only_its_rosters(client, token_for, two_jobs, username, kind, key, status) -> None:
+# Who sees which roster: (user, roster kind, team or volunteer, expected status).
+ACCESS = [
+    ("lead_v", "team", "T-V-A1", 200),
+    ("county", "team", "T-V-A1", 200),
+    ("staff", "team", "T-V-A1", 200),
+    ("staff_b", "team", "T-V-A1", 404),  # another village's staff
+    ("lead_t", "team", "T-V-A1", 404),  # another team's lead
+    ("volunteer", "team", "T-V-A1", 404),  # volunteers see their own roster, not the team's
+    ("resident", "team", "T-V-A1", 404),
+    ("volunteer", "volunteer", "v1", 200),
+    ("volunteer", "volunteer", "v2", 404),
+    ("lead_v", "volunteer", "v2", 200),
+    ("lead_t", "volunteer", "v2", 404),
+    ("admin", "volunteer", "v2", 200),
+]
+
+
+def test_each_role_sees_only_its_rosters(client, token_for, two_jobs) -> None:
     world, _ = two_jobs
-    owner_id = world.teams[key].id if kind == "team" else world.volunteers[key].id
-    headers = token_for(username)
-    assert client.get(f"/api/v1/rosters?{kind}_id={owner_id}&week=2026-W49", headers=headers).status_code == status
-    assert client.get(f"/api/v1/rosters/{kind}/{owner_id}.csv?week=2026-W49", headers=headers).status_code == status
-    assert client.get(f"/api/v1/rosters/{kind}/{owner_id}.ics", headers=headers).status_code == status
+    headers = {username: token_for(username) for username in {case[0] for case in ACCESS}}
+    for username, kind, key, status in ACCESS:
+        owner_id = world.teams[key].id if kind == "team" else world.volunteers[key].id
+        for path in (f"?{kind}_id={owner_id}&week=2026-W49", f"/{kind}/{owner_id}.csv", f"/{kind}/{owner_id}.ics"):
+            got = client.get(f"/api/v1/rosters{path}", headers=headers[username]).status_code
+            assert got == status, (username, path)
 
 
 def test_query_is_validated(client, token_for, two_jobs) -> None:
