@@ -137,6 +137,10 @@ class Config:
     SCHEDULE_REMINDER_TIME = os.environ.get("DIANDAN_SCHEDULE_REMINDER_TIME", "17:00")
     SCHEDULE_COVERAGE_TIME = os.environ.get("DIANDAN_SCHEDULE_COVERAGE_TIME", "01:30")
     SCHEDULE_NOTIFY_SECONDS = _env_int("DIANDAN_SCHEDULE_NOTIFY_SECONDS", 60)
+    SCHEDULE_HOUSEKEEPING_TIME = os.environ.get("DIANDAN_SCHEDULE_HOUSEKEEPING_TIME", "03:00")
+    # Housekeeping drops job runs and finished outbox messages older than these.
+    SCHEDULER_JOB_LOG_DAYS = _env_int("DIANDAN_SCHEDULER_JOB_LOG_DAYS", 90)
+    NOTIFY_KEEP_DAYS = _env_int("DIANDAN_NOTIFY_KEEP_DAYS", 180)
 
     # Rosters: publication covers the week holding (publication time + this lead), e.g. Sunday 18:00 -> next week.
     ROSTER_PUBLISH_LEAD_HOURS = _env_int("DIANDAN_ROSTER_PUBLISH_LEAD_HOURS", 24)

@@ -208,6 +208,20 @@ def notifications(now: datetime) -> Counts:
     return {"claimed": len(ids), **{k: outcomes[k] for k in ("sent", "retry", "failed", "skipped") if outcomes[k]}}
 
 
+def housekeeping(now: datetime) -> Counts:
+    """Drop old job runs and finished outbox messages, so the log and the outbox stay small."""
+    from flask import current_app
+
+    from app.notifications.service import prune_messages
+    from app.scheduling.service import prune_job_runs
+
+    config = current_app.config
+    return {
+        "job_runs": prune_job_runs(before=now - timedelta(days=config["SCHEDULER_JOB_LOG_DAYS"])),
+        "messages": prune_messages(before=now - timedelta(days=config["NOTIFY_KEEP_DAYS"])),
+    }
+
+
 JOBS: dict[str, JobSpec] = {
     spec.name: spec
     for spec in (
@@ -225,6 +239,7 @@ JOBS: dict[str, JobSpec] = {
         JobSpec("reminders", "Remind volunteers the day before", reminders, _daily("SCHEDULE_REMINDER_TIME")),
         JobSpec("coverage_snapshot", "Nightly coverage snapshot", coverage_snapshot, _daily("SCHEDULE_COVERAGE_TIME")),
         JobSpec("notifications", "Deliver notifications", notifications, _every("SCHEDULE_NOTIFY_SECONDS", "seconds")),
+        JobSpec("housekeeping", "Prune old job runs and messages", housekeeping, _daily("SCHEDULE_HOUSEKEEPING_TIME")),
     )
 }
 assert tuple(JOBS) == JOB_NAMES, "schedules.jobs and app.scheduling.JOB_NAMES must list the same jobs"

@@ -181,3 +181,11 @@ def outbox_counts() -> dict[str, int]:
     """Messages by status."""
     rows = db.session.execute(db.select(OutboxMessage.status, db.func.count()).group_by(OutboxMessage.status))
     return dict(rows.all())
+
+
+def prune_messages(*, before: datetime) -> int:
+    """Forget sent and failed messages created before a moment (their attempts go with them)."""
+    result = db.session.execute(
+        db.delete(OutboxMessage).where(OutboxMessage.created_at < before, OutboxMessage.status.in_(("sent", "failed")))
+    )
+    return result.rowcount or 0

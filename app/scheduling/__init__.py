@@ -12,4 +12,5 @@ JOB_NAMES = (
     "reminders",
     "coverage_snapshot",
     "notifications",
+    "housekeeping",
 )

@@ -83,3 +83,9 @@ def recent_runs(*, job: str | None = None, outcome: str | None = None, limit: in
 def ensure_may_watch(user: User) -> None:
     """Only county staff and admins see the scheduler."""
     require_role(user, *MANAGER_ROLES)
+
+
+def prune_job_runs(*, before: datetime) -> int:
+    """Forget finished job runs that started before a moment."""
+    result = db.session.execute(db.delete(JobRun).where(JobRun.started_at < before, JobRun.outcome != "running"))
+    return result.rowcount or 0

@@ -151,6 +151,29 @@ def test_a_job_running_elsewhere_is_skipped(app, db, at_t0) -> None:
     assert run_job(app, "order_expiry").outcome == "ok"
 
 
+def test_housekeeping_drops_old_runs_and_finished_messages(app, db, at_t0) -> None:
+    from app.notifications import service as notify
+
+    old = T0 - timedelta(days=200)
+    db.session.add_all(
+        [
+            JobRun(job="notifications", started_at=old, finished_at=old, outcome="ok"),
+            JobRun(job="notifications", started_at=T0 - timedelta(days=1), finished_at=T0, outcome="ok"),
+        ]
+    )
+    for key, status in (("old-sent", "sent"), ("old-pending", "pending")):
+        (message,) = notify.enqueue(
+            key=key, kind="test", recipient=notify.Recipient(name="x"), subject="s", body="b", now=old
+        )
+        message.status = status
+    notify.enqueue(key="recent", kind="test", recipient=notify.Recipient(name="x"), subject="s", body="b", now=T0)
+    db.session.commit()
+    assert run_job(app, "housekeeping").counts == {"job_runs": 1, "messages": 1}
+    assert run_job(app, "housekeeping").counts == {"job_runs": 0, "messages": 0}
+    db.session.expire_all()
+    assert sorted(db.session.scalars(db.select(OutboxMessage.dedupe_key))) == ["old-pending:log", "recent:log"]
+
+
 def test_job_names_agree_with_the_app() -> None:
     from app.scheduling import JOB_NAMES
 

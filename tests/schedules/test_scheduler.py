@@ -21,6 +21,7 @@ ALL = [
     "reminders",
     "coverage_snapshot",
     "notifications",
+    "housekeeping",
 ]
 
 
