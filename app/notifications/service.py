@@ -189,3 +189,9 @@ def prune_messages(*, before: datetime) -> int:
         db.delete(OutboxMessage).where(OutboxMessage.created_at < before, OutboxMessage.status.in_(("sent", "failed")))
     )
     return result.rowcount or 0
+
+
+def recent_failures(*, limit: int = 10) -> list[OutboxMessage]:
+    """Messages given up on, newest first, with their reasons."""
+    query = db.select(OutboxMessage).where(OutboxMessage.status == "failed").order_by(OutboxMessage.id.desc())
+    return list(db.session.scalars(query.limit(limit)))

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from app.core.timeutil import utcnow
+from app.notifications.service import outbox_counts, recent_failures
 from app.scheduling import service
 
 bp = Blueprint("scheduling_views", __name__, url_prefix="/admin/scheduler", template_folder="templates")
@@ -23,4 +24,6 @@ def status():
         failures=service.recent_runs(outcome="failed", limit=20),
         runs=service.recent_runs(job=job, limit=100),
         selected_job=job,
+        outbox=outbox_counts(),
+        failed_messages=recent_failures(limit=10),
     )

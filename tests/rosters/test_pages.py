@@ -57,7 +57,7 @@ def test_pages_need_a_session(client, at_t0) -> None:
     assert response.status_code == 302 and "login" in response.headers["Location"]
 
 
-def test_scheduler_page_for_county_staff_only(client, login, db, at_t0) -> None:
+def test_scheduler_page_for_county_staff_only(client, login, db, at_t0, job) -> None:
     db.session.add(JobRun(job="order_expiry", started_at=T0, finished_at=T0, outcome="failed", error="Boom: broke"))
     db.session.commit()
     login(at_t0.users["county"])
@@ -65,5 +65,6 @@ def test_scheduler_page_for_county_staff_only(client, login, db, at_t0) -> None:
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "order_expiry" in html and "Boom: broke" in html and "roster_publication" in html
+    assert "pending: 2" in html  # the lead told of the proposal, the resident of the acceptance
     login(at_t0.users["lead_v"])
     assert client.get("/admin/scheduler/").status_code == 403
