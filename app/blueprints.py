@@ -11,12 +11,12 @@ from app.menu.views import bp as menu_views
 from app.orders.api import blp as orders_api
 from app.orders.views import bp as orders_views
 from app.rosters.api import blp as rosters_api
+from app.rosters.views import bp as rosters_views
+from app.scheduling.views import bp as scheduling_views
 from app.stations.api import blp as stations_api
 from app.volunteers.api import blp as volunteers_api
 from app.volunteers.views import bp as volunteers_views
 from app.web.views import bp as web_views
-from app.rosters.views import bp as rosters_views
-from app.scheduling.views import bp as scheduling_views
 
 API_BLUEPRINTS = [
     accounts_api,
