@@ -27,9 +27,9 @@ def lead_team_ids(user: User) -> set[int]:
 
 
 def list_teams(*, user: User, station_id: int | None = None, level: str | None = None) -> list[Team]:
-    """Teams the user may see: those based in their scope, plus their own."""
+    """Teams the user may see: staff those based in their scope; everyone their own."""
     query = db.select(Team).where(Team.active.is_(True)).order_by(Team.code)
-    ids = scope_station_ids(user)
+    ids = scope_station_ids(user) if user.role in STAFF_ROLES else set()
     if ids is not None:
         own = lead_team_ids(user) | ({user.team_id} if user.team_id else set())
         query = query.where(Team.station_id.in_(ids) | Team.id.in_(own))
@@ -49,9 +49,13 @@ def get_team(*, user: User, team_id: int) -> Team:
 
 
 def can_see_team(user: User, team: Team) -> bool:
-    """Whether a team is in the user's scope or is the user's own."""
+    """Whether the team is the user's own, or staff whose scope covers it."""
+    if team.lead_user_id == user.id or team.id == user.team_id:
+        return True
+    if user.role not in STAFF_ROLES:
+        return False
     ids = scope_station_ids(user)
-    return ids is None or team.station_id in ids or team.lead_user_id == user.id or team.id == user.team_id
+    return ids is None or team.station_id in ids
 
 
 def can_manage_team(user: User, team: Team) -> bool:

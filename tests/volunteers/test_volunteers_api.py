@@ -93,3 +93,11 @@ def test_free_intervals_apply_exceptions_in_local_time(world, db) -> None:
     local = [(s.astimezone(LOCAL_TZ).strftime("%H:%M"), e.astimezone(LOCAL_TZ).strftime("%H:%M")) for s, e in spans]
     assert local == [("08:00", "10:00"), ("12:00", "20:00"), ("21:00", "23:00")]
     assert all(s.tzinfo == UTC for s, _ in spans)
+
+
+def test_residents_and_volunteers_see_only_their_own_team(client, world, token_for) -> None:
+    assert client.get("/api/v1/teams", headers=token_for("resident")).get_json() == []
+    own = client.get("/api/v1/teams", headers=token_for("volunteer")).get_json()
+    assert [t["code"] for t in own] == ["T-V-A1"]
+    town_team = world.teams["T-T-A"].id
+    assert client.get(f"/api/v1/teams/{town_team}", headers=token_for("volunteer")).status_code == 404
