@@ -18,6 +18,7 @@ from matching.io import InstanceError
 from matching.travel import Distances, travel_minutes
 
 DAY = 1440
+ALL_DAYS = (1 << 62) - 1
 
 
 @dataclass(slots=True)
@@ -126,7 +127,8 @@ class Problem:
     """An instance with fixed assignments folded in and every order's candidates pruned."""
 
     def __init__(self, instance: Instance, only_orders: set[str] | None = None,
-                 radius_km: float | None = None, max_teams: int | None = None, trusted_fixed: bool = False) -> None:
+                 radius_km: float | None = None, max_teams: int | None = None, trusted_fixed: bool = False,
+                 crews: dict[str, tuple[CrewMember, ...]] | None = None) -> None:
         self.instance = instance
         self.dist = Distances(instance)
         self.vols = instance.volunteers
@@ -135,7 +137,7 @@ class Problem:
         self.team_index = {t.id: i for i, t in enumerate(self.teams)}
         self.vol_index = {v.id: i for i, v in enumerate(self.vols)}
         self.order_index = {o.id: i for i, o in enumerate(self.orders)}
-        self.fixed_assignments = self._fix(trusted_fixed)
+        self.fixed_assignments = self._fix(trusted_fixed, crews or {})
         fixed_ids = set(instance.fixed_by_order)
         self.free = [i for i, o in enumerate(self.orders) if o.id not in fixed_ids
                      and (only_orders is None or o.id in only_orders)]
@@ -152,12 +154,15 @@ class Problem:
 
     # Fixed assignments -----------------------------------------------------------------------------------------
 
-    def _fix(self, trusted: bool) -> list[Assignment]:
+    def _fix(self, trusted: bool, crews: dict[str, tuple[CrewMember, ...]]) -> list[Assignment]:
         inst = self.instance
         busy: dict[int, list[Interval]] = {}
         out = []
         for f in inst.fixed:
             o = inst.order_by_id[f.order]
+            if f.order in crews:  # skills already known (a standing plan): no need to match them again
+                out.append(Assignment(f.order, f.team, f.start, crews[f.order]))
+                continue
             cands = [(self.vol_index[vid], inst.volunteer_by_id[vid].skills, 0.0) for vid in f.volunteers]
             crew = match_crew(o.demand, cands) if len(f.volunteers) == o.crew_size else None
             if crew is None:
@@ -208,17 +213,23 @@ class Problem:
         longest = np.zeros(nv, dtype=np.int64)
         for vi, a in enumerate(self.avail):
             longest[vi] = max((e - s for s, e in a), default=0)
-        # Volunteers by (team, skill), only those with time and max_orders left.
-        by: dict[tuple[int, str, int], list[int]] = {}
+        # Volunteers by (team, skill), only those with time and max_orders left, and the days each one is free on
+        # as a bit mask (all bits when the horizon is longer than the mask).
+        by: dict[tuple[int, str], list[int]] = {}
+        mask = np.zeros(nv, dtype=np.int64)
         for vi, v in enumerate(self.vols):
             if self.cap[vi] <= 0 or longest[vi] <= 0:
                 continue
-            days = sorted({d for a, b in self.avail[vi] for d in range(a // DAY, (b - 1) // DAY + 1)})
+            m = 0
+            for a, b in self.avail[vi]:
+                for d in range(a // DAY, (b - 1) // DAY + 1):
+                    m |= 1 << d if 0 <= d < 62 else ALL_DAYS
+            mask[vi] = m
             tm = int(self.vol_team[vi])
             for sk in v.skills:
-                for d in days:
-                    by.setdefault((tm, sk, d), []).append(vi)
-        self.by_team_skill_day = {k: np.array(v, dtype=np.int64) for k, v in by.items()}
+                by.setdefault((tm, sk), []).append(vi)
+        self.by_team_skill = {k: np.array(v, dtype=np.int64) for k, v in by.items()}
+        self.vol_days = mask
         self.vol_longest = longest
         self.st_index = st_index
         self.team_st = np.array([st_index[t.station] for t in self.teams], dtype=np.int64)
@@ -258,14 +269,17 @@ class Problem:
             tdist = np.where(team_ok, row[self.team_st], np.inf)
             team_ok = np.zeros(len(self.teams), dtype=bool)
             team_ok[np.argsort(tdist, kind="stable")[:max_teams]] = True
-        # Only volunteers free on a day the order's windows touch can serve it.
-        days = sorted({d for ws, we in o.windows for d in range(ws // DAY, (we - 1) // DAY + 1)})
-        index = self.by_team_skill_day
-        arrays = [index[key] for tm in np.nonzero(team_ok)[0].tolist() for sk in o.demand for d in days
-                  if (key := (tm, sk, d)) in index]
+        index = self.by_team_skill
+        arrays = [index[key] for tm in np.nonzero(team_ok)[0].tolist() for sk in o.demand if (key := (tm, sk)) in index]
         if not arrays:
             return info
         c = np.unique(np.concatenate(arrays))
+        # Only volunteers free on a day the order's windows touch can serve it.
+        days = 0
+        for ws, we in o.windows:
+            for d in range(ws // DAY, (we - 1) // DAY + 1):
+                days |= 1 << d if 0 <= d < 62 else ALL_DAYS
+        c = c[(self.vol_days[c] & days) != 0]
         approx = row[self.vol_st[c]]
         # The longest free interval must hold duration + two trips; one minute of slack absorbs the approximation.
         keep = approx / inst.speed_kmh * 60 <= (self.vol_longest[c] - o.duration) / 2 + 1.0

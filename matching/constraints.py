@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from matching.domain import Assignment, Instance, Interval, Solution
-from matching.travel import Distances, travel_minutes, within_max_km
+from matching.travel import Distances, within_max_km
 
 
 def inside(iv: Interval, intervals: tuple[Interval, ...]) -> bool:
@@ -79,8 +79,7 @@ def start_inside_window(instance: Instance, solution: Solution, dist: Distances)
 def busy_interval(instance: Instance, dist: Distances, a: Assignment, vid: str) -> Interval:
     """The minutes a volunteer is away for an assignment: travel there, serve, travel back."""
     o = instance.order_by_id[a.order]
-    v = instance.volunteer_by_id[vid]
-    t = travel_minutes(dist.km(v.station, o.station), instance.speed_kmh)
+    t = dist.minutes(instance.volunteer_by_id[vid].station, o.station)
     return a.start - t, a.start + o.duration + t
 
 

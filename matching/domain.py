@@ -72,7 +72,7 @@ class Order:
             out[n.skill] = out.get(n.skill, 0) + n.count
         return out
 
-    @property
+    @cached_property
     def crew_size(self) -> int:
         """Total number of volunteers the order needs."""
         return sum(n.count for n in self.needs)

@@ -155,6 +155,15 @@ def _orders(inst: Instance, sc: Scale, county_stations: list[list[Station]], rng
         planted = None
         if rng.random() < sc.planted:
             planted = _plant(inst, st.id, duration, county_teams[ci], members, busy, load, km, rng)
+            # Where every order must be servable, look for another station and length rather than give up.
+            for _ in range(20 if sc.planted >= 1.0 else 0):
+                if planted is not None:
+                    break
+                st = rng.choice(sts)
+                duration = rng.choice((60, 90, 120))
+                planted = _plant(inst, st.id, duration, county_teams[ci], members, busy, load, km, rng)
+            if planted is None and sc.planted >= 1.0:
+                continue
         if planted is not None:
             team, start, crew = planted
             needs_d: dict[str, int] = {}

@@ -32,6 +32,13 @@ from matching.lp import lp_bound
 from matching.regions import regions
 from matching.state import Costs, Placement, State
 
+# Construction cost (km) per other unplaced order that could use the same volunteer.
+PRESSURE_KM = 0.3
+# Ejection tries per unserved order; squeaky-wheel rebuilds and the share of a part's time they may take.
+EJECT_TRIES = 40
+SQUEAKY_ROUNDS = 8
+SQUEAKY_SHARE = 0.4
+ORDERS_PER_SECOND = 1000  # rough speed of one greedy-and-ejection pass, for budgeting rebuilds
 # Parts at most this big (orders, pruned pairs) go to the exact CP-SAT model.
 EXACT_ORDERS = 40
 EXACT_PAIRS = 1500
@@ -50,12 +57,13 @@ REPAIR_ROUNDS = 3
 REPAIR_FOCUS = 0
 REPAIR_DTIME = 0.3
 # Instances with more orders than this are solved by geographic regions of about REGION_ORDERS orders, with
-# REGIONAL_SHARE of the time limit for the regions and the rest for stitching and proving the bound.
+# about STITCH_SECONDS per 10,000 volunteers kept for stitching and proving the bound.
 REGIONAL_ABOVE = 2500
 REGION_ORDERS = 1000
-REGIONAL_SHARE = 0.8
-# Within a region, each order looks at its nearest REGION_TEAMS teams (all of them if none of those can serve it).
-REGION_TEAMS = 16
+STITCH_SECONDS = 1.0
+# Within a region of many teams, each order looks at its nearest REGION_TEAMS teams (all of them if none of those
+# can serve it).
+REGION_TEAMS = 20
 # Parts given less time than this skip the LP relaxation and rely on the static bound.
 LP_MIN_SECONDS = 15.0
 # Deterministic work units granted per second of time limit; wall clock is only a safety net.
@@ -104,21 +112,34 @@ def _pairs(problem: Problem, orders: list[int]) -> int:
     return sum(len(op.pairs) for oi in orders for op in problem.info[oi].options if op.feasible)
 
 
-def greedy(state: State, orders: list[int], guide: dict[int, float] | None = None) -> None:
-    """Insert orders one by one: higher priority first, then those with the fewest options, then LP guidance."""
+def greedy(state: State, orders: list[int], guide: dict[int, float] | None = None,
+           boost: dict[int, int] | None = None) -> None:
+    """Insert orders one by one: higher (boosted) priority first, then LP guidance, then the fewest options."""
     p = state.p
 
     def key(oi: int) -> tuple:
         n_opts = sum(1 for op in p.info[oi].options if op.feasible)
         g = guide.get(oi, 0.0) if guide else 0.0
-        return (-p.orders[oi].priority, -round(g, 3), n_opts, p.orders[oi].duration * -1, oi)
+        b = boost.get(oi, 0) if boost else 0
+        return (-p.orders[oi].priority - b, -round(g, 3), n_opts, p.orders[oi].duration * -1, oi)
 
-    for oi in sorted(orders, key=key):
+    todo = sorted(orders, key=key)
+    # Volunteers many unplaced orders could use cost a little more, so crews come from the less wanted first.
+    uses: dict[int, int] = {}
+    for oi in todo:
+        for v in {pr.v for op in p.info[oi].options if op.feasible for pr in op.pairs}:
+            uses[v] = uses.get(v, 0) + 1
+    state.pressure = {v: PRESSURE_KM * n for v, n in uses.items()} if PRESSURE_KM else {}
+    for oi in todo:
+        if PRESSURE_KM:
+            for v in {pr.v for op in p.info[oi].options if op.feasible for pr in op.pairs}:
+                state.pressure[v] -= PRESSURE_KM
         if oi in state.plan or not p.info[oi].feasible:
             continue
         best = state.best_insert(oi)
         if best is not None:
             state.place(oi, best[1])
+    state.pressure = {}
 
 
 class _Neighbours:
@@ -208,12 +229,27 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
     start = time.monotonic()
     deadline = start + seconds
     work = seconds * DTIME_PER_SECOND
-    state = State(problem, costs)
     feasible = [oi for oi in orders if problem.info[oi].feasible]
     static = sum(problem.orders[oi].priority for oi in feasible)
-    greedy(state, feasible)
+    state = _construct(problem, costs, feasible, {}, deadline)
     served = sum(problem.orders[oi].priority for oi in state.plan)
-    _debug(f"part {len(orders)} orders: greedy served {served}/{static} travel {_travel(state):.1f}", start)
+    _debug(f"part {len(orders)} orders: greedy+ejection served {served}/{static} travel {_travel(state):.1f}", start)
+    # Squeaky wheel: rebuild with the orders left out moved up the queue; keep the best plan.
+    # Rounds are counted in estimated work, not wall time, so the result does not depend on the machine's load.
+    boost: dict[int, int] = {}
+    last = state
+    round_cost = len(feasible) / ORDERS_PER_SECOND
+    for r in range(SQUEAKY_ROUNDS):
+        if served >= static or (r + 1) * round_cost > SQUEAKY_SHARE * seconds or time.monotonic() >= deadline:
+            break
+        for oi in feasible:
+            if oi not in last.plan:
+                boost[oi] = boost.get(oi, 0) + 1
+        alt = last = _construct(problem, costs, feasible, boost, deadline)
+        alt_served = sum(problem.orders[oi].priority for oi in alt.plan)
+        if (alt_served, -_travel(alt)) > (served, -_travel(state)):
+            state, served = alt, alt_served
+        _debug(f"squeaky rebuild: {alt_served} -> best {served}", start)
     if len(feasible) <= EXACT_ORDERS and _pairs(problem, feasible) <= EXACT_PAIRS:
         res = solve_subset(state, feasible, seed=seed, dtime=max(work, 0.5), seconds=max(seconds, 0.5))
         if res is not None:
@@ -227,14 +263,6 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
             return PartResult(dict(state.plan), bound, res.optimal)
     bound = static
     rng = random.Random(seed)
-    # Fast repair: bump what stands in an unserved order's way and re-place it elsewhere.
-    for depth in (1, 2):
-        for oi in sorted(feasible, key=lambda oi: (-problem.orders[oi].priority, oi)):
-            if served >= bound or time.monotonic() >= deadline:
-                break
-            if oi not in state.plan and state.eject_insert(oi, depth=depth):
-                served = sum(problem.orders[o].priority for o in state.plan)
-    _debug(f"ejection repair: served {served} travel {_travel(state):.1f}", start)
     # The LP costs seconds on a county and only helps when the orders compete; run it when there is time. Its
     # optimum proves a tighter bound, and its served fractions say which unserved orders to repair first.
     guide: dict[int, float] = {}
@@ -293,6 +321,22 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
                 state.place(oi, best[1])
     served = sum(problem.orders[oi].priority for oi in state.plan)
     return PartResult(dict(state.plan), bound, False)
+
+
+def _construct(problem: Problem, costs: Costs, feasible: list[int], boost: dict[int, int],
+               deadline: float) -> State:
+    """Greedy insertion, then bump what stands in an unserved order's way and re-place it elsewhere."""
+    state = State(problem, costs)
+    greedy(state, feasible, boost=boost)
+    static = sum(problem.orders[oi].priority for oi in feasible)
+    served = sum(problem.orders[oi].priority for oi in state.plan)
+    for depth in (1, 2):
+        for oi in sorted(feasible, key=lambda oi: (-problem.orders[oi].priority, oi)):
+            if served >= static or time.monotonic() >= deadline:
+                break
+            if oi not in state.plan and state.eject_insert(oi, max_tries=EJECT_TRIES, depth=depth):
+                served = sum(problem.orders[o].priority for o in state.plan)
+    return state
 
 
 def _debug(msg: str, since: float) -> None:
@@ -359,6 +403,7 @@ def _solve_plain(instance: Instance, time_limit: float, seed: int, workers: int,
     problem = Problem(instance, max_teams=max_teams)
     costs = Costs(problem, prefs)
     parts = components(problem)
+    _debug(f"pruned {len(problem.free)} orders in {len(parts)} parts", t0)
     remaining = max(0.1, time_limit - (time.monotonic() - t0) - 0.05 * time_limit - 0.2)
     results = _solve_parts(problem, costs, parts, remaining, seed, workers if _big_enough(problem, parts) else 1)
     placements: dict[int, Placement] = {}
@@ -374,7 +419,8 @@ def _solve_plain(instance: Instance, time_limit: float, seed: int, workers: int,
 def _solve_region(args: tuple[Instance, float, int, Preferences]) -> Solution:
     sub, limit, seed, prefs = args
     # Within a region only nearby volunteers are considered; the whole-instance bound is proved afterwards.
-    return _solve_plain(sub, limit, seed, 1, prefs, time.monotonic(), REGION_TEAMS)
+    teams = REGION_TEAMS if len(sub.teams) > 2 * REGION_TEAMS else None
+    return _solve_plain(sub, limit, seed, 1, prefs, time.monotonic(), teams)
 
 
 def _solve_regional(instance: Instance, time_limit: float, seed: int, workers: int, prefs: Preferences,
@@ -383,9 +429,10 @@ def _solve_regional(instance: Instance, time_limit: float, seed: int, workers: i
     subs = regions(instance, REGION_ORDERS)
     total = sum(len(r.orders) for r in subs)
     # The stitching after the regions needs a few seconds on a province; the regions get the rest.
-    budget = max(0.5, time_limit * REGIONAL_SHARE - (time.monotonic() - t0))
+    reserve = STITCH_SECONDS * (1 + len(instance.volunteers) / 10000)
+    budget = max(0.5, time_limit - reserve - (time.monotonic() - t0))
     # Regions run `workers` at a time, so each gets its share of workers x budget.
-    jobs = [(r, max(0.3, budget * workers * len(r.orders) / total * 0.9), seed + i, prefs)
+    jobs = [(r, max(0.3, budget * workers * len(r.orders) / total * 0.95), seed + i, prefs)
             for i, r in enumerate(subs)]
     if workers > 1 and len(jobs) > 1:
         ctx = multiprocessing.get_context("fork")
@@ -443,7 +490,8 @@ def _big_enough(problem: Problem, parts: list[list[int]]) -> bool:
 
 
 def build_solution(problem: Problem, costs: Costs, placements: dict[int, Placement], bound: int, optimal: bool,
-                   t0: float, reasons: dict[str, tuple[str, str]] | None = None) -> Solution:
+                   t0: float, reasons: dict[str, tuple[str, str]] | None = None, check: bool = True,
+                   fixed_terms: bool = True) -> Solution:
     """Assemble, explain and validate a solution from placements of free orders."""
     inst = problem.instance
     state = State(problem, costs)
@@ -454,6 +502,9 @@ def build_solution(problem: Problem, costs: Costs, placements: dict[int, Placeme
     for oi, o in enumerate(problem.orders):
         if o.id in fixed:
             a = fixed[o.id]
+            if not fixed_terms:
+                assignments.append(a)
+                continue
             terms = tuple(CostTerm("travel_km", round(2 * problem.dist.km(inst.volunteer_by_id[c.id].station,
                                                                             o.station), 3), c.id)
                           for c in a.volunteers)
@@ -472,7 +523,7 @@ def build_solution(problem: Problem, costs: Costs, placements: dict[int, Placeme
     unassigned = explain_unassigned(problem, state, [oi for oi, o in enumerate(problem.orders)
                                                      if o.id not in served_ids], reasons)
     sol = Solution(tuple(assignments), tuple(unassigned), Stats(0, 0.0, 0, 0.0, ""))
-    errors = validate(inst, sol, problem.dist)
+    errors = validate(inst, sol, problem.dist) if check else []
     if errors:
         raise EngineError("engine produced an invalid solution: " + "; ".join(errors[:5]))
     served, km = objective(inst, sol, problem.dist)

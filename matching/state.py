@@ -57,6 +57,8 @@ class State:
         self.busy: dict[int, list[tuple[int, int, int]]] = {}  # v -> sorted (start, end, order)
         self.load: dict[int, int] = {}
         self.plan: dict[int, Placement] = {}
+        # While constructing: km-equivalent cost of using a volunteer that other unplaced orders also need.
+        self.pressure: dict[int, float] = {}
 
     def pair_of(self, oi: int, v: int) -> Pair:
         """The pruned pair of order oi and volunteer v."""
@@ -128,6 +130,7 @@ class State:
             opts.append((lb, op.team, op))
         opts.sort(key=lambda x: (x[0], x[1]))
         fair = self.costs.prefs.fairness_weight
+        pressure = self.pressure
         for lb, _, op in opts:
             if best is not None and lb >= best[0] - 1e-9:
                 break
@@ -148,7 +151,8 @@ class State:
                     if not (r[0][0] <= s <= r[0][1] or (len(r) > 1 and any(lo <= s <= hi for lo, hi in r[1:]))):
                         continue
                     if self.is_free(p.v, s - p.t, s + dur + p.t):
-                        c = 2 * p.km + (self.costs.volunteer_penalty(self.load.get(p.v, 0)) if fair else 0.0)
+                        c = 2 * p.km + (self.costs.volunteer_penalty(self.load.get(p.v, 0)) if fair else 0.0) \
+                            + pressure.get(p.v, 0.0)
                         cands.append((p.v, p.skills, c))
                 if len(cands) < n:
                     continue

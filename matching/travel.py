@@ -36,16 +36,22 @@ class Distances:
         self._factor = instance.road_factor
         self._speed = instance.speed_kmh
         self._km: dict[tuple[str, str], float] = {}
+        self._min: dict[tuple[str, str], int] = {}
 
     def km(self, a: str, b: str) -> float:
         """One-way road km between two station ids."""
-        key = (a, b) if a <= b else (b, a)
-        d = self._km.get(key)
+        d = self._km.get((a, b))
         if d is None:
-            d = self._factor * haversine_km(self._stations[key[0]], self._stations[key[1]])
-            self._km[key] = d
+            # Computed in one fixed argument order, so both directions give the very same float.
+            x, y = (a, b) if a <= b else (b, a)
+            d = self._factor * haversine_km(self._stations[x], self._stations[y])
+            self._km[(a, b)] = self._km[(b, a)] = d
         return d
 
     def minutes(self, a: str, b: str) -> int:
         """One-way travel minutes between two station ids."""
-        return travel_minutes(self.km(a, b), self._speed)
+        t = self._min.get((a, b))
+        if t is None:
+            t = travel_minutes(self.km(a, b), self._speed)
+            self._min[(a, b)] = t
+        return t
