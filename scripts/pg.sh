@@ -8,7 +8,7 @@ port=${3:-54329}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$bin" ] || { echo "no PostgreSQL server binaries found (apt-get install postgresql)" >&2; exit 3; }
 # pg_ctl refuses to run as root: run the cluster as the postgres user.
-as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
+as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "cd / && $*"; else bash -c "$*"; fi; }
 case "$action" in
   start)
     mkdir -p "$dir"
