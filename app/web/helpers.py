@@ -135,6 +135,7 @@ _NAV = [
      ("volunteers_views.team", "volunteers_views.teams")),
     (lazy_gettext("Volunteers"), "volunteers_views.volunteers", ("station_staff", "county_staff", "admin"),
      ("volunteers_views.volunteer",)),
+    (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
 ]
 
 
