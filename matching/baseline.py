@@ -18,7 +18,8 @@ from matching.state import Costs, Placement, State
 def fcfs(instance: Instance) -> Solution:
     """Serve orders in arrival order with the nearest team's first free volunteers."""
     t0 = time.monotonic()
-    problem = Problem(instance)
+    # The nearest dozen teams (all of them when none of those can) is all a dispatcher would phone.
+    problem = Problem(instance, max_teams=12)
     costs = Costs(problem, Preferences())
     state = State(problem, costs)
     dist = problem.dist

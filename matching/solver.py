@@ -8,6 +8,7 @@ Small parts are solved exactly by CP-SAT instead.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import random
@@ -417,7 +418,15 @@ def _solve_plain(instance: Instance, time_limit: float, seed: int, workers: int,
 
 
 def _solve_region(args: tuple[Instance, float, int, Preferences]) -> Solution:
-    sub, limit, seed, prefs = args
+    sub, deadline, seed, prefs = args
+    # Each region's share of what is left is decided when it starts, so regions that ran long (a busy machine,
+    # a slow prune) are made up for by the ones after them.
+    left, workers = _SHARED["orders_left"], int(_SHARED.get("workers", 1))
+    with left.get_lock():
+        pending = left.value
+        left.value -= len(sub.orders)
+    parallel = min(workers, max(1, math.ceil(pending / max(1, len(sub.orders)))))
+    limit = max(0.3, (deadline - time.monotonic()) * parallel * len(sub.orders) / max(1, pending) * 0.95)
     # Within a region only nearby volunteers are considered; the whole-instance bound is proved afterwards.
     teams = REGION_TEAMS if len(sub.teams) > 2 * REGION_TEAMS else None
     return _solve_plain(sub, limit, seed, 1, prefs, time.monotonic(), teams)
@@ -427,21 +436,23 @@ def _solve_regional(instance: Instance, time_limit: float, seed: int, workers: i
                     t0: float) -> Solution:
     """Solve region by region in parallel, then give unserved orders one more chance across regions."""
     subs = regions(instance, REGION_ORDERS)
-    total = sum(len(r.orders) for r in subs)
     # The stitching after the regions needs a few seconds on a province; the regions get the rest.
     reserve = STITCH_SECONDS * (1 + len(instance.volunteers) / 10000)
-    budget = max(0.5, time_limit - reserve - (time.monotonic() - t0))
-    # Regions run `workers` at a time, so each gets its share of workers x budget.
-    jobs = [(r, max(0.3, budget * workers * len(r.orders) / total * 0.95), seed + i, prefs)
-            for i, r in enumerate(subs)]
-    if workers > 1 and len(jobs) > 1:
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(workers) as pool:
-            sols = pool.map(_solve_region, sorted(jobs, key=lambda j: -len(j[0].orders)), chunksize=1)
-    else:
-        sols = [_solve_region(j) for j in jobs]
-    _debug(f"regions solved: {len(subs)}; limits {[round(j[1], 1) for j in jobs]}; took "
-           f"{[s.stats.seconds for s in sols]}", t0)
+    deadline = t0 + max(0.5, time_limit - reserve)
+    jobs = sorted(((r, deadline, seed + i, prefs) for i, r in enumerate(subs)), key=lambda j: (-len(j[0].orders),
+                                                                                                 j[2]))
+    ctx = multiprocessing.get_context("fork")
+    _SHARED["orders_left"] = ctx.Value("i", sum(len(r.orders) for r in subs))
+    _SHARED["workers"] = workers if len(jobs) > 1 else 1
+    try:
+        if workers > 1 and len(jobs) > 1:
+            with ctx.Pool(workers) as pool:
+                sols = pool.map(_solve_region, jobs, chunksize=1)
+        else:
+            sols = [_solve_region(j) for j in jobs]
+    finally:
+        _SHARED.clear()
+    _debug(f"regions solved: {len(subs)}; took {[s.stats.seconds for s in sols]}", t0)
     by_order = {a.order: a for sol in sols for a in sol.assignments}
     unserved = {o.id for o in instance.orders if o.id not in by_order}
     # One look at the whole instance for the unserved orders: can they be served at all (the bound), can they be
