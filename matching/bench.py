@@ -229,6 +229,7 @@ def write_report(path: str, text: str, cmd: str) -> None:
     """Write BENCHMARKS.md: how it was measured, the table, and the targets."""
     import ortools
 
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     head = f"""# Matching engine benchmarks
 
 Reproduce with `{cmd}` (from the repository root, in the project's virtualenv).
@@ -237,6 +238,8 @@ Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()
 served priority is certified against the bound the engine proves itself (`stats.bound`); every solution was checked
 by the validator. FCFS is `matching.baseline.fcfs`: orders in arrival order, nearest team that can field a crew,
 earliest start, first free volunteers on the roster. Peak MB counts the solving process plus its worker processes.
+Load average when the report was written: {load} (on 2 cores; other work on the machine slows every wall-clock
+figure, the engine's time limits included).
 
 """
     with open(path, "w", encoding="utf-8") as f:

@@ -137,10 +137,13 @@ class Problem:
         self.team_index = {t.id: i for i, t in enumerate(self.teams)}
         self.vol_index = {v.id: i for i, v in enumerate(self.vols)}
         self.order_index = {o.id: i for i, o in enumerate(self.orders)}
-        self.fixed_assignments = self._fix(trusted_fixed, crews or {})
         fixed_ids = set(instance.fixed_by_order)
         self.free = [i for i, o in enumerate(self.orders) if o.id not in fixed_ids
                      and (only_orders is None or o.id in only_orders)]
+        # Volunteers without any skill the free orders need never matter; a few-order problem skips them.
+        needed = {sk for i in self.free for sk in self.orders[i].demand}
+        self.relevant = [bool(needed.intersection(v.skills)) for v in self.vols]
+        self.fixed_assignments = self._fix(trusted_fixed, crews or {})
         self.info: dict[int, OrderInfo] = {}
         self.radius_km = radius_km
         # Whether every pair allowed by the hard rules is present (only then is an LP over the pairs a bound).
@@ -179,9 +182,10 @@ class Problem:
         for a in out:
             o = inst.order_by_id[a.order]
             for c in a.volunteers:
-                v = inst.volunteer_by_id[c.id]
-                t = self.dist.minutes(v.station, o.station)
-                busy.setdefault(self.vol_index[c.id], []).append((a.start - t, a.start + o.duration + t))
+                vi = self.vol_index[c.id]
+                if self.relevant[vi]:
+                    t = self.dist.minutes(self.vols[vi].station, o.station)
+                    busy.setdefault(vi, []).append((a.start - t, a.start + o.duration + t))
         # Effective availability and remaining max_orders after the fixed work.
         self.avail: list[tuple[Interval, ...]] = [v.available for v in self.vols]
         self.cap: list[int] = [v.max_orders for v in self.vols]
@@ -218,7 +222,7 @@ class Problem:
         by: dict[tuple[int, str], list[int]] = {}
         mask = np.zeros(nv, dtype=np.int64)
         for vi, v in enumerate(self.vols):
-            if self.cap[vi] <= 0 or longest[vi] <= 0:
+            if self.cap[vi] <= 0 or longest[vi] <= 0 or not self.relevant[vi]:
                 continue
             m = 0
             for a, b in self.avail[vi]:
