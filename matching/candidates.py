@@ -208,15 +208,17 @@ class Problem:
         self.vol_team = np.array([self.team_index[v.team] for v in self.vols], dtype=np.int64)
         self.vol_maxkm = np.array([math.inf if v.max_km is None else v.max_km for v in self.vols], dtype=float)
         self.vol_cap = np.array(self.cap, dtype=np.int64)
-        lens = [len(a) for a in self.avail]
+        rel = self.relevant
+        lens = [len(a) if rel[vi] else 0 for vi, a in enumerate(self.avail)]
         self.av_off = np.zeros(nv + 1, dtype=np.int64)
         self.av_off[1:] = np.cumsum(lens)
-        flat = [iv for a in self.avail for iv in a]
+        flat = [iv for vi, a in enumerate(self.avail) if rel[vi] for iv in a]
         self.av_s = np.array([a for a, _ in flat], dtype=np.int64)
         self.av_e = np.array([b for _, b in flat], dtype=np.int64)
         longest = np.zeros(nv, dtype=np.int64)
         for vi, a in enumerate(self.avail):
-            longest[vi] = max((e - s for s, e in a), default=0)
+            if rel[vi] and a:
+                longest[vi] = max(e - s for s, e in a)
         # Volunteers by (team, skill), only those with time and max_orders left, and the days each one is free on
         # as a bit mask (all bits when the horizon is longer than the mask).
         by: dict[tuple[int, str], list[int]] = {}

@@ -37,8 +37,8 @@ from matching.state import Costs, Placement, State
 PRESSURE_KM = 0.3
 # Ejection tries per unserved order; squeaky-wheel rebuilds and the share of a part's time they may take.
 EJECT_TRIES = 40
-SQUEAKY_ROUNDS = 8
-SQUEAKY_SHARE = 0.4
+SQUEAKY_ROUNDS = 12
+SQUEAKY_SHARE = 0.6
 ORDERS_PER_SECOND = 1000  # rough speed of one greedy-and-ejection pass, for budgeting rebuilds
 # Parts at most this big (orders, pruned pairs) go to the exact CP-SAT model.
 EXACT_ORDERS = 40
@@ -61,7 +61,7 @@ REPAIR_DTIME = 0.3
 # about STITCH_SECONDS per 10,000 volunteers kept for stitching and proving the bound.
 REGIONAL_ABOVE = 2500
 REGION_ORDERS = 1000
-STITCH_SECONDS = 1.0
+STITCH_SECONDS = 1.3
 # Within a region of many teams, each order looks at its nearest REGION_TEAMS teams (all of them if none of those
 # can serve it).
 REGION_TEAMS = 20
