@@ -303,6 +303,9 @@ def solution_from_dict(data: Mapping[str, Any]) -> Solution:
     st = data.get("stats") or {}
     if not isinstance(st, Mapping):
         raise InstanceError("stats: expected an object")
-    stats = Stats(int(st.get("served_priority", 0)), float(st.get("travel_km", 0.0)), int(st.get("bound", 0)),
-                  float(st.get("seconds", 0.0)), str(st.get("status", "UNKNOWN")))
+    try:
+        stats = Stats(int(st.get("served_priority") or 0), float(st.get("travel_km") or 0.0),
+                      int(st.get("bound") or 0), float(st.get("seconds") or 0.0), str(st.get("status", "UNKNOWN")))
+    except (TypeError, ValueError) as e:
+        raise InstanceError(f"stats: expected numbers ({e})") from e
     return Solution(tuple(assignments), tuple(unassigned), stats)

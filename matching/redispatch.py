@@ -48,8 +48,15 @@ def redispatch(instance: Instance, plan: Solution, order_ids: Iterable[str], *, 
     held = [FixedAssignment(a.order, a.team, a.start, tuple(c.id for c in a.volunteers))
             for a in standing if a.order not in moving]
     crews = {a.order: a.volunteers for a in standing}
-    inst = Instance(instance.stations, instance.teams, instance.volunteers, instance.orders, tuple(held),
-                    instance.horizon_start, instance.horizon_minutes, instance.road_factor, instance.speed_kmh)
+    # Only volunteers holding a skill some moving order needs matter, with the held work that keeps them busy.
+    needed = {sk for oid in [*targets, *moving] for sk in instance.order_by_id[oid].demand}
+    relevant = {v.id for v in instance.volunteers if needed.intersection(v.skills)}
+    held = [f for f in held if relevant.intersection(f.volunteers)]
+    keep = relevant | {vid for a in movable for vid in (c.id for c in a.volunteers)} | \
+        {vid for f in held for vid in f.volunteers}
+    inst = Instance(instance.stations, instance.teams, tuple(v for v in instance.volunteers if v.id in keep),
+                    instance.orders, tuple(held), instance.horizon_start, instance.horizon_minutes,
+                    instance.road_factor, instance.speed_kmh)
     # The standing plan was valid; the answer is validated as a whole at the end.
     problem = Problem(inst, only_orders=set(targets) | moving, trusted_fixed=True, crews=crews)
     costs = Costs(problem, prefs)
@@ -85,11 +92,13 @@ def redispatch(instance: Instance, plan: Solution, order_ids: Iterable[str], *, 
     known = {u.order: (u.code, u.reason) for u in plan.unassigned if u.order not in targets}
     sol = build_solution(problem, costs, dict(state.plan), instance.total_priority, False, t0, known, check=False,
                          fixed_terms=False)
-    # Assignments that did not change come back exactly as written in the plan (same skills, same cost terms).
+    # Assignments that did not change come back exactly as written in the plan (same skills, same cost terms);
+    # the held work left out of the small problem comes back too.
     kept = {a.order: a for a in standing}
     unchanged = {problem.orders[oi].id for oi, pl in original.items() if state.plan.get(oi) == pl}
-    assignments = tuple(kept[a.order] if a.order in kept and (a.order not in moving or a.order in unchanged) else a
-                        for a in sol.assignments)
+    made = {a.order: a for a in sol.assignments}
+    assignments = tuple(kept[o.id] if o.id in kept and (o.id not in moving or o.id in unchanged) else made[o.id]
+                        for o in instance.orders if o.id in made or (o.id in kept and o.id not in moving))
     out = Solution(assignments, sol.unassigned, sol.stats)
     errors = validate(instance, out, problem.dist)
     if errors:

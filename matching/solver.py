@@ -405,7 +405,7 @@ def _solve_plain(instance: Instance, time_limit: float, seed: int, workers: int,
     costs = Costs(problem, prefs)
     parts = components(problem)
     _debug(f"pruned {len(problem.free)} orders in {len(parts)} parts", t0)
-    remaining = max(0.1, time_limit - (time.monotonic() - t0) - 0.05 * time_limit - 0.2)
+    remaining = max(0.1, time_limit - (time.monotonic() - t0) - 0.08 * time_limit - 0.3)
     results = _solve_parts(problem, costs, parts, remaining, seed, workers if _big_enough(problem, parts) else 1)
     placements: dict[int, Placement] = {}
     bound = sum(instance.order_by_id[f.order].priority for f in instance.fixed)
@@ -531,8 +531,10 @@ def build_solution(problem: Problem, costs: Costs, placements: dict[int, Placeme
             crew = tuple(CrewMember(problem.vols[v].id, sk) for v, sk in pl.crew)
             assignments.append(Assignment(o.id, problem.teams[pl.team].id, pl.start, crew, tuple(terms)))
     served_ids = {a.order for a in assignments}
-    unassigned = explain_unassigned(problem, state, [oi for oi, o in enumerate(problem.orders)
-                                                     if o.id not in served_ids], reasons)
+    # Unserved: the free orders, and orders outside this problem whose reasons the caller already knows.
+    free = set(problem.free)
+    unassigned = explain_unassigned(problem, state, [oi for oi, o in enumerate(problem.orders) if o.id not in served_ids
+                                                     and (oi in free or (reasons and o.id in reasons))], reasons)
     sol = Solution(tuple(assignments), tuple(unassigned), Stats(0, 0.0, 0, 0.0, ""))
     errors = validate(inst, sol, problem.dist) if check else []
     if errors:
