@@ -243,4 +243,32 @@ figure, the engine's time limits included).
 
 """
     with open(path, "w", encoding="utf-8") as f:
-        f.write(head + text + "\n")
+        f.write(head + text + "\n\n" + NOTES)
+
+
+NOTES = """## How the engine gets there
+
+1. **Prune** (`matching/candidates.py`): a volunteer is a candidate for an order only if it holds a needed skill, is
+   in a team the order does not exclude, lives within its `max_km`, has max_orders left and an availability
+   interval covering duration plus travel both ways inside a window (vectorised with numpy, indexed by team, skill
+   and day). Accepted (`fixed`) work is folded in first: its volunteers lose that time and one unit of max_orders.
+2. **Split**: orders that share no candidate volunteer are independent parts. Instances above 2,500 orders are cut
+   into geographic regions (stations linked within 20 km, big groups bisected) that run in parallel processes,
+   then stitched: unserved orders get one more chance across regions, and the bound is proved on the whole instance.
+3. **Construct**: greedy insertion (priority first, then scarce orders, cheapest crew, with a small penalty for
+   volunteers many other orders need), an ejection-chain repair (bump what blocks an unserved order and re-place it)
+   and squeaky-wheel rebuilds (orders left out move up the queue).
+4. **Bound**: every order that could be served on its own, ignoring all others, counted once (exact, also when
+   regions or team limits are used); on long runs of a county the LP relaxation (GLOP: team choice, crew counts,
+   distinct volunteers, max_orders and each volunteer's free time) can tighten it, and guides repair; small parts
+   are solved by the exact CP-SAT model, whose own bound is then used.
+5. **Repair and polish** with CP-SAT large neighbourhood search: an unserved order with the orders holding its
+   volunteers' time, or a served order with its competitors nearest in time, are re-placed with exact start times
+   (interval variables, no-overlap per volunteer, everything else held fixed), each step bounded in deterministic
+   time and kept only if served priority, then travel, improves.
+
+Targets are measured here, not asserted in tests. The engine bounds its search by deterministic work, with wall
+clock only as a safety net: on an idle machine a given seed and time limit give the same solution; on a busy one the
+safety net can cut a run short and the answer can differ. The re-dispatch figure is wall clock (CPU in brackets):
+it is sensitive to other load on the machine.
+"""

@@ -54,7 +54,8 @@ def explain_order(problem: Problem, state: State, oi: int) -> tuple[str, str]:
             h = allowed[sk]
             full = h[(problem.vol_cap[h] <= 0) & (km[problem.vol_st[h]] <= problem.vol_maxkm[h] + 1e-6)]
             if len(full) and len(full) == int(((km[problem.vol_st[h]] <= problem.vol_maxkm[h] + 1e-6)).sum()):
-                return "max_orders", f"every volunteer with skill {sk} in reach is at max_orders with accepted orders"
+                return "max_orders", (f"every volunteer with skill {sk} in reach is at max_orders "
+                                      f"(accepted orders counted)")
             return "not_available", (f"no volunteer with skill {sk} in reach is free for {o.duration} minutes plus "
                                       f"travel both ways in any window of order {o.id}")
     if not info.feasible:
