@@ -139,15 +139,27 @@ _NAV = [
 ]
 
 
+_NEEDS_VOLUNTEER_RECORD = {"volunteers_views.me", "volunteers_views.my_availability"}
+
+
 def nav_items() -> list[NavItem]:
     """The navigation links for the signed-in user's role."""
     if not getattr(current_user, "is_authenticated", False):
         return []
     endpoint = request.endpoint or ""
     items: list[NavItem] = []
+    has_volunteer_record: bool | None = None
     for label, target, roles, marks in _NAV:
         if roles is not None and current_user.role not in roles:
             continue
+        if target in _NEEDS_VOLUNTEER_RECORD:
+            # A team lead who is not also a registered volunteer has no service or availability of their own.
+            if has_volunteer_record is None:
+                from app.volunteers.service import volunteer_of
+
+                has_volunteer_record = volunteer_of(current_user) is not None
+            if not has_volunteer_record:
+                continue
         url = url_if(target)
         if url is None:
             continue

@@ -38,6 +38,10 @@ def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
+            # Chromium may drop a connection while the live server still streams a static file; the
+            # socket's ResourceWarning then surfaces at random and is no fault of the page under test.
+            item.add_marker(pytest.mark.filterwarnings("ignore::ResourceWarning"))
+            item.add_marker(pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"))
             if missing:
                 item.add_marker(pytest.mark.skip(reason="Debian chromium is not installed"))
 

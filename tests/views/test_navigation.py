@@ -16,3 +16,9 @@ def test_volunteers_see_their_roster_but_not_the_scheduler(client, world) -> Non
     page = _nav(client, "volunteer")
     assert "/rosters/" in page
     assert "/admin/scheduler/" not in page
+
+
+def test_lead_without_volunteer_record_gets_no_dead_links(client, world) -> None:
+    page = _nav(client, "lead_t")  # leads the township team but is not a registered volunteer
+    assert "/me/availability" not in page
+    assert "/inbox" in page
