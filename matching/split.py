@@ -7,14 +7,22 @@ from collections.abc import Sequence
 from matching.candidates import Problem
 from matching.constraints import objective, validate
 from matching.domain import Instance, Order, Solution, Stats
+from matching.regions import regions
 
 
-def split_instance(instance: Instance) -> list[Instance]:
+def split_instance(instance: Instance, *, max_orders: int | None = None) -> list[Instance]:
     """Independent sub-instances: no volunteer can serve orders of two of them, fixed work included.
 
     Orders nobody could serve on their own go together into one last part, with every volunteer holding a needed
-    skill, so that their reasons can still be told.
+    skill, so that their reasons can still be told. With max_orders, parts bigger than that are cut further by
+    geography (as the engine's regions are): those pieces are no longer independent, so merge them with
+    `merge_solutions(..., independent=False)`.
     """
+    if max_orders is not None:
+        out = []
+        for part in split_instance(instance):
+            out += [part] if len(part.orders) <= max_orders else regions(part, max_orders)
+        return out
     problem = Problem(instance)
     n = len(problem.orders)
     parent = list(range(n + len(problem.vols)))
@@ -76,8 +84,12 @@ def _sub(instance: Instance, problem: Problem, orders: list[int], vols: list[int
                     instance.horizon_minutes, instance.road_factor, instance.speed_kmh)
 
 
-def merge_solutions(instance: Instance, solutions: Sequence[Solution]) -> Solution:
-    """One solution of the whole instance from solutions of its split parts; raises ValueError if invalid."""
+def merge_solutions(instance: Instance, solutions: Sequence[Solution], *, independent: bool = True) -> Solution:
+    """One solution of the whole instance from solutions of its split parts; raises ValueError if invalid.
+
+    The bound is proved again on the whole instance (every unserved order that could be served on its own); for
+    independent parts the sum of their bounds is valid too, and the smaller of the two is kept.
+    """
     by_order_a = {a.order: a for s in solutions for a in s.assignments}
     by_order_u = {u.order: u for s in solutions for u in s.unassigned}
     assignments = tuple(by_order_a[o.id] for o in instance.orders if o.id in by_order_a)
@@ -87,8 +99,13 @@ def merge_solutions(instance: Instance, solutions: Sequence[Solution]) -> Soluti
     if errors:
         raise ValueError("merged solution breaks hard rules: " + "; ".join(errors[:5]))
     served, km = objective(instance, merged)
-    status = "OPTIMAL" if solutions and all(s.stats.status == "OPTIMAL" for s in solutions) else "FEASIBLE"
-    # Parts are independent, so their bounds add up; they may have run in parallel, so time is the slowest part.
-    stats = Stats(served, round(km, 3), sum(s.stats.bound for s in solutions),
-                  max((s.stats.seconds for s in solutions), default=0.0), status)
+    unserved = {o.id for o in instance.orders if o.id not in by_order_a}
+    alone = Problem(instance, only_orders=unserved)
+    bound = served + sum(alone.orders[oi].priority for oi in alone.free if alone.info[oi].feasible)
+    if independent:
+        bound = min(bound, sum(s.stats.bound for s in solutions))
+    status = "OPTIMAL" if independent and solutions and all(s.stats.status == "OPTIMAL" for s in solutions) \
+        else "FEASIBLE"
+    # Parts may have run in parallel, so the time is the slowest part's.
+    stats = Stats(served, round(km, 3), max(bound, 0), max((s.stats.seconds for s in solutions), default=0.0), status)
     return Solution(assignments, unassigned, stats)

@@ -121,3 +121,18 @@ def test_tiny_instances_match_brute_force(data: dict[str, Any]) -> None:
     assert sol.stats.served_priority == served
     assert sol.stats.bound >= served
     assert abs(sol.stats.travel_km - km) < 0.01
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances(max_orders=3))
+def test_lp_bound_is_never_below_the_optimum(data: dict[str, Any]) -> None:
+    from matching.candidates import Problem
+    from matching.lp import lp_bound
+
+    inst = instance_from_dict(data)
+    problem = Problem(inst)
+    feasible = [oi for oi in problem.free if problem.info[oi].feasible]
+    result = lp_bound(problem, feasible)
+    assert result is not None
+    fixed = sum(inst.order_by_id[f.order].priority for f in inst.fixed)
+    assert result[0] + fixed >= brute_force(inst)[0]

@@ -50,3 +50,12 @@ def test_split_and_merge():
     merged = merge_solutions(inst, [solve(p, time_limit=0.5, workers=1) for p in parts])
     assert validate(inst, merged) == []
     assert merged.stats.bound >= merged.stats.served_priority
+
+
+def test_split_by_size_and_merge_not_independent():
+    inst = generate("small", seed=6)
+    parts = split_instance(inst, max_orders=30)
+    assert max(len(p.orders) for p in parts) <= 60
+    merged = merge_solutions(inst, [solve(p, time_limit=0.5, workers=1) for p in parts], independent=False)
+    assert validate(inst, merged) == []
+    assert merged.stats.bound >= merged.stats.served_priority
