@@ -39,6 +39,8 @@ PRESSURE_KM = 0.3
 EJECT_TRIES = 40
 SQUEAKY_ROUNDS = 12
 SQUEAKY_SHARE = 0.6
+SQUEAKY_BOOST = 5  # priority levels an order left out jumps per rebuild
+SQUEAKY_PATIENCE = 2  # rebuilds in a row that serve no more before giving up
 ORDERS_PER_SECOND = 1000  # rough speed of one greedy-and-ejection pass, for budgeting rebuilds
 # Parts at most this big (orders, pruned pairs) go to the exact CP-SAT model.
 EXACT_ORDERS = 40
@@ -239,17 +241,21 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
     # Rounds are counted in estimated work, not wall time, so the result does not depend on the machine's load.
     boost: dict[int, int] = {}
     last = state
+    stale = 0
     round_cost = len(feasible) / ORDERS_PER_SECOND
     for r in range(SQUEAKY_ROUNDS):
         if served >= static or (r + 1) * round_cost > SQUEAKY_SHARE * seconds or time.monotonic() >= deadline:
             break
         for oi in feasible:
             if oi not in last.plan:
-                boost[oi] = boost.get(oi, 0) + 1
+                boost[oi] = boost.get(oi, 0) + SQUEAKY_BOOST
         alt = last = _construct(problem, costs, feasible, boost, deadline)
         alt_served = sum(problem.orders[oi].priority for oi in alt.plan)
+        stale = stale + 1 if alt_served <= served else 0
         if (alt_served, -_travel(alt)) > (served, -_travel(state)):
             state, served = alt, alt_served
+        if stale >= SQUEAKY_PATIENCE:
+            break  # the bound may simply be out of reach; leave the time to CP-SAT
         _debug(f"squeaky rebuild: {alt_served} -> best {served}", start)
     if len(feasible) <= EXACT_ORDERS and _pairs(problem, feasible) <= EXACT_PAIRS:
         res = solve_subset(state, feasible, seed=seed, dtime=max(work, 0.5), seconds=max(seconds, 0.5))
