@@ -76,7 +76,8 @@ class Config:
     API_TOKEN_HOURS = _env_int("DIANDAN_API_TOKEN_HOURS", 24 * 7)
 
     # Dispatch
-    DISPATCH_HORIZON_DAYS = _env_int("DIANDAN_DISPATCH_HORIZON_DAYS", 14)
+    # One week by default: the engine's per-volunteer limit is then exactly the weekly limit (see dispatch).
+    DISPATCH_HORIZON_DAYS = _env_int("DIANDAN_DISPATCH_HORIZON_DAYS", 7)
     DISPATCH_TIME_LIMIT_S = _env_float("DIANDAN_DISPATCH_TIME_LIMIT_S", 10.0)
     DISPATCH_SEED = _env_int("DIANDAN_DISPATCH_SEED", 0)
     ROAD_FACTOR = _env_float("DIANDAN_ROAD_FACTOR", 1.3)

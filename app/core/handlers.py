@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.core.errors import DomainError
@@ -68,6 +68,15 @@ def install_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify({"status": 422, "code": "validation_error", "message": message}), 422
         return render_template("error.html", status=422, message=message), 422
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity_error(error: IntegrityError):
+        # Two requests raced to create the same thing (a second check-in, a second rating): the loser hears 409.
+        db.session.rollback()
+        message = "this was already recorded"
+        if _wants_json():
+            return jsonify({"status": 409, "code": "conflict", "message": message}), 409
+        return render_template("error.html", status=409, message=message), 409
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -20,7 +20,7 @@ from app.core.access import MANAGER_ROLES, STAFF_ROLES, require_role, scope_stat
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.intervals import subtract
 from app.core.signals import proposal_created
-from app.core.timeutil import LOCAL_TZ, utcnow
+from app.core.timeutil import LOCAL_TZ, utcnow, week_start
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
 from app.extensions import db
 from app.menu.models import Skill
@@ -74,15 +74,29 @@ def _minute(start: datetime, moment: datetime) -> int:
     return math.floor((moment - start).total_seconds() / 60)
 
 
+def _minute_up(start: datetime, moment: datetime) -> int:
+    return math.ceil((moment - start).total_seconds() / 60)
+
+
 def _road_km(a: Station, b: Station) -> float:
     return current_app.config["ROAD_FACTOR"] * haversine_km(a, b)  # type: ignore[arg-type]
 
 
-def allowed_team(order: Order, team: Team) -> bool:
+def allowed_team(order: Order, team: Team, *, tier: str | None = None) -> bool:
     """Whether a team may serve an order at its current tier: a team of the order's station or an ancestor,
     at or below the order's tier (village teams first, then the township's, then the county's)."""
     lineage = {s.id for s in order.station.lineage()}
-    return team.station_id in lineage and LEVEL_RANK[team.level] >= LEVEL_RANK[order.tier]
+    return team.station_id in lineage and LEVEL_RANK[team.level] >= LEVEL_RANK[tier or order.tier]
+
+
+def _weekly_capacity(volunteer: Volunteer, busy: list[tuple[datetime, datetime, int]]) -> int:
+    """Orders the engine may still give a volunteer: the weekly limit less the busiest week's promised work.
+
+    The engine knows one limit for the whole horizon, so this is exact when the horizon lies within one week
+    (the default) and safe (never above any week's limit) when it spans more.
+    """
+    per_week = Counter(week_start(s) for s, _, _ in busy)
+    return max(0, volunteer.max_orders_per_week - max(per_week.values(), default=0))
 
 
 def build_problem(*, county: Station, now: datetime, order_ids: set[int] | None = None) -> Problem:
@@ -111,9 +125,12 @@ def build_problem(*, county: Station, now: datetime, order_ids: set[int] | None 
         query = query.where(Order.id.in_(order_ids))
     open_orders = list(db.session.scalars(query))
     if order_ids is not None:
-        # Re-dispatching a few orders: only their possible teams' members matter.
+        # Re-dispatching a few orders: only the members of teams that could ever serve them matter (any tier,
+        # since the run may escalate an order before it is placed).
         team_ids = [
-            t.id for t in teams if any(allowed_team(o, t) and t.id not in o.excluded_team_ids for o in open_orders)
+            t.id
+            for t in teams
+            if any(allowed_team(o, t, tier="county") and t.id not in o.excluded_team_ids for o in open_orders)
         ]
     volunteers = list(
         db.session.scalars(
@@ -127,18 +144,18 @@ def build_problem(*, county: Station, now: datetime, order_ids: set[int] | None 
             )
         )
     )
-    # Work already promised (pending or accepted proposals) blocks the crew's time, travel included.
+    # Work already promised (pending or accepted proposals) blocks the crew's time, travel included, and counts
+    # against the weekly limit of the local calendar week it falls in (from that week's Monday on).
+    first_monday = datetime.combine(week_start(start), datetime.min.time(), tzinfo=LOCAL_TZ)
     busy = db.session.execute(
         db.select(ProposalMember.volunteer_id, Proposal.start_at, Proposal.end_at, Order.station_id)
         .join(Proposal, ProposalMember.proposal_id == Proposal.id)
         .join(Order, Proposal.order_id == Order.id)
-        .where(Proposal.status.in_(LIVE), Proposal.end_at > start, Proposal.start_at < end)
+        .where(Proposal.status.in_(LIVE), Proposal.end_at > first_monday, Proposal.start_at < end)
     ).all()
     busy_by_volunteer: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
     for volunteer_id, s, e, station_id in busy:
         busy_by_volunteer[volunteer_id].append((s, e, station_id))
-
-    weeks = math.ceil(horizon_minutes / (7 * 1440))
     problem = Problem(county=county, start=start, instance_dict={})
     volunteer_rows = []
     for volunteer in volunteers:
@@ -149,8 +166,8 @@ def build_problem(*, county: Station, now: datetime, order_ids: set[int] | None 
         for s, e, station_id in busy_by_volunteer.get(volunteer.id, []):
             order_station = station_by_id.get(station_id) or db.session.get(Station, station_id)
             travel = travel_minutes(_road_km(volunteer.station, order_station), config["SPEED_KMH"])
-            spans = subtract(spans, (_minute(start, s) - travel, _minute(start, e) + travel))
-        capacity = max(0, volunteer.max_orders_per_week * weeks - len(busy_by_volunteer.get(volunteer.id, [])))
+            spans = subtract(spans, (_minute(start, s) - travel, _minute_up(start, e) + travel))
+        capacity = _weekly_capacity(volunteer, busy_by_volunteer.get(volunteer.id, []))
         skills = sorted(s.code for s in volunteer.skills)
         if not spans or capacity == 0 or not skills:
             continue
@@ -172,7 +189,7 @@ def build_problem(*, county: Station, now: datetime, order_ids: set[int] | None 
     for order in open_orders:
         windows = []
         for w in order.windows:
-            s = max(_minute(start, w.start_at), lead)
+            s = max(_minute_up(start, w.start_at), lead)
             e = min(_minute(start, w.end_at), horizon_minutes)
             if e - s >= order.duration_minutes:
                 windows.append([s, e])
@@ -312,6 +329,15 @@ def _store_proposal(problem: Problem, assignment, *, run: DispatchRun, now: date
     return proposal
 
 
+def _lock_county(county: Station) -> None:
+    """Serialise dispatch runs of one county until this transaction ends, so no order gets two proposals.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite allows one writer at a time, and a run writes first.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(db.text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": 3401, "key": county.id})
+
+
 def run_dispatch(
     *,
     county: Station,
@@ -325,6 +351,7 @@ def run_dispatch(
     config = current_app.config
     now = now or utcnow()
     time_limit = time_limit if time_limit is not None else config["DISPATCH_TIME_LIMIT_S"]
+    _lock_county(county)
     run = DispatchRun(county=county, trigger=trigger, started_at=now, created_by_id=actor.id if actor else None)
     db.session.add(run)
     db.session.flush()
@@ -398,13 +425,17 @@ def run_dispatch_for_counties(
     """Run dispatch county by county (they are independent); one county when its code is given."""
     if actor is not None:
         require_role(actor, *MANAGER_ROLES)
-    targets = [station_by_code(county_code)] if county_code else counties()
-    runs = []
-    for county in targets:
-        if county.level != "county":
-            raise ValidationFailed("dispatch runs per county centre", field="county")
+    if county_code:
+        county = station_by_code(county_code)
         if actor is not None and not station_in_scope(actor, county.id):
             raise NotFound("county not found in your scope", field="county")
+        if county.level != "county":
+            raise ValidationFailed("dispatch runs per county centre", field="county")
+        targets = [county]
+    else:
+        targets = [c for c in counties() if actor is None or station_in_scope(actor, c.id)]
+    runs = []
+    for county in targets:
         runs.append(run_dispatch(county=county, trigger=trigger, actor=actor, time_limit=time_limit, now=now))
     return runs
 
@@ -423,9 +454,14 @@ def list_runs(*, user: User, limit: int = 50) -> list[DispatchRun]:
 
 def get_run(*, user: User, run_id: int) -> DispatchRun:
     """One dispatch run in the user's scope, or 404."""
+    require_role(user, *STAFF_ROLES)
     run = db.session.get(DispatchRun, run_id)
-    if run is None or run not in list_runs(user=user, limit=100000):
+    if run is None:
         raise NotFound("run not found")
+    if user.role != "admin":
+        scope = db.session.get(Station, user.scope_station_id) if user.scope_station_id else None
+        if scope is None or scope.county().id != run.county_id:
+            raise NotFound("run not found")
     return run
 
 
@@ -463,8 +499,18 @@ def list_proposals(
         query = query.where(Proposal.status == status)
     if team_id is not None:
         query = query.where(Proposal.team_id == team_id)
-    query = query.order_by(Proposal.deadline_at, Proposal.id).limit(limit).offset(offset)
-    return list(db.session.scalars(query))
+    query = (
+        query.order_by(Proposal.deadline_at, Proposal.id)
+        .limit(limit)
+        .offset(offset)
+        .options(
+            db.joinedload(Proposal.order).joinedload(Order.menu_item),
+            db.joinedload(Proposal.order).joinedload(Order.station),
+            db.selectinload(Proposal.crew).joinedload(ProposalMember.volunteer),
+            db.selectinload(Proposal.crew).joinedload(ProposalMember.skill),
+        )
+    )
+    return list(db.session.scalars(query).unique())
 
 
 def get_proposal(*, user: User, proposal_id: int) -> Proposal:
@@ -495,6 +541,21 @@ def accepted_proposal(order: Order) -> Proposal | None:
     return db.session.scalar(db.select(Proposal).where(Proposal.order_id == order.id, Proposal.status == "accepted"))
 
 
+def _claim(proposal: Proposal, status: str, *, user: User, now: datetime) -> None:
+    """Answer a pending proposal exactly once, even when two answers race (the second finds it answered)."""
+    result = db.session.execute(
+        db.update(Proposal)
+        .where(Proposal.id == proposal.id, Proposal.status == "pending")
+        .values(status=status, responded_by_id=user.id, responded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise InvalidTransition("the proposal was answered meanwhile", field="status")
+    proposal.status = status
+    proposal.responded_by_id = user.id
+    proposal.responded_at = now
+
+
 def accept_proposal(*, user: User, proposal_id: int) -> Proposal:
     """The team lead accepts: the order is accepted and the crew is rostered."""
     proposal = get_proposal(user=user, proposal_id=proposal_id)
@@ -502,15 +563,18 @@ def accept_proposal(*, user: User, proposal_id: int) -> Proposal:
     now = utcnow()
     _ensure_pending(proposal, now)
     for member in proposal.crew:
-        clash = _clash(member.volunteer, proposal)
+        volunteer = member.volunteer
+        if not volunteer.active or volunteer.team_id != proposal.team_id:
+            raise InvalidTransition(
+                f"{volunteer.name} is no longer an active member of the team; swap them first", field="crew"
+            )
+        clash = _clash(volunteer, proposal)
         if clash is not None:
             raise InvalidTransition(
-                f"{member.volunteer.name} is already rostered at that time (order {clash.order.code}); swap them first",
+                f"{volunteer.name} is already rostered at that time (order {clash.order.code}); swap them first",
                 field="crew",
             )
-    proposal.status = "accepted"
-    proposal.responded_by_id = user.id
-    proposal.responded_at = now
+    _claim(proposal, "accepted", user=user, now=now)
     orders.transition(
         proposal.order,
         "accepted",
@@ -533,9 +597,7 @@ def _reopen(proposal: Proposal, *, actor: User | None, exclusion: str, reason: s
         reason=reason,
         data={"team": proposal.team.code, "proposal": proposal.id},
     )
-    rejections = sum(
-        1 for e in order.exclusions if e.team.level == order.tier or LEVEL_RANK[e.team.level] >= LEVEL_RANK[order.tier]
-    )
+    rejections = sum(1 for e in order.exclusions if e.team.level == order.tier)
     if rejections >= current_app.config["ESCALATE_AFTER_REJECTIONS"]:
         orders.escalate(order, actor=actor, reason=f"{rejections} team(s) at the {order.tier} tier said no")
 
@@ -548,13 +610,16 @@ def decline_proposal(*, user: User, proposal_id: int, reason: str) -> Proposal:
         raise ValidationFailed("say why the team declines", field="reason")
     now = utcnow()
     _ensure_pending(proposal, now)
-    proposal.status = "declined"
+    _claim(proposal, "declined", user=user, now=now)
     proposal.decline_reason = reason.strip()[:400]
-    proposal.responded_by_id = user.id
-    proposal.responded_at = now
     _reopen(proposal, actor=user, exclusion="declined", reason=reason.strip())
     if current_app.config["REDISPATCH_ON_DECLINE"]:
-        redispatch_orders([proposal.order], now=now)
+        # Placing it again is a bonus: if that fails, the decline still stands and the next run retries.
+        try:
+            with db.session.begin_nested():
+                redispatch_orders([proposal.order], now=now)
+        except Exception:  # noqa: BLE001
+            current_app.logger.exception("immediate re-dispatch after a decline failed")
     return proposal
 
 
@@ -634,8 +699,8 @@ def swap_crew_member(*, user: User, proposal_id: int, out_volunteer_id: int, in_
     """The lead replaces one crew member with another team member who holds the same skill and is free."""
     proposal = get_proposal(user=user, proposal_id=proposal_id)
     _ensure_may_answer(user, proposal)
-    if proposal.status not in LIVE:
-        raise InvalidTransition(f"the proposal is already {proposal.status}", field="status")
+    if proposal.status not in LIVE or proposal.order.status not in ("dispatched", "accepted"):
+        raise InvalidTransition("the crew can change only before the service starts", field="status")
     member = next((m for m in proposal.crew if m.volunteer_id == out_volunteer_id), None)
     if member is None:
         raise ValidationFailed("this volunteer is not on the crew", field="out_volunteer_id")
@@ -657,8 +722,25 @@ def swap_crew_member(*, user: User, proposal_id: int, out_volunteer_id: int, in_
         raise ValidationFailed("the replacement is not available then", field="in_volunteer_id")
     if _clash(newcomer, proposal) is not None:
         raise ValidationFailed("the replacement is rostered elsewhere then", field="in_volunteer_id")
+    week = week_start(proposal.start_at)
+    promised = sum(
+        1
+        for other in db.session.scalars(
+            db.select(Proposal)
+            .join(ProposalMember)
+            .where(ProposalMember.volunteer_id == newcomer.id, Proposal.status.in_(LIVE))
+        )
+        if week_start(other.start_at) == week
+    )
+    if promised >= newcomer.max_orders_per_week:
+        raise ValidationFailed("the replacement has reached their weekly limit", field="in_volunteer_id")
     departing = member.volunteer
     member.volunteer = newcomer
+    # The engine's cost terms named the departing volunteer; keep only what still holds, and say so.
+    explanation = dict(proposal.explanation or {})
+    explanation["cost_terms"] = [t for t in explanation.get("cost_terms", []) if t.get("volunteer") != departing.code]
+    explanation["crew_changed"] = True
+    proposal.explanation = explanation
     orders.record_event(
         proposal.order,
         kind="crew_changed",

@@ -89,6 +89,17 @@ class OrderCheckOut(MethodView):
         return record
 
 
+@blp.route("/<int:order_id>/complete")
+class OrderComplete(MethodView):
+    @blp.arguments(CancelSchema)
+    @blp.response(200, OrderSchema)
+    def post(self, data: dict, order_id: int):
+        """Close an order in service when not all of the crew came (team lead or station staff)."""
+        order = service.complete_order(user=api_user(), order_id=order_id, **data)
+        db.session.commit()
+        return order
+
+
 @blp.route("/<int:order_id>/rating")
 class OrderRating(MethodView):
     @blp.response(200, RatingSchema)

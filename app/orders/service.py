@@ -13,7 +13,7 @@ from app.accounts.models import User
 from app.core.access import STAFF_ROLES, ensure_station_in_scope, scope_station_ids, station_in_scope
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.signals import order_event_recorded
-from app.core.timeutil import utcnow
+from app.core.timeutil import to_local, utcnow
 from app.extensions import db
 from app.menu.models import MenuItem
 from app.menu.service import item_orderable_at, skill_by_code
@@ -223,7 +223,7 @@ def place_order(
             )
     db.session.add(order)
     db.session.flush()
-    order.code = f"DD{now.strftime('%y%m%d')}{order.id:06d}"
+    order.code = f"DD{to_local(now).strftime('%y%m%d')}{order.id:06d}"
     record_event(
         order,
         kind="submitted",
@@ -369,7 +369,7 @@ def check_in(*, user: User, order_id: int, volunteer_id: int | None = None) -> S
 
 
 def check_out(*, user: User, order_id: int, volunteer_id: int | None = None) -> ServiceRecord:
-    """A crew member leaves; when every checked-in member has left, the order is completed."""
+    """A crew member leaves; when the whole crew has been and gone, the order is completed."""
     order = get_order(user=user, order_id=order_id)
     if order.status != "in_service":
         raise InvalidTransition(f"an order that is {order.status} cannot be checked out of", field="status")
@@ -383,10 +383,32 @@ def check_out(*, user: User, order_id: int, volunteer_id: int | None = None) -> 
     record.check_out_at = now
     record.minutes = max(1, round((now - record.check_in_at).total_seconds() / 60))
     record_event(order, kind="check_out", actor=user, data={"volunteer": volunteer.code, "minutes": record.minutes})
-    if all(r.check_out_at is not None for r in order.service_records):
+    from app.dispatch.service import accepted_proposal
+
+    proposal = accepted_proposal(order)
+    crew = {m.volunteer_id for m in proposal.crew} if proposal is not None else set()
+    left = {r.volunteer_id for r in order.service_records if r.check_out_at is not None}
+    if crew <= left:
         transition(order, "completed", actor=user, reason="every crew member checked out")
     db.session.flush()
     return record
+
+
+def complete_order(*, user: User, order_id: int, reason: str = "") -> Order:
+    """The lead or station staff close an order in service when not all of the crew came (who came is kept)."""
+    from app.dispatch.service import accepted_proposal
+
+    order = get_order(user=user, order_id=order_id)
+    if order.status != "in_service":
+        raise InvalidTransition(f"an order that is {order.status} cannot be completed", field="status")
+    proposal = accepted_proposal(order)
+    is_lead = proposal is not None and proposal.team.lead_user_id == user.id
+    if not (is_lead or (user.role in STAFF_ROLES and station_in_scope(user, order.station_id))):
+        raise Forbidden("only the team lead or station staff may complete an order")
+    if any(r.check_out_at is None for r in order.service_records):
+        raise InvalidTransition("someone is still checked in", field="status")
+    transition(order, "completed", actor=user, reason=reason or "completed without the full crew")
+    return order
 
 
 def rate_order(*, user: User, order_id: int, stars: int, tags: list[str], comment: str = "") -> Rating:
