@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.core.access import STAFF_ROLES
 from app.core.errors import DomainError
 from app.dispatch.service import accepted_proposal
 from app.extensions import db
@@ -152,6 +153,18 @@ def check_out(order_id: int):
         lambda: order_service.check_out(user=me(), order_id=order_id, volunteer_id=volunteer_id),
         _("Checked out. Your hours are recorded."),
         form=form,
+    )
+
+
+@bp.post("/orders/<int:order_id>/complete")
+@roles("team_lead", *STAFF_ROLES)
+def complete(order_id: int):
+    """The lead or staff close an order in service when not all of the crew came."""
+    return _act(
+        order_id,
+        lambda: order_service.complete_order(user=me(), order_id=order_id),
+        _("The service is marked as done."),
+        form=CrewForm(),
     )
 
 

@@ -9,6 +9,12 @@ def N_(message: str) -> str:  # noqa: N802
 
 
 SERVICE_MESSAGES = (
+    N_("the crew can change only before the service starts"),
+    N_("the replacement has reached their weekly limit"),
+    N_("someone is still checked in"),
+    N_("the proposal was answered meanwhile"),
+    N_("this was already recorded"),
+    N_("only the team lead or station staff may complete an order"),
     N_("county not found in your scope"),
     N_("dispatch runs per county centre"),
     N_("each skill may appear once"),
