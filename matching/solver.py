@@ -235,6 +235,7 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
     feasible = [oi for oi in orders if problem.info[oi].feasible]
     static = sum(problem.orders[oi].priority for oi in feasible)
     state = _construct(problem, costs, feasible, {}, deadline)
+    took = time.monotonic() - start
     served = sum(problem.orders[oi].priority for oi in state.plan)
     _debug(f"part {len(orders)} orders: greedy+ejection served {served}/{static} travel {_travel(state):.1f}", start)
     # Squeaky wheel: rebuild with the orders left out moved up the queue; keep the best plan.
@@ -244,7 +245,9 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
     stale = 0
     round_cost = len(feasible) / ORDERS_PER_SECOND
     for r in range(SQUEAKY_ROUNDS):
-        if served >= static or (r + 1) * round_cost > SQUEAKY_SHARE * seconds or time.monotonic() >= deadline:
+        # The wall-clock test only matters on a busy machine: a rebuild must not run past the deadline.
+        if served >= static or (r + 1) * round_cost > SQUEAKY_SHARE * seconds or \
+                time.monotonic() + took >= deadline:
             break
         for oi in feasible:
             if oi not in last.plan:
@@ -423,16 +426,17 @@ def _solve_plain(instance: Instance, time_limit: float, seed: int, workers: int,
     return build_solution(problem, costs, placements, bound, optimal, t0)
 
 
-def _solve_region(args: tuple[Instance, float, int, Preferences]) -> Solution:
-    sub, deadline, seed, prefs = args
-    # Each region's share of what is left is decided when it starts, so regions that ran long (a busy machine,
-    # a slow prune) are made up for by the ones after them.
+def _solve_region(args: tuple[Instance, float, float, int, Preferences]) -> Solution:
+    sub, deadline, share, seed, prefs = args
+    # A region gets its fixed share of the time, so runs repeat; if earlier regions ran long (a busy machine, a slow
+    # prune), its share of what is left is smaller, and that wins.
     left, workers = _SHARED["orders_left"], int(_SHARED.get("workers", 1))
     with left.get_lock():
         pending = left.value
         left.value -= len(sub.orders)
     parallel = min(workers, max(1, math.ceil(pending / max(1, len(sub.orders)))))
-    limit = max(0.3, (deadline - time.monotonic()) * parallel * len(sub.orders) / max(1, pending) * 0.95)
+    catch_up = (deadline - time.monotonic()) * parallel * len(sub.orders) / max(1, pending) * 0.95
+    limit = max(0.3, min(share, catch_up))
     # Within a region only nearby volunteers are considered; the whole-instance bound is proved afterwards.
     teams = REGION_TEAMS if len(sub.teams) > 2 * REGION_TEAMS else None
     return _solve_plain(sub, limit, seed, 1, prefs, time.monotonic(), teams)
@@ -444,9 +448,12 @@ def _solve_regional(instance: Instance, time_limit: float, seed: int, workers: i
     subs = regions(instance, REGION_ORDERS)
     # The stitching after the regions needs a few seconds on a province; the regions get the rest.
     reserve = STITCH_SECONDS * (1 + len(instance.volunteers) / 10000)
+    budget = max(0.5, time_limit - reserve - (time.monotonic() - t0))
     deadline = t0 + max(0.5, time_limit - reserve)
-    jobs = sorted(((r, deadline, seed + i, prefs) for i, r in enumerate(subs)), key=lambda j: (-len(j[0].orders),
-                                                                                                 j[2]))
+    total = sum(len(r.orders) for r in subs)
+    par = min(workers, len(subs))
+    jobs = sorted(((r, deadline, budget * par * len(r.orders) / total * 0.95, seed + i, prefs)
+                   for i, r in enumerate(subs)), key=lambda j: (-len(j[0].orders), j[3]))
     ctx = multiprocessing.get_context("fork")
     _SHARED["orders_left"] = ctx.Value("i", sum(len(r.orders) for r in subs))
     _SHARED["workers"] = workers if len(jobs) > 1 else 1
