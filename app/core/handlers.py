@@ -59,24 +59,22 @@ def install_error_handlers(app: Flask) -> None:
             return response
         return render_template("error.html", status=error.code, message=http_message(error)), error.code
 
+    def plain_error(status: int, code: str, message: str):
+        db.session.rollback()
+        if _wants_json():
+            return jsonify({"status": status, "code": code, "message": message}), status
+        return render_template("error.html", status=status, message=domain_message(message)), status
+
     @app.errorhandler(OverflowError)
     @app.errorhandler(DataError)
     def handle_out_of_range(error: Exception):
         # A value the database cannot hold (an integer past its range); schemas should catch these first.
-        db.session.rollback()
-        message = "a value is out of range"
-        if _wants_json():
-            return jsonify({"status": 422, "code": "validation_error", "message": message}), 422
-        return render_template("error.html", status=422, message=message), 422
+        return plain_error(422, "validation_error", "a value is out of range")
 
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error: IntegrityError):
         # Two requests raced to create the same thing (a second check-in, a second rating): the loser hears 409.
-        db.session.rollback()
-        message = "this was already recorded"
-        if _wants_json():
-            return jsonify({"status": 409, "code": "conflict", "message": message}), 409
-        return render_template("error.html", status=409, message=message), 409
+        return plain_error(409, "conflict", "this was already recorded")
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -15,7 +15,7 @@ from app.dispatch import service as dispatch_service
 from app.extensions import db
 from app.volunteers.service import list_volunteers
 from app.web.errors import domain_message
-from app.web.pages import me, roles, safe_next
+from app.web.pages import act_and_return, me, roles
 
 bp = Blueprint("dispatch_views", __name__)
 
@@ -72,17 +72,7 @@ def inbox():
 
 def _answer(call, done: str):  # noqa: ANN001
     """Run one answer, commit once, and return to the inbox with the outcome."""
-    try:
-        call()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            raise
-        flash(domain_message(error.message), "error")
-    else:
-        flash(done, "success")
-    return redirect(safe_next(request.form.get("next")) or url_for("dispatch_views.inbox"))
+    return act_and_return(call, done, url_for("dispatch_views.inbox"))
 
 
 @bp.post("/proposals/<int:proposal_id>/accept")

@@ -67,8 +67,12 @@ def _window_grid(duration: int) -> list[dict]:
             start, end = _period_bounds(day, period)
             usable = end - max(start, now) >= timedelta(minutes=duration)
             options.append(
-                {"value": f"{day.isoformat()}|{period.code}", "label": period.label, "hours": period.hours,
-                 "usable": usable}
+                {
+                    "value": f"{day.isoformat()}|{period.code}",
+                    "label": period.label,
+                    "hours": period.hours,
+                    "usable": usable,
+                }
             )
         grid.append({"day": day, "options": options})
     return grid
@@ -238,14 +242,7 @@ def create():
                     priority=form.priority.data,
                     needs=[{"skill": form.need_skill.data, "count": form.need_count.data or 1}],
                     code=form.code.data.strip(),
-                    title=form.title.data.strip(),
-                    title_en=(form.title_en.data or "").strip(),
-                    description=form.description.data or "",
-                    mode=form.mode.data,
-                    duration_minutes=form.duration_minutes.data,
-                    default_priority=form.default_priority.data,
-                    orderable_by=form.orderable_by.data,
-                    active=form.active.data,
+                    **_item_fields(form),
                 )
                 db.session.commit()
             except DomainError as error:
@@ -269,14 +266,7 @@ def edit(item_id: int):
             menu_service.update_menu_item(
                 user=me(),
                 item_id=item.id,
-                title=form.title.data.strip(),
-                title_en=(form.title_en.data or "").strip(),
-                description=form.description.data or "",
-                mode=form.mode.data,
-                duration_minutes=form.duration_minutes.data,
-                default_priority=form.default_priority.data,
-                orderable_by=form.orderable_by.data,
-                active=form.active.data,
+                **_item_fields(form),
             )
             db.session.commit()
         except DomainError as error:
@@ -286,3 +276,17 @@ def edit(item_id: int):
             flash(_("Saved."), "success")
             return redirect(url_for("menu_views.manage"))
     return render_template("menu/edit.html", form=form, item=item)
+
+
+def _item_fields(form: MenuItemForm) -> dict:
+    """The editable fields of a menu item, read from its form."""
+    return {
+        "title": form.title.data.strip(),
+        "title_en": (form.title_en.data or "").strip(),
+        "description": form.description.data or "",
+        "mode": form.mode.data,
+        "duration_minutes": form.duration_minutes.data,
+        "default_priority": form.default_priority.data,
+        "orderable_by": form.orderable_by.data,
+        "active": form.active.data,
+    }

@@ -10,15 +10,12 @@ from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField,
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.core.access import STAFF_ROLES
-from app.core.errors import DomainError
 from app.dispatch.service import accepted_proposal
-from app.extensions import db
 from app.orders import service as order_service
 from app.orders.models import RATING_TAGS, STATUSES
 from app.stations.service import list_stations
 from app.volunteers.service import volunteer_of
-from app.web.errors import domain_message
-from app.web.pages import choices, me, roles, safe_next
+from app.web.pages import act_and_return, choices, me, roles
 
 bp = Blueprint("orders_views", __name__)
 
@@ -172,17 +169,7 @@ def _act(order_id: int, call, done: str, form: FlaskForm | None = None):  # noqa
     """Run one service call, commit once, and come back to the order with the outcome."""
     if form is not None and not form.validate_on_submit():
         return _back(order_id, form)
-    try:
-        call()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            raise
-        flash(domain_message(error.message), "error")
-    else:
-        flash(done, "success")
-    return redirect(safe_next(request.form.get("next")) or url_for("orders_views.detail", order_id=order_id))
+    return act_and_return(call, done, url_for("orders_views.detail", order_id=order_id))
 
 
 def _back(order_id: int, form: FlaskForm):

@@ -63,3 +63,22 @@ def choices(pairs: Iterable[tuple[Any, Any]]) -> list:
     except ImportError:  # WTForms < 3.3
         return list(pairs)
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def act_and_return(call: Callable[[], object], done: str, fallback_url: str):
+    """Run one service call, commit once, flash the outcome and go back (404s still raise)."""
+    from flask import flash, redirect, request
+
+    from app.extensions import db
+
+    try:
+        call()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 404:
+            raise
+        flash(domain_message(error.message), "error")
+    else:
+        flash(done, "success")
+    return redirect(safe_next(request.form.get("next")) or fallback_url)

@@ -9,6 +9,7 @@ def N_(message: str) -> str:  # noqa: N802
 
 
 SERVICE_MESSAGES = (
+    N_("a value is out of range"),
     N_("the crew can change only before the service starts"),
     N_("the replacement has reached their weekly limit"),
     N_("someone is still checked in"),
