@@ -24,6 +24,8 @@ class SubResult:
     optimal: bool
     big: int
     work: float = 0.0  # CP-SAT deterministic time spent
+    size: int = 0  # volunteer-order pairs in the model, a deterministic measure of the cost of building it
+    found: bool = True  # False when CP-SAT found no solution within its limits
 
 
 def evaluate(state: State, subset: list[int], big: int, placements: dict[int, Placement] | None = None) -> int:
@@ -84,7 +86,7 @@ def _restricted(state: State, oi: int, max_teams: int | None, extra: int | None)
 
 def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, seconds: float,
                  workers: int = 1, hint: bool = True, max_teams: int | None = None,
-                 extra: int | None = None, focus: frozenset[int] = frozenset()) -> SubResult | None:
+                 extra: int | None = None, focus: frozenset[int] = frozenset()) -> SubResult:
     """Re-place the orders of subset optimally (within limits) around the rest of the plan.
 
     max_teams and extra cut each order to its cheapest teams and volunteers, which keeps LNS steps small; orders in
@@ -185,7 +187,7 @@ def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, se
                 m.add(sum(by_skill[sk]) == n * x)
         m.add(sum(xs) == pres)
     if not starts:
-        return SubResult({}, 0, 0, True, big, 0.0)
+        return SubResult({}, 0, 0, True, big, 0.0, 0)
     for v in sorted(vol_intervals):
         others = [(a, b) for a, b, oi in state.busy.get(v, ()) if oi not in sub]
         ivs = vol_intervals[v] + [m.new_fixed_size_interval_var(a, b - a, "") for a, b in others]
@@ -213,8 +215,9 @@ def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, se
     prm.max_deterministic_time = dtime
     prm.max_time_in_seconds = seconds
     status = solver.solve(m)
+    size = sum(len(pairs) for opts in options.values() for _, pairs in opts)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
+        return SubResult({}, 0, 0, False, big, solver.response_proto.deterministic_time, size, False)
     out: dict[int, Placement] = {}
     for oi, pres in present.items():
         if not solver.boolean_value(pres):
@@ -223,4 +226,4 @@ def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, se
         crew = tuple(sorted(key for key, y in skill_lit[oi].items() if solver.boolean_value(y)))
         out[oi] = Placement(team, solver.value(starts[oi]), crew)
     return SubResult(out, round(solver.objective_value), round(solver.best_objective_bound),
-                     status == cp_model.OPTIMAL, big, solver.response_proto.deterministic_time)
+                     status == cp_model.OPTIMAL, big, solver.response_proto.deterministic_time, size)

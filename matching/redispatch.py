@@ -83,7 +83,7 @@ def redispatch(instance: Instance, plan: Solution, order_ids: Iterable[str], *, 
     if missing and left > 0.01:
         subset = sorted(set(missing) | set(state.plan))
         res = solve_subset(state, subset, seed=seed, dtime=left, seconds=left)
-        if res is not None and evaluate(state, subset, res.big, res.placements) > evaluate(state, subset, res.big):
+        if res.found and evaluate(state, subset, res.big, res.placements) > evaluate(state, subset, res.big):
             for oi in subset:
                 if oi in state.plan:
                     state.remove(oi)

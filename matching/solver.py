@@ -51,7 +51,9 @@ NEIGHBOURHOOD = 25
 LNS_TEAMS = 5
 LNS_EXTRA = 4
 STEP_DTIME = 0.3
-STEP_OVERHEAD = 0.04
+PRUNE_ORDERS_PER_SECOND = 600  # typical pruning speed, to budget the search independently of the wall clock
+STEP_OVERHEAD = 0.01
+PAIR_WORK = 6e-4
 # Repair (serving more) looks wider: more orders, teams and volunteers per step, a few rounds.
 REPAIR_NEIGHBOURHOOD = 30
 REPAIR_TEAMS = 8
@@ -70,7 +72,7 @@ REGION_TEAMS = 20
 # Parts given less time than this skip the LP relaxation and rely on the static bound.
 LP_MIN_SECONDS = 15.0
 # Deterministic work units granted per second of time limit; wall clock is only a safety net.
-DTIME_PER_SECOND = 0.6
+DTIME_PER_SECOND = 0.35
 
 
 class EngineError(RuntimeError):
@@ -212,9 +214,10 @@ def _lns_step(state: State, subset: list[int], seed: int, dtime: float, deadline
     secs = max(0.05, min(dtime * 4, deadline - time.monotonic()))
     res = solve_subset(state, subset, seed=seed, dtime=dtime, seconds=secs, max_teams=teams or LNS_TEAMS,
                        extra=extra or LNS_EXTRA, focus=focus)
-    if res is None:
-        return False, dtime + STEP_OVERHEAD
-    used = res.work + STEP_OVERHEAD
+    # Work is counted from the model's size alone, which repeats exactly (CP-SAT's own time is capped by dtime).
+    used = STEP_OVERHEAD + PAIR_WORK * res.size
+    if not res.found:
+        return False, used
     before = evaluate(state, subset, res.big)
     after = evaluate(state, subset, res.big, res.placements)
     if after <= before:
@@ -227,11 +230,17 @@ def _lns_step(state: State, subset: list[int], seed: int, dtime: float, deadline
     return True, used
 
 
-def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float, seed: int) -> PartResult:
-    """Solve one independent part within a time and work budget."""
+def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float, seed: int,
+               work_seconds: float | None = None) -> PartResult:
+    """Solve one independent part within a wall-clock deadline and a deterministic work budget.
+
+    The work budget (work_seconds, by default seconds) decides how much search is done, so runs repeat; the
+    deadline (seconds) only stops a run that a busy machine has slowed down.
+    """
     start = time.monotonic()
     deadline = start + seconds
-    work = seconds * DTIME_PER_SECOND
+    nominal = seconds if work_seconds is None else work_seconds
+    work = nominal * DTIME_PER_SECOND
     feasible = [oi for oi in orders if problem.info[oi].feasible]
     static = sum(problem.orders[oi].priority for oi in feasible)
     state = _construct(problem, costs, feasible, {}, deadline)
@@ -244,15 +253,17 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
     last = state
     stale = 0
     round_cost = len(feasible) / ORDERS_PER_SECOND
+    rounds = 1
     for r in range(SQUEAKY_ROUNDS):
         # The wall-clock test only matters on a busy machine: a rebuild must not run past the deadline.
-        if served >= static or (r + 1) * round_cost > SQUEAKY_SHARE * seconds or \
+        if served >= static or (r + 1) * round_cost > SQUEAKY_SHARE * nominal or \
                 time.monotonic() + took >= deadline:
             break
         for oi in feasible:
             if oi not in last.plan:
                 boost[oi] = boost.get(oi, 0) + SQUEAKY_BOOST
         alt = last = _construct(problem, costs, feasible, boost, deadline)
+        rounds += 1
         alt_served = sum(problem.orders[oi].priority for oi in alt.plan)
         stale = stale + 1 if alt_served <= served else 0
         if (alt_served, -_travel(alt)) > (served, -_travel(state)):
@@ -260,9 +271,11 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
         if stale >= SQUEAKY_PATIENCE:
             break  # the bound may simply be out of reach; leave the time to CP-SAT
         _debug(f"squeaky rebuild: {alt_served} -> best {served}", start)
+    # What is left of the work budget after the constructions, as estimated (not measured) for repeatability.
+    work = max(0.0, nominal - rounds * round_cost) * DTIME_PER_SECOND
     if len(feasible) <= EXACT_ORDERS and _pairs(problem, feasible) <= EXACT_PAIRS:
         res = solve_subset(state, feasible, seed=seed, dtime=max(work, 0.5), seconds=max(seconds, 0.5))
-        if res is not None:
+        if res.found:
             if evaluate(state, feasible, res.big, res.placements) >= evaluate(state, feasible, res.big):
                 for oi in list(state.plan):
                     state.remove(oi)
@@ -276,7 +289,7 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
     # The LP costs seconds on a county and only helps when the orders compete; run it when there is time. Its
     # optimum proves a tighter bound, and its served fractions say which unserved orders to repair first.
     guide: dict[int, float] = {}
-    if served < bound and problem.complete and seconds >= LP_MIN_SECONDS:
+    if served < bound and problem.complete and nominal >= LP_MIN_SECONDS:
         lp = lp_bound(problem, feasible, seconds=max(1.0, seconds / 4))
         if lp is not None:
             bound = min(bound, lp[0])
@@ -361,22 +374,22 @@ def _travel(state: State) -> float:
 _SHARED: dict[str, object] = {}
 
 
-def _run_task(task: tuple[list[list[int]], list[float], int]) -> list[PartResult]:
-    parts, secs, seed = task
-    problem = _SHARED["problem"]
-    costs = _SHARED["costs"]
-    return [solve_part(problem, costs, part, s, seed + i) for i, (part, s) in enumerate(zip(parts, secs, strict=True))]
+def _run_task(task: tuple[list[int], float, float, int]) -> PartResult:
+    part, secs, wsecs, seed = task
+    return solve_part(_SHARED["problem"], _SHARED["costs"], part, secs, seed, wsecs)
 
 
 def _solve_parts(problem: Problem, costs: Costs, parts: list[list[int]], time_limit: float, seed: int,
-                 workers: int) -> list[PartResult]:
+                 workers: int, nominal: float) -> list[PartResult]:
     total = sum(max(1, _pairs(problem, p)) for p in parts) or 1
-    # Each worker gets about time_limit; parts share it in proportion to their size.
-    secs = [time_limit * workers * max(1, _pairs(problem, p)) / total for p in parts]
+    # Each worker gets about time_limit (wall) and nominal (work); parts share them in proportion to their size.
+    shares = [workers * max(1, _pairs(problem, p)) / total for p in parts]
+    secs = [time_limit * sh for sh in shares]
     if workers <= 1 or len(parts) <= 1:
-        return [solve_part(problem, costs, p, s, seed + i) for i, (p, s) in enumerate(zip(parts, secs, strict=True))]
+        return [solve_part(problem, costs, p, time_limit * sh, seed + i, nominal * sh)
+                for i, (p, sh) in enumerate(zip(parts, shares, strict=True))]
     # Deal parts round-robin by size into one task per worker, then run them in forked processes.
-    tasks: list[tuple[list[list[int]], list[float], int]] = []
+    tasks: list[tuple[list[int], float, float, int]] = []
     buckets: list[list[int]] = [[] for _ in range(workers)]
     loads = [0] * workers
     for i in sorted(range(len(parts)), key=lambda i: (-secs[i], i)):
@@ -386,7 +399,7 @@ def _solve_parts(problem: Problem, costs: Costs, parts: list[list[int]], time_li
     scale = [time_limit / max(1e-9, loads[w]) if loads[w] > time_limit else 1.0 for w in range(workers)]
     for w, idx in enumerate(buckets):
         for i in idx:
-            tasks.append(([parts[i]], [secs[i] * scale[w]], seed + i))
+            tasks.append((parts[i], secs[i] * scale[w], nominal * shares[i] * scale[w], seed + i))
     _SHARED["problem"] = problem
     _SHARED["costs"] = costs
     ctx = multiprocessing.get_context("fork")
@@ -394,7 +407,7 @@ def _solve_parts(problem: Problem, costs: Costs, parts: list[list[int]], time_li
         # One part per task keeps results in part order; chunking by bucket keeps the load balanced.
         results = pool.map(_run_task, tasks, chunksize=1)
     _SHARED.clear()
-    return [r[0] for r in results]
+    return results
 
 
 def solve(instance: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: int | None = None,
@@ -415,7 +428,10 @@ def _solve_plain(instance: Instance, time_limit: float, seed: int, workers: int,
     parts = components(problem)
     _debug(f"pruned {len(problem.free)} orders in {len(parts)} parts", t0)
     remaining = max(0.1, time_limit - (time.monotonic() - t0) - 0.08 * time_limit - 0.3)
-    results = _solve_parts(problem, costs, parts, remaining, seed, workers if _big_enough(problem, parts) else 1)
+    # The work budget assumes the prune took its usual time, so it does not depend on how busy the machine is.
+    nominal = max(0.1, time_limit * 0.92 - 0.3 - len(problem.free) / PRUNE_ORDERS_PER_SECOND)
+    results = _solve_parts(problem, costs, parts, remaining, seed, workers if _big_enough(problem, parts) else 1,
+                           nominal)
     placements: dict[int, Placement] = {}
     bound = sum(instance.order_by_id[f.order].priority for f in instance.fixed)
     optimal = True
@@ -436,7 +452,7 @@ def _solve_region(args: tuple[Instance, float, float, int, Preferences]) -> Solu
         left.value -= len(sub.orders)
     parallel = min(workers, max(1, math.ceil(pending / max(1, len(sub.orders)))))
     catch_up = (deadline - time.monotonic()) * parallel * len(sub.orders) / max(1, pending) * 0.95
-    limit = max(0.3, min(share, catch_up))
+    limit = max(0.3, share if catch_up >= 0.8 * share else catch_up)
     # Within a region only nearby volunteers are considered; the whole-instance bound is proved afterwards.
     teams = REGION_TEAMS if len(sub.teams) > 2 * REGION_TEAMS else None
     return _solve_plain(sub, limit, seed, 1, prefs, time.monotonic(), teams)
@@ -448,7 +464,7 @@ def _solve_regional(instance: Instance, time_limit: float, seed: int, workers: i
     subs = regions(instance, REGION_ORDERS)
     # The stitching after the regions needs a few seconds on a province; the regions get the rest.
     reserve = STITCH_SECONDS * (1 + len(instance.volunteers) / 10000)
-    budget = max(0.5, time_limit - reserve - (time.monotonic() - t0))
+    budget = max(0.5, time_limit - reserve)  # not the wall clock: each region's share must repeat exactly
     deadline = t0 + max(0.5, time_limit - reserve)
     total = sum(len(r.orders) for r in subs)
     par = min(workers, len(subs))
