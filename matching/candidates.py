@@ -182,8 +182,9 @@ class Problem:
         for a in out:
             o = inst.order_by_id[a.order]
             for c in a.volunteers:
-                vi = self.vol_index[c.id]
-                if self.relevant[vi]:
+                vi = self.vol_index.get(c.id)
+                # A trusted plan may name volunteers left out of a reduced instance: they cannot matter here.
+                if vi is not None and self.relevant[vi]:
                     t = self.dist.minutes(self.vols[vi].station, o.station)
                     busy.setdefault(vi, []).append((a.start - t, a.start + o.duration + t))
         # Effective availability and remaining max_orders after the fixed work.

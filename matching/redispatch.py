@@ -14,6 +14,8 @@ from matching.state import Costs, Placement, State
 
 # Pending (not yet accepted) plan orders that may be moved or bumped to make room, at most this many.
 MAX_MOVABLE = 6
+# Time kept for explaining, validating and assembling the answer.
+ASSEMBLY_SECONDS = 0.02
 
 
 def _movable(instance: Instance, standing: list[Assignment], targets: list[str]) -> list[Assignment]:
@@ -49,11 +51,15 @@ def redispatch(instance: Instance, plan: Solution, order_ids: Iterable[str], *, 
             for a in standing if a.order not in moving]
     crews = {a.order: a.volunteers for a in standing}
     # Only volunteers holding a skill some moving order needs matter, with the held work that keeps them busy.
-    needed = {sk for oid in [*targets, *moving] for sk in instance.order_by_id[oid].demand}
-    relevant = {v.id for v in instance.volunteers if needed.intersection(v.skills)}
+    moving_orders = [instance.order_by_id[oid] for oid in [*targets, *moving]]
+    needed = {sk for o in moving_orders for sk in o.demand}
+    windows = sorted(w for o in moving_orders for w in o.windows)
+    # A volunteer can only serve inside a window, so one free at no window of these orders cannot help.
+    relevant = {v.id for v in instance.volunteers if needed.intersection(v.skills)
+                and any(a < we and ws < b for a, b in v.available for ws, we in windows)}
     held = [f for f in held if relevant.intersection(f.volunteers)]
-    keep = relevant | {vid for a in movable for vid in (c.id for c in a.volunteers)} | \
-        {vid for f in held for vid in f.volunteers}
+    # Held crews keep only their relevant members here (the others are busy elsewhere, which does not matter).
+    keep = relevant | {vid for a in movable for vid in (c.id for c in a.volunteers)}
     inst = Instance(instance.stations, instance.teams, tuple(v for v in instance.volunteers if v.id in keep),
                     instance.orders, tuple(held), instance.horizon_start, instance.horizon_minutes,
                     instance.road_factor, instance.speed_kmh)
@@ -79,8 +85,9 @@ def redispatch(instance: Instance, plan: Solution, order_ids: Iterable[str], *, 
             pass
     missing = [problem.order_index[o] for o in targets
                if problem.order_index[o] not in state.plan and problem.info[problem.order_index[o]].feasible]
-    left = time_limit - (time.monotonic() - t0)
-    if missing and left > 0.01:
+    # CP-SAT may move pending orders to make room, in what is left of the time after the answer is put together.
+    left = time_limit - (time.monotonic() - t0) - ASSEMBLY_SECONDS
+    if missing and left > 0.005:
         subset = sorted(set(missing) | set(state.plan))
         res = solve_subset(state, subset, seed=seed, dtime=left, seconds=left)
         if res.found and evaluate(state, subset, res.big, res.placements) > evaluate(state, subset, res.big):
