@@ -22,8 +22,9 @@ def test_demo_county_shape_and_dispatch(client, db) -> None:
     assert summary["open orders"] == 15
     runs = run_dispatch_for_counties(trigger="test", actor=None, time_limit=3)
     db.session.commit()
-    assert runs[0].orders_considered == 15
-    assert runs[0].orders_proposed + runs[0].orders_unassigned == 15
+    # Orders beyond the dispatch horizon (a week) wait for a later run.
+    assert 0 < runs[0].orders_considered <= 15
+    assert runs[0].orders_proposed + runs[0].orders_unassigned == runs[0].orders_considered
     assert runs[0].orders_proposed > 0
     for user in ("admin", "county", "town", "station", "resident", "lead", "volunteer"):
         response = client.post("/api/v1/auth/token", json={"username": user, "password": DEMO_PASSWORD})

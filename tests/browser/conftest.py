@@ -72,6 +72,7 @@ def _seed() -> dict[str, int]:
     from app.dispatch import service as dispatch_service
     from app.extensions import db
     from app.orders import service as order_service
+    from app.volunteers.models import Volunteer
     from tests.factories import build_world
 
     world = build_world()
@@ -112,7 +113,14 @@ def _seed() -> dict[str, int]:
     for volunteer_id in crew:
         order_service.check_out(user=who("lead_t"), order_id=orders["to_rate"], volunteer_id=volunteer_id)
     db.session.commit()
-    accept("lead_v", orders["to_serve"])
+    crew = accept("lead_v", orders["to_serve"])
+    # The other crew member has already been and gone: the volunteer's check-out completes the order.
+    volunteer_user = who("volunteer")
+    for volunteer_id in crew:
+        if db.session.get(Volunteer, volunteer_id).user_id != volunteer_user.id:
+            order_service.check_in(user=who("lead_v"), order_id=orders["to_serve"], volunteer_id=volunteer_id)
+            order_service.check_out(user=who("lead_v"), order_id=orders["to_serve"], volunteer_id=volunteer_id)
+    db.session.commit()
     # The lead's inbox: a fresh proposal.
     orders["to_accept"] = place("staff", "MI-15", days=2)
     dispatch()

@@ -17,13 +17,16 @@ _LAYOUT = """
 () => {
   const vw = document.documentElement.clientWidth;
   const hiddenHead = el => { const h = el.closest('thead'); return h && h.getBoundingClientRect().height <= 1; };
-  const visible = el => { const r = el.getBoundingClientRect(); return r.width > 1 && r.height > 1 && !hiddenHead(el); };
+  const visible = el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 1 && r.height > 1 && !hiddenHead(el);
+  };
   const squeezed = [...document.querySelectorAll('main td, main th')]
-    .filter(c => visible(c) && c.textContent.trim().length > 2 && c.getBoundingClientRect().width < %d)
+    .filter(c => visible(c) && c.textContent.trim().length > 2 && c.getBoundingClientRect().width < SQUEEZED_PX)
     .map(c => c.textContent.trim().slice(0, 12));
   return {overflow: document.documentElement.scrollWidth - vw, squeezed};
 }
-""" % SQUEEZED_PX
+""".replace("SQUEEZED_PX", str(SQUEEZED_PX))
 
 
 @pytest.mark.parametrize(("path", "user"), [
