@@ -56,7 +56,8 @@ def test_swap_refuses_a_replacement_beyond_their_distance_limit(client, world, t
     db.session.commit()
     response = _swap(client, token_for, proposal, member, mate)
     assert response.status_code == 422
-    assert response.get_json()["errors"] == {"in_volunteer_id": ["the order is beyond the replacement's distance limit"]}
+    refusal = "the order is beyond the replacement's distance limit"
+    assert response.get_json()["errors"] == {"in_volunteer_id": [refusal]}
 
 
 def test_swap_refuses_a_replacement_who_is_not_free_then(client, world, token_for, db, proposed) -> None:
