@@ -1,4 +1,5 @@
-"""Error handlers: JSON bodies naming the field under /api, readable pages elsewhere."""
+"""Error handlers: JSON bodies naming the field under /api, readable pages elsewhere (the request's transaction
+is already rolled back by core.transactions)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.core.errors import DomainError
-from app.extensions import db
 
 # Where flask-smorest says a field came from; a body names the field itself.
 _LOCATIONS = ("json", "query", "form", "files", "headers", "path")
@@ -34,7 +34,6 @@ def install_error_handlers(app: Flask, *, messages: PageMessages) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        db.session.rollback()
         if _wants_json():
             body = {"status": error.status, **error.to_dict()}
             return jsonify(body), error.status
@@ -44,7 +43,6 @@ def install_error_handlers(app: Flask, *, messages: PageMessages) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
-        db.session.rollback()
         if _wants_json():
             # flask-smorest's abort puts field errors in error.data["messages"]; keep them.
             data = getattr(error, "data", None) or {}
@@ -64,7 +62,6 @@ def install_error_handlers(app: Flask, *, messages: PageMessages) -> None:
         return render_template("error.html", status=error.code, message=messages.http_message(error)), error.code
 
     def plain_error(status: int, code: str, message: str):
-        db.session.rollback()
         if _wants_json():
             return jsonify({"status": status, "code": code, "message": message}), status
         return render_template("error.html", status=status, message=messages.domain_message(message)), status
@@ -82,7 +79,6 @@ def install_error_handlers(app: Flask, *, messages: PageMessages) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        db.session.rollback()
         app.logger.exception("unhandled error")
         if app.config.get("TESTING") and app.config.get("PROPAGATE_EXCEPTIONS", True):
             raise error

@@ -148,9 +148,7 @@ def _availability_page(volunteer_id: int, back: str):
                 volunteer_service.set_availability(
                     user=user, volunteer_id=volunteer_id, weekly=weekly, exceptions=exceptions
                 )
-                db.session.commit()
             except DomainError as error:
-                db.session.rollback()
                 show_error(form, error)
             else:
                 flash(_("Your available times are saved."), "success")
@@ -264,9 +262,7 @@ def volunteer(volunteer_id: int):
                 max_km=form.max_km.data,
                 active=form.active.data,
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Saved."), "success")
