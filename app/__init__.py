@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     from app import models  # noqa: F401  (every table on the metadata before migrate binds)
     from app.accounts.auth import load_user
+    from app.audit.service import write_pending_denials
     from app.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -52,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     _ensure_sqlite_dir(app)
     app.before_request(_forget_request_caches)
+    app.after_request(write_pending_denials)
 
 
 def _forget_request_caches() -> None:

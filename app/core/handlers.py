@@ -6,7 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from app.core.errors import DomainError
+from app.core.errors import DomainError, OutOfScope
 from app.extensions import db
 from app.web.errors import domain_message, http_message, unexpected_message
 
@@ -15,12 +15,24 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _record_refusal(status: int, message: str) -> None:
+    """A refused authentication or authorisation goes to the audit log (written after the rollback)."""
+    from app.audit.service import record_denied
+
+    # A bare 401 without credentials is every anonymous first visit; only a presented credential is an attempt.
+    if status == 401 and not request.headers.get("Authorization"):
+        return
+    record_denied("auth.denied" if status == 401 else "access.denied", details={"status": status, "reason": message})
+
+
 def install_error_handlers(app: Flask) -> None:
     """Install handlers for domain errors and HTTP errors."""
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         db.session.rollback()
+        if error.status == 403 or isinstance(error, OutOfScope):
+            _record_refusal(error.status, error.message)
         if _wants_json():
             body = {"status": error.status, **error.to_dict()}
             return jsonify(body), error.status
@@ -29,6 +41,8 @@ def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         db.session.rollback()
+        if error.code in (401, 403):
+            _record_refusal(error.code, error.description or "")
         if _wants_json():
             # flask-smorest's abort puts field errors in error.data["messages"]; keep them.
             data = getattr(error, "data", None) or {}
