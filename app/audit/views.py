@@ -6,7 +6,7 @@ from flask import Blueprint, Response, render_template, request
 
 from app.audit import exports, service
 from app.audit.models import OUTCOMES
-from app.core.access import MANAGER_ROLES
+from app.accounts.access import MANAGER_ROLES
 from app.web.pages import me, roles
 
 bp = Blueprint("audit_views", __name__, template_folder="templates")
