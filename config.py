@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from app.core.timeutil import LOCAL_TZ_NAME
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -65,9 +67,8 @@ class Config:
 
     # Babel: Chinese first, English second; times shown in Asia/Shanghai, stored as aware UTC.
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_TIMEZONE = LOCAL_TZ_NAME
     LANGUAGES = ["zh_Hans_CN", "en"]
-    TIMEZONE = "Asia/Shanghai"
 
     WTF_CSRF_TIME_LIMIT = None
 
@@ -119,7 +120,7 @@ class Config:
     # Rows per page on the staff order list.
     ORDER_LIST_PAGE_SIZE = _env_int("DIANDAN_ORDER_LIST_PAGE_SIZE", 50)
 
-    # Scheduler (schedules/): one leader process runs the jobs; cron times are local (TIMEZONE).
+    # Scheduler (schedules/): one leader process runs the jobs; cron times are local (Asia/Shanghai).
     # Job names to run; empty means every job.
     SCHEDULER_JOBS = _env_list("DIANDAN_SCHEDULER_JOBS", "")
     # Lock file used on SQLite (PostgreSQL uses an advisory lock); default sits beside the database file.

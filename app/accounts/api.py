@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from app.accounts import auth, service
 from app.accounts.access import require_role
 from app.accounts.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema
-from app.extensions import db
+from app.core.transactions import Blueprint
 
 blp = Blueprint("accounts", __name__, url_prefix="", description="Authentication and accounts")
 
@@ -24,7 +24,6 @@ class Token(MethodView):
         if user is None:
             abort(401, message="wrong username or password")
         raw, token = auth.issue_token(user=user)
-        db.session.commit()
         return {"token": raw, "token_type": "Bearer", "expires_at": token.expires_at}
 
 
@@ -44,5 +43,4 @@ class Users(MethodView):
         """Create an account (admin)."""
         require_role(auth.api_user(), "admin")
         user = service.create_user(**data)
-        db.session.commit()
         return user

@@ -1,4 +1,5 @@
-"""Error handlers: JSON bodies naming the field under /api, readable pages elsewhere."""
+"""Error handlers: JSON bodies naming the field under /api, readable pages elsewhere (the request's transaction
+is already rolled back by core.transactions)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.core.errors import DomainError, OutOfScope
-from app.extensions import db
 
 # Where flask-smorest says a field came from; a body names the field itself.
 _LOCATIONS = ("json", "query", "form", "files", "headers", "path")
@@ -45,7 +45,6 @@ def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: Re
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        db.session.rollback()
         if error.status == 403 or isinstance(error, OutOfScope):
             _record_refusal(error.status, error.message)
         if _wants_json():
@@ -57,7 +56,6 @@ def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: Re
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
-        db.session.rollback()
         if error.code in (401, 403):
             _record_refusal(error.code, error.description or "")
         if _wants_json():
@@ -79,7 +77,6 @@ def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: Re
         return render_template("error.html", status=error.code, message=messages.http_message(error)), error.code
 
     def plain_error(status: int, code: str, message: str):
-        db.session.rollback()
         if _wants_json():
             return jsonify({"status": status, "code": code, "message": message}), status
         return render_template("error.html", status=status, message=messages.domain_message(message)), status
@@ -97,7 +94,6 @@ def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: Re
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        db.session.rollback()
         app.logger.exception("unhandled error")
         if app.config.get("TESTING") and app.config.get("PROPAGATE_EXCEPTIONS", True):
             raise error

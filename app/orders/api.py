@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
+from app.core.transactions import Blueprint
 from app.dispatch import crew
-from app.extensions import db
 from app.orders import service
 from app.orders.schemas import (
     CancelSchema,
@@ -37,7 +36,6 @@ class Orders(MethodView):
     def post(self, data: dict):
         """Place an order for yourself (resident) or for a resident (station staff)."""
         order = service.place_order(user=api_user(), **data)
-        db.session.commit()
         return order
 
 
@@ -56,7 +54,6 @@ class OrderCancel(MethodView):
     def post(self, data: dict, order_id: int):
         """Cancel an order that is not yet in service."""
         order = service.cancel_order(user=api_user(), order_id=order_id, **data)
-        db.session.commit()
         return order
 
 
@@ -75,7 +72,6 @@ class OrderCheckIn(MethodView):
     def post(self, data: dict, order_id: int):
         """A crew member checks in (default: yourself)."""
         record = crew.check_in(user=api_user(), order_id=order_id, **data)
-        db.session.commit()
         return record
 
 
@@ -86,7 +82,6 @@ class OrderCheckOut(MethodView):
     def post(self, data: dict, order_id: int):
         """A crew member checks out (default: yourself)."""
         record = crew.check_out(user=api_user(), order_id=order_id, **data)
-        db.session.commit()
         return record
 
 
@@ -97,7 +92,6 @@ class OrderComplete(MethodView):
     def post(self, data: dict, order_id: int):
         """Close an order in service when not all of the crew came (team lead or station staff)."""
         order = crew.complete_order(user=api_user(), order_id=order_id, **data)
-        db.session.commit()
         return order
 
 
@@ -118,5 +112,4 @@ class OrderRating(MethodView):
     def post(self, data: dict, order_id: int):
         """Rate a served order (评单): stars, the six words as tags, a comment."""
         rating = service.rate_order(user=api_user(), order_id=order_id, **data)
-        db.session.commit()
         return rating

@@ -14,6 +14,7 @@ from sqlalchemy import Select
 from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, scope_station_ids, station_in_scope
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.core.intervals import union
 from app.core.signals import order_event_recorded
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
@@ -133,14 +134,7 @@ def _normalise_windows(windows: list[dict], duration: int, now: datetime) -> lis
                 f"the window is shorter than the service ({duration} minutes)", field=f"windows.{index}.end"
             )
         spans.append((start, end))
-    spans.sort()
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    return union(spans)
 
 
 def _resident_for(user: User, station: Station, resident_id: int | None, resident: dict | None) -> Resident | None:

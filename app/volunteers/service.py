@@ -241,11 +241,6 @@ def free_intervals(volunteer: Volunteer, start: datetime, end: datetime) -> list
         spans.extend((midnight + timedelta(minutes=s), midnight + timedelta(minutes=e)) for s, e in free)
         day += timedelta(days=1)
     # Join spans across midnight, then clip to the requested period.
-    joined: list[tuple[datetime, datetime]] = []
-    for s, e in spans:
-        if joined and joined[-1][1] == s:
-            joined[-1] = (joined[-1][0], e)
-        else:
-            joined.append((s, e))
+    joined = union(spans)
     clipped = [(max(s, start), min(e, end)) for s, e in joined if e > start and s < end]
     return [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in clipped]
