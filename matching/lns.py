@@ -37,8 +37,12 @@ class Neighbours:
             if not op.feasible:
                 continue
             for pr in op.pairs:
+                # A volunteer at max_orders is held by every order it serves, whenever that is.
+                capped = state.load.get(pr.v, 0) >= state.p.cap[pr.v]
                 for busy_from, busy_to, o2 in state.busy.get(pr.v, ()):
-                    if any(busy_from < hi + order.duration + pr.t and busy_to > lo - pr.t for lo, hi in pr.ranges):
+                    if capped or any(
+                        busy_from < hi + order.duration + pr.t and busy_to > lo - pr.t for lo, hi in pr.ranges
+                    ):
                         found[o2] = found.get(o2, 0) + 1
         # Blockers holding many of its volunteers first; a random few of the rest keep retries different.
         ranked = sorted(found, key=lambda o2: (-found[o2], state.p.orders[o2].priority, o2))

@@ -44,9 +44,11 @@ class SearchParams:
     repair_extra: int = 6
     repair_rounds: int = 3
     repair_dtime: float = 0.3
-    # Polish rounds that improve nothing widen the neighbourhood by this factor, up to max_neighbourhood orders.
+    # Anytime search: rounds that improve nothing widen the neighbourhood by this factor, up to max_neighbourhood
+    # orders; while short of the bound, repair rounds alternate with polish slices of so many steps.
     widen: float = 1.5
     max_neighbourhood: int = 60
+    polish_slice: int = 40
     # Instances with more orders than regional_above are solved by geographic regions of about region_orders
     # orders, with about stitch_seconds per 10,000 volunteers kept for stitching and proving the bound; within a
     # region of many teams each order looks at its nearest region_teams teams.

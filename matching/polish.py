@@ -17,10 +17,14 @@ def polish_round(
     params: SearchParams,
     budget: Budget,
     rng: random.Random,
+    steps: int | None = None,
 ) -> bool:
-    """One pass over the served orders in a seeded order, each with its neighbourhood; whether anything improved."""
+    """A pass over the served orders (or `steps` of them) in a seeded order, each with its neighbourhood; whether
+    anything improved."""
     seeds = sorted(state.plan)
     rng.shuffle(seeds)
+    if steps is not None:
+        seeds = seeds[:steps]
     improved = False
     for oi in seeds:
         if not budget.left():

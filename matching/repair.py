@@ -20,6 +20,8 @@ def repair_round(
     neighbours: Neighbours,
     *,
     proof: Certificate,
+    size: int,
+    focus: int,
     params: SearchParams,
     budget: Budget,
     rng: random.Random,
@@ -28,7 +30,8 @@ def repair_round(
 ) -> bool:
     """One pass over the unserved orders, highest priority (then LP guidance) first; whether any more was served.
 
-    The unserved order may use any team and volunteer; its blockers stay with their cheapest few.
+    The unserved order and its `focus - 1` main blockers may use any team and volunteer; the rest of its
+    neighbourhood of `size` orders stays with their cheapest few.
     """
     problem = state.p
     served = served_priority(state)
@@ -42,7 +45,7 @@ def repair_round(
             break
         if oi in state.plan:
             continue
-        hood = neighbours.blockers(oi, params.repair_neighbourhood, rng)
+        hood = neighbours.blockers(oi, size, rng)
         improved = lns_step(
             state,
             hood,
@@ -53,7 +56,7 @@ def repair_round(
             extra=params.repair_extra,
             step_overhead=params.step_overhead,
             pair_work=params.pair_work,
-            focus=frozenset(hood[:1]),
+            focus=frozenset(hood[:focus]),
         )
         if improved:
             served = served_priority(state)

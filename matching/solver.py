@@ -260,47 +260,10 @@ def _search(
     budget.stop = proved if not deterministic else None
     rng = random.Random(seed)
     neighbours = Neighbours(state, feasible)
-    repair_share = 0.5 if deterministic else 1.0
-    for rnd in range(params.repair_rounds):
-        if served >= proof.bound or not budget.left(repair_share):
-            break
-        more = repair_round(
-            state,
-            feasible,
-            neighbours,
-            proof=proof,
-            params=params,
-            budget=budget,
-            rng=rng,
-            seed=seed + rnd,
-            share=repair_share,
-        )
-        served = served_priority(state)
-        report(served, proof.bound, plan_cost(state), "repair")
-        if not more and not deterministic:
-            break  # polish rounds below try again with other neighbourhoods
-    log.debug("part repaired: served %d of bound %d, cost %.1f", served, proof.bound, plan_cost(state))
-    size = params.neighbourhood
-    while budget.left():
-        improved = polish_round(state, neighbours, size=size, params=params, budget=budget, rng=rng)
-        if deterministic:
-            if not improved:
-                break
-            continue
-        if served_priority(state) < proof.bound and budget.left():
-            improved |= repair_round(
-                state,
-                feasible,
-                neighbours,
-                proof=proof,
-                params=params,
-                budget=budget,
-                rng=rng,
-                seed=rng.randrange(1 << 30),
-            )
-        report(served_priority(state), proof.bound, plan_cost(state), "polish")
-        if not improved:
-            size = min(params.max_neighbourhood, math.ceil(size * params.widen))
+    if deterministic:
+        _deterministic_search(state, feasible, neighbours, proof, params, budget, rng, seed, report)
+    else:
+        _anytime_search(state, feasible, neighbours, proof, params, budget, rng, report)
     # Last chance: any order that now fits as is.
     for oi in sorted(feasible, key=lambda o: (-problem.orders[o].priority, o)):
         if oi not in state.plan:
@@ -313,6 +276,82 @@ def _search(
     report(served_priority(state), proof.bound, plan_cost(state), "done")
     floors = [f for f in (proof.floor, alone if proof.bound == static else None) if f is not None]
     return PartResult(dict(state.plan), proof.bound, optimal, max(floors) if floors else None)
+
+
+def _deterministic_search(
+    state: State,
+    feasible: list[int],
+    neighbours: Neighbours,
+    proof: Certificate,
+    params: SearchParams,
+    budget: Budget,
+    rng: random.Random,
+    seed: int,
+    report: Reporter,
+) -> None:
+    """A fixed number of repair rounds in half the work, then polish rounds until one brings nothing."""
+    for rnd in range(params.repair_rounds):
+        if served_priority(state) >= proof.bound or not budget.left(0.5):
+            break
+        repair_round(
+            state,
+            feasible,
+            neighbours,
+            proof=proof,
+            size=params.repair_neighbourhood,
+            focus=1,
+            params=params,
+            budget=budget,
+            rng=rng,
+            seed=seed + rnd,
+            share=0.5,
+        )
+        report(served_priority(state), proof.bound, plan_cost(state), "repair")
+    while budget.left():
+        if not polish_round(state, neighbours, size=params.neighbourhood, params=params, budget=budget, rng=rng):
+            break
+        report(served_priority(state), proof.bound, plan_cost(state), "polish")
+
+
+def _anytime_search(
+    state: State,
+    feasible: list[int],
+    neighbours: Neighbours,
+    proof: Certificate,
+    params: SearchParams,
+    budget: Budget,
+    rng: random.Random,
+    report: Reporter,
+) -> None:
+    """Until the deadline or proof: repair while short of the bound, widening when stuck, polishing in between."""
+    repair_size, polish_size, focus = params.repair_neighbourhood, params.neighbourhood, 1
+    while budget.left():
+        if served_priority(state) < proof.bound:
+            more = repair_round(
+                state,
+                feasible,
+                neighbours,
+                proof=proof,
+                size=repair_size,
+                focus=focus,
+                params=params,
+                budget=budget,
+                rng=rng,
+                seed=rng.randrange(1 << 30),
+            )
+            report(served_priority(state), proof.bound, plan_cost(state), "repair")
+            if more:
+                continue
+            # Stuck: look wider next time, letting the main blockers move to any team too.
+            repair_size = min(params.max_neighbourhood, math.ceil(repair_size * params.widen))
+            focus = min(4, focus + 1)
+            steps = params.polish_slice
+        else:
+            steps = None
+        improved = polish_round(state, neighbours, size=polish_size, params=params, budget=budget, rng=rng, steps=steps)
+        report(served_priority(state), proof.bound, plan_cost(state), "polish")
+        if not improved and steps is None:
+            polish_size = min(params.max_neighbourhood, math.ceil(polish_size * params.widen))
 
 
 class _Tracker:
