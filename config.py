@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -42,7 +43,8 @@ def _database_url() -> str:
 class Config:
     """Production-ready defaults, each overridable from the environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # Empty: a random key is made on first start and kept in instance/secret_key (app.core.security).
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     TESTING = False
@@ -74,6 +76,32 @@ class Config:
     # Auth
     PASSWORD_HASH_METHOD = "scrypt"
     API_TOKEN_HOURS = _env_int("DIANDAN_API_TOKEN_HOURS", 24 * 7)
+
+    # Security (README "Security"). Behind HTTPS set DIANDAN_HTTPS=1: Secure cookies and HSTS.
+    HTTPS = os.environ.get("DIANDAN_HTTPS", "0") == "1"
+    # Trust X-Forwarded-For/-Proto from this many proxies in front (0: none), so audit IPs and https are right.
+    PROXY_COUNT = _env_int("DIANDAN_PROXY_COUNT", 0)
+    SESSION_COOKIE_SECURE = HTTPS
+    REMEMBER_COOKIE_SECURE = HTTPS
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=_env_int("DIANDAN_REMEMBER_DAYS", 14))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("DIANDAN_SESSION_HOURS", 12))
+    # Request bodies over this many bytes are refused (413) before they are read.
+    MAX_CONTENT_LENGTH = _env_int("DIANDAN_MAX_CONTENT_BYTES", 1024 * 1024)
+    MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
+    JSON_MAX_DEPTH = _env_int("DIANDAN_JSON_MAX_DEPTH", 32)
+    # Backstop for any JSON string; each schema field has its own tighter limit.
+    TEXT_MAX_CHARS = _env_int("DIANDAN_TEXT_MAX_CHARS", 10_000)
+    # Throttling (Flask-Limiter). Storage: the service's own database by default, shared by every worker;
+    # or e.g. redis://host:6379/0 (needs the `redis` package). "memory://" is per process: tests only.
+    RATELIMIT_STORAGE_URI = os.environ.get("DIANDAN_RATELIMIT_STORAGE_URI", "diandan-db://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Sign-in attempts (page and API) per client address, and failed ones per username.
+    LOGIN_RATE_LIMIT = os.environ.get("DIANDAN_LOGIN_RATE_LIMIT", "20 per minute")
+    LOGIN_FAILURE_LIMIT = os.environ.get("DIANDAN_LOGIN_FAILURE_LIMIT", "10 per 15 minutes")
 
     # Dispatch
     # One week by default: the engine's per-volunteer limit is then exactly the weekly limit (see dispatch).

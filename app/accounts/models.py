@@ -40,12 +40,18 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Part of the id kept in session and remember cookies: raising it (logout, password change) ends them all.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     scope_station: Mapped[Station | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: user id and session epoch, so a raised epoch revokes old cookies."""
+        return f"{self.id}:{self.session_epoch or 0}"
 
     def set_password(self, password: str) -> None:
         """Hash and store a password."""
