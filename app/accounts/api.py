@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from app.accounts import auth, service, throttle
+from app.accounts.access import require_role
 from app.accounts.models import ApiToken
 from app.accounts.schemas import (
     PasswordChangeSchema,
@@ -17,7 +18,6 @@ from app.accounts.schemas import (
     UserSchema,
 )
 from app.audit import record, record_denied
-from app.core.access import require_role
 from app.extensions import db
 
 blp = Blueprint("accounts", __name__, url_prefix="", description="Authentication and accounts")

@@ -63,8 +63,8 @@ def change_password(*, user: User, current_password: str, new_password: str, kee
 def reset_password(*, staff: User, user_id: int, new_password: str) -> User:
     """Staff set a new password for someone in their scope (admins for anyone); the user's sessions and tokens end."""
     from app.accounts import auth
+    from app.accounts.access import require_role, station_in_scope
     from app.audit import record
-    from app.core.access import require_role, station_in_scope
     from app.core.errors import Forbidden, OutOfScope
 
     require_role(staff, "county_staff", "admin")

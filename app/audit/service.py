@@ -124,6 +124,14 @@ def record_denied(
         db.session.flush()
 
 
+def record_refusal(status: int, message: str) -> None:
+    """A refused authentication or authorisation in a request (the error handlers' hook)."""
+    # A bare 401 without credentials is every anonymous first visit; only a presented credential is an attempt.
+    if status == 401 and not request.headers.get("Authorization"):
+        return
+    record_denied("auth.denied" if status == 401 else "access.denied", details={"status": status, "reason": message})
+
+
 def write_pending_denials(response: Response) -> Response:
     """after_request: store the request's refused attempts (error handlers have rolled its changes back)."""
     pending = g.pop("_audit_denied", None)
@@ -149,7 +157,7 @@ def list_entries(
     offset: int = 0,
 ) -> list[AuditEntry]:
     """Entries inside the viewer's scope (county staff: their county's stations and their staff), newest first."""
-    from app.core.access import scope_station_ids
+    from app.accounts.access import scope_station_ids
 
     query = db.select(AuditEntry)
     ids = scope_station_ids(user)
