@@ -95,6 +95,10 @@ class Config:
     JSON_MAX_DEPTH = _env_int("DIANDAN_JSON_MAX_DEPTH", 32)
     # Backstop for any JSON string; each schema field has its own tighter limit.
     TEXT_MAX_CHARS = _env_int("DIANDAN_TEXT_MAX_CHARS", 10_000)
+    # Keys for personal data at rest (phones), comma-separated Fernet keys: the first encrypts, any decrypts.
+    # Empty: one is made on first start and kept in instance/data_keys. Rotate: put a new key first, keep the old
+    # ones after it, run `diandan keys rotate`, then drop the old ones.
+    DATA_KEYS = _env_list("DIANDAN_DATA_KEYS", "")
     # Throttling (Flask-Limiter). Storage: the service's own database by default, shared by every worker;
     # or e.g. redis://host:6379/0 (needs the `redis` package). "memory://" is per process: tests only.
     RATELIMIT_STORAGE_URI = os.environ.get("DIANDAN_RATELIMIT_STORAGE_URI", "diandan-db://")
@@ -169,7 +173,8 @@ class Config:
     SCHEDULE_HOUSEKEEPING_TIME = os.environ.get("DIANDAN_SCHEDULE_HOUSEKEEPING_TIME", "03:00")
     # Housekeeping drops job runs and finished outbox messages older than these.
     SCHEDULER_JOB_LOG_DAYS = _env_int("DIANDAN_SCHEDULER_JOB_LOG_DAYS", 90)
-    NOTIFY_KEEP_DAYS = _env_int("DIANDAN_NOTIFY_KEEP_DAYS", 180)
+    # Finished messages are emptied of personal data at once; the remaining rows go after this many days.
+    NOTIFY_KEEP_DAYS = _env_int("DIANDAN_NOTIFY_KEEP_DAYS", 30)
 
     # Rosters: publication covers the week holding (publication time + this lead), e.g. Sunday 18:00 -> next week.
     ROSTER_PUBLISH_LEAD_HOURS = _env_int("DIANDAN_ROSTER_PUBLISH_LEAD_HOURS", 24)
@@ -213,4 +218,5 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     # Cheap hashing keeps fixtures fast; never use outside tests.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    DATA_KEYS = ["dGVzdGluZy1vbmx5LWRhdGEta2V5LTAwMDAwMDAwMDA="]
     DISPATCH_TIME_LIMIT_S = 5.0

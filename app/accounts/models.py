@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.timeutil import utcnow
-from app.core.types import UTCDateTime
+from app.core.types import EncryptedString, UTCDateTime
 from app.extensions import db
 from app.stations.models import Station
 
@@ -35,7 +35,8 @@ class User(UserMixin, db.Model):
     # County, township or station the user acts within; None only for admins.
     scope_station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", use_alter=True), index=True)
-    phone: Mapped[str | None] = mapped_column(String(32))
+    # Encrypted at rest (DATA_KEYS); shown masked except to the accepted crew's lead (app.orders.phones).
+    phone: Mapped[str | None] = mapped_column(EncryptedString())
     email: Mapped[str | None] = mapped_column(String(120))
     locale: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)

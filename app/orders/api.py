@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
-from app.dispatch import crew
+from app.dispatch import crew, phones
 from app.extensions import db
 from app.orders import service
 from app.orders.schemas import (
@@ -18,6 +18,7 @@ from app.orders.schemas import (
     OrderSchema,
     RatingInSchema,
     RatingSchema,
+    ResidentPhoneSchema,
     ServiceRecordSchema,
 )
 
@@ -58,6 +59,18 @@ class OrderCancel(MethodView):
         order = service.cancel_order(user=api_user(), order_id=order_id, **data)
         db.session.commit()
         return order
+
+
+@blp.route("/<int:order_id>/resident-phone")
+class OrderResidentPhone(MethodView):
+    @blp.response(200, ResidentPhoneSchema)
+    def get(self, order_id: int):
+        """The resident's full phone, for the lead of the accepted crew while the order is live (audited)."""
+        user = api_user()
+        order = service.get_order(user=user, order_id=order_id)
+        full = phones.reveal_phone(user=user, order=order)
+        db.session.commit()
+        return {"phone": full, "masked": phones.masked_phone(order)}
 
 
 @blp.route("/<int:order_id>/events")
