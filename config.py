@@ -46,7 +46,8 @@ class Config:
     # Empty: a random key is made on first start and kept in instance/secret_key (app.core.security).
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # hide_parameters: a failed statement's error (and so the log) never carries the values, e.g. a phone number.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     TESTING = False
 
     # API and its OpenAPI spec (flask-smorest); Swagger UI is served from the installed swagger-ui-bundle.
@@ -181,6 +182,8 @@ class Config:
     # iCalendar feeds span this many days back and ahead; UIDs end in this domain so they stay globally unique.
     ROSTER_FEED_PAST_DAYS = _env_int("DIANDAN_ROSTER_FEED_PAST_DAYS", 30)
     ROSTER_FEED_FUTURE_DAYS = _env_int("DIANDAN_ROSTER_FEED_FUTURE_DAYS", 120)
+    # A calendar feed link stops working this many days after it was made (make a new one on the roster page).
+    ROSTER_FEED_TOKEN_DAYS = _env_int("DIANDAN_ROSTER_FEED_TOKEN_DAYS", 180)
     ROSTER_UID_DOMAIN = os.environ.get("DIANDAN_ROSTER_UID_DOMAIN", "diandan.local")
 
     # Notifications: an outbox delivered by the scheduler; channels tried for every recipient who has an address.

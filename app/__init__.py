@@ -26,9 +26,11 @@ def create_app(config_object: object | str = "config.Config", **overrides: objec
 def register_security(app: Flask) -> None:
     """The session secret, proxy headers, input guards and security headers on every response."""
     from app.core import crypto
+    from app.core.logsafety import install_access_log_filter
     from app.core.security import add_security_headers, ensure_secret_key, guard_request_input
 
     ensure_secret_key(app)
+    install_access_log_filter()
     crypto.configure(
         crypto.keys_for_app(app.config.get("DATA_KEYS") or [], app.config.get("INSTANCE_PATH") or app.instance_path)
     )
