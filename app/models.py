@@ -2,6 +2,7 @@
 
 from app.accounts.models import ApiToken, User
 from app.audit.models import AuditEntry
+from app.core.ratelimit import RateLimitCounter
 from app.coverage.models import CoverageSnapshot
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
@@ -40,6 +41,7 @@ __all__ = [
     "OrderWindow",
     "OutboxMessage",
     "PracticePriority",
+    "RateLimitCounter",
     "Proposal",
     "ProposalMember",
     "Rating",

@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from app.accounts.auth import api_user
 from app.core.transactions import Blueprint
-from app.dispatch import crew
+from app.dispatch import crew, phones
 from app.orders import service
 from app.orders.schemas import (
     CancelSchema,
@@ -17,6 +17,7 @@ from app.orders.schemas import (
     OrderSchema,
     RatingInSchema,
     RatingSchema,
+    ResidentPhoneSchema,
     ServiceRecordSchema,
 )
 
@@ -55,6 +56,17 @@ class OrderCancel(MethodView):
         """Cancel an order that is not yet in service."""
         order = service.cancel_order(user=api_user(), order_id=order_id, **data)
         return order
+
+
+@blp.route("/<int:order_id>/resident-phone")
+class OrderResidentPhone(MethodView):
+    @blp.response(200, ResidentPhoneSchema)
+    def get(self, order_id: int):
+        """The resident's full phone, for the lead of the accepted crew while the order is live (audited)."""
+        user = api_user()
+        order = service.get_order(user=user, order_id=order_id)
+        full = phones.reveal_phone(user=user, order=order)
+        return {"phone": full, "masked": phones.masked_phone(order)}
 
 
 @blp.route("/<int:order_id>/events")

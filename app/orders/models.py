@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.core.timeutil import utcnow
-from app.core.types import UTCDateTime
+from app.core.types import EncryptedString, UTCDateTime
 from app.extensions import db
 from app.menu.models import MenuItem, Skill
 from app.stations.models import Station
@@ -29,7 +29,8 @@ class Resident(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    # Encrypted at rest (DATA_KEYS); shown masked except to the accepted crew's lead (app.orders.phones).
+    phone: Mapped[str | None] = mapped_column(EncryptedString())
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     note: Mapped[str] = mapped_column(String(200), default="")

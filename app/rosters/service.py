@@ -483,5 +483,7 @@ def user_from_feed_token(raw: str) -> User | None:
     key = db.session.scalar(db.select(FeedKey).where(FeedKey.user_id == int(user_part)))
     if key is None or not hmac.compare_digest(signature, _sign(key.user_id, key.nonce)):
         return None
+    if key.created_at + timedelta(days=current_app.config["ROSTER_FEED_TOKEN_DAYS"]) <= utcnow():
+        return None
     user = db.session.get(User, key.user_id)
     return user if user is not None and user.active else None
