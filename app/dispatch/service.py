@@ -329,13 +329,20 @@ def _store_proposal(problem: Problem, assignment, *, run: DispatchRun, now: date
     return proposal
 
 
-def _lock_county(county: Station) -> None:
+def _lock_county(county: Station, *, wait: bool = True) -> bool:
     """Serialise dispatch runs of one county until this transaction ends, so no order gets two proposals.
 
-    PostgreSQL: a transaction-scoped advisory lock. SQLite allows one writer at a time, and a run writes first.
+    PostgreSQL: a transaction-scoped advisory lock, first in the one lock order (county, orders, proposals);
+    without `wait`, False when another run holds it. SQLite allows one writer at a time, and a run writes first.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    if wait:
         db.session.execute(db.text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": 3401, "key": county.id})
+        return True
+    return bool(
+        db.session.scalar(db.text("SELECT pg_try_advisory_xact_lock(:space, :key)"), {"space": 3401, "key": county.id})
+    )
 
 
 def run_dispatch(
@@ -346,12 +353,19 @@ def run_dispatch(
     time_limit: float | None = None,
     now: datetime | None = None,
     order_ids: set[int] | None = None,
-) -> DispatchRun:
-    """Solve one county's open orders (or just some) and store a pending proposal per placed order."""
+    wait: bool = True,
+) -> DispatchRun | None:
+    """Solve one county's open orders (or just some) and store a pending proposal per placed order.
+
+    Orders are read without locks and solved; only at the end are they locked (in id order) and re-read, and
+    only those still `submitted` get a proposal or an escalation: a cancel during the run is never overwritten.
+    Without `wait`, None when another run of the county holds its lock.
+    """
     config = current_app.config
     now = now or utcnow()
     time_limit = time_limit if time_limit is not None else config["DISPATCH_TIME_LIMIT_S"]
-    _lock_county(county)
+    if not _lock_county(county, wait=wait):
+        return None
     run = DispatchRun(county=county, trigger=trigger, started_at=now, created_by_id=actor.id if actor else None)
     db.session.add(run)
     db.session.flush()
@@ -365,30 +379,44 @@ def run_dispatch(
     statuses: list[str] = []
     pending = set(problem.orders)
     fixed: list[dict] = []
+    tiers = {key: order.tier for key, order in problem.orders.items()}
+    escalations: dict[str, list[str]] = defaultdict(list)
     # Each order is tried at its tier first; those the engine cannot place escalate a tier and are retried
     # in the same run with the placements already made held fixed. The run's bound adds up each pass's
-    # proved bound on what its new orders could add.
-    for _ in range(3):
-        if not pending:
-            break
-        solution = _solve(problem, problem.instance_for(pending, fixed), time_limit=time_limit)
-        statuses.append(solution.stats.status)
-        bound += solution.stats.bound - sum(problem.orders[f["order"]].priority for f in fixed)
-        new = [a for a in solution.assignments if a.order in pending]
-        assignments.extend(new)
-        fixed = fixed + [
-            {"order": a.order, "team": a.team, "start": a.start, "volunteers": [m.id for m in a.volunteers]}
-            for a in new
-        ]
-        pending = set()
-        for item in solution.unassigned:
-            unassigned[item.order] = item
-            order = problem.orders[item.order]
-            if config["ESCALATE_WHEN_UNSERVED"] and orders.escalate(
-                order, actor=None, reason=f"no team could take it at the {order.tier} tier: {item.reason}"
-            ):
-                pending.add(item.order)
-                problem.refresh_exclusions(item.order)
+    # proved bound on what its new orders could add. Escalations are only noted here (nothing is written
+    # while the engine works) and recorded below for the orders still submitted.
+    with db.session.no_autoflush:
+        for _ in range(3):
+            if not pending:
+                break
+            solution = _solve(problem, problem.instance_for(pending, fixed), time_limit=time_limit)
+            statuses.append(solution.stats.status)
+            bound += solution.stats.bound - sum(problem.orders[f["order"]].priority for f in fixed)
+            new = [a for a in solution.assignments if a.order in pending]
+            assignments.extend(new)
+            fixed = fixed + [
+                {"order": a.order, "team": a.team, "start": a.start, "volunteers": [m.id for m in a.volunteers]}
+                for a in new
+            ]
+            pending = set()
+            for item in solution.unassigned:
+                unassigned[item.order] = item
+                order = problem.orders[item.order]
+                higher = orders.next_tier(order.tier) if config["ESCALATE_WHEN_UNSERVED"] else None
+                if higher is not None:
+                    escalations[item.order].append(f"no team could take it at the {order.tier} tier: {item.reason}")
+                    order.tier = higher
+                    pending.add(item.order)
+                    problem.refresh_exclusions(item.order)
+        for key, order in problem.orders.items():
+            order.tier = tiers[key]
+    locked = orders.lock_orders({order.id for order in problem.orders.values()})
+    still_open = {key for key, order in problem.orders.items() if locked.get(order.id, order).status == "submitted"}
+    for key in sorted(still_open & set(escalations)):
+        for reason in escalations[key]:
+            orders.escalate(problem.orders[key], actor=None, reason=reason)
+    assignments = [a for a in assignments if a.order in still_open]
+    unassigned = {key: item for key, item in unassigned.items() if key in still_open}
     for assignment in assignments:
         unassigned.pop(assignment.order, None)
         _store_proposal(problem, assignment, run=run, now=now)
@@ -521,6 +549,19 @@ def get_proposal(*, user: User, proposal_id: int) -> Proposal:
     return proposal
 
 
+def _get_proposal_locked(*, user: User, proposal_id: int) -> Proposal:
+    """A proposal the user may see, after taking its order's row lock (then the proposal's), both re-read."""
+    proposal = get_proposal(user=user, proposal_id=proposal_id)
+    orders.lock_order(proposal.order)
+    db.session.execute(
+        db.select(Proposal)
+        .where(Proposal.id == proposal.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return proposal
+
+
 def _ensure_may_answer(user: User, proposal: Proposal) -> None:
     if proposal.team.lead_user_id == user.id:
         return
@@ -558,7 +599,7 @@ def _claim(proposal: Proposal, status: str, *, user: User, now: datetime) -> Non
 
 def accept_proposal(*, user: User, proposal_id: int) -> Proposal:
     """The team lead accepts: the order is accepted and the crew is rostered."""
-    proposal = get_proposal(user=user, proposal_id=proposal_id)
+    proposal = _get_proposal_locked(user=user, proposal_id=proposal_id)
     _ensure_may_answer(user, proposal)
     now = utcnow()
     _ensure_pending(proposal, now)
@@ -604,7 +645,7 @@ def _reopen(proposal: Proposal, *, actor: User | None, exclusion: str, reason: s
 
 def decline_proposal(*, user: User, proposal_id: int, reason: str) -> Proposal:
     """The team lead declines with a reason; the order goes back for re-dispatch without this team."""
-    proposal = get_proposal(user=user, proposal_id=proposal_id)
+    proposal = _get_proposal_locked(user=user, proposal_id=proposal_id)
     _ensure_may_answer(user, proposal)
     if not reason or not reason.strip():
         raise ValidationFailed("say why the team declines", field="reason")
@@ -632,16 +673,19 @@ def redispatch_orders(targets: list[Order], *, now: datetime | None = None) -> l
             by_county[order.station.county().id].append(order)
     runs = []
     for county_id, group in sorted(by_county.items()):
-        runs.append(
-            run_dispatch(
-                county=db.session.get(Station, county_id),
-                trigger="redispatch",
-                actor=None,
-                time_limit=current_app.config["REDISPATCH_TIME_LIMIT_S"],
-                now=now,
-                order_ids={o.id for o in group},
-            )
+        # Never wait for a county's lock while holding an order's (that is the wrong lock order): when a run
+        # is under way, the next one places these orders.
+        run = run_dispatch(
+            county=db.session.get(Station, county_id),
+            trigger="redispatch",
+            actor=None,
+            time_limit=current_app.config["REDISPATCH_TIME_LIMIT_S"],
+            now=now,
+            order_ids={o.id for o in group},
+            wait=False,
         )
+        if run is not None:
+            runs.append(run)
     return runs
 
 
@@ -653,6 +697,11 @@ def expire_overdue_proposals(*, now: datetime | None = None) -> list[Proposal]:
             db.select(Proposal).where(Proposal.status == "pending", Proposal.deadline_at <= now).order_by(Proposal.id)
         )
     )
+    orders.lock_orders({proposal.order_id for proposal in overdue})
+    for proposal in overdue:
+        db.session.refresh(proposal)
+    # An answer may have come in between the look and the lock.
+    overdue = [proposal for proposal in overdue if proposal.status == "pending"]
     for proposal in overdue:
         proposal.status = "expired"
         proposal.responded_at = now
@@ -697,7 +746,7 @@ def _clash(volunteer: Volunteer, proposal: Proposal) -> Proposal | None:
 
 def swap_crew_member(*, user: User, proposal_id: int, out_volunteer_id: int, in_volunteer_id: int) -> Proposal:
     """The lead replaces one crew member with another team member who holds the same skill and is free."""
-    proposal = get_proposal(user=user, proposal_id=proposal_id)
+    proposal = _get_proposal_locked(user=user, proposal_id=proposal_id)
     _ensure_may_answer(user, proposal)
     if proposal.status not in LIVE or proposal.order.status not in ("dispatched", "accepted"):
         raise InvalidTransition("the crew can change only before the service starts", field="status")
