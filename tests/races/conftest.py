@@ -156,7 +156,7 @@ def proposed_order(world: World, start: datetime, crew: list[Volunteer], *, team
 
 def accepted_order(world: World, start: datetime, crew: list[Volunteer], *, team: Team | None = None) -> Proposal:
     """An accepted order: proposed, then accepted by the team's lead through the service."""
-    from app.dispatch.service import accept_proposal
+    from app.dispatch.proposals import accept_proposal
 
     proposal = proposed_order(world, start, crew, team=team)
     lead = db.session.get(type(world.users["admin"]), proposal.team.lead_user_id)

@@ -75,7 +75,7 @@ def test_accept_and_cancel_at_once_never_both_blind(server, world, bearer) -> No
 
 def test_the_last_two_check_outs_at_once_complete_the_order(server, world, bearer) -> None:
     """Row 6: the check-out that completes an order is decided in the database (the order's row lock)."""
-    from app.orders.service import check_in
+    from app.dispatch.crew import check_in
 
     v1, v2 = world.volunteers["v1"], world.volunteers["v2"]
     proposals = [accepted_order(world, slot(i), [v1, v2]) for i in range(PAIRS)]
