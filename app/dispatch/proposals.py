@@ -80,7 +80,10 @@ def _get_proposal_locked(*, user: User, proposal_id: int) -> Proposal:
     proposal = get_proposal(user=user, proposal_id=proposal_id)
     orders.lock_order(proposal.order)
     db.session.execute(
-        db.select(Proposal).where(Proposal.id == proposal.id).with_for_update().execution_options(populate_existing=True)
+        db.select(Proposal)
+        .where(Proposal.id == proposal.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     return proposal
 
