@@ -3,6 +3,7 @@
 from app.accounts.models import ApiToken, User
 from app.coverage.models import CoverageSnapshot
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
+from app.idempotency.models import IdempotencyRecord
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
 from app.notifications.models import DeliveryAttempt, OutboxMessage
 from app.orders.models import (
@@ -28,6 +29,7 @@ __all__ = [
     "DeliveryAttempt",
     "DispatchRun",
     "FeedKey",
+    "IdempotencyRecord",
     "JobRun",
     "MenuItem",
     "MenuItemNeed",

@@ -168,3 +168,22 @@ def test_two_swaps_at_once_never_double_book_a_volunteer(server, world, bearer) 
         statuses = sorted(r.status for r in replies[2 * index : 2 * index + 2])
         assert statuses[0] == 200 and statuses[1] in (409, 422), statuses
     assert_doctor_clean()
+
+
+def test_fifty_retries_of_one_order_place_it_once(server, world, bearer) -> None:
+    """Row 9: the same POST /orders with the same Idempotency-Key, 50 at once: one order, the same answer."""
+    start = slot(0)
+    body = {
+        "menu_item_id": world.menu_item("MI-15").id,
+        "station_id": world.stations["PY-BY-01"].id,
+        "windows": [{"start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat()}],
+        "resident": {"name": "马大爷"},
+    }
+    headers = {**bearer("staff"), "Idempotency-Key": "phone-retry-1"}
+    replies = server.fire([Call("POST", "/api/v1/orders", headers, body) for _ in range(50)])
+    no_server_errors(replies)
+    assert {r.status for r in replies} == {201}
+    assert all(r.body == replies[0].body for r in replies)
+    db.session.remove()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 1
+    assert_doctor_clean()
