@@ -11,7 +11,7 @@ from app.cli import doctor
 from app.dispatch.models import Proposal, ProposalMember
 from app.extensions import db
 from app.orders.models import Order
-from tests.races.conftest import accepted_order, proposed_order, slot
+from tests.factories import accepted_order, proposed_order, slot
 
 
 def test_doctor_passes_a_sound_database(app, world) -> None:

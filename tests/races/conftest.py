@@ -10,20 +10,13 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from app.core.timeutil import LOCAL_TZ, utcnow
-from app.dispatch.models import Proposal, ProposalMember
 from app.extensions import db
-from app.menu.models import Skill
-from app.orders import service as orders
-from app.orders.models import Order
-from app.volunteers.models import Team, Volunteer
 from tests.factories import World
 
 
@@ -115,52 +108,6 @@ def bearer(token_for) -> dict:
         return cache[username]
 
     return get
-
-
-def slot(index: int, *, days: int = 1, hours: int = 2) -> datetime:
-    """A distinct two-hour service slot per index, local daytime, from tomorrow on."""
-    day = (datetime.now(LOCAL_TZ) + timedelta(days=days + index // 4)).date()
-    return datetime(day.year, day.month, day.day, 8 + 3 * (index % 4), tzinfo=LOCAL_TZ)
-
-
-def placed_order(world: World, start: datetime) -> Order:
-    """An elder-care visit (MI-15) placed by station staff for a walk-in, wanted around `start`."""
-    return orders.place_order(
-        user=world.users["staff"],
-        menu_item_id=world.menu_item("MI-15").id,
-        station_id=world.stations["PY-BY-01"].id,
-        windows=[{"start": start, "end": start + timedelta(hours=3)}],
-        resident={"name": "马大爷", "phone": "13900000000"},
-    )
-
-
-def proposed_order(world: World, start: datetime, crew: list[Volunteer], *, team: Team | None = None) -> Proposal:
-    """A dispatched order: placed, with a pending proposal to the village team for `crew` at `start`."""
-    order = placed_order(world, start)
-    skill = db.session.scalar(db.select(Skill).where(Skill.code == "elder-care"))
-    proposal = Proposal(
-        order=order,
-        team=team or world.teams["T-V-A1"],
-        start_at=start,
-        end_at=start + timedelta(minutes=order.duration_minutes),
-        deadline_at=utcnow() + timedelta(hours=12),
-        status="pending",
-        explanation={},
-    )
-    proposal.crew = [ProposalMember(volunteer=v, skill=skill) for v in crew]
-    db.session.add(proposal)
-    orders.transition(order, "dispatched", actor=None, reason="proposed (test)")
-    db.session.flush()
-    return proposal
-
-
-def accepted_order(world: World, start: datetime, crew: list[Volunteer], *, team: Team | None = None) -> Proposal:
-    """An accepted order: proposed, then accepted by the team's lead through the service."""
-    from app.dispatch.proposals import accept_proposal
-
-    proposal = proposed_order(world, start, crew, team=team)
-    lead = db.session.get(type(world.users["admin"]), proposal.team.lead_user_id)
-    return accept_proposal(user=lead, proposal_id=proposal.id)
 
 
 def assert_doctor_clean() -> None:

@@ -8,16 +8,8 @@ from datetime import timedelta
 from app.dispatch.models import Proposal
 from app.extensions import db
 from app.orders.models import Order, OrderEvent
-from tests.factories import make_volunteer
-from tests.races.conftest import (
-    Call,
-    accepted_order,
-    assert_doctor_clean,
-    no_server_errors,
-    placed_order,
-    proposed_order,
-    slot,
-)
+from tests.factories import accepted_order, make_volunteer, placed_order, proposed_order, slot
+from tests.races.conftest import Call, assert_doctor_clean, no_server_errors
 
 PAIRS = 25
 
