@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     from app import models  # noqa: F401  (every table on the metadata before migrate binds)
     from app.accounts.auth import load_user
+    from app.audit.service import write_pending_denials
     from app.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -53,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     _ensure_sqlite_dir(app)
     app.before_request(_forget_request_caches)
+    app.after_request(write_pending_denials)
 
 
 def _forget_request_caches() -> None:
@@ -76,10 +78,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """JSON errors under /api, readable pages elsewhere."""
+    from app.audit.service import record_refusal
     from app.core.handlers import install_error_handlers
     from app.web import errors
 
-    install_error_handlers(app, messages=errors)
+    install_error_handlers(app, messages=errors, on_refusal=record_refusal)
 
 
 def register_signals(app: Flask) -> None:

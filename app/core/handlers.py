@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from flask import Flask, jsonify, render_template, request
@@ -9,7 +10,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from app.core.errors import DomainError
+from app.core.errors import DomainError, OutOfScope
 from app.extensions import db
 
 # Where flask-smorest says a field came from; a body names the field itself.
@@ -33,12 +34,24 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def install_error_handlers(app: Flask, *, messages: PageMessages) -> None:
-    """Install handlers for domain errors and HTTP errors; pages word them with `messages`."""
+RefusalRecorder = Callable[[int, str], None]
+
+
+def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: RefusalRecorder | None = None) -> None:
+    """Install handlers for domain errors and HTTP errors; pages word them with `messages`.
+
+    `on_refusal(status, message)` is told of every 401/403 (the audit log, provided above core).
+    """
+
+    def _record_refusal(status: int, message: str) -> None:
+        if on_refusal is not None:
+            on_refusal(status, message)
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         db.session.rollback()
+        if error.status == 403 or isinstance(error, OutOfScope):
+            _record_refusal(error.status, error.message)
         if _wants_json():
             body = {"status": error.status, **error.to_dict()}
             return jsonify(body), error.status
@@ -49,6 +62,8 @@ def install_error_handlers(app: Flask, *, messages: PageMessages) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         db.session.rollback()
+        if error.code in (401, 403):
+            _record_refusal(error.code, error.description or "")
         if _wants_json():
             # flask-smorest's abort puts field errors in error.data["messages"]; keep them.
             data = getattr(error, "data", None) or {}
