@@ -1,7 +1,7 @@
 """invariants in the database: order version, one live proposal per order, no volunteer double-booked
 
 Revision ID: b7e1c2d3a4f5
-Revises: 765c130c3daf
+Revises: a1d17e0c0b01
 Create Date: 2026-12-01 23:30:00
 
 """
@@ -14,7 +14,7 @@ from app.dispatch.models import VOLUNTEER_SLOT_DDL
 
 # revision identifiers, used by Alembic.
 revision = 'b7e1c2d3a4f5'
-down_revision = '765c130c3daf'
+down_revision = 'a1d17e0c0b01'
 branch_labels = None
 depends_on = None
 
