@@ -117,6 +117,8 @@ class Config:
     ROAD_FACTOR = _env_float("DIANDAN_ROAD_FACTOR", 1.3)
     SPEED_KMH = _env_float("DIANDAN_SPEED_KMH", 30.0)
     ORDER_MAX_DAYS_AHEAD = _env_int("DIANDAN_ORDER_MAX_DAYS_AHEAD", 60)
+    # How long a retried request (same Idempotency-Key) is answered from memory rather than done again.
+    IDEMPOTENCY_KEEP_HOURS = _env_int("DIANDAN_IDEMPOTENCY_KEEP_HOURS", 24)
     # Escalate an order one tier (village -> township -> county) after this many declines or lapses at its tier.
     ESCALATE_AFTER_REJECTIONS = _env_int("DIANDAN_ESCALATE_AFTER_REJECTIONS", 1)
     # Also escalate when a run finds no team at the order's tier (and retry within the same run).
