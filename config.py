@@ -10,6 +10,7 @@ against its type at start (a bad value stops the start with a message naming the
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,6 +48,10 @@ class Settings(BaseSettings):
         env_prefix="DIANDAN_", case_sensitive=True, env_ignore_empty=True, extra="ignore", frozen=True
     )
 
+    def flask_config(self) -> dict[str, Any]:
+        """The group as app.config keys and values."""
+        return self.model_dump()
+
     @field_validator("*", mode="before")
     @classmethod
     def _split_comma_lists(cls, value: Any, info: Any) -> Any:
@@ -59,7 +64,8 @@ class Settings(BaseSettings):
 class CoreSettings(Settings):
     """Secrets and the database."""
 
-    SECRET_KEY: str = Field("dev-only-change-me", validation_alias="SECRET_KEY")
+    # Empty: a random key is made on first start and kept in instance/secret_key (app.core.security).
+    SECRET_KEY: str = Field("", validation_alias="SECRET_KEY")
     # SQLAlchemy URL; PostgreSQL as postgresql://user:pass@host/db (psycopg 3 is used).
     SQLALCHEMY_DATABASE_URI: str = Field(
         f"sqlite:///{BASE_DIR / 'instance' / 'diandan.db'}", validation_alias="DATABASE_URL"
@@ -75,6 +81,53 @@ class AuthSettings(Settings):
     """Sign-in and API tokens."""
 
     API_TOKEN_HOURS: int = Field(24 * 7, gt=0)
+
+
+class SecuritySettings(Settings):
+    """Cookies, proxies, personal data at rest and throttling (README "Security")."""
+
+    # Behind HTTPS set DIANDAN_HTTPS=1: Secure cookies and HSTS.
+    HTTPS: bool = False
+    # Trust X-Forwarded-For/-Proto from this many proxies in front (0: none), so audit IPs and https are right.
+    PROXY_COUNT: int = Field(0, ge=0)
+    REMEMBER_DAYS: int = Field(14, ge=1)
+    SESSION_HOURS: int = Field(12, ge=1)
+    # Keys for personal data at rest (phones), comma-separated Fernet keys: the first encrypts, any decrypts.
+    # Empty: one is made on first start and kept in instance/data_keys. Rotate: put a new key first, keep the old
+    # ones after it, run `diandan keys rotate`, then drop the old ones.
+    DATA_KEYS: CommaList = []
+    # Throttling (Flask-Limiter). Storage: the service's own database by default, shared by every worker;
+    # or e.g. redis://host:6379/0 (needs the `redis` package). "memory://" is per process: tests only.
+    RATELIMIT_STORAGE_URI: str = "diandan-db://"
+    # Sign-in attempts (page and API) per client address, and failed ones per username.
+    LOGIN_RATE_LIMIT: str = "20 per minute"
+    LOGIN_FAILURE_LIMIT: str = "10 per 15 minutes"
+
+    def flask_config(self) -> dict[str, Any]:
+        """The settings plus the Flask keys they decide (secure cookies, session lengths)."""
+        return {
+            **super().flask_config(),
+            "SESSION_COOKIE_SECURE": self.HTTPS,
+            "REMEMBER_COOKIE_SECURE": self.HTTPS,
+            "REMEMBER_COOKIE_DURATION": timedelta(days=self.REMEMBER_DAYS),
+            "PERMANENT_SESSION_LIFETIME": timedelta(hours=self.SESSION_HOURS),
+        }
+
+
+class RequestSettings(Settings):
+    """Limits on what a request may carry, and retried requests."""
+
+    # Request bodies over this many bytes are refused (413) before they are read.
+    MAX_CONTENT_LENGTH: int = Field(1024 * 1024, gt=0, validation_alias="DIANDAN_MAX_CONTENT_BYTES")
+    JSON_MAX_DEPTH: int = Field(32, ge=1)
+    # Backstop for any JSON string; each schema field has its own tighter limit.
+    TEXT_MAX_CHARS: int = Field(10_000, ge=1)
+    # How long a retried request (same Idempotency-Key) is answered from memory rather than done again.
+    IDEMPOTENCY_KEEP_HOURS: int = Field(24, ge=1)
+
+    def flask_config(self) -> dict[str, Any]:
+        """The settings plus Flask's form memory limit, the same as the body limit."""
+        return {**super().flask_config(), "MAX_FORM_MEMORY_SIZE": self.MAX_CONTENT_LENGTH}
 
 
 class OrderSettings(Settings):
@@ -162,7 +215,8 @@ class SchedulerSettings(Settings):
     SCHEDULE_HOUSEKEEPING_TIME: str = Field("03:00", pattern=CLOCK)
     # Housekeeping drops job runs and finished outbox messages older than these.
     SCHEDULER_JOB_LOG_DAYS: int = Field(90, ge=1)
-    NOTIFY_KEEP_DAYS: int = Field(180, ge=1)
+    # Finished messages are emptied of personal data at once; the remaining rows go after this many days.
+    NOTIFY_KEEP_DAYS: int = Field(30, ge=1)
 
 
 class RosterSettings(Settings):
@@ -173,6 +227,8 @@ class RosterSettings(Settings):
     # iCalendar feeds span this many days back and ahead; UIDs end in this domain so they stay globally unique.
     ROSTER_FEED_PAST_DAYS: int = Field(30, ge=0)
     ROSTER_FEED_FUTURE_DAYS: int = Field(120, ge=0)
+    # A calendar feed link stops working this many days after it was made (make a new one on the roster page).
+    ROSTER_FEED_TOKEN_DAYS: int = Field(180, ge=1)
     ROSTER_UID_DOMAIN: str = "diandan.local"
 
 
@@ -207,6 +263,8 @@ class NotificationSettings(Settings):
 SETTINGS_GROUPS: tuple[type[Settings], ...] = (
     CoreSettings,
     AuthSettings,
+    SecuritySettings,
+    RequestSettings,
     OrderSettings,
     DispatchSettings,
     IncentiveSettings,
@@ -229,7 +287,7 @@ def load_settings() -> dict[str, Any]:
     problems: list[str] = []
     for group in SETTINGS_GROUPS:
         try:
-            values.update(group().model_dump())
+            values.update(group().flask_config())
         except ValidationError as error:
             for item in error.errors():
                 name = str(item["loc"][0]) if item["loc"] else ""
@@ -244,8 +302,16 @@ def load_settings() -> dict[str, Any]:
 class Config:
     """Flask's and the extensions' own keys; the service's settings come from the groups above at start."""
 
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # hide_parameters: a failed statement's error (and so the log) never carries the values, e.g. a phone number.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     TESTING = False
+    # Where secrets made on first start are kept (secret_key, data_keys); None: the app's instance folder.
+    INSTANCE_PATH: str | None = None
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    RATELIMIT_HEADERS_ENABLED = True
 
     # API and its OpenAPI spec (flask-smorest); Swagger UI is served from the installed swagger-ui-bundle.
     API_TITLE = "Diandan API"
@@ -281,4 +347,5 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     # Cheap hashing keeps fixtures fast; never use outside tests.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    DATA_KEYS = ["dGVzdGluZy1vbmx5LWRhdGEta2V5LTAwMDAwMDAwMDA="]
     DISPATCH_TIME_LIMIT_S = 5.0

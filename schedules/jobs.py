@@ -234,9 +234,10 @@ def notifications(now: datetime) -> Counts:
 
 @scheduled("Prune old job runs and messages", _daily("SCHEDULE_HOUSEKEEPING_TIME"))
 def housekeeping(now: datetime) -> Counts:
-    """Drop old job runs and finished outbox messages, so the log and the outbox stay small."""
+    """Drop old job runs, finished outbox messages and old idempotency answers, so the tables stay small."""
     from flask import current_app
 
+    from app.idempotency.service import purge_idempotency_records
     from app.notifications.service import prune_messages
     from app.scheduling.service import prune_job_runs
 
@@ -244,6 +245,7 @@ def housekeeping(now: datetime) -> Counts:
     return {
         "job_runs": prune_job_runs(before=now - timedelta(days=config["SCHEDULER_JOB_LOG_DAYS"])),
         "messages": prune_messages(before=now - timedelta(days=config["NOTIFY_KEEP_DAYS"])),
+        "idempotency_keys": purge_idempotency_records(now=now),
     }
 
 

@@ -45,3 +45,12 @@ def test_demo_refuses_to_load_twice(db) -> None:
     load_demo(volunteers=30, orders=0, seed=1)
     with pytest.raises(ValueError, match="already loaded"):
         load_demo(volunteers=30, orders=0, seed=1)
+
+
+def test_demo_breaks_no_invariant(db) -> None:
+    """Issue 13 row 23: the demo's past orders never put a volunteer in two overlapping jobs (doctor finds none)."""
+    from app.integrity.service import find_violations
+
+    load_demo(volunteers=120, orders=15, seed=7)
+    db.session.commit()
+    assert find_violations() == []

@@ -74,6 +74,19 @@ def get_proposal(*, user: User, proposal_id: int) -> Proposal:
     return proposal
 
 
+def _get_proposal_locked(*, user: User, proposal_id: int) -> Proposal:
+    """A proposal the user may see, after taking its order's row lock (then the proposal's), both re-read."""
+    proposal = get_proposal(user=user, proposal_id=proposal_id)
+    orders.lock_order(proposal.order)
+    db.session.execute(
+        db.select(Proposal)
+        .where(Proposal.id == proposal.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return proposal
+
+
 def _ensure_may_answer(user: User, proposal: Proposal) -> None:
     if proposal.team.lead_user_id == user.id:
         return
@@ -106,7 +119,7 @@ def _claim(proposal: Proposal, status: str, *, user: User, now: datetime) -> Non
 
 def accept_proposal(*, user: User, proposal_id: int) -> Proposal:
     """The team lead accepts: the order is accepted and the crew is rostered."""
-    proposal = get_proposal(user=user, proposal_id=proposal_id)
+    proposal = _get_proposal_locked(user=user, proposal_id=proposal_id)
     _ensure_may_answer(user, proposal)
     now = utcnow()
     _ensure_pending(proposal, now)
@@ -152,7 +165,7 @@ def _reopen(proposal: Proposal, *, actor: User | None, exclusion: str, reason: s
 
 def decline_proposal(*, user: User, proposal_id: int, reason: str) -> Proposal:
     """The team lead declines with a reason; the order goes back for re-dispatch without this team."""
-    proposal = get_proposal(user=user, proposal_id=proposal_id)
+    proposal = _get_proposal_locked(user=user, proposal_id=proposal_id)
     _ensure_may_answer(user, proposal)
     if not reason or not reason.strip():
         raise ValidationFailed("say why the team declines", field="reason")
@@ -179,6 +192,11 @@ def expire_overdue_proposals(*, now: datetime | None = None) -> list[Proposal]:
             db.select(Proposal).where(Proposal.status == "pending", Proposal.deadline_at <= now).order_by(Proposal.id)
         )
     )
+    orders.lock_orders({proposal.order_id for proposal in overdue})
+    for proposal in overdue:
+        db.session.refresh(proposal)
+    # An answer may have come in between the look and the lock.
+    overdue = [proposal for proposal in overdue if proposal.status == "pending"]
     for proposal in overdue:
         proposal.status = "expired"
         proposal.responded_at = now
@@ -199,7 +217,7 @@ def withdraw_live_proposals(order: Order, *, actor: User | None, reason: str) ->
 
 def swap_crew_member(*, user: User, proposal_id: int, out_volunteer_id: int, in_volunteer_id: int) -> Proposal:
     """The lead replaces one crew member with another team member who holds the same skill and is free."""
-    proposal = get_proposal(user=user, proposal_id=proposal_id)
+    proposal = _get_proposal_locked(user=user, proposal_id=proposal_id)
     _ensure_may_answer(user, proposal)
     if proposal.status not in LIVE or proposal.order.status not in ("dispatched", "accepted"):
         raise InvalidTransition("the crew can change only before the service starts", field="status")

@@ -8,7 +8,7 @@ from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import abort
 
-from app.accounts.access import MANAGER_ROLES, require_role
+from app.accounts.access import MANAGER_ROLES, require_role, scope_station_ids
 from app.accounts.auth import api_user
 from app.accounts.models import User
 from app.core.timeutil import iso_week_label, utcnow, week_start
@@ -54,9 +54,10 @@ class Publish(MethodView):
     @blp.response(200, RosterPublishReportSchema)
     def post(self, data: dict):
         """Publish a new version of every roster that changed in a week (county staff; the scheduler does it weekly)."""
-        require_role(api_user(), *MANAGER_ROLES)
+        user = api_user()
+        require_role(user, *MANAGER_ROLES)
         week = data.get("week") or service.publication_week(utcnow())
-        report = service.publish_rosters(week=week, now=utcnow())
+        report = service.publish_rosters(week=week, now=utcnow(), station_ids=scope_station_ids(user))
         return report
 
 

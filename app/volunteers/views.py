@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
 from app.core.errors import DomainError
 from app.coverage.service import points as points_for
@@ -79,7 +79,7 @@ class AvailabilityForm(FlaskForm):
     """CSRF and a day off to add; the weekly slots are read from the request (slot-<day>-<n>-start/end)."""
 
     day_off = DateField(_l("Add a day I cannot serve"), validators=[Optional()])
-    day_off_note = StringField(_l("Note"), validators=[Optional()])
+    day_off_note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
 def _minute(value: str) -> int | None:
@@ -233,7 +233,7 @@ def volunteers():
 class VolunteerForm(FlaskForm):
     """What staff or the lead may change about a volunteer."""
 
-    phone = StringField(_l("Phone"), validators=[Optional()])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     team_id = SelectField(_l("Team"), coerce=int)
     max_orders_per_week = IntegerField(_l("Most orders per week"), validators=[NumberRange(min=0, max=21)])
     max_km = FloatField(_l("Farthest distance (km)"), validators=[Optional(), NumberRange(min=1, max=500)])

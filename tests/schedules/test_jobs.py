@@ -168,8 +168,8 @@ def test_housekeeping_drops_old_runs_and_finished_messages(app, db, at_t0) -> No
         message.status = status
     notify.enqueue(key="recent", kind="test", recipient=notify.Recipient(name="x"), subject="s", body="b", now=T0)
     db.session.commit()
-    assert run_job(app, "housekeeping").counts == {"job_runs": 1, "messages": 1}
-    assert run_job(app, "housekeeping").counts == {"job_runs": 0, "messages": 0}
+    assert run_job(app, "housekeeping").counts == {"job_runs": 1, "messages": 1, "idempotency_keys": 0}
+    assert run_job(app, "housekeeping").counts == {"job_runs": 0, "messages": 0, "idempotency_keys": 0}
     db.session.expire_all()
     assert sorted(db.session.scalars(db.select(OutboxMessage.dedupe_key))) == ["old-pending:log", "recent:log"]
 
