@@ -11,7 +11,8 @@ PAIRS = 10
 
 
 def test_accept_and_decline_at_once_answer_each_proposal_once(app, server, world, bearer, monkeypatch) -> None:
-    monkeypatch.setitem(app.config, "REDISPATCH_ON_DECLINE", False)  # the race is the answer, not the re-dispatch after it
+    # The race is the answer, not the re-dispatch after a decline.
+    monkeypatch.setitem(app.config, "REDISPATCH_ON_DECLINE", False)
     v1 = world.volunteers["v1"]
     proposals = [proposed_order(world, slot(i), [v1]) for i in range(PAIRS)]
     db.session.commit()
