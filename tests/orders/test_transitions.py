@@ -11,16 +11,17 @@ from app.orders.service import TRANSITIONS, transition
 from tests.factories import placed_order, slot
 
 # The product's lifecycle (shared/product.md), written out here rather than read from the code under test.
-ALLOWED = {
-    "submitted": {"dispatched", "cancelled", "expired"},
-    "dispatched": {"submitted", "accepted", "cancelled", "expired"},
-    "accepted": {"in_service", "submitted", "cancelled", "expired"},
-    "in_service": {"completed"},
-    "completed": {"rated"},
-    "rated": set(),
-    "cancelled": set(),
-    "expired": set(),
-}
+STEPS = """
+    submitted  -> dispatched | cancelled | expired
+    dispatched -> submitted | accepted | cancelled | expired
+    accepted   -> in_service | submitted | cancelled | expired
+    in_service -> completed
+    completed  -> rated
+"""
+ALLOWED: dict[str, set[str]] = {status: set() for status in STATUSES}
+for line in STEPS.strip().splitlines():
+    source, _, targets = line.partition("->")
+    ALLOWED[source.strip()] = {t.strip() for t in targets.split("|")}
 # The moment each status stamps on the order.
 STAMPS = {"accepted": "accepted_at", "in_service": "started_at", "completed": "completed_at"}
 STAMPS |= {"cancelled": "closed_at", "expired": "closed_at"}
