@@ -62,9 +62,11 @@ class SearchParams:
     lp_min_seconds: float = 15.0
     # Deterministic mode: work units granted per second of time limit (wall clock is then only a safety net).
     dtime_per_second: float = 0.35
-    # Share of the time limit, plus a fixed part in seconds, kept for explaining, validating and assembling.
-    assembly_share: float = 0.03
-    assembly_seconds: float = 0.15
+    # Time kept for explaining, validating and assembling the answer: a fixed part and a part per order (on an
+    # idle core; scaled by how busy the machine is), at most a share of the time limit.
+    assembly_seconds: float = 0.02
+    assembly_seconds_per_order: float = 2.5e-4
+    assembly_share: float = 0.2
 
 
 @dataclass(frozen=True)

@@ -515,11 +515,15 @@ def _solve_plain(
     t0: float,
     max_teams: int | None,
 ) -> Solution:
+    wall, cpu = time.perf_counter(), time.process_time()
     problem = Problem(instance, max_teams=max_teams)
     costs = Costs(problem, prefs)
     parts = components(problem)
+    # How much of a core this process gets (wall over CPU time of the prune): a busy machine assembles slower.
+    slowdown = max(1.0, (time.perf_counter() - wall) / max(1e-3, time.process_time() - cpu))
     log.debug("pruned %d orders in %d parts after %.2f s", len(problem.free), len(parts), time.monotonic() - t0)
-    reserve = params.assembly_share * time_limit + params.assembly_seconds
+    per_order = params.assembly_seconds_per_order * len(instance.orders)
+    reserve = min(params.assembly_share * time_limit, (params.assembly_seconds + per_order) * slowdown)
     if deterministic:
         reserve = 0.08 * time_limit + 0.3  # wide enough for a busy machine, so the work budget decides
     remaining = max(0.1, time_limit - (time.monotonic() - t0) - reserve)
