@@ -6,6 +6,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from app.core.timeutil import LOCAL_TZ_NAME
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -68,9 +70,8 @@ class Config:
 
     # Babel: Chinese first, English second; times shown in Asia/Shanghai, stored as aware UTC.
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_TIMEZONE = LOCAL_TZ_NAME
     LANGUAGES = ["zh_Hans_CN", "en"]
-    TIMEZONE = "Asia/Shanghai"
 
     WTF_CSRF_TIME_LIMIT = None
 
@@ -116,6 +117,8 @@ class Config:
     ROAD_FACTOR = _env_float("DIANDAN_ROAD_FACTOR", 1.3)
     SPEED_KMH = _env_float("DIANDAN_SPEED_KMH", 30.0)
     ORDER_MAX_DAYS_AHEAD = _env_int("DIANDAN_ORDER_MAX_DAYS_AHEAD", 60)
+    # How long a retried request (same Idempotency-Key) is answered from memory rather than done again.
+    IDEMPOTENCY_KEEP_HOURS = _env_int("DIANDAN_IDEMPOTENCY_KEEP_HOURS", 24)
     # Escalate an order one tier (village -> township -> county) after this many declines or lapses at its tier.
     ESCALATE_AFTER_REJECTIONS = _env_int("DIANDAN_ESCALATE_AFTER_REJECTIONS", 1)
     # Also escalate when a run finds no team at the order's tier (and retry within the same run).
@@ -152,7 +155,7 @@ class Config:
     # Rows per page on the staff order list.
     ORDER_LIST_PAGE_SIZE = _env_int("DIANDAN_ORDER_LIST_PAGE_SIZE", 50)
 
-    # Scheduler (schedules/): one leader process runs the jobs; cron times are local (TIMEZONE).
+    # Scheduler (schedules/): one leader process runs the jobs; cron times are local (Asia/Shanghai).
     # Job names to run; empty means every job.
     SCHEDULER_JOBS = _env_list("DIANDAN_SCHEDULER_JOBS", "")
     # Lock file used on SQLite (PostgreSQL uses an advisory lock); default sits beside the database file.

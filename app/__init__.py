@@ -16,6 +16,7 @@ def create_app(config_object: object | str = "config.Config", **overrides: objec
     register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
+    register_transactions(app)
     register_errorhandlers(app)
     register_signals(app)
     register_template_helpers(app)
@@ -98,6 +99,13 @@ def register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)
     for blueprint in PAGE_BLUEPRINTS:
         app.register_blueprint(blueprint)
+
+
+def register_transactions(app: Flask) -> None:
+    """Each request commits once, in one place, and rolls back on any error."""
+    from app.core.transactions import commit_per_request
+
+    commit_per_request(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

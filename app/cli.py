@@ -183,8 +183,23 @@ def keys_rotate() -> None:
         click.echo(f"{column}: {count} re-encrypted")
 
 
+@click.command("doctor")
+@with_appcontext
+def doctor() -> None:
+    """Check every invariant (no double booking, one live proposal per order, ...); exit 1 on any violation."""
+    from app.integrity.service import find_violations
+
+    violations = find_violations()
+    for violation in violations:
+        click.echo(str(violation))
+    if violations:
+        raise click.exceptions.Exit(1)
+    click.echo("all invariants hold")
+
+
 def install_commands(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
+    app.cli.add_command(doctor)
     app.cli.add_command(demo_group)
     app.cli.add_command(dispatch_group)
     app.cli.add_command(users_group)

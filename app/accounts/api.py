@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from app.accounts import auth, service, throttle
 from app.accounts.access import require_role
@@ -18,6 +18,7 @@ from app.accounts.schemas import (
     UserSchema,
 )
 from app.audit import record, record_denied
+from app.core.transactions import Blueprint
 from app.extensions import db
 
 blp = Blueprint("accounts", __name__, url_prefix="", description="Authentication and accounts")
@@ -39,7 +40,6 @@ class Token(MethodView):
             abort(401, message="wrong username or password")
         raw, token = auth.issue_token(user=user)
         record("auth.token_issued", actor=user, target_type="api_token", target_id=token.id)
-        db.session.commit()
         return {"token": raw, "token_type": "Bearer", "expires_at": token.expires_at}
 
     @blp.response(204)
@@ -49,7 +49,6 @@ class Token(MethodView):
         token = auth.current_token()
         token.revoked = True
         record("auth.token_revoked", actor=user, target_type="api_token", target_id=token.id)
-        db.session.commit()
 
 
 @blp.route("/auth/tokens")
@@ -85,7 +84,6 @@ class TokenById(MethodView):
             abort(404, message="token not found")
         token.revoked = True
         record("auth.token_revoked", actor=user, target_type="api_token", target_id=token.id)
-        db.session.commit()
 
 
 @blp.route("/auth/password")
@@ -97,7 +95,6 @@ class Password(MethodView):
         user = auth.api_user()
         token = auth.current_token()
         service.change_password(user=user, keep_token_id=token.id if token else None, **data)
-        db.session.commit()
 
 
 @blp.route("/auth/me")
@@ -117,7 +114,6 @@ class Users(MethodView):
         require_role(auth.api_user(), "admin")
         user = service.create_user(**data)
         record("account.created", target_type="user", target_id=user.id, station_id=user.scope_station_id)
-        db.session.commit()
         return user
 
 
@@ -128,4 +124,3 @@ class UserPassword(MethodView):
     def post(self, data: dict, user_id: int):
         """Set a new password for a user (county staff within their county, admins anyone); their sessions end."""
         service.reset_password(staff=auth.api_user(), user_id=user_id, **data)
-        db.session.commit()

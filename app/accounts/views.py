@@ -14,7 +14,7 @@ from app.accounts import service, throttle
 from app.accounts.auth import authenticate, end_sessions
 from app.audit import record, record_denied
 from app.core.errors import DomainError
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.web.pages import me, safe_next, show_error
 
 bp = Blueprint("accounts_views", __name__)
@@ -72,7 +72,6 @@ def login():
         else:
             login_user(user, remember=form.remember.data)
             record("auth.login", actor=user, target_type="user", target_id=user.id)
-            db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 401
 
@@ -84,7 +83,6 @@ def logout():
         user = me()
         end_sessions(user=user)
         record("auth.logout", actor=user, target_type="user", target_id=user.id)
-        db.session.commit()
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("accounts_views.login"))
@@ -102,12 +100,10 @@ def change_password():
                 user=user, current_password=form.current_password.data, new_password=form.new_password.data
             )
         except DomainError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             # The epoch moved on: sign this browser in again under the new one, the others stay signed out.
             login_user(user)
-            db.session.commit()
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("web.home"))
     return render_template("accounts/password.html", form=form), 200 if not form.errors else 422

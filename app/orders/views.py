@@ -12,7 +12,6 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.accounts.access import STAFF_ROLES
 from app.dispatch import crew, phones
 from app.dispatch.crew import accepted_proposal
-from app.extensions import db
 from app.orders import service as order_service
 from app.orders.models import RATING_TAGS, STATUSES
 from app.stations.service import list_stations
@@ -82,7 +81,6 @@ def reveal_phone(order_id: int):
     """The accepted crew's lead sees the resident's full number on the order page (the look is audited)."""
     order = order_service.get_order(user=me(), order_id=order_id)
     revealed = phones.reveal_phone(user=me(), order=order)
-    db.session.commit()
     return _detail_page(order_id, revealed_phone=revealed)
 
 

@@ -22,20 +22,32 @@ _CSRF_MESSAGE = lazy_gettext("The form has expired or was sent from another page
 
 # Service messages with a value in them: (pattern with named groups, translated template using those names).
 _PATTERNS: list[tuple[re.Pattern[str], object]] = [
-    (re.compile(r"^an order that is (?P<status>\w+) cannot be .+$"),
-     lazy_gettext("An order in this state (%(status)s) cannot be changed this way.")),
-    (re.compile(r"^the window is shorter than the service \((?P<minutes>\d+) minutes\)$"),
-     lazy_gettext("A time you picked is shorter than the service (%(minutes)s minutes).")),
+    (
+        re.compile(r"^an order that is (?P<status>\w+) cannot be .+$"),
+        lazy_gettext("An order in this state (%(status)s) cannot be changed this way."),
+    ),
+    (
+        re.compile(r"^the window is shorter than the service \((?P<minutes>\d+) minutes\)$"),
+        lazy_gettext("A time you picked is shorter than the service (%(minutes)s minutes)."),
+    ),
     (re.compile(r"^role \w+ may not do this$"), lazy_gettext("Your role may not do this.")),
     (re.compile(r"^unknown tag .+$"), lazy_gettext("Please choose tags from the list.")),
-    (re.compile(r"^(?:menu item|team|volunteer|station) code .+ is taken$"),
-     lazy_gettext("This code is already used; choose another.")),
-    (re.compile(r"^the proposal is already (?P<status>\w+)$"),
-     lazy_gettext("This proposal has already been answered (%(status)s).")),
-    (re.compile(r"^(?P<name>.+) is already rostered at that time \(order (?P<code>\S+)\); swap them first$"),
-     lazy_gettext("%(name)s is already rostered at that time (order %(code)s); swap them first.")),
-    (re.compile(r"^the replacement lacks the skill (?P<skill>\S+)$"),
-     lazy_gettext("The replacement lacks the skill this crew place needs.")),
+    (
+        re.compile(r"^(?:menu item|team|volunteer|station) code .+ is taken$"),
+        lazy_gettext("This code is already used; choose another."),
+    ),
+    (
+        re.compile(r"^the proposal is already (?P<status>\w+)$"),
+        lazy_gettext("This proposal has already been answered (%(status)s)."),
+    ),
+    (
+        re.compile(r"^(?P<name>.+) is already rostered at that time \(order (?P<code>\S+)\); swap them first$"),
+        lazy_gettext("%(name)s is already rostered at that time (order %(code)s); swap them first."),
+    ),
+    (
+        re.compile(r"^the replacement lacks the skill (?P<skill>\S+)$"),
+        lazy_gettext("The replacement lacks the skill this crew place needs."),
+    ),
 ]
 
 
