@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.dispatch.models import Proposal, ProposalMember
-from app.orders.models import Order
+from tests.factories import placed_order
 from tests.orders.test_lifecycle_api import dispatch, place, tomorrow_window
 
 ELDER_CARE = [{"skill": "elder-care", "count": 1}]
@@ -32,9 +32,13 @@ def _swap(client, token_for, proposal, member, mate):
     )
 
 
-def _hold(db, volunteer, proposal, *, shift: timedelta, status: str = "pending") -> Proposal:
-    """Another live proposal holding the volunteer, shifted from the given one's time."""
-    other = db.session.scalar(db.select(Order).where(Order.id != proposal.order_id)) or proposal.order
+def _hold(
+    db, world, volunteer, proposal, *, shift: timedelta, status: str = "pending", station: str = "PY-BY-01"
+) -> Proposal:
+    """Another live proposal holding the volunteer for another order (one live proposal per order), shifted
+    from the given one's time."""
+    other = placed_order(world, proposal.start_at + shift, station=station)
+    other.status = "accepted" if status == "accepted" else "dispatched"
     held = Proposal(
         order=other,
         team=proposal.team,
@@ -71,7 +75,7 @@ def test_swap_refuses_a_replacement_who_is_not_free_then(client, world, token_fo
 
 def test_swap_refuses_a_replacement_rostered_elsewhere_then(client, world, token_for, db, proposed) -> None:
     proposal, member, mate = proposed
-    _hold(db, mate, proposal, shift=timedelta(minutes=30))
+    _hold(db, world, mate, proposal, shift=timedelta(minutes=30))
     response = _swap(client, token_for, proposal, member, mate)
     assert response.status_code == 422
     assert response.get_json()["message"] == "the replacement is rostered elsewhere then"
@@ -79,7 +83,7 @@ def test_swap_refuses_a_replacement_rostered_elsewhere_then(client, world, token
 
 def test_swap_takes_a_replacement_whose_other_work_is_days_away(client, world, token_for, db, proposed) -> None:
     proposal, member, mate = proposed
-    _hold(db, mate, proposal, shift=timedelta(days=1))
+    _hold(db, world, mate, proposal, shift=timedelta(days=1))
     response = _swap(client, token_for, proposal, member, mate)
     assert response.status_code == 200, response.get_json()
     assert [m["volunteer_id"] for m in response.get_json()["crew"]] == [mate.id]
@@ -87,7 +91,10 @@ def test_swap_takes_a_replacement_whose_other_work_is_days_away(client, world, t
 
 def test_accept_refuses_while_a_crew_member_is_rostered_elsewhere(client, world, token_for, db, proposed) -> None:
     proposal, member, _ = proposed
-    held = _hold(db, member, proposal, shift=timedelta(minutes=-30), status="accepted")
+    # The database refuses two overlapping live jobs; what is left to the re-check is the travel between them:
+    # the other job, across the county, ends ten minutes before this one starts.
+    before = -(proposal.end_at - proposal.start_at) - timedelta(minutes=10)
+    held = _hold(db, world, member, proposal, shift=before, status="accepted", station="PY-CM-01")
     response = client.post(f"/api/v1/proposals/{proposal.id}/accept", headers=token_for("lead_v"))
     assert response.status_code == 409
     assert f"(order {held.order.code})" in response.get_json()["message"]
