@@ -75,6 +75,18 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     API_TOKEN_HOURS = _env_int("DIANDAN_API_TOKEN_HOURS", 24 * 7)
 
+    # Residents sign in with a one-time code sent to their phone (through the outbox, channel LOGIN_CODE_CHANNELS).
+    LOGIN_CODE_TTL_MINUTES = _env_int("DIANDAN_LOGIN_CODE_TTL_MINUTES", 10)
+    LOGIN_CODE_MAX_ATTEMPTS = _env_int("DIANDAN_LOGIN_CODE_MAX_ATTEMPTS", 5)
+    LOGIN_CODE_RESEND_SECONDS = _env_int("DIANDAN_LOGIN_CODE_RESEND_SECONDS", 60)
+    LOGIN_CODES_PER_HOUR = _env_int("DIANDAN_LOGIN_CODES_PER_HOUR", 5)
+    # Channels that carry login codes; with DEV_PAGES on, the development log gets them too (phone masked).
+    LOGIN_CODE_CHANNELS = _env_list("DIANDAN_LOGIN_CODE_CHANNELS", "sms")
+    # Development pages (/dev/codes shows recent login codes); never on in production.
+    DEV_PAGES = os.environ.get("DIANDAN_DEV_PAGES", "0") == "1"
+    # A station tablet in kiosk mode returns to the menu after this long without a touch.
+    KIOSK_IDLE_SECONDS = _env_int("DIANDAN_KIOSK_IDLE_SECONDS", 120)
+
     # Dispatch
     # One week by default: the engine's per-volunteer limit is then exactly the weekly limit (see dispatch).
     DISPATCH_HORIZON_DAYS = _env_int("DIANDAN_DISPATCH_HORIZON_DAYS", 7)

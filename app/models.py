@@ -1,6 +1,6 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees them all."""
 
-from app.accounts.models import ApiToken, User
+from app.accounts.models import ApiToken, LoginCode, User
 from app.coverage.models import CoverageSnapshot
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
@@ -28,6 +28,7 @@ __all__ = [
     "DeliveryAttempt",
     "DispatchRun",
     "FeedKey",
+    "LoginCode",
     "JobRun",
     "MenuItem",
     "MenuItemNeed",

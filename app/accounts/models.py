@@ -71,3 +71,18 @@ class ApiToken(db.Model):
     revoked: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship()
+
+
+class LoginCode(db.Model):
+    """A one-time code sent to a phone to sign in or sign up; only digests of the phone and the code are kept."""
+
+    __tablename__ = "login_codes"
+    __table_args__ = (CheckConstraint("attempts >= 0", name="attempts_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_digest: Mapped[str] = mapped_column(String(64), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -24,7 +24,7 @@ def install_error_handlers(app: Flask) -> None:
         if _wants_json():
             body = {"status": error.status, **error.to_dict()}
             return jsonify(body), error.status
-        return render_template("error.html", status=error.status, message=domain_message(error.message)), error.status
+        return render_template("error.html", status=error.status, message=domain_message(error)), error.status
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

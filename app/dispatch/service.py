@@ -531,7 +531,9 @@ def _ensure_may_answer(user: User, proposal: Proposal) -> None:
 
 def _ensure_pending(proposal: Proposal, now: datetime) -> None:
     if proposal.status != "pending":
-        raise InvalidTransition(f"the proposal is already {proposal.status}", field="status")
+        raise InvalidTransition(
+            "the proposal is already %(status)s", field="status", params={"status": proposal.status}
+        )
     if proposal.deadline_at <= now:
         raise InvalidTransition("the proposal's deadline has passed", field="deadline_at")
 
@@ -566,13 +568,16 @@ def accept_proposal(*, user: User, proposal_id: int) -> Proposal:
         volunteer = member.volunteer
         if not volunteer.active or volunteer.team_id != proposal.team_id:
             raise InvalidTransition(
-                f"{volunteer.name} is no longer an active member of the team; swap them first", field="crew"
+                "%(name)s is no longer an active member of the team; swap them first",
+                field="crew",
+                params={"name": volunteer.name},
             )
         clash = _clash(volunteer, proposal)
         if clash is not None:
             raise InvalidTransition(
-                f"{volunteer.name} is already rostered at that time (order {clash.order.code}); swap them first",
+                "%(name)s is already rostered at that time (order %(code)s); swap them first",
                 field="crew",
+                params={"name": volunteer.name, "code": clash.order.code},
             )
     _claim(proposal, "accepted", user=user, now=now)
     orders.transition(
@@ -710,7 +715,9 @@ def swap_crew_member(*, user: User, proposal_id: int, out_volunteer_id: int, in_
     if any(m.volunteer_id == newcomer.id for m in proposal.crew):
         raise ValidationFailed("the replacement is already on the crew", field="in_volunteer_id")
     if member.skill not in newcomer.skills:
-        raise ValidationFailed(f"the replacement lacks the skill {member.skill.code}", field="in_volunteer_id")
+        raise ValidationFailed(
+            "the replacement lacks the skill %(skill)s", field="in_volunteer_id", params={"skill": member.skill.code}
+        )
     km = _road_km(newcomer.station, proposal.order.station)
     if newcomer.max_km is not None and km > newcomer.max_km:
         raise ValidationFailed("the order is beyond the replacement's distance limit", field="in_volunteer_id")

@@ -147,7 +147,7 @@ def runs():
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()
-                flash(domain_message(error.message), "error")
+                flash(domain_message(error), "error")
             else:
                 proposed = sum(r.orders_proposed for r in done)
                 considered = sum(r.orders_considered for r in done)

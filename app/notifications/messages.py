@@ -8,6 +8,7 @@ from app.core.timeutil import to_local
 
 # kind -> (subject, body); bodies are str.format templates over the values each caller passes.
 TEMPLATES: dict[str, tuple[str, str]] = {
+    "login_code": ("点单登录验证码", "您的验证码是{code}，{minutes}分钟内有效。请勿告诉他人。"),
     "order_accepted": ("您的点单已被接单", "您在{station}点的“{item}”（{code}）已由{team}接单，服务时间：{start}。"),
     "order_expired": (
         "您的点单已过期",

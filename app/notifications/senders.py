@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from importlib import import_module
 from typing import Any, Protocol
 
+from app.core.privacy import mask_address, mask_name
 from app.notifications.models import OutboxMessage
 
 logger = logging.getLogger("diandan.notifications")
@@ -41,7 +42,14 @@ class LogSender:
         self.config = config
 
     def send(self, message: OutboxMessage) -> None:
-        logger.info("notify %s <%s>: %s | %s", message.recipient_name, message.address, message.subject, message.body)
+        # The log is read by more people than the recipient: names and addresses are masked.
+        logger.info(
+            "notify %s <%s>: %s | %s",
+            mask_name(message.recipient_name),
+            mask_address(message.address),
+            message.subject,
+            message.body,
+        )
 
 
 class SmtpSender:

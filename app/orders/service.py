@@ -18,6 +18,7 @@ from app.extensions import db
 from app.menu.models import MenuItem
 from app.menu.service import item_orderable_at, skill_by_code
 from app.orders.models import (
+    OPEN_STATUSES,
     RATING_TAGS,
     Order,
     OrderEvent,
@@ -85,7 +86,11 @@ def transition(
 ) -> OrderEvent:
     """Move an order to a new status if the lifecycle allows it, and record who, when and why."""
     if to_status not in TRANSITIONS[order.status]:
-        raise InvalidTransition(f"an order that is {order.status} cannot become {to_status}", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot become %(to_status)s",
+            field="status",
+            params={"status": order.status, "to_status": to_status},
+        )
     from_status = order.status
     order.status = to_status
     now = utcnow()
@@ -114,7 +119,7 @@ def _normalise_windows(windows: list[dict], duration: int, now: datetime) -> lis
     if not windows:
         raise ValidationFailed("give at least one time window", field="windows")
     if len(windows) > MAX_WINDOWS:
-        raise ValidationFailed(f"at most {MAX_WINDOWS} time windows", field="windows")
+        raise ValidationFailed("at most %(n)s time windows", field="windows", params={"n": MAX_WINDOWS})
     horizon = now + timedelta(days=current_app.config["ORDER_MAX_DAYS_AHEAD"])
     spans: list[tuple[datetime, datetime]] = []
     for index, window in enumerate(windows):
@@ -129,7 +134,9 @@ def _normalise_windows(windows: list[dict], duration: int, now: datetime) -> lis
             raise ValidationFailed("the window is too far ahead", field=f"windows.{index}.start")
         if (end - max(start, now)) < timedelta(minutes=duration):
             raise ValidationFailed(
-                f"the window is shorter than the service ({duration} minutes)", field=f"windows.{index}.end"
+                "the window is shorter than the service (%(minutes)s minutes)",
+                field=f"windows.{index}.end",
+                params={"minutes": duration},
             )
         spans.append((start, end))
     spans.sort()
@@ -314,7 +321,9 @@ def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:
     if not _may_act_for_resident(user, order):
         raise Forbidden("only the resident or station staff may cancel")
     if order.status not in CANCELLABLE:
-        raise InvalidTransition(f"an order that is {order.status} cannot be cancelled", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot be cancelled", field="status", params={"status": order.status}
+        )
     withdraw_live_proposals(order, actor=user, reason="order cancelled")
     transition(order, "cancelled", actor=user, reason=reason or "cancelled")
     return order
@@ -353,7 +362,9 @@ def check_in(*, user: User, order_id: int, volunteer_id: int | None = None) -> S
     """A crew member arrives; the first check-in puts the order in service."""
     order = get_order(user=user, order_id=order_id)
     if order.status not in ("accepted", "in_service"):
-        raise InvalidTransition(f"an order that is {order.status} cannot be checked in to", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot be checked in to", field="status", params={"status": order.status}
+        )
     volunteer = _resolve_crew_member(user, order, volunteer_id)
     if any(r.volunteer_id == volunteer.id for r in order.service_records):
         raise InvalidTransition("this volunteer has already checked in", field="volunteer_id")
@@ -372,7 +383,9 @@ def check_out(*, user: User, order_id: int, volunteer_id: int | None = None) -> 
     """A crew member leaves; when the whole crew has been and gone, the order is completed."""
     order = get_order(user=user, order_id=order_id)
     if order.status != "in_service":
-        raise InvalidTransition(f"an order that is {order.status} cannot be checked out of", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot be checked out of", field="status", params={"status": order.status}
+        )
     volunteer = _resolve_crew_member(user, order, volunteer_id)
     record = next((r for r in order.service_records if r.volunteer_id == volunteer.id), None)
     if record is None:
@@ -400,7 +413,9 @@ def complete_order(*, user: User, order_id: int, reason: str = "") -> Order:
 
     order = get_order(user=user, order_id=order_id)
     if order.status != "in_service":
-        raise InvalidTransition(f"an order that is {order.status} cannot be completed", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot be completed", field="status", params={"status": order.status}
+        )
     proposal = accepted_proposal(order)
     is_lead = proposal is not None and proposal.team.lead_user_id == user.id
     if not (is_lead or (user.role in STAFF_ROLES and station_in_scope(user, order.station_id))):
@@ -424,7 +439,7 @@ def rate_order(*, user: User, order_id: int, stars: int, tags: list[str], commen
         raise ValidationFailed("stars must be 1 to 5", field="stars")
     unknown = [t for t in tags if t not in RATING_TAGS]
     if unknown:
-        raise ValidationFailed(f"unknown tag {unknown[0]}", field="tags")
+        raise ValidationFailed("unknown tag %(tag)s", field="tags", params={"tag": unknown[0]})
     rating = Rating(order=order, stars=stars, tags=list(dict.fromkeys(tags)), comment=comment, rated_by_id=user.id)
     db.session.add(rating)
     transition(order, "rated", actor=user, data={"stars": stars})
@@ -483,3 +498,46 @@ def expire_stale_orders(*, now: datetime | None = None) -> list[Order]:
         withdraw_live_proposals(order, actor=None, reason="order expired")
         transition(order, "expired", actor=None, reason="every requested time window passed unserved")
     return stale
+
+
+def open_duplicates(*, user: User, menu_item_id: int, station_id: int, resident: dict | None = None) -> list[Order]:
+    """Open orders for the same service, station and resident: a second one is most often a mistake."""
+    query = db.select(Order).where(
+        Order.menu_item_id == menu_item_id, Order.station_id == station_id, Order.status.in_(OPEN_STATUSES)
+    )
+    if user.role == "resident":
+        query = query.outerjoin(Resident, Order.resident_id == Resident.id).where(
+            (Resident.user_id == user.id) | (Order.placed_by_id == user.id)
+        )
+    elif resident is not None:
+        # A walk-in is recognised by phone when given, else by name, at that station.
+        query = query.join(Resident, Order.resident_id == Resident.id)
+        if resident.get("phone"):
+            query = query.where(Resident.phone == resident["phone"])
+        else:
+            query = query.where(Resident.name == resident.get("name", ""))
+    else:
+        return []
+    return list(db.session.scalars(query.order_by(Order.id)))
+
+
+def status_key(order: Order) -> str:
+    """The secret part of an order's short status link, for walk-ins without an account (keyed on SECRET_KEY)."""
+    import base64
+    import hashlib
+    import hmac
+
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), f"order-status:{order.id}:{order.code}".encode(), hashlib.sha256
+    ).digest()
+    return base64.b32encode(digest).decode()[:10].lower()
+
+
+def order_by_status_key(*, order_id: int, key: str) -> Order:
+    """The order a short status link names, or 404 when the key does not match."""
+    import hmac
+
+    order = db.session.get(Order, order_id)
+    if order is None or not hmac.compare_digest(status_key(order), (key or "").lower()):
+        raise NotFound("order not found")
+    return order

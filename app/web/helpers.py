@@ -9,6 +9,7 @@ from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app.core.privacy import mask_name, mask_phone
 from app.core.timeutil import to_local
 
 ROLE_LABELS = {
@@ -82,6 +83,9 @@ MODE_LABELS = {
     "culture": lazy_gettext("Culture and fun"),
     "action": lazy_gettext("Action"),
 }
+# The five modes' one-character badges (讲帮树乐行), and their English initials for English pages.
+MODE_BADGES = {"lecture": "讲", "help": "帮", "model": "树", "culture": "乐", "action": "行"}
+MODE_BADGES_EN = {"lecture": "L", "help": "H", "model": "M", "culture": "C", "action": "A"}
 LEVEL_LABELS = {
     "county": lazy_gettext("County centre"),
     "township": lazy_gettext("Township institute"),
@@ -120,21 +124,37 @@ class NavItem:
 # (label, endpoint, roles, endpoints that mark it current)
 _NAV = [
     (lazy_gettext("Order a service"), "menu_views.kiosk", ("resident", "station_staff"), ("menu_views.",)),
-    (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead",), ("dispatch_views.inbox",)),
+    (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead", "county_staff", "admin"), ("dispatch_views.inbox",)),
     (lazy_gettext("My service"), "volunteers_views.me", ("volunteer", "team_lead"), ("volunteers_views.me",)),
-    (lazy_gettext("Availability"), "volunteers_views.my_availability", ("volunteer", "team_lead"),
-     ("volunteers_views.my_availability",)),
+    (
+        lazy_gettext("Availability"),
+        "volunteers_views.my_availability",
+        ("volunteer", "team_lead"),
+        ("volunteers_views.my_availability",),
+    ),
     (lazy_gettext("Roster"), "rosters_views.mine", ("volunteer", "team_lead"), ("rosters_views.",)),
     (lazy_gettext("My team"), "volunteers_views.my_team", ("team_lead",), ("volunteers_views.my_team",)),
-    (lazy_gettext("Dashboard"), "coverage_views.dashboard", ("station_staff", "county_staff", "admin"),
-     ("coverage_views.",)),
+    (
+        lazy_gettext("Dashboard"),
+        "coverage_views.dashboard",
+        ("station_staff", "county_staff", "admin"),
+        ("coverage_views.",),
+    ),
     (lazy_gettext("Orders"), "orders_views.list_orders", None, ("orders_views.",)),
     (lazy_gettext("Dispatch"), "dispatch_views.runs", ("county_staff", "admin"), ("dispatch_views.runs",)),
     (lazy_gettext("Menu"), "menu_views.manage", ("county_staff", "admin"), ("menu_views.manage", "menu_views.edit")),
-    (lazy_gettext("Teams"), "volunteers_views.teams", ("station_staff", "county_staff", "admin"),
-     ("volunteers_views.team", "volunteers_views.teams")),
-    (lazy_gettext("Volunteers"), "volunteers_views.volunteers", ("station_staff", "county_staff", "admin"),
-     ("volunteers_views.volunteer",)),
+    (
+        lazy_gettext("Teams"),
+        "volunteers_views.teams",
+        ("station_staff", "county_staff", "admin"),
+        ("volunteers_views.team", "volunteers_views.teams"),
+    ),
+    (
+        lazy_gettext("Volunteers"),
+        "volunteers_views.volunteers",
+        ("station_staff", "county_staff", "admin"),
+        ("volunteers_views.volunteer",),
+    ),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
 ]
 
@@ -197,8 +217,8 @@ def localized(obj: object, field: str = "name") -> str:
     """The English or Chinese name of a reference row (name_zh/name_en, or title/title_en)."""
     if obj is None:
         return ""
-    if field == "title":
-        english, chinese = getattr(obj, "title_en", ""), getattr(obj, "title", "")
+    if field in ("title", "description"):
+        english, chinese = getattr(obj, f"{field}_en", ""), getattr(obj, field, "")
     else:
         english, chinese = getattr(obj, f"{field}_en", ""), getattr(obj, f"{field}_zh", "")
     return (english or chinese) if is_english() else (chinese or english)
@@ -230,6 +250,23 @@ def label(mapping: dict, key: str | None) -> str:
     return str(value) if value is not None else key
 
 
+def order_next_run(order) -> object:  # noqa: ANN001
+    """When the next dispatch run should have looked at an order: one scheduler period after it was placed or now."""
+    from datetime import timedelta
+
+    from app.core.timeutil import utcnow
+
+    period = timedelta(minutes=current_app.config["SCHEDULE_DISPATCH_MINUTES"])
+    return max(order.created_at, utcnow()) + period
+
+
+def kiosk_station():  # noqa: ANN201
+    """The kiosk's station in kiosk mode, else None (for the page frame)."""
+    from app.web import kiosk
+
+    return kiosk.station()
+
+
 def install(app_or_state) -> None:  # noqa: ANN001
     """Register the helpers as Jinja globals."""
     env = app_or_state.jinja_env
@@ -246,7 +283,13 @@ def install(app_or_state) -> None:  # noqa: ANN001
         event_label=lambda kind: label(EVENT_LABELS, kind),
         unassigned_label=lambda code: label(UNASSIGNED_LABELS, code),
         cost_term_label=lambda name: label(COST_TERM_LABELS, name),
+        mask_phone=mask_phone,
+        mask_name=mask_name,
+        kiosk_station=kiosk_station,
+        order_next_run=order_next_run,
+        kiosk_idle_seconds=lambda: current_app.config["KIOSK_IDLE_SECONDS"],
         mode_label=lambda mode: label(MODE_LABELS, mode),
+        mode_badge=lambda mode: (MODE_BADGES_EN if is_english() else MODE_BADGES).get(mode, ""),
         level_label=lambda level: label(LEVEL_LABELS, level),
         weekday_label=lambda index: str(WEEKDAYS[index]),
         weekday_of=lambda moment: str(WEEKDAYS[to_local(moment).weekday()]),

@@ -28,7 +28,7 @@ def roles(*allowed: str) -> Callable:
         @login_required
         def wrapper(*args: Any, **kwargs: Any):
             if allowed and current_user.role not in allowed:
-                raise Forbidden(f"role {current_user.role} may not do this")
+                raise Forbidden("role %(role)s may not do this", params={"role": current_user.role})
             return view(*args, **kwargs)
 
         return wrapper
@@ -38,7 +38,7 @@ def roles(*allowed: str) -> Callable:
 
 def show_error(form: FlaskForm, error: DomainError, field_map: dict[str, str] | None = None) -> None:
     """Attach a service's refusal to the form field it names, or to the form as a whole."""
-    message = domain_message(error.message)
+    message = domain_message(error)
     name = error.field or ""
     target = (field_map or {}).get(name) or (field_map or {}).get(name.split(".")[0]) or name.split(".")[0]
     field = form._fields.get(target) if target else None
@@ -78,7 +78,7 @@ def act_and_return(call: Callable[[], object], done: str, fallback_url: str):
         db.session.rollback()
         if error.status == 404:
             raise
-        flash(domain_message(error.message), "error")
+        flash(domain_message(error), "error")
     else:
         flash(done, "success")
     return redirect(safe_next(request.form.get("next")) or fallback_url)
