@@ -156,6 +156,7 @@ _NAV = [
         ("volunteers_views.volunteer",),
     ),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
+    (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
 ]
 
 

@@ -1,7 +1,7 @@
 """login codes for phone sign-in, English menu descriptions
 
 Revision ID: f1546c7f97a3
-Revises: 765c130c3daf
+Revises: a1d17e0c0b01
 Create Date: 2026-12-01 23:10:53.523310
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = 'f1546c7f97a3'
-down_revision = '765c130c3daf'
+down_revision = 'a1d17e0c0b01'
 branch_labels = None
 depends_on = None
 
