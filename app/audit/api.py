@@ -6,10 +6,10 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.accounts.access import MANAGER_ROLES, require_role
 from app.accounts.auth import api_user
 from app.audit import exports, service
 from app.audit.schemas import AuditEntrySchema, AuditQuerySchema
-from app.core.access import MANAGER_ROLES, require_role
 
 blp = Blueprint("audit", __name__, url_prefix="/audit", description="Append-only audit log of staff actions")
 

@@ -157,7 +157,7 @@ def list_entries(
     offset: int = 0,
 ) -> list[AuditEntry]:
     """Entries inside the viewer's scope (county staff: their county's stations and their staff), newest first."""
-    from app.core.access import scope_station_ids
+    from app.accounts.access import scope_station_ids
 
     query = db.select(AuditEntry)
     ids = scope_station_ids(user)

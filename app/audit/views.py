@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
+from app.accounts.access import MANAGER_ROLES
 from app.audit import exports, service
 from app.audit.models import OUTCOMES
-from app.core.access import MANAGER_ROLES
 from app.web.pages import me, roles
 
 bp = Blueprint("audit_views", __name__, template_folder="templates")
