@@ -133,7 +133,8 @@ def accept_proposal(*, user: User, proposal_id: int) -> Proposal:
         proposal.order,
         "accepted",
         actor=user,
-        reason=f"accepted by {proposal.team.name}",
+        reason="accepted by %(team)s",
+        reason_params={"team": proposal.team.name},
         data={"team": proposal.team.code, "proposal": proposal.id},
     )
     return proposal
@@ -153,7 +154,12 @@ def _reopen(proposal: Proposal, *, actor: User | None, exclusion: str, reason: s
     )
     rejections = sum(1 for e in order.exclusions if e.team.level == order.tier)
     if rejections >= current_app.config["ESCALATE_AFTER_REJECTIONS"]:
-        orders.escalate(order, actor=actor, reason=f"{rejections} team(s) at the {order.tier} tier said no")
+        orders.escalate(
+            order,
+            actor=actor,
+            reason="%(n)s team(s) at the %(tier)s tier said no",
+            reason_params={"n": rejections, "tier": order.tier},
+        )
 
 
 def decline_proposal(*, user: User, proposal_id: int, reason: str) -> Proposal:
@@ -279,7 +285,8 @@ def swap_crew_member(*, user: User, proposal_id: int, out_volunteer_id: int, in_
         proposal.order,
         kind="crew_changed",
         actor=user,
-        reason=f"{departing.name} replaced by {newcomer.name}",
+        reason="%(out)s replaced by %(in)s",
+        reason_params={"out": departing.name, "in": newcomer.name},
         data={"out": departing.code, "in": newcomer.code, "proposal": proposal.id},
     )
     db.session.flush()

@@ -87,11 +87,13 @@ def _store_proposal(problem: Problem, assignment, *, run: DispatchRun, now: date
     db.session.add(proposal)
     order.unassigned_code = None
     order.unassigned_reason = None
+    order.unassigned_params = {}
     orders.transition(
         order,
         "dispatched",
         actor=None,
-        reason=f"proposed to {proposal.team.name}",
+        reason="proposed to %(team)s",
+        reason_params={"team": proposal.team.name},
         data={"team": proposal.team.code, "run": run.id, "start": start_at.isoformat()},
     )
     db.session.flush()
@@ -155,7 +157,10 @@ def run_dispatch(
             unassigned[item.order] = item
             order = problem.orders[item.order]
             if config["ESCALATE_WHEN_UNSERVED"] and orders.escalate(
-                order, actor=None, reason=f"no team could take it at the {order.tier} tier: {item.reason}"
+                order,
+                actor=None,
+                reason="no team could take it at the %(tier)s tier: %(why)s",
+                reason_params={"tier": order.tier, "why": item.reason, "code": item.code, **_engine_params(item)},
             ):
                 pending.add(item.order)
                 problem.refresh_exclusions(item.order)
@@ -166,10 +171,17 @@ def run_dispatch(
     for key, item in unassigned.items():
         order = problem.orders[key]
         if order.unassigned_reason != item.reason:
-            orders.record_event(order, kind="not_placed", actor=None, reason=item.reason, data={"code": item.code})
+            orders.record_event(
+                order,
+                kind="not_placed",
+                actor=None,
+                reason=item.reason,
+                data={"code": item.code, "params": _engine_params(item)},
+            )
         order.unassigned_code = item.code
         order.unassigned_reason = item.reason
-        details.append({"order": order.code, "code": item.code, "reason": item.reason})
+        order.unassigned_params = _engine_params(item)
+        details.append({"order": order.code, "code": item.code, "reason": item.reason, "params": _engine_params(item)})
     run.orders_proposed = len(assignments)
     run.orders_unassigned = len(unassigned)
     run.served_priority = sum(problem.orders[a.order].priority for a in assignments)
@@ -255,3 +267,9 @@ def redispatch_orders(targets: list[Order], *, now: datetime | None = None) -> l
             )
         )
     return runs
+
+
+def _engine_params(item: object) -> dict:
+    """The values the engine gives with an unassigned reason (skill, counts ...), for translated sentences."""
+    params = getattr(item, "params", None) or {}
+    return {str(key): value for key, value in dict(params).items() if isinstance(value, str | int | float)}

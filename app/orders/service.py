@@ -56,10 +56,19 @@ def record_event(
     from_status: str | None = None,
     to_status: str | None = None,
     reason: str = "",
+    reason_params: dict | None = None,
     data: dict | None = None,
     at: datetime | None = None,
 ) -> OrderEvent:
-    """Append an event to an order's log and announce it."""
+    """Append an event to an order's log and announce it.
+
+    A reason with `reason_params` is an English message id: the log keeps it filled in, and the id with its
+    parameters in `data`, so pages can show it translated.
+    """
+    data = dict(data or {})
+    if reason_params:
+        data["reason_id"], data["reason_params"] = reason, reason_params
+        reason = reason % reason_params
     event = OrderEvent(
         order=order,
         kind=kind,
@@ -67,7 +76,7 @@ def record_event(
         from_status=from_status,
         to_status=to_status,
         reason=reason[:400],
-        data=data or {},
+        data=data,
         at=at or utcnow(),
     )
     db.session.add(event)
@@ -83,6 +92,7 @@ def transition(
     actor: User | None,
     kind: str | None = None,
     reason: str = "",
+    reason_params: dict | None = None,
     data: dict | None = None,
 ) -> OrderEvent:
     """Move an order to a new status if the lifecycle allows it, and record who, when and why."""
@@ -111,6 +121,7 @@ def transition(
         from_status=from_status,
         to_status=to_status,
         reason=reason,
+        reason_params=reason_params,
         data=data,
         at=now,
     )
@@ -359,14 +370,21 @@ def exclude_team(order: Order, team_id: int, *, reason: str) -> None:
         order.exclusions.append(OrderExclusion(team_id=team_id, reason=reason))
 
 
-def escalate(order: Order, *, actor: User | None, reason: str) -> bool:
+def escalate(order: Order, *, actor: User | None, reason: str, reason_params: dict | None = None) -> bool:
     """Raise the order's tier by one (village -> township -> county); False at the top."""
     higher = next_tier(order.tier)
     if higher is None:
         return False
     previous = order.tier
     order.tier = higher
-    record_event(order, kind="escalated", actor=actor, reason=reason, data={"from": previous, "to": higher})
+    record_event(
+        order,
+        kind="escalated",
+        actor=actor,
+        reason=reason,
+        reason_params=reason_params,
+        data={"from": previous, "to": higher},
+    )
     return True
 
 

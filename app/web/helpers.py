@@ -58,17 +58,6 @@ EVENT_LABELS = {
     "proposal_declined": lazy_gettext("The team declined; looking for another team"),
     "proposal_expired": lazy_gettext("The team did not answer in time; looking for another team"),
 }
-UNASSIGNED_LABELS = {
-    "window_too_short": lazy_gettext("The times picked are shorter than the service."),
-    "no_skill": lazy_gettext("No volunteer has the skill this service needs yet."),
-    "all_teams_excluded": lazy_gettext("Every team that could serve it has already said no."),
-    "out_of_reach": lazy_gettext("No volunteer with the right skill lives near enough."),
-    "max_orders": lazy_gettext("Every suitable volunteer is fully booked this week."),
-    "not_available": lazy_gettext("No suitable volunteer is free at the times picked. More times help."),
-    "no_team_with_all_skills": lazy_gettext("No single team has everyone needed free at the same time."),
-    "busy": lazy_gettext("The suitable volunteers are busy with other orders at those times."),
-    "unknown": lazy_gettext("The engine has not looked at this order yet."),
-}
 COST_TERM_LABELS = {
     "fixed": lazy_gettext("Serving the order"),
     "travel_km": lazy_gettext("Travel (km, both ways)"),
@@ -124,37 +113,22 @@ class NavItem:
 # (label, endpoint, roles, endpoints that mark it current)
 _NAV = [
     (lazy_gettext("Order a service"), "menu_views.kiosk", ("resident", "station_staff"), ("menu_views.",)),
-    (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead", "county_staff", "admin"), ("dispatch_views.inbox",)),
+    (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead", "county_staff", "admin"),
+     ("dispatch_views.inbox",)),
     (lazy_gettext("My service"), "volunteers_views.me", ("volunteer", "team_lead"), ("volunteers_views.me",)),
-    (
-        lazy_gettext("Availability"),
-        "volunteers_views.my_availability",
-        ("volunteer", "team_lead"),
-        ("volunteers_views.my_availability",),
-    ),
+    (lazy_gettext("Availability"), "volunteers_views.my_availability", ("volunteer", "team_lead"),
+     ("volunteers_views.my_availability",)),
     (lazy_gettext("Roster"), "rosters_views.mine", ("volunteer", "team_lead"), ("rosters_views.",)),
     (lazy_gettext("My team"), "volunteers_views.my_team", ("team_lead",), ("volunteers_views.my_team",)),
-    (
-        lazy_gettext("Dashboard"),
-        "coverage_views.dashboard",
-        ("station_staff", "county_staff", "admin"),
-        ("coverage_views.",),
-    ),
+    (lazy_gettext("Dashboard"), "coverage_views.dashboard", ("station_staff", "county_staff", "admin"),
+     ("coverage_views.",)),
     (lazy_gettext("Orders"), "orders_views.list_orders", None, ("orders_views.",)),
     (lazy_gettext("Dispatch"), "dispatch_views.runs", ("county_staff", "admin"), ("dispatch_views.runs",)),
     (lazy_gettext("Menu"), "menu_views.manage", ("county_staff", "admin"), ("menu_views.manage", "menu_views.edit")),
-    (
-        lazy_gettext("Teams"),
-        "volunteers_views.teams",
-        ("station_staff", "county_staff", "admin"),
-        ("volunteers_views.team", "volunteers_views.teams"),
-    ),
-    (
-        lazy_gettext("Volunteers"),
-        "volunteers_views.volunteers",
-        ("station_staff", "county_staff", "admin"),
-        ("volunteers_views.volunteer",),
-    ),
+    (lazy_gettext("Teams"), "volunteers_views.teams", ("station_staff", "county_staff", "admin"),
+     ("volunteers_views.team", "volunteers_views.teams")),
+    (lazy_gettext("Volunteers"), "volunteers_views.volunteers", ("station_staff", "county_staff", "admin"),
+     ("volunteers_views.volunteer",)),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
     (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
 ]
@@ -270,6 +244,8 @@ def kiosk_station():  # noqa: ANN201
 
 def install(app_or_state) -> None:  # noqa: ANN001
     """Register the helpers as Jinja globals."""
+    from app.web import words
+
     env = app_or_state.jinja_env
     env.globals.update(
         nav_items=nav_items,
@@ -282,7 +258,14 @@ def install(app_or_state) -> None:  # noqa: ANN001
         role_label=lambda role: label(ROLE_LABELS, role),
         status_label=lambda status: label(STATUS_LABELS, status),
         event_label=lambda kind: label(EVENT_LABELS, kind),
-        unassigned_label=lambda code: label(UNASSIGNED_LABELS, code),
+        unassigned_label=lambda code, params=None: words.unassigned_sentence(code, params),
+        event_reason=words.event_reason,
+        reason_text=words.reason_text,
+        tag_label=lambda tag: words.label_of(words.RATING_TAG_LABELS, tag),
+        trigger_label=lambda code: words.label_of(words.TRIGGER_LABELS, code),
+        job_label=lambda name: words.label_of(words.JOB_LABELS, name),
+        outcome_label=lambda outcome: words.label_of(words.OUTCOME_LABELS, outcome),
+        notification_kind_label=lambda kind: words.label_of(words.NOTIFICATION_KIND_LABELS, kind),
         cost_term_label=lambda name: label(COST_TERM_LABELS, name),
         mask_phone=mask_phone,
         mask_name=mask_name,

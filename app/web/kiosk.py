@@ -11,8 +11,8 @@ from datetime import datetime
 
 from flask import current_app, g, redirect, request, session, url_for
 
-from app.accounts.models import User
 from app.accounts.access import station_in_scope
+from app.accounts.models import User
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.stations.models import Station
