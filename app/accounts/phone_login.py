@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import logging
 import re
 import secrets
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,9 +16,12 @@ from flask import current_app
 
 from app.accounts.models import LoginCode, User
 from app.core.errors import ValidationFailed
+from app.core.masking import mask_phone
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.stations.models import Station
+
+logger = logging.getLogger("diandan.accounts")
 
 # Mainland mobile numbers: 11 digits starting 13-19, optionally written with +86, spaces or dashes.
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -61,6 +66,19 @@ def phone_digest(phone: str) -> str:
     return _digest("phone", phone)
 
 
+def dev_codes() -> deque:
+    """The latest codes issued by this process, for the development page (DEV_PAGES only)."""
+    return current_app.extensions.setdefault("diandan_dev_codes", deque(maxlen=20))
+
+
+def digest_of_phone(phone: str | None) -> str | None:
+    """The digest an account keeps of its mobile number, or None when it holds no mobile number."""
+    try:
+        return phone_digest(normalize_phone(phone)) if phone else None
+    except ValidationFailed:
+        return None
+
+
 def request_code(*, phone: str, now: datetime | None = None) -> SentCode:
     """Issue a six-digit code for a phone and queue it for sending; limited per minute and per hour."""
     from app.notifications import service as outbox
@@ -91,10 +109,16 @@ def request_code(*, phone: str, now: datetime | None = None) -> SentCode:
     db.session.flush()
     channels = list(config["LOGIN_CODE_CHANNELS"])
     if config.get("DEV_PAGES") and "log" not in channels:
+        # The log channel records that a code went out (not the code: the log sender never writes texts).
         channels.append("log")
     from app.notifications import messages
 
     subject, body = messages.render("login_code", code=raw, minutes=config["LOGIN_CODE_TTL_MINUTES"])
+    if config.get("DEV_PAGES"):
+        # Development only: the code in the log and on /dev/codes (kept in this process's memory, never stored),
+        # so sign-in can be tried without a phone; the number is masked in both.
+        logger.info("login code for %s: %s", mask_phone(phone), raw)
+        dev_codes().appendleft({"to": mask_phone(phone), "code": raw, "at": now})
     queued = outbox.enqueue(
         key=f"login-code:{login_code.id}",
         kind="login_code",
@@ -150,7 +174,11 @@ def resident_with_phone(phone: str) -> User | None:
     """The active resident account holding a phone number, if any."""
     return db.session.scalar(
         db.select(User)
-        .where(User.role == "resident", User.phone == normalize_phone(phone), User.active.is_(True))
+        .where(
+            User.role == "resident",
+            User.phone_digest == phone_digest(normalize_phone(phone)),
+            User.active.is_(True),
+        )
         .order_by(User.id)
         .limit(1)
     )

@@ -16,16 +16,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from app.core.errors import DomainError
 from app.core.timeutil import LOCAL_TZ, to_local, utcnow
-from app.extensions import db
 from app.menu import service as menu_service
 from app.menu.models import MODES
 from app.orders import service as order_service
 from app.orders.service import status_key
 from app.stations.service import list_stations
 from app.web import kiosk
-from app.web.errors import domain_message
 from app.web.helpers import MODE_LABELS, localized
-from app.web.pages import choices, me, roles, show_error
+from app.web.pages import choices, me, refused, roles, show_error
 
 bp = Blueprint("menu_views", __name__)
 
@@ -319,10 +317,8 @@ def confirm(item_id: int):
                 resident=walk_in,
                 notes=draft["notes"],
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            error_message = domain_message(error)
+            error_message = refused(error)
         else:
             session.pop(_DRAFT, None)
             flash(_("Your order has been placed. Order number %(code)s.", code=placed.code), "success")
@@ -393,9 +389,7 @@ def create():
                     code=form.code.data.strip(),
                     **_item_fields(form),
                 )
-                db.session.commit()
             except DomainError as error:
-                db.session.rollback()
                 show_error(form, error, {"needs": "need_skill"})
             else:
                 flash(_("Saved."), "success")
@@ -417,9 +411,7 @@ def edit(item_id: int):
                 item_id=item.id,
                 **_item_fields(form),
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Saved."), "success")

@@ -14,6 +14,8 @@ _HTTP_MESSAGES = {
     404: lazy_gettext("We could not find this page. It may have moved or be outside your area."),
     405: lazy_gettext("This page cannot be used this way."),
     413: lazy_gettext("What you sent is too large."),
+    422: lazy_gettext("Something you entered cannot be used (e.g. a hidden control character). Please check it."),
+    429: lazy_gettext("Too many attempts. Please wait a few minutes and try again."),
     500: lazy_gettext("Something went wrong on our side. Please try again in a moment."),
 }
 _CSRF_MESSAGE = lazy_gettext("The form has expired or was sent from another page. Go back, reload it and try again.")

@@ -9,7 +9,7 @@ from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from app.core.privacy import mask_name, mask_phone
+from app.core.masking import mask_name, mask_phone
 from app.core.timeutil import to_local
 
 ROLE_LABELS = {
@@ -113,22 +113,37 @@ class NavItem:
 # (label, endpoint, roles, endpoints that mark it current)
 _NAV = [
     (lazy_gettext("Order a service"), "menu_views.kiosk", ("resident", "station_staff"), ("menu_views.",)),
-    (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead", "county_staff", "admin"),
-     ("dispatch_views.inbox",)),
+    (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead", "county_staff", "admin"), ("dispatch_views.inbox",)),
     (lazy_gettext("My service"), "volunteers_views.me", ("volunteer", "team_lead"), ("volunteers_views.me",)),
-    (lazy_gettext("Availability"), "volunteers_views.my_availability", ("volunteer", "team_lead"),
-     ("volunteers_views.my_availability",)),
+    (
+        lazy_gettext("Availability"),
+        "volunteers_views.my_availability",
+        ("volunteer", "team_lead"),
+        ("volunteers_views.my_availability",),
+    ),
     (lazy_gettext("Roster"), "rosters_views.mine", ("volunteer", "team_lead"), ("rosters_views.",)),
     (lazy_gettext("My team"), "volunteers_views.my_team", ("team_lead",), ("volunteers_views.my_team",)),
-    (lazy_gettext("Dashboard"), "coverage_views.dashboard", ("station_staff", "county_staff", "admin"),
-     ("coverage_views.",)),
+    (
+        lazy_gettext("Dashboard"),
+        "coverage_views.dashboard",
+        ("station_staff", "county_staff", "admin"),
+        ("coverage_views.",),
+    ),
     (lazy_gettext("Orders"), "orders_views.list_orders", None, ("orders_views.",)),
     (lazy_gettext("Dispatch"), "dispatch_views.runs", ("county_staff", "admin"), ("dispatch_views.runs",)),
     (lazy_gettext("Menu"), "menu_views.manage", ("county_staff", "admin"), ("menu_views.manage", "menu_views.edit")),
-    (lazy_gettext("Teams"), "volunteers_views.teams", ("station_staff", "county_staff", "admin"),
-     ("volunteers_views.team", "volunteers_views.teams")),
-    (lazy_gettext("Volunteers"), "volunteers_views.volunteers", ("station_staff", "county_staff", "admin"),
-     ("volunteers_views.volunteer",)),
+    (
+        lazy_gettext("Teams"),
+        "volunteers_views.teams",
+        ("station_staff", "county_staff", "admin"),
+        ("volunteers_views.team", "volunteers_views.teams"),
+    ),
+    (
+        lazy_gettext("Volunteers"),
+        "volunteers_views.volunteers",
+        ("station_staff", "county_staff", "admin"),
+        ("volunteers_views.volunteer",),
+    ),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
     (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
 ]

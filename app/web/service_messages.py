@@ -34,6 +34,8 @@ SERVICE_MESSAGES = (
     N_("team code %(code)s is taken"),
     N_("unknown specialty %(code)s"),
     N_("volunteer code %(code)s is taken"),
+    N_("give 1 to %(n)s characters"),
+    N_("a password has %(n)s to 200 characters"),
     # Phone sign-in.
     N_("enter an 11-digit mobile number"),
     N_("too many codes for this number; try again in an hour"),

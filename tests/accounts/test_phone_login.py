@@ -52,15 +52,19 @@ def test_only_digests_are_stored_and_the_code_goes_by_sms(app, db) -> None:
 
 def test_development_log_shows_the_code_with_the_phone_masked(app, db, monkeypatch, caplog) -> None:
     monkeypatch.setitem(app.config, "DEV_PAGES", True)
-    # Alembic's logging set-up (in the migration tests) disables existing loggers; this test reads this one.
-    monkeypatch.setattr(logging.getLogger("diandan.notifications"), "disabled", False)
-    sent = phone_login.request_code(phone=PHONE, now=NOW)
-    db.session.commit()
-    with caplog.at_level(logging.INFO, logger="diandan.notifications"):
+    # Alembic's logging set-up (in the migration tests) disables existing loggers; this test reads them.
+    for name in ("diandan.accounts", "diandan.notifications"):
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
+    with caplog.at_level(logging.INFO):
+        sent = phone_login.request_code(phone=PHONE, now=NOW)
+        code = _sent_code(sent.login_code)
+        db.session.commit()
         deliver_now(message_ids=sent.message_ids, now=NOW)
     logged = " ".join(r.getMessage() for r in caplog.records)
-    assert _sent_code(sent.login_code) in logged
-    assert PHONE not in logged and "139****5678" in logged
+    assert code in logged and PHONE not in logged and "139****5678" in logged
+    assert phone_login.dev_codes()[0] == {"to": "139****5678", "code": code, "at": NOW}
+    # Once sent, the outbox keeps no text of the code.
+    assert all(code not in m.body for m in db.session.scalars(db.select(OutboxMessage)))
 
 
 def test_a_right_code_works_once(app, db) -> None:
@@ -143,4 +147,5 @@ def test_sign_up_makes_a_resident_at_the_chosen_station(app, world) -> None:
     assert phone_login.resident_with_phone("139-1234-5678").id == user.id
     with pytest.raises(ValidationFailed):
         phone_login.sign_up_resident(phone=PHONE, name="又一个", station_id=station.id)
-    assert db.session.scalar(db.select(db.func.count(User.id)).where(User.phone == PHONE)) == 1
+    digest = phone_login.phone_digest(PHONE)
+    assert db.session.scalar(db.select(db.func.count(User.id)).where(User.phone_digest == digest)) == 1
