@@ -1,7 +1,7 @@
 """phone sign-in codes and phone digests, English menu descriptions, engine reason parameters
 
 Revision ID: d01ad4b34043
-Revises: c8f2d3e4b5a6
+Revises: d9a3e4f5c6b7
 Create Date: 2026-12-01 23:35:41.458104
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = 'd01ad4b34043'
-down_revision = 'c8f2d3e4b5a6'
+down_revision = 'd9a3e4f5c6b7'
 branch_labels = None
 depends_on = None
 
