@@ -83,6 +83,23 @@ class AuthSettings(Settings):
     API_TOKEN_HOURS: int = Field(24 * 7, gt=0)
 
 
+class FrontDoorSettings(Settings):
+    """Residents signing in by phone, the development pages and station kiosks."""
+
+    # A one-time code sent to a resident's phone (through the outbox) works this long, for this many tries.
+    LOGIN_CODE_TTL_MINUTES: int = Field(10, gt=0)
+    LOGIN_CODE_MAX_ATTEMPTS: int = Field(5, gt=0)
+    # One phone gets at most one code this often, and this many an hour.
+    LOGIN_CODE_RESEND_SECONDS: int = Field(60, ge=0)
+    LOGIN_CODES_PER_HOUR: int = Field(5, gt=0)
+    # Channels that carry login codes; with DEV_PAGES on, the log also records that one went out.
+    LOGIN_CODE_CHANNELS: CommaList = ["sms"]
+    # Development pages (/dev/codes shows the codes this process sent, the log shows them too); never in production.
+    DEV_PAGES: bool = False
+    # A station tablet in kiosk mode returns to the menu after this many seconds without a touch.
+    KIOSK_IDLE_SECONDS: int = Field(120, gt=0)
+
+
 class SecuritySettings(Settings):
     """Cookies, proxies, personal data at rest and throttling (README "Security")."""
 
@@ -263,6 +280,7 @@ class NotificationSettings(Settings):
 SETTINGS_GROUPS: tuple[type[Settings], ...] = (
     CoreSettings,
     AuthSettings,
+    FrontDoorSettings,
     SecuritySettings,
     RequestSettings,
     OrderSettings,

@@ -66,6 +66,7 @@ class Live:
     url: str
     orders: dict[str, int] = field(default_factory=dict)
     stations: int = 0
+    app: object = None
 
 
 def _seed() -> dict[str, int]:
@@ -153,7 +154,7 @@ def live(tmp_path_factory) -> Iterator[Live]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Live(url=f"http://127.0.0.1:{server.server_port}", orders=orders, stations=stations)
+    yield Live(url=f"http://127.0.0.1:{server.server_port}", orders=orders, stations=stations, app=app)
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():
@@ -192,9 +193,15 @@ def open_page(browser, live: Live):
     """Return a builder: a fresh page at a viewport size, offline but for the live server, optionally signed in."""
     contexts = []
 
-    def build(username: str | None = None, viewport: dict = DESKTOP):
+    def build(username: str | None = None, viewport: dict = DESKTOP, *, enforce_csp: bool = False):
+        # Playwright's wait_for_function evaluates strings in the page, which the app's CSP forbids (no eval);
+        # test_csp.py opens pages with the policy enforced.
         context = browser.new_context(
-            viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", device_scale_factor=1
+            viewport=viewport,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            device_scale_factor=1,
+            bypass_csp=not enforce_csp,
         )
         contexts.append(context)
         page = context.new_page()

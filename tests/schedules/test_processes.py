@@ -37,7 +37,7 @@ class Process:
             "DIANDAN_SCHEDULER_STANDBY_POLL_S": "0.2",
             "DIANDAN_SCHEDULER_HEARTBEAT_S": "0.5",
             "DIANDAN_NOTIFY_CHANNELS": "log",
-            # The child must read the phones this test process wrote with the testing data key.
+            # The test app wrote phones under the testing data key; the child must read them with the same one.
             "DIANDAN_DATA_KEYS": ",".join(TestingConfig.DATA_KEYS),
             "PYTHONUNBUFFERED": "1",
         }
