@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, vDuration
 
+from app.core.exports import safe_cell
 from app.core.timeutil import LOCAL_TZ_NAME, to_local
 from app.menu.models import MODE_LABELS_ZH
 from app.rosters.service import FeedItem, Owner
@@ -103,7 +104,7 @@ def csv_bytes(entries: list[dict[str, Any]], *, with_task: bool) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -121,7 +122,7 @@ def xlsx_bytes(entries: list[dict[str, Any]], *, with_task: bool, title: str) ->
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append([safe_cell(value) for value in row])
     sheet.freeze_panes = "A2"
     for column in sheet.columns:
         width = max((len(str(cell.value or "")) for cell in column), default=8)
