@@ -76,7 +76,7 @@ def test_a_first_time_resident_signs_up_orders_follows_and_rates(open_page, live
     error = page.locator(".field-error")
     assert "11 位手机号码" in error.inner_text()
     box, height = error.bounding_box(), page.viewport_size["height"]
-    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
     assert page.evaluate("document.activeElement.id") == "phone"
     shoot(page, "front-phone-error-phone")
     page.fill("#phone", "139 0000 7777")
