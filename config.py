@@ -89,6 +89,8 @@ class AuthSettings(Settings):
     # Sign-in attempts (page and API) per client address, and failed ones per username.
     LOGIN_RATE_LIMIT: str = "20 per minute"
     LOGIN_FAILURE_LIMIT: str = "10 per 15 minutes"
+    # Requests with a wrong or revoked bearer token per client address; past it they hear 429 instead of 401.
+    BEARER_FAILURE_LIMIT: str = "30 per minute"
 
 
 class SecuritySettings(Settings):
