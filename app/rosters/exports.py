@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event, vDuration
 
 from app.core.exports import safe_cell
 from app.core.timeutil import LOCAL_TZ_NAME, to_local
@@ -18,6 +18,19 @@ from app.rosters.service import FeedItem, Owner
 
 def _crew_text(entry: dict[str, Any]) -> str:
     return "、".join(f"{c['name']}（{c['skill']}）" for c in entry["crew"])
+
+
+# Phones remind the crew this long before a job starts (time to travel to a village station).
+ALARM_BEFORE = timedelta(hours=1)
+
+
+def _reminder(title: str) -> Alarm:
+    """A display alarm before the job starts."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", title)
+    alarm.add("trigger", -ALARM_BEFORE)
+    return alarm
 
 
 def calendar_bytes(*, owner: Owner, items: list[FeedItem]) -> bytes:
@@ -30,7 +43,8 @@ def calendar_bytes(*, owner: Owner, items: list[FeedItem]) -> bytes:
     calendar.add("x-wr-calname", f"{owner.name} · 点单排班")
     calendar.add("x-wr-timezone", LOCAL_TZ_NAME)
     # Calendar apps that honour these poll hourly rather than daily.
-    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    # A vDuration so it is written as RFC 7986 wants (PT1H); a plain timedelta would come out as "1:00:00".
+    calendar.add("refresh-interval", vDuration(timedelta(hours=1)), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     for item in items:
         entry = item.entry
@@ -52,6 +66,8 @@ def calendar_bytes(*, owner: Owner, items: list[FeedItem]) -> bytes:
         event.add("categories", [MODE_LABELS_ZH.get(entry["mode"], entry["mode"])])
         event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
         event.add("transp", "TRANSPARENT" if item.cancelled else "OPAQUE")
+        if not item.cancelled:
+            event.add_component(_reminder(entry["title"]))
         calendar.add_component(event)
     return calendar.to_ical()
 
