@@ -119,6 +119,8 @@ class SecuritySettings(Settings):
     # Sign-in attempts (page and API) per client address, and failed ones per username.
     LOGIN_RATE_LIMIT: str = "20 per minute"
     LOGIN_FAILURE_LIMIT: str = "10 per 15 minutes"
+    # Requests with a wrong or revoked bearer token per client address; past it they hear 429 instead of 401.
+    BEARER_FAILURE_LIMIT: str = "30 per minute"
 
     def flask_config(self) -> dict[str, Any]:
         """The settings plus the Flask keys they decide (secure cookies, session lengths)."""
