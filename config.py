@@ -48,6 +48,10 @@ class Settings(BaseSettings):
         env_prefix="DIANDAN_", case_sensitive=True, env_ignore_empty=True, extra="ignore", frozen=True
     )
 
+    def flask_config(self) -> dict[str, Any]:
+        """The group as app.config keys and values."""
+        return self.model_dump()
+
     @field_validator("*", mode="before")
     @classmethod
     def _split_comma_lists(cls, value: Any, info: Any) -> Any:
@@ -67,9 +71,6 @@ class CoreSettings(Settings):
         f"sqlite:///{BASE_DIR / 'instance' / 'diandan.db'}", validation_alias="DATABASE_URL"
     )
 
-    # Where the generated session secret and data keys are kept; empty: the app's instance folder.
-    INSTANCE_PATH: str = ""
-
     @field_validator("SQLALCHEMY_DATABASE_URI")
     @classmethod
     def _psycopg3(cls, url: str) -> str:
@@ -80,9 +81,38 @@ class AuthSettings(Settings):
     """Sign-in and API tokens."""
 
     API_TOKEN_HOURS: int = Field(24 * 7, gt=0)
-    # "Remember me" cookies and page sessions last this long.
-    REMEMBER_DAYS: int = Field(14, gt=0)
-    SESSION_HOURS: int = Field(12, gt=0)
+
+
+class FrontDoorSettings(Settings):
+    """Residents signing in by phone, the development pages and station kiosks."""
+
+    # A one-time code sent to a resident's phone (through the outbox) works this long, for this many tries.
+    LOGIN_CODE_TTL_MINUTES: int = Field(10, gt=0)
+    LOGIN_CODE_MAX_ATTEMPTS: int = Field(5, gt=0)
+    # One phone gets at most one code this often, and this many an hour.
+    LOGIN_CODE_RESEND_SECONDS: int = Field(60, ge=0)
+    LOGIN_CODES_PER_HOUR: int = Field(5, gt=0)
+    # Channels that carry login codes; with DEV_PAGES on, the log also records that one went out.
+    LOGIN_CODE_CHANNELS: CommaList = ["sms"]
+    # Development pages (/dev/codes shows the codes this process sent, the log shows them too); never in production.
+    DEV_PAGES: bool = False
+    # A station tablet in kiosk mode returns to the menu after this many seconds without a touch.
+    KIOSK_IDLE_SECONDS: int = Field(120, gt=0)
+
+
+class SecuritySettings(Settings):
+    """Cookies, proxies, personal data at rest and throttling (README "Security")."""
+
+    # Behind HTTPS set DIANDAN_HTTPS=1: Secure cookies and HSTS.
+    HTTPS: bool = False
+    # Trust X-Forwarded-For/-Proto from this many proxies in front (0: none), so audit IPs and https are right.
+    PROXY_COUNT: int = Field(0, ge=0)
+    REMEMBER_DAYS: int = Field(14, ge=1)
+    SESSION_HOURS: int = Field(12, ge=1)
+    # Keys for personal data at rest (phones), comma-separated Fernet keys: the first encrypts, any decrypts.
+    # Empty: one is made on first start and kept in instance/data_keys. Rotate: put a new key first, keep the old
+    # ones after it, run `diandan keys rotate`, then drop the old ones.
+    DATA_KEYS: CommaList = []
     # Throttling (Flask-Limiter). Storage: the service's own database by default, shared by every worker;
     # or e.g. redis://host:6379/0 (needs the `redis` package). "memory://" is per process: tests only.
     RATELIMIT_STORAGE_URI: str = "diandan-db://"
@@ -90,31 +120,37 @@ class AuthSettings(Settings):
     LOGIN_RATE_LIMIT: str = "20 per minute"
     LOGIN_FAILURE_LIMIT: str = "10 per 15 minutes"
 
+    def flask_config(self) -> dict[str, Any]:
+        """The settings plus the Flask keys they decide (secure cookies, session lengths)."""
+        return {
+            **super().flask_config(),
+            "SESSION_COOKIE_SECURE": self.HTTPS,
+            "REMEMBER_COOKIE_SECURE": self.HTTPS,
+            "REMEMBER_COOKIE_DURATION": timedelta(days=self.REMEMBER_DAYS),
+            "PERMANENT_SESSION_LIFETIME": timedelta(hours=self.SESSION_HOURS),
+        }
 
-class SecuritySettings(Settings):
-    """HTTPS, proxies, input limits and the keys for personal data at rest (README "Security")."""
 
-    # Behind HTTPS set DIANDAN_HTTPS=true: Secure cookies and HSTS.
-    HTTPS: bool = False
-    # Trust X-Forwarded-For/-Proto from this many proxies in front (0: none), so audit IPs and https are right.
-    PROXY_COUNT: int = Field(0, ge=0)
+class RequestSettings(Settings):
+    """Limits on what a request may carry, and retried requests."""
+
     # Request bodies over this many bytes are refused (413) before they are read.
     MAX_CONTENT_LENGTH: int = Field(1024 * 1024, gt=0, validation_alias="DIANDAN_MAX_CONTENT_BYTES")
-    JSON_MAX_DEPTH: int = Field(32, gt=0)
+    JSON_MAX_DEPTH: int = Field(32, ge=1)
     # Backstop for any JSON string; each schema field has its own tighter limit.
-    TEXT_MAX_CHARS: int = Field(10_000, gt=0)
-    # Keys for personal data at rest (phones), comma-separated Fernet keys: the first encrypts, any decrypts.
-    # Empty: one is made on first start and kept in instance/data_keys. Rotate: put a new key first, keep the old
-    # ones after it, run `diandan keys rotate`, then drop the old ones.
-    DATA_KEYS: CommaList = []
+    TEXT_MAX_CHARS: int = Field(10_000, ge=1)
+    # How long a retried request (same Idempotency-Key) is answered from memory rather than done again.
+    IDEMPOTENCY_KEEP_HOURS: int = Field(24, ge=1)
+
+    def flask_config(self) -> dict[str, Any]:
+        """The settings plus Flask's form memory limit, the same as the body limit."""
+        return {**super().flask_config(), "MAX_FORM_MEMORY_SIZE": self.MAX_CONTENT_LENGTH}
 
 
 class OrderSettings(Settings):
     """Placing and listing orders."""
 
     ORDER_MAX_DAYS_AHEAD: int = Field(60, gt=0)
-    # How long a retried request (same Idempotency-Key) is answered from memory rather than done again.
-    IDEMPOTENCY_KEEP_HOURS: int = Field(24, gt=0)
     # Rows per page on the staff order list.
     ORDER_LIST_PAGE_SIZE: int = Field(50, gt=0)
 
@@ -209,7 +245,7 @@ class RosterSettings(Settings):
     ROSTER_FEED_PAST_DAYS: int = Field(30, ge=0)
     ROSTER_FEED_FUTURE_DAYS: int = Field(120, ge=0)
     # A calendar feed link stops working this many days after it was made (make a new one on the roster page).
-    ROSTER_FEED_TOKEN_DAYS: int = Field(180, gt=0)
+    ROSTER_FEED_TOKEN_DAYS: int = Field(180, ge=1)
     ROSTER_UID_DOMAIN: str = "diandan.local"
 
 
@@ -244,7 +280,9 @@ class NotificationSettings(Settings):
 SETTINGS_GROUPS: tuple[type[Settings], ...] = (
     CoreSettings,
     AuthSettings,
+    FrontDoorSettings,
     SecuritySettings,
+    RequestSettings,
     OrderSettings,
     DispatchSettings,
     IncentiveSettings,
@@ -267,7 +305,7 @@ def load_settings() -> dict[str, Any]:
     problems: list[str] = []
     for group in SETTINGS_GROUPS:
         try:
-            values.update(group().model_dump())
+            values.update(group().flask_config())
         except ValidationError as error:
             for item in error.errors():
                 name = str(item["loc"][0]) if item["loc"] else ""
@@ -276,18 +314,7 @@ def load_settings() -> dict[str, Any]:
                 problems.append(f"{variable}={os.environ.get(variable, '')!r}: {item['msg']}")
     if problems:
         raise SettingsError("invalid settings in the environment: " + "; ".join(problems))
-    return values | flask_keys(values)
-
-
-def flask_keys(values: dict[str, Any]) -> dict[str, Any]:
-    """Flask's own keys that follow from the service's settings."""
-    return {
-        "SESSION_COOKIE_SECURE": values["HTTPS"],
-        "REMEMBER_COOKIE_SECURE": values["HTTPS"],
-        "REMEMBER_COOKIE_DURATION": timedelta(days=values["REMEMBER_DAYS"]),
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=values["SESSION_HOURS"]),
-        "MAX_FORM_MEMORY_SIZE": values["MAX_CONTENT_LENGTH"],
-    }
+    return values
 
 
 class Config:
@@ -296,6 +323,13 @@ class Config:
     # hide_parameters: a failed statement's error (and so the log) never carries the values, e.g. a phone number.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     TESTING = False
+    # Where secrets made on first start are kept (secret_key, data_keys); None: the app's instance folder.
+    INSTANCE_PATH: str | None = None
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    RATELIMIT_HEADERS_ENABLED = True
 
     # API and its OpenAPI spec (flask-smorest); Swagger UI is served from the installed swagger-ui-bundle.
     API_TITLE = "Diandan API"
@@ -320,11 +354,6 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_HASH_METHOD = "scrypt"
-    SESSION_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SAMESITE = "Lax"
-    RATELIMIT_HEADERS_ENABLED = True
 
 
 class TestingConfig(Config):
