@@ -259,8 +259,6 @@ def kiosk_station():  # noqa: ANN201
 
 def install(app_or_state) -> None:  # noqa: ANN001
     """Register the helpers as Jinja globals."""
-    from app.web import words
-
     env = app_or_state.jinja_env
     env.globals.update(
         nav_items=nav_items,
@@ -273,14 +271,6 @@ def install(app_or_state) -> None:  # noqa: ANN001
         role_label=lambda role: label(ROLE_LABELS, role),
         status_label=lambda status: label(STATUS_LABELS, status),
         event_label=lambda kind: label(EVENT_LABELS, kind),
-        unassigned_label=lambda code, params=None: words.unassigned_sentence(code, params),
-        event_reason=words.event_reason,
-        reason_text=words.reason_text,
-        tag_label=lambda tag: words.label_of(words.RATING_TAG_LABELS, tag),
-        trigger_label=lambda code: words.label_of(words.TRIGGER_LABELS, code),
-        job_label=lambda name: words.label_of(words.JOB_LABELS, name),
-        outcome_label=lambda outcome: words.label_of(words.OUTCOME_LABELS, outcome),
-        notification_kind_label=lambda kind: words.label_of(words.NOTIFICATION_KIND_LABELS, kind),
         cost_term_label=lambda name: label(COST_TERM_LABELS, name),
         mask_phone=mask_phone,
         mask_name=mask_name,

@@ -110,6 +110,18 @@ def test_availability_editor_refuses_bad_times(pages, world) -> None:
     assert len(_db.session.get(Volunteer, world.volunteers["v1"].id).availability) == 7
 
 
+def test_an_invalid_day_off_is_refused_on_screen(pages, world) -> None:
+    pages.login("volunteer")
+    before = len(_db.session.get(Volunteer, world.volunteers["v1"].id).availability)
+    response = pages.post(
+        "/me/availability", data={"slot-0-0-start": "08:00", "slot-0-0-end": "12:00", "day_off": "2030-13-45"}
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'class="field-error"' in body and "2026-12-24" in body
+    assert len(_db.session.get(Volunteer, world.volunteers["v1"].id).availability) == before
+
+
 def test_lead_sees_team_roster_and_availability(pages, world) -> None:
     pages.login("lead_v")
     body = pages.get("/team").get_data(as_text=True)
