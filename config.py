@@ -119,6 +119,28 @@ class Config:
     # Rows per page on the staff order list.
     ORDER_LIST_PAGE_SIZE = _env_int("DIANDAN_ORDER_LIST_PAGE_SIZE", 50)
 
+    # Running for real (deploy/, scripts/start.sh): a broker turns on Celery worker mode; without one, queued work
+    # (dispatch runs, the outbox) runs in the scheduler process.
+    BROKER_URL = os.environ.get("DIANDAN_BROKER_URL", "")
+    # How often the scheduler looks for dispatch runs asked for through the API (no broker).
+    DISPATCH_QUEUE_POLL_S = _env_float("DIANDAN_DISPATCH_QUEUE_POLL_S", 2.0)
+    # A queued run still `running` after this long lost its process (no broker) and is taken again.
+    DISPATCH_RUN_STALE_S = _env_float("DIANDAN_DISPATCH_RUN_STALE_S", 900.0)
+    # Engine processes per solve. 1 keeps the engine in the calling process: web and scheduler processes are
+    # threaded, and the engine's pools fork; parallelism comes from Celery worker processes instead.
+    DISPATCH_ENGINE_WORKERS = _env_int("DIANDAN_DISPATCH_ENGINE_WORKERS", 1)
+    # Readiness fails when the scheduler leader's heartbeat is older than this.
+    SCHEDULER_STALE_S = _env_float("DIANDAN_SCHEDULER_STALE_S", 120.0)
+    # Behind a reverse proxy: how many proxies to trust for X-Forwarded-For/-Proto/-Host (0: none).
+    PROXY_FIX_HOPS = _env_int("DIANDAN_PROXY_FIX_HOPS", 0)
+    # Structured JSON log lines (one per line, with the request id); plain text when off.
+    LOG_JSON = os.environ.get("DIANDAN_LOG_JSON", "1").strip().lower() in ("1", "true", "yes", "on")
+    LOG_LEVEL = os.environ.get("DIANDAN_LOG_LEVEL", "INFO").upper()
+    SENTRY_DSN = os.environ.get("DIANDAN_SENTRY_DSN", "")
+    SENTRY_ENVIRONMENT = os.environ.get("DIANDAN_SENTRY_ENVIRONMENT", "production")
+    # Load benchmarks only: exposes POST /bench/insert (one row into bench_rows), the baseline of LOAD.md.
+    BENCH_ENDPOINTS = os.environ.get("DIANDAN_BENCH_ENDPOINTS", "0") == "1"
+
     # Scheduler (schedules/): one leader process runs the jobs; cron times are local (TIMEZONE).
     # Job names to run; empty means every job.
     SCHEDULER_JOBS = _env_list("DIANDAN_SCHEDULER_JOBS", "")
@@ -186,3 +208,7 @@ class TestingConfig(Config):
     # Cheap hashing keeps fixtures fast; never use outside tests.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     DISPATCH_TIME_LIMIT_S = 5.0
+    # Tests start their own Redis when they need one; nothing reaches a broker from the environment.
+    BROKER_URL = ""
+    SENTRY_DSN = ""
+    PROXY_FIX_HOPS = 0

@@ -13,6 +13,7 @@ def create_app(config_object: object | str = "config.Config", **overrides: objec
     app.config.from_object(config_object)
     app.config.update(overrides)
     register_url_converters(app)
+    register_observability(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -33,6 +34,32 @@ def register_url_converters(app: Flask) -> None:
             super().__init__(map, *args, **kwargs)
 
     app.url_map.converters["int"] = IdConverter
+
+
+def register_observability(app: Flask) -> None:
+    """JSON logs with a request id, Sentry when a DSN is set, and the proxy's headers when behind one."""
+    from app.core.logs import configure_logging, install_request_ids
+
+    if not app.testing:
+        configure_logging(json_lines=app.config["LOG_JSON"], level=app.config["LOG_LEVEL"])
+    install_request_ids(app)
+    hops = int(app.config["PROXY_FIX_HOPS"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)  # type: ignore[method-assign]
+    if app.config["SENTRY_DSN"]:
+        import sentry_sdk
+        from sentry_sdk.integrations.flask import FlaskIntegration
+
+        # No request bodies, cookies or user details: they carry residents' names and phones.
+        sentry_sdk.init(
+            dsn=app.config["SENTRY_DSN"],
+            environment=app.config["SENTRY_ENVIRONMENT"],
+            integrations=[FlaskIntegration()],
+            send_default_pii=False,
+            max_request_body_size="never",
+        )
 
 
 def register_extensions(app: Flask) -> None:

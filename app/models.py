@@ -16,7 +16,7 @@ from app.orders.models import (
     ServiceRecord,
 )
 from app.rosters.models import FeedKey, RosterVersion
-from app.scheduling.models import JobRun
+from app.scheduling.models import Heartbeat, JobRun
 from app.stations.models import Station
 from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer
 
@@ -28,6 +28,7 @@ __all__ = [
     "DeliveryAttempt",
     "DispatchRun",
     "FeedKey",
+    "Heartbeat",
     "JobRun",
     "MenuItem",
     "MenuItemNeed",

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
-from app.dispatch import service
+from app.dispatch import queue, service
 from app.dispatch.schemas import (
     DeclineSchema,
     ProposalQuerySchema,
@@ -28,13 +28,14 @@ class Runs(MethodView):
         return service.list_runs(user=api_user())
 
     @blp.arguments(RunRequestSchema)
-    @blp.response(201, RunSchema(many=True))
+    @blp.response(202, RunSchema(many=True))
     def post(self, data: dict):
-        """Run dispatch now (county staff) and return each county's figures."""
-        runs = service.run_dispatch_for_counties(
+        """Queue a run per county (county staff); poll GET /dispatch/runs/{id} for its state and progress."""
+        runs = queue.queue_runs(
             county_code=data["county"], trigger="api", actor=api_user(), time_limit=data["time_limit"]
         )
         db.session.commit()
+        queue.send_to_workers(runs)
         return runs
 
 

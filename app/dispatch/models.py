@@ -18,6 +18,8 @@ from app.stations.models import Station
 from app.volunteers.models import Team, Volunteer
 
 PROPOSAL_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn")
+# A run asked for through the API is queued until a worker takes it; runs started in-process begin at running.
+RUN_STATUSES = ("queued", "running", "done", "failed")
 
 
 class DispatchRun(db.Model):
@@ -30,7 +32,7 @@ class DispatchRun(db.Model):
     trigger: Mapped[str] = mapped_column(String(16), default="manual")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
     solver_status: Mapped[str] = mapped_column(String(32), default="")
     orders_considered: Mapped[int] = mapped_column(default=0)
     orders_proposed: Mapped[int] = mapped_column(default=0)
@@ -44,6 +46,13 @@ class DispatchRun(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Unassigned orders with the engine's reasons, for staff to read.
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Asked for through the API: queued, then run by the scheduler or a Celery worker with this time limit.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    time_limit: Mapped[float | None] = mapped_column()
+    # How often a worker started it (a worker lost mid-run leaves nothing stored; the retry starts again).
+    attempts: Mapped[int] = mapped_column(default=0)
+    # The engine's latest progress while it runs: seconds, served, bound, travel.
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     county: Mapped[Station] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -34,6 +34,9 @@ class RunSchema(Schema):
     travel_km = fields.Float()
     seconds = fields.Float()
     details = fields.Dict()
+    queued_at = fields.AwareDateTime(allow_none=True)
+    attempts = fields.Integer()
+    progress = fields.Dict(metadata={"description": "while running: the engine's seconds, served, bound, travel"})
 
 
 class CrewMemberSchema(Schema):

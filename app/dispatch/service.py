@@ -255,8 +255,13 @@ def _preferences(problem: Problem) -> matching.Preferences:
 
 def _solve(problem: Problem, instance_dict: dict, *, time_limit: float) -> matching.Solution:
     instance = matching.instance_from_dict(instance_dict)
+    config = current_app.config
     solution = matching.solve(
-        instance, time_limit=time_limit, seed=current_app.config["DISPATCH_SEED"], preferences=_preferences(problem)
+        instance,
+        time_limit=time_limit,
+        seed=config["DISPATCH_SEED"],
+        preferences=_preferences(problem),
+        workers=config["DISPATCH_ENGINE_WORKERS"],
     )
     dump_dir = current_app.config.get("DISPATCH_DUMP_DIR")
     if dump_dir:
@@ -346,15 +351,20 @@ def run_dispatch(
     time_limit: float | None = None,
     now: datetime | None = None,
     order_ids: set[int] | None = None,
+    run: DispatchRun | None = None,
 ) -> DispatchRun:
-    """Solve one county's open orders (or just some) and store a pending proposal per placed order."""
+    """Solve one county's open orders (or just some) and store a pending proposal per placed order.
+
+    A queued run (see `app.dispatch.queue`) is passed in and filled; otherwise a new run is recorded.
+    """
     config = current_app.config
     now = now or utcnow()
     time_limit = time_limit if time_limit is not None else config["DISPATCH_TIME_LIMIT_S"]
     _lock_county(county)
-    run = DispatchRun(county=county, trigger=trigger, started_at=now, created_by_id=actor.id if actor else None)
-    db.session.add(run)
-    db.session.flush()
+    if run is None:
+        run = DispatchRun(county=county, trigger=trigger, started_at=now, created_by_id=actor.id if actor else None)
+        db.session.add(run)
+        db.session.flush()
     clock = time.perf_counter()
     problem = build_problem(county=county, now=now, order_ids=order_ids)
     run.orders_considered = len(problem.orders)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -11,10 +11,12 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.errors import DomainError
+from app.dispatch import queue as dispatch_queue
 from app.dispatch import service as dispatch_service
 from app.extensions import db
 from app.volunteers.service import list_volunteers
 from app.web.errors import domain_message
+from app.web.helpers import STATUS_LABELS, label
 from app.web.pages import act_and_return, me, roles
 
 bp = Blueprint("dispatch_views", __name__)
@@ -143,17 +145,30 @@ def runs():
         if form.validate_on_submit():
             county = user.scope_station.county().code if user.scope_station is not None else None
             try:
-                done = dispatch_service.run_dispatch_for_counties(county_code=county, trigger="manual", actor=user)
+                queued = dispatch_queue.queue_runs(county_code=county, trigger="manual", actor=user, time_limit=None)
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()
                 flash(domain_message(error.message), "error")
             else:
-                proposed = sum(r.orders_proposed for r in done)
-                considered = sum(r.orders_considered for r in done)
-                flash(
-                    _("Dispatch finished: %(p)s of %(c)s open orders proposed to teams.", p=proposed, c=considered),
-                    "success",
-                )
+                dispatch_queue.send_to_workers(queued)
+                flash(_("Dispatch has started; this page shows its progress and updates itself."), "success")
             return redirect(url_for("dispatch_views.runs"))
     return render_template("dispatch/runs.html", runs=dispatch_service.list_runs(user=user, limit=20), form=form)
+
+
+@bp.get("/dispatch/runs/<int:run_id>/state")
+@roles("station_staff", "county_staff", "admin")
+def run_state(run_id: int):
+    """A run's state and the engine's progress, polled by the dispatch page while the run is under way."""
+    run = dispatch_service.get_run(user=me(), run_id=run_id)
+    progress = run.progress or {}
+    return jsonify(
+        id=run.id,
+        status=run.status,
+        label=label(STATUS_LABELS, run.status),
+        finished=run.status in ("done", "failed"),
+        seconds=progress.get("seconds"),
+        served=progress.get("served"),
+        bound=progress.get("bound"),
+    )
