@@ -17,6 +17,7 @@ def create_app(config_object: object | str = "config.Config", **overrides: objec
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_signals(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -103,8 +104,18 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     """JSON errors under /api, readable pages elsewhere."""
     from app.core.handlers import install_error_handlers
+    from app.web import errors
 
-    install_error_handlers(app)
+    install_error_handlers(app, messages=errors)
+
+
+def register_signals(app: Flask) -> None:
+    """Connect the packages that listen to domain signals (blinker ignores a second connect)."""
+    from app.dispatch.subscribers import connect_signals as connect_dispatch
+    from app.notifications.subscribers import connect_signals as connect_notifications
+
+    connect_dispatch()
+    connect_notifications()
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -6,7 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
-from app.dispatch import queue, service
+from app.dispatch import proposals as proposals_service
+from app.dispatch import queue
+from app.dispatch import runs as runs_service
 from app.dispatch.schemas import (
     DeclineSchema,
     ProposalQuerySchema,
@@ -25,7 +27,7 @@ class Runs(MethodView):
     @blp.response(200, RunSchema(many=True))
     def get(self):
         """Past dispatch runs, newest first."""
-        return service.list_runs(user=api_user())
+        return runs_service.list_runs(user=api_user())
 
     @blp.arguments(RunRequestSchema)
     @blp.response(202, RunSchema(many=True))
@@ -44,7 +46,7 @@ class RunById(MethodView):
     @blp.response(200, RunSchema)
     def get(self, run_id: int):
         """One run, with the reasons of the orders it could not place."""
-        return service.get_run(user=api_user(), run_id=run_id)
+        return runs_service.get_run(user=api_user(), run_id=run_id)
 
 
 @blp.route("/proposals")
@@ -53,7 +55,7 @@ class Proposals(MethodView):
     @blp.response(200, ProposalSchema(many=True))
     def get(self, query: dict):
         """Proposals you may see; a team lead's inbox is ?status=pending."""
-        return service.list_proposals(user=api_user(), **query)
+        return proposals_service.list_proposals(user=api_user(), **query)
 
 
 @blp.route("/proposals/<int:proposal_id>")
@@ -61,7 +63,7 @@ class ProposalById(MethodView):
     @blp.response(200, ProposalSchema)
     def get(self, proposal_id: int):
         """One proposal with the engine's cost terms."""
-        return service.get_proposal(user=api_user(), proposal_id=proposal_id)
+        return proposals_service.get_proposal(user=api_user(), proposal_id=proposal_id)
 
 
 @blp.route("/proposals/<int:proposal_id>/accept")
@@ -69,7 +71,7 @@ class ProposalAccept(MethodView):
     @blp.response(200, ProposalSchema)
     def post(self, proposal_id: int):
         """Accept (team lead): the order is accepted and the crew rostered."""
-        proposal = service.accept_proposal(user=api_user(), proposal_id=proposal_id)
+        proposal = proposals_service.accept_proposal(user=api_user(), proposal_id=proposal_id)
         db.session.commit()
         return proposal
 
@@ -80,7 +82,7 @@ class ProposalDecline(MethodView):
     @blp.response(200, ProposalSchema)
     def post(self, data: dict, proposal_id: int):
         """Decline with a reason (team lead): the order is re-dispatched without this team."""
-        proposal = service.decline_proposal(user=api_user(), proposal_id=proposal_id, reason=data["reason"])
+        proposal = proposals_service.decline_proposal(user=api_user(), proposal_id=proposal_id, reason=data["reason"])
         db.session.commit()
         return proposal
 
@@ -91,6 +93,6 @@ class ProposalSwap(MethodView):
     @blp.response(200, ProposalSchema)
     def post(self, data: dict, proposal_id: int):
         """Swap a crew member for another team member with the same skill (team lead)."""
-        proposal = service.swap_crew_member(user=api_user(), proposal_id=proposal_id, **data)
+        proposal = proposals_service.swap_crew_member(user=api_user(), proposal_id=proposal_id, **data)
         db.session.commit()
         return proposal

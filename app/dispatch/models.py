@@ -20,6 +20,8 @@ from app.volunteers.models import Team, Volunteer
 PROPOSAL_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn")
 # A run asked for through the API is queued until a worker takes it; runs started in-process begin at running.
 RUN_STATUSES = ("queued", "running", "done", "failed")
+# A live proposal holds its crew's time: awaiting an answer, or accepted.
+LIVE = ("pending", "accepted")
 
 
 class DispatchRun(db.Model):

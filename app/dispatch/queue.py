@@ -14,32 +14,15 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from app.accounts.models import User
-from app.core.access import MANAGER_ROLES, require_role, station_in_scope
-from app.core.errors import NotFound, ValidationFailed
 from app.core.timeutil import utcnow
-from app.dispatch import service
+from app.dispatch import runs as service
 from app.dispatch.models import DispatchRun
+from app.dispatch.runs import target_counties
 from app.extensions import db
-from app.stations.models import Station
-from app.stations.service import counties, station_by_code
 
 logger = logging.getLogger("diandan.dispatch")
 
 WAITING = ("queued", "running")
-
-
-def target_counties(*, county_code: str | None, actor: User | None) -> list[Station]:
-    """The counties a run covers: one by its code, or every county in the actor's scope."""
-    if actor is not None:
-        require_role(actor, *MANAGER_ROLES)
-    if county_code:
-        county = station_by_code(county_code)
-        if actor is not None and not station_in_scope(actor, county.id):
-            raise NotFound("county not found in your scope", field="county")
-        if county.level != "county":
-            raise ValidationFailed("dispatch runs per county centre", field="county")
-        return [county]
-    return [c for c in counties() if actor is None or station_in_scope(actor, c.id)]
 
 
 def queue_runs(

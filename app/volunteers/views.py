@@ -64,7 +64,7 @@ def my_service():
     upcoming = [
         o for o in order_service.list_orders(user=user, limit=200) if o.status in ("accepted", "in_service")
     ]
-    from app.dispatch.service import accepted_proposal
+    from app.dispatch.crew import accepted_proposal
 
     plans = [(o, accepted_proposal(o)) for o in upcoming]
     plans.sort(key=lambda pair: pair[1].start_at if pair[1] else pair[0].created_at)
@@ -191,7 +191,7 @@ def team(team_id: int):
     for m in members:
         for slot in m.availability:
             grid[m.id][slot.weekday].append(slot)
-    from app.dispatch.service import list_proposals
+    from app.dispatch.proposals import list_proposals
 
     proposals = [p for p in list_proposals(user=user, team_id=team_id) if p.status in ("pending", "accepted")]
     return render_template("volunteers/team.html", team=row, members=members, grid=grid, proposals=proposals)
