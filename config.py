@@ -126,6 +126,8 @@ class Config:
     DISPATCH_QUEUE_POLL_S = _env_float("DIANDAN_DISPATCH_QUEUE_POLL_S", 2.0)
     # A queued run still `running` after this long lost its process (no broker) and is taken again.
     DISPATCH_RUN_STALE_S = _env_float("DIANDAN_DISPATCH_RUN_STALE_S", 900.0)
+    # A run taken within this long of being asked for plans from the moment it was asked for (see dispatch.queue).
+    DISPATCH_PLAN_FROM_REQUEST_S = _env_float("DIANDAN_DISPATCH_PLAN_FROM_REQUEST_S", 120.0)
     # Engine processes per solve. 1 keeps the engine in the calling process: web and scheduler processes are
     # threaded, and the engine's pools fork; parallelism comes from Celery worker processes instead.
     DISPATCH_ENGINE_WORKERS = _env_int("DIANDAN_DISPATCH_ENGINE_WORKERS", 1)

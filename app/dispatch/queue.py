@@ -99,7 +99,14 @@ def execute_run(*, run_id: int, host: str) -> str:
             db.session.rollback()
             return "skipped"
         actor = db.session.get(User, run.created_by_id) if run.created_by_id else None
-        service.run_dispatch(county=run.county, trigger=run.trigger, actor=actor, time_limit=run.time_limit, run=run)
+        service.run_dispatch(
+            county=run.county,
+            trigger=run.trigger,
+            actor=actor,
+            time_limit=run.time_limit,
+            now=planning_time(run),
+            run=run,
+        )
         db.session.commit()
     except Exception as error:
         db.session.rollback()
@@ -108,6 +115,19 @@ def execute_run(*, run_id: int, host: str) -> str:
         raise
     logger.info("dispatch run %s done on %s", run_id, host)
     return "done"
+
+
+def planning_time(run: DispatchRun, *, now: datetime | None = None) -> datetime:
+    """The moment a run plans from: when it was asked for, if taken soon after; else when it was taken.
+
+    Planning from the request makes the answer independent of which worker took it and when (the same as running
+    it in-process then); a run taken again long after (a lost worker) plans from now so it never proposes the past.
+    """
+    now = now or utcnow()
+    fresh = timedelta(seconds=current_app.config["DISPATCH_PLAN_FROM_REQUEST_S"])
+    if run.queued_at is not None and now - run.queued_at <= fresh:
+        return run.queued_at
+    return now
 
 
 def _mark_failed(run_id: int, error: str) -> None:
