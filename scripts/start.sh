@@ -24,4 +24,4 @@ if [ -n "${DIANDAN_BROKER_URL:-}" ]; then
 fi
 export HOST="${HOST:-127.0.0.1}"
 echo "Diandan is starting on http://${HOST}:${PORT:-5000} (${processes[*]}; demo accounts: see README)"
-exec .venv/bin/honcho --procfile Procfile --port "${PORT:-5000}" start "${processes[@]}"
+exec .venv/bin/honcho --procfile Procfile start --port "${PORT:-5000}" "${processes[@]}"
