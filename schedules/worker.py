@@ -32,6 +32,8 @@ celery.conf.update(
     },
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
+    # The app logs JSON lines to stderr itself; Celery re-logging them as WARNING lines would wrap them twice.
+    worker_redirect_stdouts=False,
     # Redis re-delivers an unacknowledged task after this long; longer than any dispatch run.
     broker_transport_options={"visibility_timeout": 3600},
 )
