@@ -31,3 +31,16 @@ api = Api()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds, so the response is built from what was just written.
+
+    The default (expire on commit) would reload every object and relationship the response shows, one query each.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

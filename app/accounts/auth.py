@@ -47,7 +47,9 @@ def issue_token(*, user: User) -> tuple[str, ApiToken]:
 
 def user_from_bearer(raw: str) -> User | None:
     """The user a live bearer token belongs to, or None."""
-    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
+    token = db.session.scalar(
+        db.select(ApiToken).where(ApiToken.token_hash == _digest(raw)).options(db.joinedload(ApiToken.user))
+    )
     if token is None or token.revoked or token.expires_at <= utcnow() or not token.user.active:
         return None
     return token.user

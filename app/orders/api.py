@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
 from app.dispatch import crew
-from app.extensions import db
+from app.extensions import commit_keeping_loaded, db
 from app.orders import service
 from app.orders.schemas import (
     CancelSchema,
@@ -37,7 +37,7 @@ class Orders(MethodView):
     def post(self, data: dict):
         """Place an order for yourself (resident) or for a resident (station staff)."""
         order = service.place_order(user=api_user(), **data)
-        db.session.commit()
+        commit_keeping_loaded()
         return order
 
 

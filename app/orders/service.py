@@ -6,7 +6,7 @@ Every transition goes through `transition`, which checks it is allowed and recor
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select
@@ -210,7 +210,10 @@ def place_order(
         created_at=now,
         updated_at=now,
     )
-    order.windows = [OrderWindow(start_at=s, end_at=e) for s, e in spans]
+    # Held as stored (UTC), so an order answered without a reload reads the same as one read back.
+    order.windows = [OrderWindow(start_at=s.astimezone(UTC), end_at=e.astimezone(UTC)) for s, e in spans]
+    # A new order has none of these; saying so spares the response one query each.
+    order.exclusions, order.service_records = [], []
     if needs is None:
         order.needs = [OrderNeed(skill_id=n.skill_id, count=n.count) for n in item.needs]
     else:
