@@ -17,3 +17,5 @@ errorlog = "-"
 preload_app = False
 max_requests = int(os.environ.get("DIANDAN_WEB_MAX_REQUESTS", "0"))
 max_requests_jitter = 100
+# gunicorn's control socket defaults to one path per user; several servers on one machine would share it.
+control_socket_disable = True
