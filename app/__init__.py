@@ -4,23 +4,48 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import api, babel, csrf, db, login_manager, migrate
+from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config_object: object | str = "config.Config", **overrides: object) -> Flask:
-    """Build the app from a config class (or its import path) and keyword overrides."""
+    """Build the app from the settings in the environment, a config class (or its import path) and overrides."""
+    from config import load_settings
+
     app = Flask(__name__, instance_relative_config=False)
+    app.config.update(load_settings())
     app.config.from_object(config_object)
     app.config.update(overrides)
+    register_security(app)
     register_url_converters(app)
     register_observability(app)
     register_extensions(app)
     register_blueprints(app)
+    register_transactions(app)
     register_errorhandlers(app)
     register_signals(app)
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_security(app: Flask) -> None:
+    """The session secret, proxy headers, input guards and security headers on every response."""
+    from app.core import crypto
+    from app.core.logsafety import install_access_log_filter
+    from app.core.security import add_security_headers, ensure_secret_key, guard_request_input
+
+    ensure_secret_key(app)
+    install_access_log_filter()
+    crypto.configure(
+        crypto.keys_for_app(app.config.get("DATA_KEYS") or [], app.config.get("INSTANCE_PATH") or app.instance_path)
+    )
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+    app.before_request(guard_request_input)
+    app.after_request(add_security_headers)
 
 
 def register_url_converters(app: Flask) -> None:
@@ -38,17 +63,12 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_observability(app: Flask) -> None:
-    """JSON logs with a request id, Sentry when a DSN is set, and the proxy's headers when behind one."""
+    """JSON logs with a request id, and Sentry when a DSN is set (proxy headers: register_security)."""
     from app.core.logs import configure_logging, install_request_ids
 
     if not app.testing:
         configure_logging(json_lines=app.config["LOG_JSON"], level=app.config["LOG_LEVEL"])
     install_request_ids(app)
-    hops = int(app.config["PROXY_FIX_HOPS"])
-    if hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)  # type: ignore[method-assign]
     if app.config["SENTRY_DSN"]:
         import sentry_sdk
         from sentry_sdk.integrations.flask import FlaskIntegration
@@ -67,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     from app import models  # noqa: F401  (every table on the metadata before migrate binds)
     from app.accounts.auth import load_user
+    from app.audit.service import write_pending_denials
     from app.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -77,9 +98,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts_views.login"
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
+    from app.core import ratelimit  # noqa: F401  (registers the diandan-db:// storage before the limiter binds)
+
+    limiter.init_app(app)
     api.init_app(app)
     _ensure_sqlite_dir(app)
     app.before_request(_forget_request_caches)
+    app.after_request(write_pending_denials)
 
 
 def _forget_request_caches() -> None:
@@ -101,12 +126,20 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def register_transactions(app: Flask) -> None:
+    """Each request commits once, in one place, and rolls back on any error."""
+    from app.core.transactions import commit_per_request
+
+    commit_per_request(app)
+
+
 def register_errorhandlers(app: Flask) -> None:
     """JSON errors under /api, readable pages elsewhere."""
+    from app.audit.service import record_refusal
     from app.core.handlers import install_error_handlers
     from app.web import errors
 
-    install_error_handlers(app, messages=errors)
+    install_error_handlers(app, messages=errors, on_refusal=record_refusal)
 
 
 def register_signals(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """Unbound Flask extensions, bound to the app in create_app."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -8,6 +10,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from app.core.schemas import ErrorSchema
 
 # Named constraints so Alembic can alter them on every backend.
 NAMING_CONVENTION = {
@@ -27,20 +31,17 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+
+
+class DiandanApi(Api):
+    """flask-smorest with the project's error body in the spec (code is a string such as "not_found")."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = DiandanApi()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
-
-
-def commit_keeping_loaded() -> None:
-    """Commit without expiring what the session holds, so the response is built from what was just written.
-
-    The default (expire on commit) would reload every object and relationship the response shows, one query each.
-    """
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
+# Limits are declared on the credential endpoints; storage comes from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address)

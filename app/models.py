@@ -1,8 +1,11 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees them all."""
 
-from app.accounts.models import ApiToken, User
+from app.accounts.models import ApiToken, LoginCode, User
+from app.audit.models import AuditEntry
+from app.core.ratelimit import RateLimitCounter
 from app.coverage.models import CoverageSnapshot
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
+from app.idempotency.models import IdempotencyRecord
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
 from app.notifications.models import DeliveryAttempt, OutboxMessage
 from app.orders.models import (
@@ -22,6 +25,7 @@ from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team,
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "AvailabilityException",
     "AvailabilitySlot",
     "CoverageSnapshot",
@@ -29,6 +33,8 @@ __all__ = [
     "DispatchRun",
     "FeedKey",
     "Heartbeat",
+    "LoginCode",
+    "IdempotencyRecord",
     "JobRun",
     "MenuItem",
     "MenuItemNeed",
@@ -39,6 +45,7 @@ __all__ = [
     "OrderWindow",
     "OutboxMessage",
     "PracticePriority",
+    "RateLimitCounter",
     "Proposal",
     "ProposalMember",
     "Rating",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g
 
 from app.accounts.models import User
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, OutOfScope
 from app.extensions import db
 from app.stations.models import Station
 
@@ -16,7 +16,7 @@ MANAGER_ROLES = ("county_staff", "admin")
 def require_role(user: User, *roles: str) -> None:
     """Refuse (403) unless the user holds one of the roles."""
     if user.role not in roles:
-        raise Forbidden(f"role {user.role} may not do this")
+        raise Forbidden("role %(role)s may not do this", params={"role": user.role})
 
 
 def subtree_ids(station_id: int) -> set[int]:
@@ -58,4 +58,4 @@ def station_in_scope(user: User, station_id: int) -> bool:
 def ensure_station_in_scope(user: User, station_id: int, *, field: str | None = None) -> None:
     """404 (not 403, so existence is not revealed) when the station is outside the user's scope."""
     if not station_in_scope(user, station_id):
-        raise NotFound("station not found in your scope", field=field)
+        raise OutOfScope("station not found in your scope", field=field)

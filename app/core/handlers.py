@@ -1,15 +1,17 @@
-"""Error handlers: JSON bodies naming the field under /api, readable pages elsewhere."""
+"""Error handlers: JSON bodies naming the field under /api, readable pages elsewhere (the request's transaction
+is already rolled back by core.transactions)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from app.core.errors import DomainError
-from app.extensions import db
+from app.core.errors import DomainError, OutOfScope
 
 # Where flask-smorest says a field came from; a body names the field itself.
 _LOCATIONS = ("json", "query", "form", "files", "headers", "path")
@@ -18,33 +20,47 @@ _LOCATIONS = ("json", "query", "form", "files", "headers", "path")
 class PageMessages(Protocol):
     """What an error page says, in the reader's language (the web layer provides it)."""
 
-    def domain_message(self, message: str) -> str: ...
+    def domain_message(self, error: DomainError | str) -> str: ...
 
     def http_message(self, error: HTTPException) -> str: ...
 
     def unexpected_message(self) -> str: ...
 
 
+# Deadlock, serialization failure, lock not available.
+RETRYABLE_SQLSTATES = ("40P01", "40001", "55P03")
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def install_error_handlers(app: Flask, *, messages: PageMessages) -> None:
-    """Install handlers for domain errors and HTTP errors; pages word them with `messages`."""
+RefusalRecorder = Callable[[int, str], None]
+
+
+def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: RefusalRecorder | None = None) -> None:
+    """Install handlers for domain errors and HTTP errors; pages word them with `messages`.
+
+    `on_refusal(status, message)` is told of every 401/403 (the audit log, provided above core).
+    """
+
+    def _record_refusal(status: int, message: str) -> None:
+        if on_refusal is not None:
+            on_refusal(status, message)
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        db.session.rollback()
+        if error.status == 403 or isinstance(error, OutOfScope):
+            _record_refusal(error.status, error.message)
         if _wants_json():
             body = {"status": error.status, **error.to_dict()}
             return jsonify(body), error.status
-        return render_template(
-            "error.html", status=error.status, message=messages.domain_message(error.message)
-        ), error.status
+        return render_template("error.html", status=error.status, message=messages.domain_message(error)), error.status
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
-        db.session.rollback()
+        if error.code in (401, 403):
+            _record_refusal(error.code, error.description or "")
         if _wants_json():
             # flask-smorest's abort puts field errors in error.data["messages"]; keep them.
             data = getattr(error, "data", None) or {}
@@ -53,8 +69,16 @@ def install_error_handlers(app: Flask, *, messages: PageMessages) -> None:
             field_errors = data.get("messages") or data.get("errors")
             if field_errors:
                 # Flatten {"json": {"field": [...]}} so the body names the field directly.
-                if isinstance(field_errors, dict) and len(field_errors) == 1 and next(iter(field_errors)) in _LOCATIONS:
+                if (
+                    isinstance(field_errors, dict)
+                    and len(field_errors) == 1
+                    and next(iter(field_errors)) in _LOCATIONS
+                    and isinstance(next(iter(field_errors.values())), dict)
+                ):
                     field_errors = next(iter(field_errors.values()))
+                if not isinstance(field_errors, dict):
+                    # The spec promises an object of field -> messages; a bare list is about the body as a whole.
+                    field_errors = {"body": field_errors}
                 body["errors"] = field_errors
             response = jsonify(body)
             response.status_code = error.code or 500
@@ -64,7 +88,6 @@ def install_error_handlers(app: Flask, *, messages: PageMessages) -> None:
         return render_template("error.html", status=error.code, message=messages.http_message(error)), error.code
 
     def plain_error(status: int, code: str, message: str):
-        db.session.rollback()
         if _wants_json():
             return jsonify({"status": status, "code": code, "message": message}), status
         return render_template("error.html", status=status, message=messages.domain_message(message)), status
@@ -78,11 +101,25 @@ def install_error_handlers(app: Flask, *, messages: PageMessages) -> None:
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error: IntegrityError):
         # Two requests raced to create the same thing (a second check-in, a second rating): the loser hears 409.
+        if "volunteer_overlap" in str(error.orig):
+            return plain_error(409, "conflict", "a volunteer would be in two jobs at the same time")
         return plain_error(409, "conflict", "this was already recorded")
+
+    @app.errorhandler(StaleDataError)
+    def handle_stale_data(error: StaleDataError):
+        # Compare-and-set on the row's version: another request changed it first; the loser hears 409.
+        return plain_error(409, "conflict", "this was changed meanwhile; reload and try again")
+
+    @app.errorhandler(OperationalError)
+    def handle_operational_error(error: OperationalError):
+        # A deadlock or serialization failure that still happens is a retryable conflict, never a 500.
+        if getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+            response = plain_error(409, "retry", "the database was busy with a conflicting change; try again")
+            return response[0], response[1], {"Retry-After": "1"}
+        return handle_unexpected(error)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        db.session.rollback()
         app.logger.exception("unhandled error")
         if app.config.get("TESTING") and app.config.get("PROPAGATE_EXCEPTIONS", True):
             raise error

@@ -47,10 +47,12 @@ def _resolve_crew_member(user: User, order: Order, volunteer_id: int | None) -> 
 
 
 def check_in(*, user: User, order_id: int, volunteer_id: int | None = None) -> ServiceRecord:
-    """A crew member arrives; the first check-in puts the order in service."""
-    order = orders.get_order(user=user, order_id=order_id)
+    """A crew member arrives; the first check-in puts the order in service (two at once take turns)."""
+    order = orders.get_order(user=user, order_id=order_id, lock=True)
     if order.status not in ("accepted", "in_service"):
-        raise InvalidTransition(f"an order that is {order.status} cannot be checked in to", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot be checked in to", field="status", params={"status": order.status}
+        )
     volunteer = _resolve_crew_member(user, order, volunteer_id)
     if any(r.volunteer_id == volunteer.id for r in order.service_records):
         raise InvalidTransition("this volunteer has already checked in", field="volunteer_id")
@@ -66,10 +68,15 @@ def check_in(*, user: User, order_id: int, volunteer_id: int | None = None) -> S
 
 
 def check_out(*, user: User, order_id: int, volunteer_id: int | None = None) -> ServiceRecord:
-    """A crew member leaves; when the whole crew has been and gone, the order is completed."""
-    order = orders.get_order(user=user, order_id=order_id)
+    """A crew member leaves; when the whole crew has been and gone, the order is completed.
+
+    The order's row lock makes the last two check-outs take turns, so the second sees the first and completes.
+    """
+    order = orders.get_order(user=user, order_id=order_id, lock=True)
     if order.status != "in_service":
-        raise InvalidTransition(f"an order that is {order.status} cannot be checked out of", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot be checked out of", field="status", params={"status": order.status}
+        )
     volunteer = _resolve_crew_member(user, order, volunteer_id)
     record = next((r for r in order.service_records if r.volunteer_id == volunteer.id), None)
     if record is None:
@@ -93,9 +100,11 @@ def check_out(*, user: User, order_id: int, volunteer_id: int | None = None) -> 
 
 def complete_order(*, user: User, order_id: int, reason: str = "") -> Order:
     """The lead or station staff close an order in service when not all of the crew came (who came is kept)."""
-    order = orders.get_order(user=user, order_id=order_id)
+    order = orders.get_order(user=user, order_id=order_id, lock=True)
     if order.status != "in_service":
-        raise InvalidTransition(f"an order that is {order.status} cannot be completed", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot be completed", field="status", params={"status": order.status}
+        )
     proposal = accepted_proposal(order)
     is_lead = proposal is not None and proposal.team.lead_user_id == user.id
     if not (is_lead or (user.role in STAFF_ROLES and station_in_scope(user, order.station_id))):

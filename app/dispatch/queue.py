@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import event
 
 from app.accounts.models import User
 from app.core.timeutil import utcnow
@@ -57,15 +58,27 @@ def queue_runs(
 
 
 def send_to_workers(runs: list[DispatchRun]) -> bool:
-    """Hand queued runs to Celery when a broker is configured (after the queuing commit); False when there is none."""
+    """Hand queued runs to Celery once the transaction that queued them commits; False when there is no broker.
+
+    A task sent before the commit could reach a worker before the run exists. If the broker cannot be reached the
+    runs stay queued, and the next scheduled dispatch sends them again (a county's waiting run is reused).
+    """
     if not current_app.config["BROKER_URL"]:
         return False
-    from schedules.worker import configure_producer, dispatch_run
+    run_ids = [run.id for run in runs if run.status == "queued"]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
 
-    configure_producer(current_app)
-    for run in runs:
-        if run.status == "queued":
-            dispatch_run.delay(run.id)
+    def send(session: object) -> None:
+        from schedules.worker import configure_producer, dispatch_run
+
+        try:
+            configure_producer(app)
+            for run_id in run_ids:
+                dispatch_run.delay(run_id)
+        except Exception:  # noqa: BLE001 (the runs are stored as queued; the next dispatch job resends them)
+            logger.exception("could not send dispatch runs %s to the workers", run_ids)
+
+    event.listen(db.session(), "after_commit", send, once=True)
     return True
 
 

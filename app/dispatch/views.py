@@ -14,11 +14,9 @@ from app.core.errors import DomainError
 from app.dispatch import proposals as proposals_service
 from app.dispatch import queue as dispatch_queue
 from app.dispatch import runs as runs_service
-from app.extensions import db
 from app.volunteers.service import list_volunteers
-from app.web.errors import domain_message
 from app.web.helpers import STATUS_LABELS, label
-from app.web.pages import act_and_return, me, roles
+from app.web.pages import act_and_return, me, refused, roles
 
 bp = Blueprint("dispatch_views", __name__)
 
@@ -99,7 +97,9 @@ def decline(proposal_id: int):
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
         return redirect(url_for("dispatch_views.inbox"))
-    reason = (form.reason.data or "").strip() or (form.preset.data or "").strip()
+    preset, typed = (form.preset.data or "").strip(), (form.reason.data or "").strip()
+    # A chosen reason and the lead's own words are both kept: the words usually explain the choice.
+    reason = f"{preset}: {typed}" if preset and typed else (preset or typed)
     if not reason:
         flash(_("Please say why the team declines."), "error")
         return redirect(url_for("dispatch_views.inbox"))
@@ -113,7 +113,7 @@ def decline(proposal_id: int):
 @roles(*LEADS)
 def swap(proposal_id: int):
     """Swap a crew member."""
-    form = SwapForm()
+    form = SwapForm(formdata=_swap_formdata())
     if not form.validate_on_submit():
         flash(_("Please pick who to replace and who replaces them."), "error")
         return redirect(url_for("dispatch_views.inbox"))
@@ -126,6 +126,17 @@ def swap(proposal_id: int):
         ),
         _("The crew has been changed."),
     )
+
+
+def _swap_formdata():  # noqa: ANN202
+    """The swap form's fields, also read from the inbox's single 'out:in' choice of who replaces whom."""
+    from werkzeug.datastructures import MultiDict
+
+    data = MultiDict(request.form)
+    out_id, sep, in_id = (request.form.get("pair") or "").partition(":")
+    if sep and out_id.isdigit() and in_id.isdigit():
+        data["out_volunteer_id"], data["in_volunteer_id"] = out_id, in_id
+    return data
 
 
 class RunForm(FlaskForm):
@@ -147,10 +158,8 @@ def runs():
             county = user.scope_station.county().code if user.scope_station is not None else None
             try:
                 queued = dispatch_queue.queue_runs(county_code=county, trigger="manual", actor=user, time_limit=None)
-                db.session.commit()
             except DomainError as error:
-                db.session.rollback()
-                flash(domain_message(error.message), "error")
+                flash(refused(error), "error")
             else:
                 dispatch_queue.send_to_workers(queued)
                 flash(_("Dispatch has started; this page shows its progress and updates itself."), "success")

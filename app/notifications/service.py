@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from app.accounts.models import User
+from app.core.masking import mask_address
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.notifications.models import DeliveryAttempt, OutboxMessage
@@ -69,14 +70,15 @@ def enqueue(
     body: str,
     data: dict | None = None,
     now: datetime | None = None,
+    channels: list[str] | None = None,
 ) -> list[OutboxMessage]:
-    """Queue a message on every configured channel that reaches the recipient; a key already queued is skipped."""
+    """Queue a message on every configured channel (or those given) that reaches the recipient; once per key."""
     config = current_app.config
     if not config.get("NOTIFY_ENABLED", True):
         return []
     now = now or utcnow()
     queued: list[OutboxMessage] = []
-    for channel in config["NOTIFY_CHANNELS"]:
+    for channel in channels if channels is not None else config["NOTIFY_CHANNELS"]:
         address = recipient.address(channel)
         if not address:
             continue
@@ -103,6 +105,23 @@ def enqueue(
     return queued
 
 
+def deliver_now(*, message_ids: list[int], now: datetime | None = None) -> list[str]:
+    """Claim and send particular pending messages at once (a login code cannot wait for the next minute)."""
+    now = now or utcnow()
+    outcomes = []
+    for message_id in message_ids:
+        # A conditional update claims the row even if the scheduler is claiming at the same moment: one wins.
+        claimed = db.session.execute(
+            db.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+            .values(status="sending", claimed_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        if claimed.rowcount == 1:
+            outcomes.append(deliver(message_id=message_id, now=now))
+    return outcomes
+
+
 def backoff(attempts: int) -> timedelta:
     """Wait before the next try: doubling from the base, capped."""
     config = current_app.config
@@ -127,6 +146,7 @@ def claim_due(*, now: datetime | None = None, limit: int | None = None) -> list[
         # The sender may have delivered before the process died; sending again could duplicate it.
         message.status = "failed"
         _log(message, outcome="failed", error="interrupted while sending; not retried to avoid a duplicate", now=now)
+        _purge_personal_data(message)
     query = (
         db.select(OutboxMessage)
         .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
@@ -173,8 +193,18 @@ def deliver(*, message_id: int, now: datetime | None = None) -> str:
         message.sent_at = now
         _log(message, outcome="sent", error="", now=now)
     message.claimed_at = None
+    if message.status in ("sent", "failed"):
+        _purge_personal_data(message)
     db.session.flush()
     return message.status if message.status != "pending" else "retry"
+
+
+def _purge_personal_data(message: OutboxMessage) -> None:
+    """A finished message keeps only what delivery statistics need: no text, no name, a masked address."""
+    message.subject = ""
+    message.body = ""
+    message.recipient_name = ""
+    message.address = mask_address(message.address)
 
 
 def outbox_counts() -> dict[str, int]:

@@ -151,6 +151,7 @@ def entry_for(proposal: Proposal, *, volunteer_id: int | None = None) -> dict[st
                 "code": m.volunteer.code,
                 "name": m.volunteer.name,
                 "skill": m.skill.name_zh,
+                "skill_en": m.skill.name_en,
             }
             for m in proposal.crew
         ),
@@ -162,6 +163,7 @@ def entry_for(proposal: Proposal, *, volunteer_id: int | None = None) -> dict[st
         "order_code": order.code,
         "proposal_id": proposal.id,
         "title": order.menu_item.title,
+        "title_en": order.menu_item.title_en,
         "mode": order.menu_item.mode,
         "start_at": proposal.start_at.isoformat(),
         "end_at": proposal.end_at.isoformat(),
@@ -174,7 +176,9 @@ def entry_for(proposal: Proposal, *, volunteer_id: int | None = None) -> dict[st
         "skill": "",
     }
     if volunteer_id is not None:
-        entry["skill"] = next((c["skill"] for c in crew if c["volunteer_id"] == volunteer_id), "")
+        mine = next((c for c in crew if c["volunteer_id"] == volunteer_id), None)
+        entry["skill"] = mine["skill"] if mine else ""
+        entry["skill_en"] = mine["skill_en"] if mine else ""
     return entry
 
 
@@ -258,9 +262,16 @@ def publication_week(now: datetime) -> date:
 
 
 def _summary(changes: dict[str, list], count: int, version: int) -> str:
+    from app.notifications import messages
+
     if version == 1:
-        return f"共{count}项服务"
-    return f"新增{len(changes['added'])}项，取消{len(changes['removed'])}项，变更{len(changes['changed'])}项"
+        return messages.phrase("%(n)s services", n=count)
+    return messages.phrase(
+        "%(added)s added, %(removed)s cancelled, %(changed)s changed",
+        added=len(changes["added"]),
+        removed=len(changes["removed"]),
+        changed=len(changes["changed"]),
+    )
 
 
 def _notify_publication(owner: Owner, roster: RosterVersion, now: datetime) -> None:
@@ -321,11 +332,16 @@ def _publish_one(owner: Owner, entries: list[dict[str, Any]], week: date, now: d
     return roster
 
 
-def publish_rosters(*, week: date, now: datetime | None = None) -> PublishReport:
-    """Publish a new version of every team's and volunteer's roster for a week whose jobs changed (idempotent)."""
+def publish_rosters(*, week: date, now: datetime | None = None, station_ids: set[int] | None = None) -> PublishReport:
+    """Publish a new version of every team's and volunteer's roster for a week whose jobs changed (idempotent).
+
+    With `station_ids` (a caller's scope), only the rosters of teams at those stations and of their members.
+    """
     now = now or utcnow()
     start, end = week_bounds(week)
     jobs = _all_jobs(start, end)
+    if station_ids is not None:
+        jobs = [p for p in jobs if p.team.station_id in station_ids]
     by_team: dict[int, list[Proposal]] = defaultdict(list)
     by_volunteer: dict[int, list[Proposal]] = defaultdict(list)
     for proposal in jobs:
@@ -338,6 +354,17 @@ def publish_rosters(*, week: date, now: datetime | None = None) -> PublishReport
     ).all()
     team_ids = set(by_team) | {t for t, _ in earlier if t is not None}
     volunteer_ids = set(by_volunteer) | {v for _, v in earlier if v is not None}
+    if station_ids is not None:
+        team_ids = set(
+            db.session.scalars(db.select(Team.id).where(Team.id.in_(team_ids), Team.station_id.in_(station_ids)))
+        )
+        volunteer_ids = set(
+            db.session.scalars(
+                db.select(Volunteer.id)
+                .join(Team, Volunteer.team_id == Team.id)
+                .where(Volunteer.id.in_(volunteer_ids), Team.station_id.in_(station_ids))
+            )
+        )
     report = PublishReport(week_start=week)
     for team in db.session.scalars(db.select(Team).where(Team.id.in_(team_ids)).order_by(Team.id)):
         entries = [entry_for(p) for p in by_team.get(team.id, [])]
@@ -482,6 +509,8 @@ def user_from_feed_token(raw: str) -> User | None:
         return None
     key = db.session.scalar(db.select(FeedKey).where(FeedKey.user_id == int(user_part)))
     if key is None or not hmac.compare_digest(signature, _sign(key.user_id, key.nonce)):
+        return None
+    if key.created_at + timedelta(days=current_app.config["ROSTER_FEED_TOKEN_DAYS"]) <= utcnow():
         return None
     user = db.session.get(User, key.user_id)
     return user if user is not None and user.active else None

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core.timeutil import iso_week_label, parse_iso_week, to_local, utcnow, week_start
-from app.extensions import db
 from app.rosters import service
 from app.rosters.api import export_response
 from app.rosters.schemas import WEEK_PATTERN
@@ -64,6 +63,9 @@ def _page_context(kind: str, owner_id: int) -> dict:
         "view": view,
         "owner": owner,
         "week_label": iso_week_label(week),
+        "week_dates": _week_dates(week),
+        "prev_dates": _week_dates(week - timedelta(days=7)),
+        "next_dates": _week_dates(week + timedelta(days=7)),
         "prev_week": iso_week_label(week - timedelta(days=7)),
         "next_week": iso_week_label(week + timedelta(days=7)),
         "days": _days(week, view.entries),
@@ -72,6 +74,11 @@ def _page_context(kind: str, owner_id: int) -> dict:
         "weekday_names": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
         "printed_at": utcnow(),
     }
+
+
+def _week_dates(monday) -> str:  # noqa: ANN001
+    """A week as people read it: its Monday and Sunday dates, such as 12-07 – 12-13."""
+    return f"{monday:%m-%d} – {monday + timedelta(days=6):%m-%d}"
 
 
 @bp.get("/")
@@ -117,7 +124,6 @@ def download(kind: str, owner_id: int, fmt: str):
 def new_feed_token():
     """Make (or replace) your calendar feed link; older links stop working."""
     service.feed_token(user=current_user, rotate=True)
-    db.session.commit()
     target = request.form.get("next", "")
     # Only go back to a roster page: an open redirect would let a link send people anywhere.
     if not target.startswith("/rosters/"):

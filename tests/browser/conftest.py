@@ -53,8 +53,10 @@ def window(days: int) -> dict:
     from app.core.timeutil import LOCAL_TZ
 
     day = (datetime.now(LOCAL_TZ) + timedelta(days=days)).date()
-    return {"start": datetime(day.year, day.month, day.day, 9, tzinfo=LOCAL_TZ),
-            "end": datetime(day.year, day.month, day.day, 12, tzinfo=LOCAL_TZ)}
+    return {
+        "start": datetime(day.year, day.month, day.day, 9, tzinfo=LOCAL_TZ),
+        "end": datetime(day.year, day.month, day.day, 12, tzinfo=LOCAL_TZ),
+    }
 
 
 @dataclass
@@ -64,6 +66,7 @@ class Live:
     url: str
     orders: dict[str, int] = field(default_factory=dict)
     stations: int = 0
+    app: object = None
 
 
 def _seed() -> dict[str, int]:
@@ -85,7 +88,9 @@ def _seed() -> dict[str, int]:
 
     def place(user: str, item: str, days: int) -> int:
         order = order_service.place_order(
-            user=who(user), menu_item_id=world.menu_item(item).id, station_id=world.stations["PY-BY-01"].id,
+            user=who(user),
+            menu_item_id=world.menu_item(item).id,
+            station_id=world.stations["PY-BY-01"].id,
             windows=[window(days=days)],
             resident=None if user == "resident" else {"name": "马大爷", "phone": "13900000000"},
         )
@@ -97,8 +102,9 @@ def _seed() -> dict[str, int]:
         db.session.commit()
 
     def accept(lead: str, order_id: int) -> list[int]:
-        proposal = next(p for p in proposals_service.list_proposals(user=who(lead), status="pending")
-                        if p.order_id == order_id)
+        proposal = next(
+            p for p in proposals_service.list_proposals(user=who(lead), status="pending") if p.order_id == order_id
+        )
         proposals_service.accept_proposal(user=who(lead), proposal_id=proposal.id)
         db.session.commit()
         return [m.volunteer_id for m in proposal.crew]
@@ -148,7 +154,7 @@ def live(tmp_path_factory) -> Iterator[Live]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Live(url=f"http://127.0.0.1:{server.server_port}", orders=orders, stations=stations)
+    yield Live(url=f"http://127.0.0.1:{server.server_port}", orders=orders, stations=stations, app=app)
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():
@@ -187,9 +193,16 @@ def open_page(browser, live: Live):
     """Return a builder: a fresh page at a viewport size, offline but for the live server, optionally signed in."""
     contexts = []
 
-    def build(username: str | None = None, viewport: dict = DESKTOP):
-        context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      device_scale_factor=1)
+    def build(username: str | None = None, viewport: dict = DESKTOP, *, enforce_csp: bool = False):
+        # Playwright's wait_for_function evaluates strings in the page, which the app's CSP forbids (no eval);
+        # test_csp.py opens pages with the policy enforced.
+        context = browser.new_context(
+            viewport=viewport,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            device_scale_factor=1,
+            bypass_csp=not enforce_csp,
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)

@@ -30,7 +30,7 @@ from tests.schedules.conftest import NEEDS_PG, database_url
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 60.0, what: str = "condition") -> None:
+def wait_for(condition: Callable[[], object], timeout: float = 180.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
