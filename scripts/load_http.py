@@ -77,6 +77,26 @@ def _locust(host: str, classes: list[str], users: int, seconds: int, folder: str
     return rows
 
 
+def _dispatch_request_ms(host: str, samples: int = 20) -> dict[str, float]:
+    """How long POST /dispatch/runs takes to answer (it only queues; no scheduler runs during the measurement)."""
+
+    def call(path: str, body: dict, token: str | None = None) -> dict:
+        headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+        request = urllib.request.Request(host + path, data=json.dumps(body).encode(), headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return {"status": response.status, "body": json.loads(response.read())}
+
+    token = call("/api/v1/auth/token", {"username": "county", "password": "diandan123"})["body"]["token"]
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        answer = call("/api/v1/dispatch/runs", {}, token)
+        times.append((time.perf_counter() - started) * 1000)
+        assert answer["status"] == 202, answer
+    times.sort()
+    return {"p50_ms": round(times[len(times) // 2], 1), "max_ms": round(times[-1], 1), "samples": samples}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=16, help="clients in each run")
@@ -110,6 +130,7 @@ def main() -> None:
         throughput = _locust(host, ["OrderCreator", "OneRowInsert"], args.users, args.seconds, folder, "throughput")
         mix = _locust(host, ["Resident", "TeamLead", "CountyStaff"], args.users, args.seconds, folder, "mix")
         stored = _orders_stored(env) - stored_before
+        dispatch_request = _dispatch_request_ms(host)
     finally:
         web.terminate()
         web.wait(30)
@@ -136,6 +157,7 @@ def main() -> None:
         # Every 201 for an order against the rows that appeared.
         "orders_acknowledged": acknowledged,
         "orders_stored": stored,
+        "dispatch_request": dispatch_request,
     }
     text = json.dumps(report, indent=2, ensure_ascii=False)
     print(text)

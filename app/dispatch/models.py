@@ -53,11 +53,38 @@ class DispatchRun(db.Model):
     time_limit: Mapped[float | None] = mapped_column()
     # How often a worker started it (a worker lost mid-run leaves nothing stored; the retry starts again).
     attempts: Mapped[int] = mapped_column(default=0)
-    # The engine's latest progress while it runs: seconds, served, bound, travel.
-    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     county: Mapped[Station] = relationship()
     created_by: Mapped[User | None] = relationship()
+    live_progress: Mapped[DispatchProgress | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def progress(self) -> dict[str, Any]:
+        """The engine's latest report while the run is under way (empty before the first and once it is over)."""
+        report = self.live_progress
+        if report is None or self.status not in ("queued", "running"):
+            return {}
+        return {
+            "seconds": round(report.seconds, 1),
+            "served": report.served,
+            "bound": report.bound,
+            "travel_km": round(report.travel_km, 1),
+            "stage": report.stage,
+        }
+
+
+class DispatchProgress(db.Model):
+    """The engine's latest report on a run under way, written outside the run's own transaction (PostgreSQL)."""
+
+    __tablename__ = "dispatch_progress"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("dispatch_runs.id", ondelete="CASCADE"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seconds: Mapped[float] = mapped_column(default=0.0)
+    served: Mapped[int] = mapped_column(default=0)
+    bound: Mapped[int] = mapped_column(default=0)
+    travel_km: Mapped[float] = mapped_column(default=0.0)
+    stage: Mapped[str] = mapped_column(String(32), default="")
 
 
 class Proposal(db.Model):

@@ -17,7 +17,7 @@ from sqlalchemy import event
 from app.accounts.models import User
 from app.core.timeutil import utcnow
 from app.dispatch import runs as service
-from app.dispatch.models import DispatchRun
+from app.dispatch.models import DispatchProgress, DispatchRun
 from app.dispatch.runs import target_counties
 from app.extensions import db
 
@@ -95,7 +95,7 @@ def claim_run(*, run_id: int, now: datetime | None = None) -> DispatchRun | None
     run.status = "running"
     run.attempts += 1
     run.started_at = now
-    run.progress = {}
+    db.session.execute(db.delete(DispatchProgress).where(DispatchProgress.run_id == run.id))
     db.session.commit()
     return run
 

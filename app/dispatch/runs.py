@@ -16,6 +16,7 @@ from app.core.signals import proposal_created
 from app.core.timeutil import utcnow
 from app.dispatch.adapter import Problem, build_problem, preferences
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
+from app.dispatch.progress import progress_reporter
 from app.extensions import db
 from app.orders import service as orders
 from app.orders.models import Order
@@ -23,7 +24,9 @@ from app.stations.models import Station
 from app.stations.service import counties, station_by_code
 
 
-def _solve(problem: Problem, instance_dict: dict, *, time_limit: float) -> matching.Solution:
+def _solve(
+    problem: Problem, instance_dict: dict, *, time_limit: float, progress: matching.ProgressCallback | None = None
+) -> matching.Solution:
     instance = matching.instance_from_dict(instance_dict)
     config = current_app.config
     # DISPATCH_ENGINE_WORKERS (1) keeps the engine from forking out of a threaded web or scheduler process.
@@ -33,6 +36,7 @@ def _solve(problem: Problem, instance_dict: dict, *, time_limit: float) -> match
         seed=config["DISPATCH_SEED"],
         preferences=preferences(problem),
         workers=config["DISPATCH_ENGINE_WORKERS"],
+        progress=progress,
     )
     dump_dir = current_app.config.get("DISPATCH_DUMP_DIR")
     if dump_dir:
@@ -170,7 +174,9 @@ def run_dispatch(
         for _ in range(3):
             if not pending:
                 break
-            solution = _solve(problem, problem.instance_for(pending, fixed), time_limit=time_limit)
+            solution = _solve(
+                problem, problem.instance_for(pending, fixed), time_limit=time_limit, progress=progress_reporter(run.id)
+            )
             statuses.append(solution.stats.status)
             bound += solution.stats.bound - sum(problem.orders[f["order"]].priority for f in fixed)
             new = [a for a in solution.assignments if a.order in pending]

@@ -41,7 +41,9 @@ class RunSchema(Schema):
     details = fields.Dict()
     queued_at = fields.AwareDateTime(allow_none=True)
     attempts = fields.Integer()
-    progress = fields.Dict(metadata={"description": "while running: the engine's seconds, served, bound, travel"})
+    progress = fields.Function(
+        lambda r: r.progress, metadata={"description": "while running: the engine's seconds, served, bound, travel"}
+    )
 
 
 class CrewMemberSchema(Schema):
