@@ -279,6 +279,33 @@ class NotificationSettings(Settings):
     WECHAT_TEMPLATE_ID: str = ""
 
 
+class OperationsSettings(Settings):
+    """Running the service for real: workers, probes, logs, error reports (deploy/, scripts/start.sh)."""
+
+    # A Celery broker (redis://host:6379/0) turns on worker mode: dispatch runs and outbox deliveries become tasks.
+    # Empty: queued work runs in the scheduler process.
+    BROKER_URL: str = ""
+    # How often the scheduler looks for dispatch runs asked for through the page or the API (no broker).
+    DISPATCH_QUEUE_POLL_S: float = Field(2.0, gt=0)
+    # A queued run still `running` after this long lost its process (no broker) and is taken again.
+    DISPATCH_RUN_STALE_S: float = Field(900.0, gt=0)
+    # A run taken within this long of being asked for plans from the moment it was asked for (dispatch.queue).
+    DISPATCH_PLAN_FROM_REQUEST_S: float = Field(120.0, ge=0)
+    # Engine processes per solve. 1 keeps the engine in the calling process: web and scheduler processes are
+    # threaded and the engine's pools fork; parallelism comes from Celery worker processes instead.
+    DISPATCH_ENGINE_WORKERS: int = Field(1, ge=1)
+    # /readyz fails when the scheduler leader's heartbeat is older than this.
+    SCHEDULER_STALE_S: float = Field(120.0, gt=0)
+    # One JSON object per log line (with the request id); plain text when off.
+    LOG_JSON: bool = True
+    LOG_LEVEL: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    # Report errors to Sentry when set (no request bodies, no user details).
+    SENTRY_DSN: str = ""
+    SENTRY_ENVIRONMENT: str = "production"
+    # Load benchmarks only: exposes POST /bench/insert (one row into bench_rows), the baseline in LOAD.md.
+    BENCH_ENDPOINTS: bool = False
+
+
 SETTINGS_GROUPS: tuple[type[Settings], ...] = (
     CoreSettings,
     AuthSettings,
@@ -292,6 +319,7 @@ SETTINGS_GROUPS: tuple[type[Settings], ...] = (
     SchedulerSettings,
     RosterSettings,
     NotificationSettings,
+    OperationsSettings,
 )
 
 
@@ -369,3 +397,6 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     DATA_KEYS = ["dGVzdGluZy1vbmx5LWRhdGEta2V5LTAwMDAwMDAwMDA="]
     DISPATCH_TIME_LIMIT_S = 5.0
+    # Tests start their own Redis when they need one; nothing reaches a broker or Sentry from the environment.
+    BROKER_URL = ""
+    SENTRY_DSN = ""

@@ -79,7 +79,9 @@ def issue_token(*, user: User) -> tuple[str, ApiToken]:
 
 def token_from_bearer(raw: str) -> ApiToken | None:
     """The live token with this raw value, or None."""
-    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
+    token = db.session.scalar(
+        db.select(ApiToken).where(ApiToken.token_hash == _digest(raw)).options(db.joinedload(ApiToken.user))
+    )
     if token is None or token.revoked or token.expires_at <= utcnow() or not token.user.active:
         return None
     return token

@@ -32,6 +32,7 @@ STATUS_LABELS = {
     "pending": lazy_gettext("Awaiting answer"),
     "declined": lazy_gettext("Declined"),
     "withdrawn": lazy_gettext("Withdrawn"),
+    "queued": lazy_gettext("Queued"),
     "running": lazy_gettext("Running"),
     "done": lazy_gettext("Done"),
     "failed": lazy_gettext("Failed"),
