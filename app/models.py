@@ -18,7 +18,7 @@ from app.orders.models import (
 from app.rosters.models import FeedKey, RosterVersion
 from app.scheduling.models import JobRun
 from app.stations.models import Station
-from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer
+from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer, VolunteerImport
 
 __all__ = [
     "ApiToken",
@@ -50,4 +50,5 @@ __all__ = [
     "Team",
     "User",
     "Volunteer",
+    "VolunteerImport",
 ]

@@ -38,8 +38,7 @@ def test_demo_is_deterministic(db) -> None:
     load_demo(volunteers=60, orders=5, seed=11, reset=True)
     again = [(v.name, tuple(s.code for s in v.skills)) for v in db.session.scalars(db.select(Volunteer))]
     assert first == again
-    assert stations == [(o.station_id, o.menu_item_id)
-                        for o in db.session.scalars(db.select(Order).order_by(Order.id))]
+    assert stations == [(o.station_id, o.menu_item_id) for o in db.session.scalars(db.select(Order).order_by(Order.id))]
 
 
 def test_demo_refuses_to_load_twice(db) -> None:

@@ -6,8 +6,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from app.accounts import auth, service
-from app.accounts.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema
-from app.core.access import require_role
+from app.accounts.schemas import (
+    PasswordResetSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserAdminCreateSchema,
+    UserPageSchema,
+    UserQuerySchema,
+    UserSchema,
+    UserUpdateSchema,
+)
 from app.extensions import db
 
 blp = Blueprint("accounts", __name__, url_prefix="", description="Authentication and accounts")
@@ -38,11 +46,42 @@ class Me(MethodView):
 
 @blp.route("/users")
 class Users(MethodView):
-    @blp.arguments(UserCreateSchema)
+    @blp.arguments(UserQuerySchema, location="query")
+    @blp.response(200, UserPageSchema)
+    def get(self, query: dict):
+        """Accounts in your area (staff), searched and filtered, one page at a time."""
+        return service.list_users(actor=auth.api_user(), **query)
+
+    @blp.arguments(UserAdminCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, data: dict):
-        """Create an account (admin)."""
-        require_role(auth.api_user(), "admin")
-        user = service.create_user(**data)
+        """Create an account in your area with a role no higher than yours (staff)."""
+        user = service.add_user(actor=auth.api_user(), **data)
         db.session.commit()
         return user
+
+
+@blp.route("/users/<int:user_id>")
+class UserById(MethodView):
+    @blp.response(200, UserSchema)
+    def get(self, user_id: int):
+        """One account in your area."""
+        return service.get_user(actor=auth.api_user(), user_id=user_id)
+
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, data: dict, user_id: int):
+        """Change an account's name, role, area or activity (deactivating signs its tokens out)."""
+        user = service.change_user(actor=auth.api_user(), user_id=user_id, **data)
+        db.session.commit()
+        return user
+
+
+@blp.route("/users/<int:user_id>/password-reset")
+class UserPasswordReset(MethodView):
+    @blp.response(201, PasswordResetSchema)
+    def post(self, user_id: int):
+        """Give the account a new one-time password, returned once."""
+        password = service.reset_password(actor=auth.api_user(), user_id=user_id)
+        db.session.commit()
+        return {"password": password}

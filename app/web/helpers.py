@@ -132,11 +132,13 @@ _NAV = [
     (lazy_gettext("Dispatch"), "dispatch_views.runs", ("county_staff", "admin"), ("dispatch_views.runs",)),
     (lazy_gettext("Menu"), "menu_views.manage", ("county_staff", "admin"), ("menu_views.manage", "menu_views.edit")),
     (lazy_gettext("Teams"), "volunteers_views.teams", ("station_staff", "county_staff", "admin"),
-     ("volunteers_views.team", "volunteers_views.teams")),
+     ("volunteers_views.team", "volunteers_views.teams", "volunteers_views.new_team", "volunteers_views.edit_team")),
     (lazy_gettext("Volunteers"), "volunteers_views.volunteers", ("station_staff", "county_staff", "admin"),
-     ("volunteers_views.volunteer",)),
+     ("volunteers_views.volunteer", "volunteers_views.import_")),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
-]
+    (lazy_gettext("Accounts"), "accounts_views.users", ("station_staff", "county_staff", "admin"),
+     ("accounts_views.user", "accounts_views.new_user")),
+]  # fmt: skip
 
 
 _NEEDS_VOLUNTEER_RECORD = {"volunteers_views.me", "volunteers_views.my_availability"}
