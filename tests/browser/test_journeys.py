@@ -119,9 +119,11 @@ def test_county_staff_sees_the_coverage_map_offline(open_page, live, size: str, 
     page.wait_for_function("document.querySelector('#trend') && document.querySelector('#trend').width > 0")
     page.click('label.chip:has-text("移风易俗")')
     page.wait_for_function("document.getElementById('map').getAttribute('aria-busy') === 'false'")
-    page.click('label.chip:has-text("六边形汇总")')
-    page.wait_for_function("document.querySelectorAll('path.hex-cell').length > 0")
-    page.click('label.chip:has-text("站点")')
+    # The county outline from the installed dataset and a derived area per township, labelled.
+    assert page.locator("path.county-outline").count() == 1
+    assert page.locator("path.township-area").count() == 2
+    assert {"白阳镇", "草庙乡"} <= {t.split(" ")[0] for t in page.locator(".area-label").all_inner_texts()}
+    assert "县界" in page.locator(".legend").inner_text()
     page.click('label.chip:has-text("全部重点")')
     page.wait_for_function(f"document.querySelectorAll('path.station-marker').length === {live.stations}")
     page.wait_for_function("document.getElementById('map').getAttribute('aria-busy') === 'false'")
