@@ -2,6 +2,8 @@
 
 from app.accounts.api import blp as accounts_api
 from app.accounts.views import bp as accounts_views
+from app.audit.api import blp as audit_api
+from app.audit.views import bp as audit_views
 from app.coverage.api import blp as coverage_api
 from app.coverage.views import bp as coverage_views
 from app.dispatch.api import blp as dispatch_api
@@ -27,6 +29,7 @@ API_BLUEPRINTS = [
     dispatch_api,
     rosters_api,
     coverage_api,
+    audit_api,
 ]
 
 PAGE_BLUEPRINTS = [
@@ -39,4 +42,5 @@ PAGE_BLUEPRINTS = [
     volunteers_views,
     dispatch_views,
     coverage_views,
+    audit_views,
 ]

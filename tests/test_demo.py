@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.demo.loader import DEMO_PASSWORD, load_demo
-from app.dispatch.service import run_dispatch_for_counties
+from app.dispatch.runs import run_dispatch_for_counties
 from app.orders.models import Order
 from app.stations.models import Station
 from app.volunteers.models import Team, Volunteer
@@ -38,7 +38,8 @@ def test_demo_is_deterministic(db) -> None:
     load_demo(volunteers=60, orders=5, seed=11, reset=True)
     again = [(v.name, tuple(s.code for s in v.skills)) for v in db.session.scalars(db.select(Volunteer))]
     assert first == again
-    assert stations == [(o.station_id, o.menu_item_id) for o in db.session.scalars(db.select(Order).order_by(Order.id))]
+    assert stations == [(o.station_id, o.menu_item_id)
+                        for o in db.session.scalars(db.select(Order).order_by(Order.id))]
 
 
 def test_demo_refuses_to_load_twice(db) -> None:

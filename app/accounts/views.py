@@ -12,6 +12,8 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from app.accounts import service
 from app.accounts.auth import authenticate
+from app.accounts.models import User
+from app.audit.service import list_entries
 from app.core.errors import DomainError
 from app.extensions import db, login_manager
 from app.web.errors import domain_message
@@ -185,7 +187,9 @@ def user_detail(user_id: int):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("accounts_views.user_detail", user_id=user.id))
-    return render_template("accounts/user_detail.html", user=user, form=form, is_self=user.id == actor.id)
+    return render_template(
+        "accounts/user_detail.html", user=user, form=form, is_self=user.id == actor.id, history=_history(actor, user)
+    )
 
 
 @bp.post("/admin/users/<int:user_id>/password-reset")
@@ -207,5 +211,15 @@ def user_password_reset(user_id: int):
     form.scope_station_id.data = user.scope_station_id or 0
     # Shown in this response only, never flashed into the session cookie or logged.
     return render_template(
-        "accounts/user_detail.html", user=user, form=form, is_self=user.id == actor.id, new_password=password
+        "accounts/user_detail.html",
+        user=user,
+        form=form,
+        is_self=user.id == actor.id,
+        new_password=password,
+        history=_history(actor, user),
     )
+
+
+def _history(actor: User, user: User) -> list:
+    """The audit entries about one account that the actor's scope shows."""
+    return list_entries(user=actor, target_type="user", target_id=user.id, limit=20)

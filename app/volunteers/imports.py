@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import update
 
+from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids
 from app.accounts.models import User
-from app.core.access import STAFF_ROLES, require_role, scope_station_ids
+from app.audit.service import record
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -274,10 +275,6 @@ def commit_import(*, user: User, import_id: int, skip_invalid: bool = False) -> 
 
 def _audit(user: User, upload: VolunteerImport) -> None:
     """Hand the import to the audit log: who imported which file, how many rows."""
-    try:
-        from app.audit.service import record
-    except ImportError:  # the audit log lands from another branch; until then nothing is recorded
-        return
     record(
         "volunteers.imported",
         actor=user,

@@ -14,6 +14,7 @@ from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.accounts.models import User
+from app.audit.service import list_entries
 from app.core.errors import DomainError
 from app.coverage.service import points as points_for
 from app.extensions import db
@@ -67,7 +68,7 @@ def my_service():
     if volunteer is None:
         abort(404)
     upcoming = [o for o in order_service.list_orders(user=user, limit=200) if o.status in ("accepted", "in_service")]
-    from app.dispatch.service import accepted_proposal
+    from app.dispatch.crew import accepted_proposal
 
     plans = [(o, accepted_proposal(o)) for o in upcoming]
     plans.sort(key=lambda pair: pair[1].start_at if pair[1] else pair[0].created_at)
@@ -218,7 +219,7 @@ def team(team_id: int):
     for m in members:
         for slot in m.availability:
             grid[m.id][slot.weekday].append(slot)
-    from app.dispatch.service import list_proposals
+    from app.dispatch.proposals import list_proposals
 
     proposals = [p for p in list_proposals(user=user, team_id=team_id) if p.status in ("pending", "accepted")]
     return render_template("volunteers/team.html", team=row, members=members, grid=grid, proposals=proposals)
@@ -333,7 +334,7 @@ class TeamMembersForm(FlaskForm):
 
 def _team_choices(form: FlaskForm, user: User) -> None:
     """Fill a team form's specialty and lead lists for the user's area."""
-    from app.core.access import scope_station_ids
+    from app.accounts.access import scope_station_ids
     from app.menu.service import list_specialties
     from app.web.helpers import localized
 
@@ -408,7 +409,12 @@ def edit_team(team_id: int):
             return redirect(url_for("volunteers_views.edit_team", team_id=row.id))
     lead = db.session.get(User, row.lead_user_id) if row.lead_user_id else None
     return render_template(
-        "volunteers/team_edit.html", team=row, form=form, members_form=TeamMembersForm(prefix="m"), lead=lead
+        "volunteers/team_edit.html",
+        team=row,
+        form=form,
+        members_form=TeamMembersForm(prefix="m"),
+        lead=lead,
+        history=list_entries(user=user, target_type="team", target_id=row.id, limit=20),
     )
 
 

@@ -136,6 +136,7 @@ _NAV = [
     (lazy_gettext("Volunteers"), "volunteers_views.volunteers", ("station_staff", "county_staff", "admin"),
      ("volunteers_views.volunteer", "volunteers_views.import_")),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
+    (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
     (lazy_gettext("Accounts"), "accounts_views.users", ("station_staff", "county_staff", "admin"),
      ("accounts_views.user", "accounts_views.new_user")),
 ]  # fmt: skip

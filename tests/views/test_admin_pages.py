@@ -67,3 +67,28 @@ def test_a_team_with_open_work_cannot_be_deactivated(client, world, token_for, m
     idle = world.teams["T-C"].id
     assert client.patch(f"/api/v1/teams/{idle}", json={"active": False}, headers=token_for("county")).status_code == 200
     assert db.session.get(Team, idle).active is False
+
+
+def test_changes_to_accounts_and_teams_are_audited_and_shown(pages, world) -> None:
+    from app.audit.models import AuditEntry
+
+    pages.login("county")
+    staff = world.users["staff"]
+    pages.post(
+        f"/admin/users/{staff.id}",
+        data={
+            "display_name": "站点小李",
+            "role": "station_staff",
+            "scope_station_id": staff.scope_station_id,
+            "active": "y",
+        },
+    )
+    pages.post(f"/teams/{world.teams['T-V-A1'].id}/members", data={"m-add_codes": "V3"})
+    entries = {e.action: e for e in db.session.scalars(db.select(AuditEntry))}
+    assert entries["user.changed"].details == {"display_name": "staff → 站点小李"}
+    assert entries["user.changed"].actor_username == "county"
+    assert entries["team.members_changed"].details["added"] == "V3"
+    page = pages.get(f"/admin/users/{staff.id}").get_data(as_text=True)
+    assert "账号已修改" in page and "staff → 站点小李" in page
+    team_page = pages.get(f"/teams/{world.teams['T-V-A1'].id}/edit").get_data(as_text=True)
+    assert "队员变动" in team_page and "V3" in team_page
