@@ -78,6 +78,11 @@ class Config:
     # Dispatch
     # One week by default: the engine's per-volunteer limit is then exactly the weekly limit (see dispatch).
     DISPATCH_HORIZON_DAYS = _env_int("DIANDAN_DISPATCH_HORIZON_DAYS", 7)
+
+    # Check-in: open from this many minutes before the planned start until its end; a volunteer checking
+    # themself in types the station's rotating code, which changes every STATION_CODE_MINUTES.
+    CHECK_IN_OPENS_MINUTES = _env_int("DIANDAN_CHECK_IN_OPENS_MINUTES", 30)
+    STATION_CODE_MINUTES = _env_int("DIANDAN_STATION_CODE_MINUTES", 10)
     DISPATCH_TIME_LIMIT_S = _env_float("DIANDAN_DISPATCH_TIME_LIMIT_S", 10.0)
     DISPATCH_SEED = _env_int("DIANDAN_DISPATCH_SEED", 0)
     ROAD_FACTOR = _env_float("DIANDAN_ROAD_FACTOR", 1.3)
@@ -190,3 +195,6 @@ class TestingConfig(Config):
     # Cheap hashing keeps fixtures fast; never use outside tests.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     DISPATCH_TIME_LIMIT_S = 5.0
+    # Orders in the shared fixtures are planned for tomorrow; their check-ins would otherwise be refused.
+    # The check-in window's own tests set the real value.
+    CHECK_IN_OPENS_MINUTES = 3 * 24 * 60

@@ -14,6 +14,7 @@ from app.orders.models import (
     OrderWindow,
     Rating,
     Resident,
+    ServiceCorrection,
     ServiceRecord,
 )
 from app.rosters.models import FeedKey, RosterVersion
@@ -45,6 +46,7 @@ __all__ = [
     "Rating",
     "Resident",
     "RosterVersion",
+    "ServiceCorrection",
     "ServiceRecord",
     "Skill",
     "Specialty",

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.orders import service
 from app.orders.schemas import (
     CancelSchema,
+    CheckInSchema,
     CrewActionSchema,
     EventSchema,
     OrderCreateSchema,
@@ -70,10 +71,10 @@ class OrderEvents(MethodView):
 
 @blp.route("/<int:order_id>/check-in")
 class OrderCheckIn(MethodView):
-    @blp.arguments(CrewActionSchema)
+    @blp.arguments(CheckInSchema)
     @blp.response(201, ServiceRecordSchema)
     def post(self, data: dict, order_id: int):
-        """A crew member checks in (default: yourself)."""
+        """A crew member checks in (default: yourself), inside the window; by yourself, with the station's code."""
         record = crew.check_in(user=api_user(), order_id=order_id, **data)
         db.session.commit()
         return record

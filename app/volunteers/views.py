@@ -73,8 +73,16 @@ def my_service():
     plans = [(o, accepted_proposal(o)) for o in upcoming]
     plans.sort(key=lambda pair: pair[1].start_at if pair[1] else pair[0].created_at)
     records = {r.order_id: r for r in _records(volunteer)}
+    from app.dispatch.crew import check_in_window
+
+    windows = {o.id: check_in_window(p) for o, p in plans if p is not None}
     return render_template(
-        "volunteers/me.html", volunteer=volunteer, plans=plans, records=records, served=_served(volunteer)
+        "volunteers/me.html",
+        volunteer=volunteer,
+        plans=plans,
+        records=records,
+        served=_served(volunteer),
+        windows=windows,
     )
 
 

@@ -56,6 +56,15 @@ EVENT_LABELS = {
     "crew_changed": lazy_gettext("Crew changed"),
     "proposal_declined": lazy_gettext("The team declined; looking for another team"),
     "proposal_expired": lazy_gettext("The team did not answer in time; looking for another team"),
+    "hours_confirmed": lazy_gettext("The lead confirmed a volunteer's hours"),
+    "correction_requested": lazy_gettext("A volunteer asked to correct their times"),
+    "correction_approved": lazy_gettext("A time correction was approved"),
+    "correction_rejected": lazy_gettext("A time correction was rejected"),
+}
+PRESENCE_LABELS = {
+    "station_code": lazy_gettext("checked in with the station code"),
+    "lead": lazy_gettext("presence confirmed by the lead"),
+    "staff": lazy_gettext("presence confirmed by station staff"),
 }
 UNASSIGNED_LABELS = {
     "window_too_short": lazy_gettext("The times picked are shorter than the service."),
@@ -247,6 +256,7 @@ def install(app_or_state) -> None:  # noqa: ANN001
         role_label=lambda role: label(ROLE_LABELS, role),
         status_label=lambda status: label(STATUS_LABELS, status),
         event_label=lambda kind: label(EVENT_LABELS, kind),
+        presence_label=lambda presence: label(PRESENCE_LABELS, presence),
         unassigned_label=lambda code: label(UNASSIGNED_LABELS, code),
         cost_term_label=lambda name: label(COST_TERM_LABELS, name),
         mode_label=lambda mode: label(MODE_LABELS, mode),
