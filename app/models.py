@@ -2,8 +2,10 @@
 
 from app.accounts.models import ApiToken, User
 from app.audit.models import AuditEntry
+from app.core.ratelimit import RateLimitCounter
 from app.coverage.models import CoverageSnapshot
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
+from app.idempotency.models import IdempotencyRecord
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
 from app.notifications.models import DeliveryAttempt, OutboxMessage
 from app.orders.models import (
@@ -31,6 +33,7 @@ __all__ = [
     "DeliveryAttempt",
     "DispatchRun",
     "FeedKey",
+    "IdempotencyRecord",
     "JobRun",
     "MenuItem",
     "MenuItemNeed",
@@ -41,6 +44,7 @@ __all__ = [
     "OrderWindow",
     "OutboxMessage",
     "PracticePriority",
+    "RateLimitCounter",
     "Proposal",
     "ProposalMember",
     "Rating",

@@ -75,7 +75,24 @@ class UserPageSchema(Schema):
     per_page = fields.Integer()
 
 
-class PasswordResetSchema(Schema):
-    """A new one-time password, shown once."""
+class TokenInfoSchema(Schema):
+    """One of the caller's bearer tokens (never its value)."""
 
-    password = fields.String()
+    id = fields.Integer()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    revoked = fields.Boolean()
+    current = fields.Boolean(metadata={"description": "the token this request was sent with"})
+
+
+class PasswordChangeSchema(Schema):
+    """Change one's own password."""
+
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+
+
+class PasswordResetSchema(Schema):
+    """A new password set by staff."""
+
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))

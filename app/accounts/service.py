@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_
 
 from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids
-from app.accounts.models import ROLES, ApiToken, User
+from app.accounts.models import ROLES, User
 from app.audit.service import changed_fields, record
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
@@ -138,7 +137,7 @@ def add_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    _audit(actor, "user.created", user, {"role": role, "scope_station_id": scope_station_id})
+    _audit(actor, "account.created", user, {"role": role, "scope_station_id": scope_station_id})
     return user
 
 
@@ -157,29 +156,15 @@ def change_user(*, actor: User, user_id: int, **changes: object) -> User:
     for key, value in changes.items():
         setattr(user, key, value)
     if changes.get("active") is False:
-        _revoke_tokens(user)
+        from app.accounts import auth
+
+        auth.end_sessions(user=user)
+        auth.revoke_tokens(user=user)
     db.session.flush()
     after = {key: getattr(user, key) for key in changes}
     if before != after:
-        _audit(actor, "user.changed", user, changed_fields(before, after))
+        _audit(actor, "account.changed", user, changed_fields(before, after))
     return user
-
-
-def reset_password(*, actor: User, user_id: int) -> str:
-    """Give a user a new one-time password (shown once to the actor) and sign out their API tokens."""
-    user = get_user(actor=actor, user_id=user_id)
-    if ROLE_RANK[user.role] > ROLE_RANK[actor.role]:
-        raise Forbidden("you may not change a user who outranks you")
-    password = secrets.token_urlsafe(9)
-    user.set_password(password)
-    _revoke_tokens(user)
-    db.session.flush()
-    _audit(actor, "user.password_reset", user, {})
-    return password
-
-
-def _revoke_tokens(user: User) -> None:
-    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id).values(revoked=True))
 
 
 def _audit(actor: User, action: str, target: User, details: dict) -> None:
@@ -192,3 +177,51 @@ def _audit(actor: User, action: str, target: User, details: dict) -> None:
         station_id=target.scope_station_id,
         details={key: str(value) for key, value in details.items()},
     )
+
+
+PASSWORD_MIN_LENGTH = 8
+
+
+def _check_new_password(password: str, *, field: str) -> None:
+    if len(password) < PASSWORD_MIN_LENGTH or len(password) > 200:
+        raise ValidationFailed(f"a password has {PASSWORD_MIN_LENGTH} to 200 characters", field=field)
+
+
+def change_password(*, user: User, current_password: str, new_password: str, keep_token_id: int | None = None) -> None:
+    """Change one's own password; every other session and token of the user ends."""
+    from app.accounts import auth
+    from app.audit import record
+
+    if not user.check_password(current_password):
+        raise ValidationFailed("the current password is wrong", field="current_password")
+    _check_new_password(new_password, field="new_password")
+    user.set_password(new_password)
+    auth.end_sessions(user=user)
+    auth.revoke_tokens(user=user, except_token_id=keep_token_id)
+    record("account.password_changed", actor=user, target_type="user", target_id=user.id)
+
+
+def reset_password(*, staff: User, user_id: int, new_password: str) -> User:
+    """Staff set a new password for someone in their scope (admins for anyone); the user's sessions and tokens end."""
+    from app.accounts import auth
+    from app.accounts.access import require_role, station_in_scope
+    from app.audit import record
+    from app.core.errors import Forbidden, OutOfScope
+
+    require_role(staff, "county_staff", "admin")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise OutOfScope("user not found", field="user_id")
+    if staff.role != "admin":
+        if user.scope_station_id is None or not station_in_scope(staff, user.scope_station_id):
+            raise OutOfScope("user not found", field="user_id")
+        if user.role in ("county_staff", "admin") and user.id != staff.id:
+            raise Forbidden("only an admin may reset the password of county staff")
+    _check_new_password(new_password, field="new_password")
+    user.set_password(new_password)
+    auth.end_sessions(user=user)
+    auth.revoke_tokens(user=user)
+    record(
+        "account.password_reset", actor=staff, target_type="user", target_id=user.id, station_id=user.scope_station_id
+    )
+    return user

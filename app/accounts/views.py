@@ -1,23 +1,25 @@
-"""Sign in and sign out (Flask-Login sessions for pages)."""
+"""Sign in, sign out and change one's password (Flask-Login sessions for pages)."""
 
 from __future__ import annotations
+
+import secrets
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
-from app.accounts import service
-from app.accounts.auth import authenticate
+from app.accounts import service, throttle
+from app.accounts.auth import authenticate, end_sessions
 from app.accounts.models import User
+from app.audit import record, record_denied
 from app.audit.service import list_entries
 from app.core.errors import DomainError
-from app.extensions import db, login_manager
-from app.web.errors import domain_message
-from app.web.pages import choices, me, roles, safe_next, show_error
+from app.extensions import login_manager
+from app.web.pages import choices, me, refused, roles, safe_next, show_error
 
 bp = Blueprint("accounts_views", __name__)
 
@@ -35,29 +37,58 @@ class LoginForm(FlaskForm):
     """Username and password."""
 
     username = StringField(_l("Username"), validators=[DataRequired(_l("Please enter your username.")), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password."))])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Please enter your password.")), Length(max=200)]
+    )
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
+class PasswordForm(FlaskForm):
+    """The current password and a new one, twice."""
+
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Please enter your password.")), Length(max=200)]
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Please enter a new password.")),
+            Length(min=8, max=200, message=_l("A password has 8 to 200 characters.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("New password again"), validators=[EqualTo("new_password", message=_l("The two new passwords differ."))]
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.per_address
+@throttle.per_username_failures
 def login():
     """The sign-in page."""
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(username=form.username.data.strip(), password=form.password.data)
+        username = form.username.data.strip()
+        user = authenticate(username=username, password=form.password.data)
         if user is None:
+            record_denied("auth.login_failed", target_type="user", details={"username": username[:64]})
             form.password.errors.append(_("Wrong username or password."))
         else:
             login_user(user, remember=form.remember.data)
+            record("auth.login", actor=user, target_type="user", target_id=user.id)
             return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 401
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out and return to the sign-in page."""
+    """Sign out: this and every other session and remember cookie of the user stop working."""
+    if current_user.is_authenticated:
+        user = me()
+        end_sessions(user=user)
+        record("auth.logout", actor=user, target_type="user", target_id=user.id)
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("accounts_views.login"))
@@ -147,9 +178,7 @@ def new_user():
                 scope_station_id=form.scope_station_id.data or None,
                 password=form.password.data,
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Account %(name)s created.", name=user.username), "success")
@@ -180,9 +209,7 @@ def user_detail(user_id: int):
             )
         try:
             service.change_user(actor=actor, user_id=user.id, **changes)
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Saved."), "success")
@@ -195,15 +222,14 @@ def user_detail(user_id: int):
 @bp.post("/admin/users/<int:user_id>/password-reset")
 @roles(*STAFF)
 def user_password_reset(user_id: int):
-    """Set a new one-time password and show it once on the account page."""
+    """Set a new one-time password and show it once on the account page; the user's sessions end."""
     actor = me()
     user = service.get_user(actor=actor, user_id=user_id)
+    password = secrets.token_urlsafe(9)
     try:
-        password = service.reset_password(actor=actor, user_id=user.id)
-        db.session.commit()
+        service.reset_password(staff=actor, user_id=user.id, new_password=password)
     except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error.message), "error")
+        flash(refused(error), "error")
         return redirect(url_for("accounts_views.user_detail", user_id=user.id))
     form = UserEditForm(obj=user)
     form.role.choices = _grantable_roles(actor)
@@ -223,3 +249,24 @@ def user_password_reset(user_id: int):
 def _history(actor: User, user: User) -> list:
     """The audit entries about one account that the actor's scope shows."""
     return list_entries(user=actor, target_type="user", target_id=user.id, limit=20)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password; other devices are signed out."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = me()
+        try:
+            service.change_password(
+                user=user, current_password=form.current_password.data, new_password=form.new_password.data
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            # The epoch moved on: sign this browser in again under the new one, the others stay signed out.
+            login_user(user)
+            flash(_("Your password has been changed. Other devices have been signed out."), "success")
+            return redirect(url_for("web.home"))
+    return render_template("accounts/password.html", form=form), 200 if not form.errors else 422

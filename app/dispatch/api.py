@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
+from app.core.transactions import Blueprint
 from app.dispatch import crew
 from app.dispatch import proposals as proposals_service
 from app.dispatch import runs as runs_service
@@ -17,7 +17,6 @@ from app.dispatch.schemas import (
     RunSchema,
     SwapSchema,
 )
-from app.extensions import db
 from app.orders.schemas import CorrectionRequestSchema, CorrectionSchema, ServiceRecordSchema
 
 blp = Blueprint("dispatch", __name__, url_prefix="", description="Dispatch runs (派单) and proposals (接单)")
@@ -37,7 +36,6 @@ class Runs(MethodView):
         runs = runs_service.run_dispatch_for_counties(
             county_code=data["county"], trigger="api", actor=api_user(), time_limit=data["time_limit"]
         )
-        db.session.commit()
         return runs
 
 
@@ -72,7 +70,6 @@ class ProposalAccept(MethodView):
     def post(self, proposal_id: int):
         """Accept (team lead): the order is accepted and the crew rostered."""
         proposal = proposals_service.accept_proposal(user=api_user(), proposal_id=proposal_id)
-        db.session.commit()
         return proposal
 
 
@@ -83,7 +80,6 @@ class ProposalDecline(MethodView):
     def post(self, data: dict, proposal_id: int):
         """Decline with a reason (team lead): the order is re-dispatched without this team."""
         proposal = proposals_service.decline_proposal(user=api_user(), proposal_id=proposal_id, reason=data["reason"])
-        db.session.commit()
         return proposal
 
 
@@ -94,7 +90,6 @@ class ProposalSwap(MethodView):
     def post(self, data: dict, proposal_id: int):
         """Swap a crew member for another team member with the same skill (team lead)."""
         proposal = proposals_service.swap_crew_member(user=api_user(), proposal_id=proposal_id, **data)
-        db.session.commit()
         return proposal
 
 
@@ -104,7 +99,6 @@ class ServiceRecordConfirm(MethodView):
     def post(self, record_id: int):
         """Confirm a checked-out stay (team lead or station staff): its minutes, clipped to the job, start to count."""
         record = crew.confirm_hours(user=api_user(), record_id=record_id)
-        db.session.commit()
         return record
 
 
@@ -115,7 +109,6 @@ class ServiceRecordCorrections(MethodView):
     def post(self, data: dict, record_id: int):
         """Ask for other check-in/-out times (the volunteer or their lead); the lead or staff decide."""
         correction = crew.request_correction(user=api_user(), record_id=record_id, **data)
-        db.session.commit()
         return correction
 
 
@@ -125,7 +118,6 @@ class CorrectionApprove(MethodView):
     def post(self, correction_id: int):
         """Approve a correction: the record takes its times (the old ones are kept on the correction)."""
         correction = crew.decide_correction(user=api_user(), correction_id=correction_id, approve=True)
-        db.session.commit()
         return correction
 
 
@@ -135,5 +127,4 @@ class CorrectionReject(MethodView):
     def post(self, correction_id: int):
         """Reject a correction: the record stays as it was."""
         correction = crew.decide_correction(user=api_user(), correction_id=correction_id, approve=False)
-        db.session.commit()
         return correction

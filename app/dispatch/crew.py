@@ -69,8 +69,11 @@ def check_in_window(proposal: Proposal) -> CheckInWindow:
 def check_in(
     *, user: User, order_id: int, volunteer_id: int | None = None, station_code: str | None = None
 ) -> ServiceRecord:
-    """A crew member arrives, inside the check-in window, proven present by the station's code or their lead."""
-    order = orders.get_order(user=user, order_id=order_id)
+    """A crew member arrives, inside the check-in window, proven present by the station's code or their lead.
+
+    The order's row lock makes two check-ins at once take turns.
+    """
+    order = orders.get_order(user=user, order_id=order_id, lock=True)
     if order.status not in ("accepted", "in_service"):
         raise InvalidTransition(f"an order that is {order.status} cannot be checked in to", field="status")
     volunteer, vouched_by = _resolve_crew_member(user, order, volunteer_id)
@@ -110,8 +113,11 @@ def clipped_minutes(check_in_at: datetime, check_out_at: datetime, proposal: Pro
 
 
 def check_out(*, user: User, order_id: int, volunteer_id: int | None = None) -> ServiceRecord:
-    """A crew member leaves; their stay is clipped to the planned service and counts once the lead confirms it."""
-    order = orders.get_order(user=user, order_id=order_id)
+    """A crew member leaves; their stay is clipped to the planned service and counts once the lead confirms it.
+
+    The order's row lock makes the last two check-outs take turns, so the second sees the first and completes.
+    """
+    order = orders.get_order(user=user, order_id=order_id, lock=True)
     if order.status != "in_service":
         raise InvalidTransition(f"an order that is {order.status} cannot be checked out of", field="status")
     volunteer, vouched_by = _resolve_crew_member(user, order, volunteer_id)
@@ -148,7 +154,9 @@ def _record_for_lead(user: User, record_id: int) -> ServiceRecord:
     record = db.session.get(ServiceRecord, record_id)
     if record is None:
         raise NotFound("service record not found")
-    order = orders.get_order(user=user, order_id=record.order_id)
+    # Locked like check-in and -out, so two confirmations or decisions at once take turns.
+    order = orders.get_order(user=user, order_id=record.order_id, lock=True)
+    db.session.refresh(record)
     proposal = accepted_proposal(order)
     is_lead = proposal is not None and proposal.team.lead_user_id == user.id
     if not (is_lead or (user.role in STAFF_ROLES and station_in_scope(user, order.station_id))):
@@ -239,7 +247,7 @@ def decide_correction(*, user: User, correction_id: int, approve: bool) -> Servi
 
 def complete_order(*, user: User, order_id: int, reason: str = "") -> Order:
     """The lead or station staff close an order in service when not all of the crew came (who came is kept)."""
-    order = orders.get_order(user=user, order_id=order_id)
+    order = orders.get_order(user=user, order_id=order_id, lock=True)
     if order.status != "in_service":
         raise InvalidTransition(f"an order that is {order.status} cannot be completed", field="status")
     proposal = accepted_proposal(order)

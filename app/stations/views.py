@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from markupsafe import Markup
 
 from app.accounts.access import STAFF_ROLES
@@ -23,3 +23,13 @@ def check_in_code(station_id: int):
     qr = Markup(segno.make(link, error="m").svg_inline(scale=6, dark="#1f1a17", light="#ffffff", omitsize=True))
     seconds = max(5, int((code.valid_until - utcnow()).total_seconds()) + 1)
     return render_template("stations/code.html", station=station, code=code, qr=qr, seconds=seconds, link=link)
+
+
+@bp.get("/station/code")
+@roles("station_staff")
+def my_code():
+    """Station staff's own station's code screen."""
+    user = me()
+    if user.scope_station_id is None:
+        abort(404)
+    return redirect(url_for("stations_views.check_in_code", station_id=user.scope_station_id))

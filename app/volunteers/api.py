@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.accounts.auth import api_user
-from app.extensions import db
+from app.core.transactions import Blueprint
 from app.volunteers import imports, service
 from app.volunteers.schemas import (
     AvailabilitySchema,
@@ -50,7 +49,6 @@ class Teams(MethodView):
     def post(self, data: dict):
         """Add a team at a station in your area, optionally with a lead (staff)."""
         team = service.add_team(user=api_user(), **data)
-        db.session.commit()
         return team
 
 
@@ -66,7 +64,6 @@ class TeamById(MethodView):
     def patch(self, data: dict, team_id: int):
         """Rename a team, change its specialty or lead, or (de)activate it (staff over its station)."""
         team = service.change_team(user=api_user(), team_id=team_id, **data)
-        db.session.commit()
         return team
 
 
@@ -77,7 +74,6 @@ class TeamMembers(MethodView):
     def post(self, data: dict, team_id: int):
         """Add volunteers to the team by code and take members off it (staff over its station)."""
         team = service.set_team_members(user=api_user(), team_id=team_id, **data)
-        db.session.commit()
         return team
 
 
@@ -94,7 +90,6 @@ class Volunteers(MethodView):
     def post(self, data: dict):
         """Register a volunteer (staff)."""
         volunteer = service.create_volunteer(user=api_user(), **data)
-        db.session.commit()
         return volunteer
 
 
@@ -115,7 +110,6 @@ class VolunteerImports(MethodView):
         """Upload a CSV or XLSX register: every row is checked and kept for confirmation (nothing imported yet)."""
         upload = files["file"]
         preview = imports.preview_import(user=api_user(), filename=upload.filename or "", content=upload.read())
-        db.session.commit()
         return preview
 
 
@@ -134,7 +128,6 @@ class VolunteerImportCommit(MethodView):
     def post(self, data: dict, import_id: int):
         """Import the volunteers, once: all rows, or refused if any is faulty unless skip_invalid is true."""
         preview = imports.commit_import(user=api_user(), import_id=import_id, **data)
-        db.session.commit()
         return preview
 
 
@@ -150,7 +143,6 @@ class VolunteerById(MethodView):
     def patch(self, data: dict, volunteer_id: int):
         """Change skills, team or limits."""
         volunteer = service.update_volunteer(user=api_user(), volunteer_id=volunteer_id, **data)
-        db.session.commit()
         return volunteer
 
 
@@ -166,5 +158,4 @@ class VolunteerAvailability(MethodView):
     def put(self, data: dict, volunteer_id: int):
         """Replace weekly availability and exceptions."""
         result = service.set_availability(user=api_user(), volunteer_id=volunteer_id, **data)
-        db.session.commit()
         return result

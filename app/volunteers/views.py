@@ -90,7 +90,7 @@ class AvailabilityForm(FlaskForm):
     """CSRF and a day off to add; the weekly slots are read from the request (slot-<day>-<n>-start/end)."""
 
     day_off = DateField(_l("Add a day I cannot serve"), validators=[Optional()])
-    day_off_note = StringField(_l("Note"), validators=[Optional()])
+    day_off_note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
 def _minute(value: str) -> int | None:
@@ -159,9 +159,7 @@ def _availability_page(volunteer_id: int, back: str):
                 volunteer_service.set_availability(
                     user=user, volunteer_id=volunteer_id, weekly=weekly, exceptions=exceptions
                 )
-                db.session.commit()
             except DomainError as error:
-                db.session.rollback()
                 show_error(form, error)
             else:
                 flash(_("Your available times are saved."), "success")
@@ -270,7 +268,7 @@ def volunteers():
 class VolunteerForm(FlaskForm):
     """What staff or the lead may change about a volunteer."""
 
-    phone = StringField(_l("Phone"), validators=[Optional()])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     team_id = SelectField(_l("Team"), coerce=int)
     max_orders_per_week = IntegerField(_l("Most orders per week"), validators=[NumberRange(min=0, max=21)])
     max_km = FloatField(_l("Farthest distance (km)"), validators=[Optional(), NumberRange(min=1, max=500)])
@@ -299,9 +297,7 @@ def volunteer(volunteer_id: int):
                 max_km=form.max_km.data,
                 active=form.active.data,
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Saved."), "success")
@@ -377,9 +373,7 @@ def new_team():
                 specialty=form.specialty.data or None,
                 lead_user_id=form.lead_user_id.data or None,
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Team %(name)s created.", name=row.name), "success")
@@ -408,9 +402,7 @@ def edit_team(team_id: int):
                 lead_user_id=form.lead_user_id.data or None,
                 active=form.active.data,
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Saved."), "success")
@@ -438,9 +430,7 @@ def team_members(team_id: int):
         remove = [int(v) for v in request.form.getlist("remove") if v.isdigit() and int(v) < 2**31]
         try:
             volunteer_service.set_team_members(user=user, team_id=row.id, add=codes, remove=remove)
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             index = (error.field or "").partition(".")[2]
             bad = codes[int(index)] if index.isdigit() and int(index) < len(codes) else ""
             flash(f"{domain_message(error.message)} {bad}".strip(), "error")
@@ -484,9 +474,7 @@ def import_volunteers():
         upload = form.file.data
         try:
             preview = imports.preview_import(user=me(), filename=upload.filename or "", content=upload.read())
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             return redirect(url_for("volunteers_views.import_preview", import_id=preview.upload.id))
@@ -505,9 +493,7 @@ def import_preview(import_id: int):
     if form.validate_on_submit():
         try:
             done = imports.commit_import(user=user, import_id=import_id, skip_invalid=form.skip_invalid.data)
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             flash(domain_message(error.message), "error")
         else:
             flash(

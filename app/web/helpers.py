@@ -131,24 +131,45 @@ _NAV = [
     (lazy_gettext("Order a service"), "menu_views.kiosk", ("resident", "station_staff"), ("menu_views.",)),
     (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead",), ("dispatch_views.inbox",)),
     (lazy_gettext("My service"), "volunteers_views.me", ("volunteer", "team_lead"), ("volunteers_views.me",)),
-    (lazy_gettext("Availability"), "volunteers_views.my_availability", ("volunteer", "team_lead"),
-     ("volunteers_views.my_availability",)),
+    (
+        lazy_gettext("Availability"),
+        "volunteers_views.my_availability",
+        ("volunteer", "team_lead"),
+        ("volunteers_views.my_availability",),
+    ),
     (lazy_gettext("Roster"), "rosters_views.mine", ("volunteer", "team_lead"), ("rosters_views.",)),
     (lazy_gettext("My team"), "volunteers_views.my_team", ("team_lead",), ("volunteers_views.my_team",)),
-    (lazy_gettext("Dashboard"), "coverage_views.dashboard", ("station_staff", "county_staff", "admin"),
-     ("coverage_views.",)),
+    (
+        lazy_gettext("Dashboard"),
+        "coverage_views.dashboard",
+        ("station_staff", "county_staff", "admin"),
+        ("coverage_views.",),
+    ),
     (lazy_gettext("Orders"), "orders_views.list_orders", None, ("orders_views.",)),
     (lazy_gettext("Dispatch"), "dispatch_views.runs", ("county_staff", "admin"), ("dispatch_views.runs",)),
     (lazy_gettext("Menu"), "menu_views.manage", ("county_staff", "admin"), ("menu_views.manage", "menu_views.edit")),
-    (lazy_gettext("Teams"), "volunteers_views.teams", ("station_staff", "county_staff", "admin"),
-     ("volunteers_views.team", "volunteers_views.teams", "volunteers_views.new_team", "volunteers_views.edit_team")),
-    (lazy_gettext("Volunteers"), "volunteers_views.volunteers", ("station_staff", "county_staff", "admin"),
-     ("volunteers_views.volunteer", "volunteers_views.import_")),
+    (
+        lazy_gettext("Teams"),
+        "volunteers_views.teams",
+        ("station_staff", "county_staff", "admin"),
+        ("volunteers_views.team", "volunteers_views.teams", "volunteers_views.new_team", "volunteers_views.edit_team"),
+    ),
+    (
+        lazy_gettext("Volunteers"),
+        "volunteers_views.volunteers",
+        ("station_staff", "county_staff", "admin"),
+        ("volunteers_views.volunteer", "volunteers_views.import_"),
+    ),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
     (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
-    (lazy_gettext("Accounts"), "accounts_views.users", ("station_staff", "county_staff", "admin"),
-     ("accounts_views.user", "accounts_views.new_user")),
-]  # fmt: skip
+    (
+        lazy_gettext("Accounts"),
+        "accounts_views.users",
+        ("station_staff", "county_staff", "admin"),
+        ("accounts_views.user", "accounts_views.new_user"),
+    ),
+    (lazy_gettext("Check-in code"), "stations_views.my_code", ("station_staff",), ("stations_views.",)),
+]
 
 
 _NEEDS_VOLUNTEER_RECORD = {"volunteers_views.me", "volunteers_views.my_availability"}

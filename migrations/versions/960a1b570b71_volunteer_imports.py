@@ -1,7 +1,7 @@
 """volunteer imports
 
 Revision ID: 960a1b570b71
-Revises: a1d17e0c0b01
+Revises: c8f2d3e4b5a6
 Create Date: 2026-12-01 23:05:43.335713
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '960a1b570b71'
-down_revision = 'a1d17e0c0b01'
+down_revision = 'c8f2d3e4b5a6'
 branch_labels = None
 depends_on = None
 

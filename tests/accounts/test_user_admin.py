@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.accounts.models import ApiToken, User
+from app.accounts.models import User
 from app.extensions import db
 
 
@@ -75,21 +75,3 @@ def test_nobody_changes_their_own_role_or_outranks_themselves(client, world, tok
     )
     assert promote.status_code == 403
     assert db.session.get(User, world.users["staff"].id).role == "station_staff"
-
-
-def test_password_reset_gives_a_new_one_time_password_and_revokes_tokens(client, world, token_for) -> None:
-    old = token_for("lead_v")
-    response = client.post(f"/api/v1/users/{world.users['lead_v'].id}/password-reset", headers=token_for("county"))
-    assert response.status_code == 201
-    password = response.get_json()["password"]
-    assert len(password) >= 10
-    assert client.get("/api/v1/auth/me", headers=old).status_code == 401
-    assert client.post("/api/v1/auth/token", json={"username": "lead_v", "password": password}).status_code == 201
-    assert (
-        db.session.scalar(
-            db.select(db.func.count(ApiToken.id)).where(
-                ApiToken.revoked.is_(False), ApiToken.user_id == world.users["lead_v"].id
-            )
-        )
-        == 1
-    )

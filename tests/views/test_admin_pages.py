@@ -85,8 +85,8 @@ def test_changes_to_accounts_and_teams_are_audited_and_shown(pages, world) -> No
     )
     pages.post(f"/teams/{world.teams['T-V-A1'].id}/members", data={"m-add_codes": "V3"})
     entries = {e.action: e for e in db.session.scalars(db.select(AuditEntry))}
-    assert entries["user.changed"].details == {"display_name": "staff → 站点小李"}
-    assert entries["user.changed"].actor_username == "county"
+    assert entries["account.changed"].details == {"display_name": "staff → 站点小李"}
+    assert entries["account.changed"].actor_username == "county"
     assert entries["team.members_changed"].details["added"] == "V3"
     page = pages.get(f"/admin/users/{staff.id}").get_data(as_text=True)
     assert "账号已修改" in page and "staff → 站点小李" in page

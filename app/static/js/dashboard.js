@@ -59,6 +59,13 @@
         .then(function (r) { return r.json(); });
     }
 
+    // Leaflet puts a string tooltip in innerHTML; a text node keeps a place name as plain text.
+    function textLabel(text) {
+      var span = document.createElement("span");
+      span.textContent = text;
+      return span;
+    }
+
     function areaLayer(data) {
       return L.geoJSON(data, {
         style: function (feature) {
@@ -73,7 +80,7 @@
           var p = feature.properties;
           if (p.kind !== "township") { return; }
           lyr.bindPopup(popup(p, labels));
-          lyr.bindTooltip(p.name + " " + (p.orders ? pct(p.fulfilment) : ""),
+          lyr.bindTooltip(textLabel(p.name + " " + (p.orders ? pct(p.fulfilment) : "")),
                           { permanent: true, direction: "center", className: "area-label" });
         }
       });
@@ -96,10 +103,10 @@
           var p = feature.properties;
           lyr.bindPopup(popup(p, labels));
           if (p.level === "village") {
-            lyr.bindTooltip(p.label || p.name, { permanent: true, direction: "right", offset: [6, 0],
+            lyr.bindTooltip(textLabel(p.label || p.name), { permanent: true, direction: "right", offset: [6, 0],
                                                  className: "station-label" });
           } else if (p.level === "county") {
-            lyr.bindTooltip(p.label || p.name, { permanent: true, direction: "bottom", offset: [0, 8],
+            lyr.bindTooltip(textLabel(p.label || p.name), { permanent: true, direction: "bottom", offset: [0, 8],
                                                  className: "station-label county-label" });
           }
         }
