@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.coverage import boundaries, maps, service
+from app.coverage import boundaries, service
 from tests.coverage.conftest import TODAY
 from tests.coverage.test_service import orders  # noqa: F401  (the fixture)
 
