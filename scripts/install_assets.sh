@@ -59,4 +59,19 @@ else
     echo "map boundaries installed into $BOUNDARY_DIR"
 fi
 
+# axe-core for the browser tests' accessibility checks (never served by the app): build/axe-core/axe.min.js.
+AXE="axe-core@4.10.3"
+AXE_DIR="$ROOT/build/axe-core"
+if [ -f "$AXE_DIR/.installed" ] && [ "$(cat "$AXE_DIR/.installed")" = "$AXE" ]; then
+    echo "axe-core already installed ($AXE)"
+else
+    mkdir -p "$WORK/axe"
+    (cd "$WORK/axe" && rm -rf package ./*.tgz && npm pack --silent --loglevel=error "$AXE" >/dev/null \
+        && tar xzf ./*.tgz package/axe.min.js package/LICENSE)
+    mkdir -p "$AXE_DIR"
+    cp "$WORK/axe/package/axe.min.js" "$WORK/axe/package/LICENSE" "$AXE_DIR/"
+    echo "$AXE" >"$AXE_DIR/.installed"
+    echo "axe-core installed into $AXE_DIR"
+fi
+
 "$PYBABEL" compile -f -d "$ROOT/app/translations" -D messages
