@@ -92,3 +92,17 @@ def test_changes_to_accounts_and_teams_are_audited_and_shown(pages, world) -> No
     assert "账号已修改" in page and "staff → 站点小李" in page
     team_page = pages.get(f"/teams/{world.teams['T-V-A1'].id}/edit").get_data(as_text=True)
     assert "队员变动" in team_page and "V3" in team_page
+
+
+def test_the_volunteer_register_pages_through_hundreds(pages, world) -> None:
+    from app.volunteers.models import Volunteer
+
+    db.session.add_all(
+        Volunteer(code=f"P{i:03d}", name=f"志愿者{i}", station_id=world.stations["PY-BY-01"].id) for i in range(120)
+    )
+    db.session.commit()
+    pages.login("town")
+    second = pages.get("/volunteers?q=P&page=2").get_data(as_text=True)
+    assert "共 120 名志愿者" in second and "第 2 页，共 3 页" in second
+    assert 'rel="prev"' in second and 'rel="next"' in second and "P050" in second and "P049" not in second
+    assert "q=P" in second.split('rel="next"')[0].rsplit("href=", 1)[1]  # the search is kept across pages
