@@ -1,6 +1,6 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees them all."""
 
-from app.accounts.models import ApiToken, User
+from app.accounts.models import ApiToken, LoginCode, User
 from app.audit.models import AuditEntry
 from app.core.ratelimit import RateLimitCounter
 from app.coverage.models import CoverageSnapshot
@@ -33,6 +33,7 @@ __all__ = [
     "DeliveryAttempt",
     "DispatchRun",
     "FeedKey",
+    "LoginCode",
     "IdempotencyRecord",
     "JobRun",
     "MenuItem",

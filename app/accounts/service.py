@@ -42,14 +42,14 @@ def create_user(
 ) -> User:
     """Create an account; every role but admin needs a scope station."""
     if role not in ROLES:
-        raise ValidationFailed(f"unknown role {role}", field="role")
+        raise ValidationFailed("unknown role %(role)s", field="role", params={"role": role})
     if db.session.scalar(db.select(User.id).where(User.username == username)) is not None:
-        raise ValidationFailed(f"username {username} is taken", field="username")
+        raise ValidationFailed("username %(username)s is taken", field="username", params={"username": username})
     station = None
     if station_code is not None:
         station = db.session.scalar(db.select(Station).where(Station.code == station_code))
         if station is None:
-            raise ValidationFailed(f"no station with code {station_code}", field="station_code")
+            raise ValidationFailed("no station with code %(code)s", field="station_code", params={"code": station_code})
     elif role != "admin":
         raise ValidationFailed("this role needs a scope station", field="station_code")
     user = User(
@@ -184,7 +184,7 @@ PASSWORD_MIN_LENGTH = 8
 
 def _check_new_password(password: str, *, field: str) -> None:
     if len(password) < PASSWORD_MIN_LENGTH or len(password) > 200:
-        raise ValidationFailed(f"a password has {PASSWORD_MIN_LENGTH} to 200 characters", field=field)
+        raise ValidationFailed("a password has %(n)s to 200 characters", field=field, params={"n": PASSWORD_MIN_LENGTH})
 
 
 def change_password(*, user: User, current_password: str, new_password: str, keep_token_id: int | None = None) -> None:

@@ -75,7 +75,9 @@ def check_in(
     """
     order = orders.get_order(user=user, order_id=order_id, lock=True)
     if order.status not in ("accepted", "in_service"):
-        raise InvalidTransition(f"an order that is {order.status} cannot be checked in to", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot be checked in to", field="status", params={"status": order.status}
+        )
     volunteer, vouched_by = _resolve_crew_member(user, order, volunteer_id)
     if any(r.volunteer_id == volunteer.id for r in order.service_records):
         raise InvalidTransition("this volunteer has already checked in", field="volunteer_id")
@@ -119,7 +121,9 @@ def check_out(*, user: User, order_id: int, volunteer_id: int | None = None) -> 
     """
     order = orders.get_order(user=user, order_id=order_id, lock=True)
     if order.status != "in_service":
-        raise InvalidTransition(f"an order that is {order.status} cannot be checked out of", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot be checked out of", field="status", params={"status": order.status}
+        )
     volunteer, vouched_by = _resolve_crew_member(user, order, volunteer_id)
     record = next((r for r in order.service_records if r.volunteer_id == volunteer.id), None)
     if record is None:
@@ -249,7 +253,9 @@ def complete_order(*, user: User, order_id: int, reason: str = "") -> Order:
     """The lead or station staff close an order in service when not all of the crew came (who came is kept)."""
     order = orders.get_order(user=user, order_id=order_id, lock=True)
     if order.status != "in_service":
-        raise InvalidTransition(f"an order that is {order.status} cannot be completed", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot be completed", field="status", params={"status": order.status}
+        )
     proposal = accepted_proposal(order)
     is_lead = proposal is not None and proposal.team.lead_user_id == user.id
     if not (is_lead or (user.role in STAFF_ROLES and station_in_scope(user, order.station_id))):

@@ -87,11 +87,13 @@ def _store_proposal(problem: Problem, assignment, *, run: DispatchRun, now: date
     db.session.add(proposal)
     order.unassigned_code = None
     order.unassigned_reason = None
+    order.unassigned_params = {}
     orders.transition(
         order,
         "dispatched",
         actor=None,
-        reason=f"proposed to {proposal.team.name}",
+        reason="proposed to %(team)s",
+        reason_params={"team": proposal.team.name},
         data={"team": proposal.team.code, "run": run.id, "start": start_at.isoformat()},
     )
     db.session.flush()
@@ -150,7 +152,7 @@ def run_dispatch(
     pending = set(problem.orders)
     fixed: list[dict] = []
     tiers = {key: order.tier for key, order in problem.orders.items()}
-    escalations: dict[str, list[str]] = defaultdict(list)
+    escalations: dict[str, list[dict]] = defaultdict(list)
     # Each order is tried at its tier first; those the engine cannot place escalate a tier and are retried
     # in the same run with the placements already made held fixed. The run's bound adds up each pass's
     # proved bound on what its new orders could add. Escalations are only noted here (nothing is written
@@ -174,7 +176,9 @@ def run_dispatch(
                 order = problem.orders[item.order]
                 higher = orders.next_tier(order.tier) if config["ESCALATE_WHEN_UNSERVED"] else None
                 if higher is not None:
-                    escalations[item.order].append(f"no team could take it at the {order.tier} tier: {item.reason}")
+                    escalations[item.order].append(
+                        {"tier": order.tier, "why": item.reason, "code": item.code, **_engine_params(item)}
+                    )
                     order.tier = higher
                     pending.add(item.order)
                     problem.refresh_exclusions(item.order)
@@ -183,8 +187,13 @@ def run_dispatch(
     locked = orders.lock_orders({order.id for order in problem.orders.values()})
     still_open = {key for key, order in problem.orders.items() if locked.get(order.id, order).status == "submitted"}
     for key in sorted(still_open & set(escalations)):
-        for reason in escalations[key]:
-            orders.escalate(problem.orders[key], actor=None, reason=reason)
+        for params in escalations[key]:
+            orders.escalate(
+                problem.orders[key],
+                actor=None,
+                reason="no team could take it at the %(tier)s tier: %(why)s",
+                reason_params=params,
+            )
     assignments = [a for a in assignments if a.order in still_open]
     unassigned = {key: item for key, item in unassigned.items() if key in still_open}
     for assignment in assignments:
@@ -194,10 +203,17 @@ def run_dispatch(
     for key, item in unassigned.items():
         order = problem.orders[key]
         if order.unassigned_reason != item.reason:
-            orders.record_event(order, kind="not_placed", actor=None, reason=item.reason, data={"code": item.code})
+            orders.record_event(
+                order,
+                kind="not_placed",
+                actor=None,
+                reason=item.reason,
+                data={"code": item.code, "params": _engine_params(item)},
+            )
         order.unassigned_code = item.code
         order.unassigned_reason = item.reason
-        details.append({"order": order.code, "code": item.code, "reason": item.reason})
+        order.unassigned_params = _engine_params(item)
+        details.append({"order": order.code, "code": item.code, "reason": item.reason, "params": _engine_params(item)})
     run.orders_proposed = len(assignments)
     run.orders_unassigned = len(unassigned)
     run.served_priority = sum(problem.orders[a.order].priority for a in assignments)
@@ -286,3 +302,9 @@ def redispatch_orders(targets: list[Order], *, now: datetime | None = None) -> l
         if run is not None:
             runs.append(run)
     return runs
+
+
+def _engine_params(item: object) -> dict:
+    """The values the engine gives with an unassigned reason (skill, counts ...), for translated sentences."""
+    params = getattr(item, "params", None) or {}
+    return {str(key): value for key, value in dict(params).items() if isinstance(value, str | int | float)}

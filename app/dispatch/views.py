@@ -95,7 +95,9 @@ def decline(proposal_id: int):
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
         return redirect(url_for("dispatch_views.inbox"))
-    reason = (form.reason.data or "").strip() or (form.preset.data or "").strip()
+    preset, typed = (form.preset.data or "").strip(), (form.reason.data or "").strip()
+    # A chosen reason and the lead's own words are both kept: the words usually explain the choice.
+    reason = f"{preset}: {typed}" if preset and typed else (preset or typed)
     if not reason:
         flash(_("Please say why the team declines."), "error")
         return redirect(url_for("dispatch_views.inbox"))
@@ -109,7 +111,7 @@ def decline(proposal_id: int):
 @roles(*LEADS)
 def swap(proposal_id: int):
     """Swap a crew member."""
-    form = SwapForm()
+    form = SwapForm(formdata=_swap_formdata())
     if not form.validate_on_submit():
         flash(_("Please pick who to replace and who replaces them."), "error")
         return redirect(url_for("dispatch_views.inbox"))
@@ -122,6 +124,17 @@ def swap(proposal_id: int):
         ),
         _("The crew has been changed."),
     )
+
+
+def _swap_formdata():  # noqa: ANN202
+    """The swap form's fields, also read from the inbox's single 'out:in' choice of who replaces whom."""
+    from werkzeug.datastructures import MultiDict
+
+    data = MultiDict(request.form)
+    out_id, sep, in_id = (request.form.get("pair") or "").partition(":")
+    if sep and out_id.isdigit() and in_id.isdigit():
+        data["out_volunteer_id"], data["in_volunteer_id"] = out_id, in_id
+    return data
 
 
 class RunForm(FlaskForm):

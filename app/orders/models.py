@@ -75,6 +75,8 @@ class Order(db.Model):
     # Why the last dispatch run could not place it (engine's reason), shown to staff and residents.
     unassigned_code: Mapped[str | None] = mapped_column(String(40))
     unassigned_reason: Mapped[str | None] = mapped_column(String(400))
+    # The values behind the code (skill, counts ...), so pages can say it as a translated sentence.
+    unassigned_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Every UPDATE of an order is a compare-and-set on this counter: of two racing changes the loser gets 409.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

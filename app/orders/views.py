@@ -114,15 +114,35 @@ def _detail_page(order_id: int, *, revealed_phone: str | None = None):
         rate_form=RateForm(),
         crew_form=CrewForm(),
         tags=RATING_TAGS,
+        status_link=url_for(
+            "orders_views.public_status", order_id=order.id, key=order_service.status_key(order), _external=True
+        )
+        if user.role in STAFF_ROLES
+        else None,
         revealed_phone=revealed_phone,
         may_reveal_phone=phones.may_reveal_phone(user=user, order=order),
     )
 
 
+@bp.get("/s/<int:order_id>/<key>")
+def public_status(order_id: int, key: str):
+    """An order's status by its short link, for walk-ins without an account: no sign-in, personal data masked."""
+    order = order_service.order_by_status_key(order_id=order_id, key=key)
+    return render_template("orders/public_status.html", order=order, proposal=accepted_proposal(order))
+
+
+@bp.get("/orders/<int:order_id>/cancel")
+@roles()
+def cancel_confirm(order_id: int):
+    """Ask before cancelling: what is cancelled, and a reason."""
+    order = order_service.get_order(user=me(), order_id=order_id)
+    return render_template("orders/cancel.html", order=order, form=CancelForm())
+
+
 @bp.post("/orders/<int:order_id>/cancel")
 @roles()
 def cancel(order_id: int):
-    """Cancel an order that is not yet in service."""
+    """Cancel an order that is not yet in service (asked on the page before)."""
     form = CancelForm()
     if form.validate_on_submit():
         return _act(

@@ -43,7 +43,7 @@ def station_by_code(code: str) -> Station:
     """The station with a code, or 404 naming the field."""
     station = db.session.scalar(db.select(Station).where(Station.code == code))
     if station is None:
-        raise NotFound(f"no station with code {code}", field="station")
+        raise NotFound("no station with code %(code)s", field="station", params={"code": code})
     return station
 
 
@@ -66,7 +66,7 @@ def create_station(
     """Add a station under a parent one tier up (a county has no parent)."""
     require_role(user, *MANAGER_ROLES)
     if db.session.scalar(db.select(Station.id).where(Station.code == code)) is not None:
-        raise ValidationFailed(f"station code {code} is taken", field="code")
+        raise ValidationFailed("station code %(code)s is taken", field="code", params={"code": code})
     if level == "county":
         if parent_id is not None:
             raise ValidationFailed("a county centre has no parent", field="parent_id")

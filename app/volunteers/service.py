@@ -93,12 +93,12 @@ def create_team(
         raise ValidationFailed("unknown station", field="station_id")
     ensure_station_in_scope(user, station.id, field="station_id")
     if db.session.scalar(db.select(Team.id).where(Team.code == code)) is not None:
-        raise ValidationFailed(f"team code {code} is taken", field="code")
+        raise ValidationFailed("team code %(code)s is taken", field="code", params={"code": code})
     specialty_row = None
     if specialty is not None:
         specialty_row = db.session.scalar(db.select(Specialty).where(Specialty.code == specialty))
         if specialty_row is None:
-            raise ValidationFailed(f"unknown specialty {specialty}", field="specialty")
+            raise ValidationFailed("unknown specialty %(code)s", field="specialty", params={"code": specialty})
     if lead_user_id is not None:
         lead = db.session.get(User, lead_user_id)
         # A lead from another county would read this county's orders and residents through the team.
@@ -171,7 +171,7 @@ def create_volunteer(*, user: User, skills: list[str], **fields: object) -> Volu
         raise ValidationFailed("unknown station", field="station_id")
     ensure_station_in_scope(user, station_id, field="station_id")
     if db.session.scalar(db.select(Volunteer.id).where(Volunteer.code == fields["code"])) is not None:
-        raise ValidationFailed(f"volunteer code {fields['code']} is taken", field="code")
+        raise ValidationFailed("volunteer code %(code)s is taken", field="code", params={"code": fields["code"]})
     _check_team(user, fields.get("team_id"))  # type: ignore[arg-type]
     volunteer = Volunteer(**fields)
     volunteer.skills = [skill_by_code(code, field=f"skills.{i}") for i, code in enumerate(skills)]

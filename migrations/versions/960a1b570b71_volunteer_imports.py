@@ -1,7 +1,7 @@
 """volunteer imports
 
 Revision ID: 960a1b570b71
-Revises: c8f2d3e4b5a6
+Revises: d01ad4b34043
 Create Date: 2026-12-01 23:05:43.335713
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '960a1b570b71'
-down_revision = 'c8f2d3e4b5a6'
+down_revision = 'd01ad4b34043'
 branch_labels = None
 depends_on = None
 

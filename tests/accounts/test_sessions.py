@@ -212,4 +212,5 @@ def test_login_time_does_not_tell_whether_a_name_exists(app, world, method) -> N
     finally:
         app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
     # Both cost one scrypt check (tens of ms); before, the unknown name returned at once (26 ms vs 122 ms).
-    assert 0.5 < unknown / known < 2.0
+    # Loose bounds (the machine is shared); the old gap was 4.7x.
+    assert 1 / 3 < unknown / known < 3

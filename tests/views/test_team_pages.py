@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.dispatch.models import DispatchRun, Proposal
+from app.dispatch.runs import run_dispatch_for_counties
 from app.extensions import db as _db
 from app.orders.models import Order
 from app.volunteers.models import Volunteer
@@ -69,8 +70,14 @@ def test_county_runs_dispatch_now(pages, world, make_order) -> None:
 
 
 def test_station_staff_see_runs_but_cannot_run(pages, world) -> None:
+    run_dispatch_for_counties(county_code="PY", trigger="scheduled", actor=None, time_limit=1)
+    _db.session.commit()
     pages.login("town")
-    assert pages.get("/dispatch").status_code == 200
+    page = pages.get("/dispatch")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-testid="last-run"' in html and ">scheduled<" in html  # the county's run, with its figures
+    assert 'data-testid="run-dispatch"' not in html
     assert pages.post("/dispatch").status_code == 403
     pages.login("volunteer")
     assert pages.get("/dispatch").status_code == 403
