@@ -65,7 +65,17 @@ def test_county_runs_dispatch_now(pages, world, make_order) -> None:
     pages.login("county")
     response = pages.post("/dispatch", follow_redirects=True)
     body = response.get_data(as_text=True)
-    assert "派单完成" in body and 'data-testid="last-run"' in body
+    # The request only queues the run; the page polls it while it waits.
+    run = _db.session.scalar(_db.select(DispatchRun))
+    assert "派单已开始" in body and run.status == "queued"
+    assert f'data-live-run="/dispatch/runs/{run.id}/state"' in body
+    assert pages.get(f"/dispatch/runs/{run.id}/state").get_json()["label"] == "排队中"
+    from app.dispatch.queue import execute_run
+
+    assert execute_run(run_id=run.id, host="test") == "done"
+    state = pages.get(f"/dispatch/runs/{run.id}/state").get_json()
+    assert state["finished"] is True and state["label"] == "完成"
+    assert "data-live-run" not in pages.get("/dispatch").get_data(as_text=True)
     assert _db.session.scalar(_db.select(_db.func.count(DispatchRun.id))) == 1
 
 
