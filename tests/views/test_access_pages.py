@@ -61,6 +61,20 @@ PAGES: dict[str, tuple[str, set[str]]] = {
 NOBODY_ELSEWHERE = {"/menu/<int:item_id>/order"}
 # Pages that are not the access policy's business: signing in and out, the offline API docs' assets.
 NOT_WALKED = {"/login", "/logout", "/vendor/swagger-ui/<path:filename>", "/static/<path:filename>"}
+# The front door: phone sign-in, the development codes page, walk-ins' status links, the order confirmation and
+# cancel steps and kiosk mode hold their own access rules, tested in tests/views/test_front_door.py.
+NOT_WALKED |= {
+    "/login/phone",
+    "/login/phone/code",
+    "/signup",
+    "/dev/codes",
+    "/s/<int:order_id>/<key>",
+    "/menu/<int:item_id>/confirm",
+    "/orders/<int:order_id>/cancel",
+    "/kiosk/start",
+    "/kiosk/exit",
+    "/kiosk/slip/<int:order_id>/<key>",
+}
 # An upload's preview is only its uploader's, even for admins (tests/volunteers/test_imports.py checks that).
 NOT_WALKED |= {"/volunteers/import/<int:import_id>"}
 
