@@ -33,6 +33,7 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "/dashboard/hexagons.geojson": ("/dashboard/hexagons.geojson", STAFF),
     "/dashboard/map.geojson": ("/dashboard/map.geojson", STAFF),
     "/dispatch": ("/dispatch", STAFF),
+    "/dispatch/runs/<int:run_id>/state": ("/dispatch/runs/{run_id}/state", STAFF),
     "/inbox": ("/inbox", MANAGERS | {"lead_v"}),
     "/manage/menu": ("/manage/menu", MANAGERS),
     "/manage/menu/new": ("/manage/menu/new", MANAGERS),
@@ -77,6 +78,8 @@ NOT_WALKED |= {
 }
 # An upload's preview is only its uploader's, even for admins (tests/volunteers/test_imports.py checks that).
 NOT_WALKED |= {"/volunteers/import/<int:import_id>"}
+# Probes for the load balancer: no data, open to all; readiness answers 503 without a scheduler (tests/ops).
+NOT_WALKED |= {"/healthz", "/readyz"}
 
 
 def _allowed(rule: str, role: str, where: str) -> bool:
