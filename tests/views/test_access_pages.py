@@ -42,6 +42,8 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "/me/availability": ("/me/availability", {"volunteer"}),
     "/menu": ("/menu", STAFF | {"resident"}),
     "/menu/<int:item_id>/order": ("/menu/{item_id}/order", STAFF | {"resident"}),
+    # The confirmation page follows the order's visibility; the cancel itself is refused to leads and crews.
+    "/orders/<int:order_id>/cancel": ("/orders/{order_id}/cancel", EVERYONE),
     "/orders": ("/orders", EVERYONE),
     "/orders/<int:order_id>": ("/orders/{order_id}", EVERYONE),
     "/rosters/": ("/rosters/", TEAM_STAFF | {"volunteer"}),
