@@ -24,6 +24,7 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "/dashboard/hexagons.geojson": ("/dashboard/hexagons.geojson", STAFF),
     "/dashboard/map.geojson": ("/dashboard/map.geojson", STAFF),
     "/dispatch": ("/dispatch", STAFF),
+    "/dispatch/runs/<int:run_id>/state": ("/dispatch/runs/{run_id}/state", STAFF),
     "/inbox": ("/inbox", MANAGERS | {"lead_v"}),
     "/manage/menu": ("/manage/menu", MANAGERS),
     "/manage/menu/new": ("/manage/menu/new", MANAGERS),
@@ -50,8 +51,16 @@ PAGES: dict[str, tuple[str, set[str]]] = {
 }
 # Another county's item is ordered at a station of that county only, so not even an admin's default page has it.
 NOBODY_ELSEWHERE = {"/menu/<int:item_id>/order"}
-# Pages that are not the access policy's business: signing in and out, the offline API docs' assets.
-NOT_WALKED = {"/login", "/logout", "/vendor/swagger-ui/<path:filename>", "/static/<path:filename>"}
+# Pages that are not the access policy's business: signing in and out, the offline API docs' assets, and the
+# probes for load balancers (no sign-in, nothing about anyone; tests/ops/test_health.py).
+NOT_WALKED = {
+    "/login",
+    "/logout",
+    "/vendor/swagger-ui/<path:filename>",
+    "/static/<path:filename>",
+    "/healthz",
+    "/readyz",
+}
 
 
 def _allowed(rule: str, role: str, where: str) -> bool:
