@@ -10,6 +10,7 @@ from app.dispatch.api import blp as dispatch_api
 from app.dispatch.views import bp as dispatch_views
 from app.menu.api import blp as menu_api
 from app.menu.views import bp as menu_views
+from app.ops.views import bp as ops_views
 from app.orders.api import blp as orders_api
 from app.orders.views import bp as orders_views
 from app.rosters.api import blp as rosters_api
@@ -34,6 +35,7 @@ API_BLUEPRINTS = [
 ]
 
 PAGE_BLUEPRINTS = [
+    ops_views,
     web_views,
     rosters_views,
     scheduling_views,

@@ -4,7 +4,7 @@ from app.accounts.models import ApiToken, LoginCode, User
 from app.audit.models import AuditEntry
 from app.core.ratelimit import RateLimitCounter
 from app.coverage.models import CoverageSnapshot
-from app.dispatch.models import DispatchRun, Proposal, ProposalMember
+from app.dispatch.models import DispatchProgress, DispatchRun, Proposal, ProposalMember
 from app.idempotency.models import IdempotencyRecord
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
 from app.notifications.models import DeliveryAttempt, OutboxMessage
@@ -20,7 +20,7 @@ from app.orders.models import (
     ServiceRecord,
 )
 from app.rosters.models import FeedKey, RosterVersion
-from app.scheduling.models import JobRun
+from app.scheduling.models import Heartbeat, JobRun
 from app.stations.models import Station
 from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer, VolunteerImport
 
@@ -31,8 +31,10 @@ __all__ = [
     "AvailabilitySlot",
     "CoverageSnapshot",
     "DeliveryAttempt",
+    "DispatchProgress",
     "DispatchRun",
     "FeedKey",
+    "Heartbeat",
     "LoginCode",
     "IdempotencyRecord",
     "JobRun",

@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from app.accounts.auth import api_user
 from app.core.transactions import Blueprint
-from app.dispatch import crew
+from app.dispatch import crew, queue
 from app.dispatch import proposals as proposals_service
 from app.dispatch import runs as runs_service
 from app.dispatch.schemas import (
@@ -30,12 +30,13 @@ class Runs(MethodView):
         return runs_service.list_runs(user=api_user())
 
     @blp.arguments(RunRequestSchema)
-    @blp.response(201, RunSchema(many=True))
+    @blp.response(202, RunSchema(many=True))
     def post(self, data: dict):
-        """Run dispatch now (county staff) and return each county's figures."""
-        runs = runs_service.run_dispatch_for_counties(
+        """Queue a run per county (county staff); poll GET /dispatch/runs/{id} for its state and progress."""
+        runs = queue.queue_runs(
             county_code=data["county"], trigger="api", actor=api_user(), time_limit=data["time_limit"]
         )
+        queue.send_to_workers(runs)
         return runs
 
 

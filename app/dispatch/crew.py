@@ -82,7 +82,8 @@ def check_in(
     if any(r.volunteer_id == volunteer.id for r in order.service_records):
         raise InvalidTransition("this volunteer has already checked in", field="volunteer_id")
     now = utcnow()
-    window = check_in_window(accepted_proposal(order))  # type: ignore[arg-type]  (the crew lookup found it)
+    # The crew lookup above found the accepted proposal.
+    window = check_in_window(accepted_proposal(order))  # type: ignore[arg-type]
     if now < window.opens_at:
         raise InvalidTransition("check-in has not opened yet", field="status", code="check_in_not_open")
     if now > window.closes_at:

@@ -89,7 +89,12 @@ def my_service():
 class AvailabilityForm(FlaskForm):
     """CSRF and a day off to add; the weekly slots are read from the request (slot-<day>-<n>-start/end)."""
 
-    day_off = DateField(_l("Add a day I cannot serve"), validators=[Optional()])
+    day_off = DateField(
+        _l("Add a day I cannot serve"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+        render_kw={"type": "date"},
+    )
     day_off_note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
@@ -168,6 +173,9 @@ def _availability_page(volunteer_id: int, back: str):
     for slot in current["weekly"]:
         by_day[slot.weekday].append(slot)
     values = request.form if request.method == "POST" else None
+    if form.day_off.errors:
+        # WTForms' own "Not a valid date value." is English; say it in the reader's language.
+        form.day_off.errors = [_("Please give the day as a date, such as 2026-12-24.")]
     return render_template(
         "volunteers/availability.html",
         volunteer=volunteer,
@@ -177,7 +185,7 @@ def _availability_page(volunteer_id: int, back: str):
         slots_per_day=SLOTS_PER_DAY,
         values=values,
         problems=set(problems),
-    )
+    ), 422 if request.method == "POST" and (form.errors or problems) else 200
 
 
 @bp.route("/me/availability", methods=["GET", "POST"])

@@ -32,6 +32,7 @@ STATUS_LABELS = {
     "pending": lazy_gettext("Awaiting answer"),
     "declined": lazy_gettext("Declined"),
     "withdrawn": lazy_gettext("Withdrawn"),
+    "queued": lazy_gettext("Queued"),
     "running": lazy_gettext("Running"),
     "done": lazy_gettext("Done"),
     "failed": lazy_gettext("Failed"),
@@ -275,8 +276,6 @@ def kiosk_station():  # noqa: ANN201
 
 def install(app_or_state) -> None:  # noqa: ANN001
     """Register the helpers as Jinja globals."""
-    from app.web import words
-
     env = app_or_state.jinja_env
     env.globals.update(
         nav_items=nav_items,
@@ -290,14 +289,6 @@ def install(app_or_state) -> None:  # noqa: ANN001
         status_label=lambda status: label(STATUS_LABELS, status),
         event_label=lambda kind: label(EVENT_LABELS, kind),
         presence_label=lambda presence: label(PRESENCE_LABELS, presence),
-        unassigned_label=lambda code, params=None: words.unassigned_sentence(code, params),
-        event_reason=words.event_reason,
-        reason_text=words.reason_text,
-        tag_label=lambda tag: words.label_of(words.RATING_TAG_LABELS, tag),
-        trigger_label=lambda code: words.label_of(words.TRIGGER_LABELS, code),
-        job_label=lambda name: words.label_of(words.JOB_LABELS, name),
-        outcome_label=lambda outcome: words.label_of(words.OUTCOME_LABELS, outcome),
-        notification_kind_label=lambda kind: words.label_of(words.NOTIFICATION_KIND_LABELS, kind),
         cost_term_label=lambda name: label(COST_TERM_LABELS, name),
         mask_phone=mask_phone,
         mask_name=mask_name,

@@ -1,7 +1,7 @@
 """volunteer imports
 
 Revision ID: 960a1b570b71
-Revises: d01ad4b34043
+Revises: 9a5b2dddf89b
 Create Date: 2026-12-01 23:05:43.335713
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '960a1b570b71'
-down_revision = 'd01ad4b34043'
+down_revision = '9a5b2dddf89b'
 branch_labels = None
 depends_on = None
 

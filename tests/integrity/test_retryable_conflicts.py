@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import create_app
+from app.extensions import db
 
 
 class _DatabaseError(Exception):
@@ -30,7 +31,10 @@ def failing_app():
 
     for name, view in (("deadlock", deadlock), ("serialization", serialization), ("stale", stale)):
         app.add_url_rule(f"/api/v1/_test/{name}", name, view)
-    return app
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.mark.parametrize("name", ["deadlock", "serialization"])
