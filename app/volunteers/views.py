@@ -459,15 +459,16 @@ class ImportConfirmForm(FlaskForm):
     skip_invalid = BooleanField(_l("Import only the valid rows and leave out the rows with errors"))
 
 
+# (Chinese heading, English heading, what it holds): both headings are accepted.
 IMPORT_COLUMNS = (
-    ("编号 / code", _l("Volunteer code, unique (required)")),
-    ("姓名 / name", _l("Name (required)")),
-    ("电话 / phone", _l("Phone number")),
-    ("站点 / station", _l("Home station: its code or full name (required)")),
-    ("队伍 / team", _l("Team: its code or full name")),
-    ("技能 / skills", _l("Skill codes or names, separated by commas or 、")),
-    ("每周最多 / max_orders_per_week", _l("Most orders per week (3 if empty)")),
-    ("最远公里 / max_km", _l("Farthest distance in km")),
+    ("编号", "code", _l("Volunteer code, unique (required)")),
+    ("姓名", "name", _l("Name (required)")),
+    ("电话", "phone", _l("Phone number")),
+    ("站点", "station", _l("Home station: its code or full name (required)")),
+    ("队伍", "team", _l("Team: its code or full name")),
+    ("技能", "skills", _l("Skill codes or names, separated by commas or 、")),
+    ("每周最多", "max_orders_per_week", _l("Most orders per week (3 if empty)")),
+    ("最远公里", "max_km", _l("Farthest distance in km")),
 )
 
 

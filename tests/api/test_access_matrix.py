@@ -56,6 +56,10 @@ READS: dict[str, set[str]] = {
     "/api/v1/rosters/volunteer/{volunteer_id}.xlsx": TEAM_SIDE,
     "/api/v1/audit": MANAGERS,
     "/api/v1/audit/export.csv": MANAGERS,
+    "/api/v1/users": STAFF,
+    "/api/v1/users/{user_id}": STAFF,
+    "/api/v1/volunteers/search": EVERYONE,
+    "/api/v1/stations/{station_id}/check-in-code": STAFF,
 }
 COVERAGE = [
     "",
@@ -64,6 +68,7 @@ COVERAGE = [
     "/contributions",
     "/map.geojson",
     "/hexagons.geojson",
+    "/areas.geojson",
     "/snapshots",
     "/coverage.csv",
     "/coverage.xlsx",
@@ -93,6 +98,9 @@ FOREIGN_WRITES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/proposals/{proposal_id}/decline"): {"reason": "x"},
     ("POST", "/api/v1/proposals/{proposal_id}/swap"): {"out_volunteer_id": "{volunteer_id}", "in_volunteer_id": 1},
     ("POST", "/api/v1/users/{user_id}/password"): {"new_password": "another-pass-1234"},
+    ("PATCH", "/api/v1/users/{user_id}"): {"display_name": "x"},
+    ("PATCH", "/api/v1/teams/{team_id}"): {"name": "x"},
+    ("POST", "/api/v1/teams/{team_id}/members"): {"add": [], "remove": []},
     ("POST", "/api/v1/dispatch/runs"): {"county": "XJ", "time_limit": 1},
     ("POST", "/api/v1/teams"): {"code": "T-X9", "name": "x", "station_id": "{station_id}"},
     ("POST", "/api/v1/volunteers"): {"code": "X9", "name": "x", "station_id": "{station_id}", "skills": []},
@@ -119,6 +127,16 @@ NOT_WALKED = {
     ("POST", "/api/v1/rosters/publish"): "scoped to the caller's county (tests/rosters/test_publication_scope.py)",
     ("POST", "/api/v1/rosters/feed-token"): "the caller's own feed key (tests/rosters)",
     ("DELETE", "/api/v1/rosters/feed-token"): "the caller's own feed key (tests/rosters)",
+    (
+        "POST",
+        "/api/v1/volunteer-imports",
+    ): "an upload checked in the uploader's scope (tests/volunteers/test_imports.py)",
+    ("GET", "/api/v1/volunteer-imports/{import_id}"): "only its uploader's (tests/volunteers/test_imports.py)",
+    ("POST", "/api/v1/volunteer-imports/{import_id}/commit"): "only its uploader's (tests/volunteers/test_imports.py)",
+    ("POST", "/api/v1/service-records/{record_id}/confirm"): "the crew's lead or staff (tests/views/test_check_in.py)",
+    ("POST", "/api/v1/service-records/{record_id}/corrections"): "the crew member (tests/views/test_check_in.py)",
+    ("POST", "/api/v1/service-corrections/{correction_id}/approve"): "the lead or staff (tests/views/test_check_in.py)",
+    ("POST", "/api/v1/service-corrections/{correction_id}/reject"): "the lead or staff (tests/views/test_check_in.py)",
 }
 DENIED = (403, 404)
 
