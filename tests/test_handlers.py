@@ -13,7 +13,9 @@ from app.extensions import db
 from app.stations.models import Station
 
 FAILURES = {
-    "transition": lambda: InvalidTransition("an order that is completed cannot be cancelled", field="status"),
+    "transition": lambda: InvalidTransition(
+        "an order that is %(status)s cannot be cancelled", field="status", params={"status": "completed"}
+    ),
     "rule": lambda: ValidationFailed("the window is already over", field="windows.0.end"),
     "duplicate": lambda: IntegrityError("INSERT", {}, Exception("unique")),
     "range": lambda: DataError("INSERT", {}, Exception("integer out of range")),
