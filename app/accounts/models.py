@@ -51,7 +51,7 @@ class User(UserMixin, db.Model):
 
     @validates("phone")
     def _keep_phone_digest(self, key: str, value: str | None) -> str | None:
-        from app.accounts.phone_login import digest_of_phone
+        from app.accounts.phone_numbers import digest_of_phone
 
         self.phone_digest = digest_of_phone(value)
         return value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 import hmac
 import logging
 import re
@@ -15,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from app.accounts.models import LoginCode, User
+from app.accounts.phone_numbers import keyed_digest, normalize_phone, phone_digest
 from app.core.errors import ValidationFailed
 from app.core.masking import mask_phone
 from app.core.timeutil import utcnow
@@ -22,9 +22,6 @@ from app.extensions import db
 from app.stations.models import Station
 
 logger = logging.getLogger("diandan.accounts")
-
-# Mainland mobile numbers: 11 digits starting 13-19, optionally written with +86, spaces or dashes.
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 class CodeCheck(enum.Enum):
@@ -44,39 +41,9 @@ class SentCode:
     message_ids: list[int]
 
 
-def normalize_phone(raw: str | None) -> str:
-    """The 11-digit mobile number in a typed phone, or a 422 naming the field `phone`."""
-    digits = re.sub(r"[\s\-()]", "", raw or "")
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    if not _MOBILE.match(digits):
-        raise ValidationFailed("enter an 11-digit mobile number", field="phone")
-    return digits
-
-
-def _digest(*parts: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, "|".join(parts).encode(), hashlib.sha256).hexdigest()
-
-
-def phone_digest(phone: str) -> str:
-    """A keyed digest of a phone number, so codes can be found without storing the number again."""
-    return _digest("phone", phone)
-
-
 def dev_codes() -> deque:
     """The latest codes issued by this process, for the development page (DEV_PAGES only)."""
     return current_app.extensions.setdefault("diandan_dev_codes", deque(maxlen=20))
-
-
-def digest_of_phone(phone: str | None) -> str | None:
-    """The digest an account keeps of its mobile number, or None when it holds no mobile number."""
-    try:
-        return phone_digest(normalize_phone(phone)) if phone else None
-    except ValidationFailed:
-        return None
 
 
 def request_code(*, phone: str, now: datetime | None = None) -> SentCode:
@@ -101,7 +68,7 @@ def request_code(*, phone: str, now: datetime | None = None) -> SentCode:
     raw = f"{secrets.randbelow(10**6):06d}"
     login_code = LoginCode(
         phone_digest=digest,
-        code_hash=_digest("code", digest, raw),
+        code_hash=keyed_digest("code", digest, raw),
         created_at=now,
         expires_at=now + timedelta(minutes=config["LOGIN_CODE_TTL_MINUTES"]),
     )
@@ -159,7 +126,7 @@ def check_code(*, phone: str, code: str, now: datetime | None = None) -> CodeChe
     if counted.rowcount != 1:
         return CodeCheck.LOCKED
     typed = re.sub(r"\s", "", code or "")
-    if not hmac.compare_digest(login_code.code_hash, _digest("code", digest, typed)):
+    if not hmac.compare_digest(login_code.code_hash, keyed_digest("code", digest, typed)):
         return CodeCheck.WRONG
     spent = db.session.execute(
         db.update(LoginCode)

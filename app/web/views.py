@@ -6,10 +6,11 @@ from flask import Blueprint, redirect, render_template, request, send_from_direc
 from flask_login import current_user
 from swagger_ui_bundle import swagger_ui_path
 
-from app.web import helpers
+from app.web import helpers, words
 
 bp = Blueprint("web", __name__)
 bp.record_once(lambda state: helpers.install(state.app))
+bp.record_once(lambda state: words.install(state.app))
 
 # Where each role starts.
 HOME_BY_ROLE = {

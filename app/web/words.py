@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import gettext
@@ -9,31 +10,48 @@ from flask_babel import lazy_gettext as _l
 
 from app.web.service_messages import N_
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
 # Engine reason codes as sentences; a sentence with parameters is used when the engine gave them all.
-UNASSIGNED_SENTENCES: dict[str, tuple[Any, Any]] = {
-    "window_too_short": (_l("The times picked are shorter than the service."), None),
+UNASSIGNED_SENTENCES: dict[str, tuple[str, str | None]] = {
+    "window_too_short": (
+        N_("The times picked are shorter than the service."),
+        N_("The times picked are shorter than the service (%(duration)s minutes)."),
+    ),
     "no_skill": (
-        _l("No volunteer has the skill this service needs yet."),
-        _l("No volunteer has the skill “%(skill)s” yet."),
+        N_("No volunteer has the skill this service needs yet."),
+        N_("No volunteer has the skill “%(skill)s” yet."),
     ),
-    "all_teams_excluded": (_l("Every team that could serve it has already said no."), None),
+    "all_teams_excluded": (N_("Every team that could serve it has already said no."), None),
     "out_of_reach": (
-        _l("No volunteer with the right skill lives near enough."),
-        _l("No volunteer with the skill “%(skill)s” lives near enough."),
+        N_("No volunteer with the right skill lives near enough."),
+        N_("No volunteer with the skill “%(skill)s” lives near enough."),
     ),
-    "max_orders": (_l("Every suitable volunteer is fully booked this week."), None),
+    "max_orders": (N_("Every suitable volunteer is fully booked this week."), None),
+    "skill_at_max_orders": (
+        N_("Every suitable volunteer is fully booked this week."),
+        N_("Every volunteer with the skill “%(skill)s” nearby is fully booked this week."),
+    ),
+    "max_orders_partly": (
+        N_("Too many of the suitable volunteers are fully booked this week to make up a crew."),
+        N_(
+            "%(at_max)s of the %(qualified)s suitable volunteers are fully booked this week; "
+            "the rest cannot make up a crew at one time."
+        ),
+    ),
+    "busy_max_orders": (N_("The suitable volunteers are busy with other orders or fully booked at those times."), None),
     "not_available": (
-        _l("No suitable volunteer is free at the times picked. More times help."),
-        _l("No volunteer with the skill “%(skill)s” is free at the times picked. More times help."),
+        N_("No suitable volunteer is free at the times picked. More times help."),
+        N_("No volunteer with the skill “%(skill)s” is free at the times picked. More times help."),
     ),
-    "no_team_with_all_skills": (_l("No single team has everyone needed free at the same time."), None),
-    "busy": (_l("The suitable volunteers are busy with other orders at those times."), None),
-    "capacity_taken": (_l("The suitable volunteers are taken by more urgent orders at those times."), None),
+    "no_team_with_all_skills": (N_("No single team has everyone needed free at the same time."), None),
+    "busy": (N_("The suitable volunteers are busy with other orders at those times."), None),
+    "capacity_taken": (N_("The suitable volunteers are taken by more urgent orders at those times."), None),
     "not_selected": (
-        _l("It could not be fitted in alongside the other orders this time; it will be tried again."),
+        N_("It could not be fitted in alongside the other orders this time; it will be tried again."),
         None,
     ),
-    "unknown": (_l("The engine has not looked at this order yet."), None),
+    "unknown": (N_("The engine has not looked at this order yet."), None),
 }
 
 # The six praise words residents give (stored in Chinese, as people say them), in English for English pages.
@@ -130,9 +148,15 @@ def unassigned_sentence(code: str | None, params: dict | None = None) -> str:
     if plain is None:
         # A code this app does not know yet: say so plainly rather than show the engine's English.
         return gettext("The engine could not place it yet.")
-    if with_params is not None and params and "skill" in params:
-        return str(with_params) % {**params, "skill": _skill_name(params["skill"])}
-    return str(plain)
+    params = dict(params or {})
+    if with_params is not None and set(_PLACEHOLDER.findall(with_params)) <= set(params):
+        if "skill" in params:
+            params["skill"] = _skill_name(params["skill"])
+        try:
+            return gettext(with_params) % params
+        except (KeyError, TypeError, ValueError):
+            pass
+    return gettext(plain)
 
 
 def reason_text(reason: str | None, data: dict | None = None) -> str:
@@ -172,3 +196,17 @@ def label_of(mapping: dict, key: str | None) -> str:
         return ""
     value = mapping.get(key)
     return str(value) if value is not None else key
+
+
+def install(app_or_state) -> None:  # noqa: ANN001
+    """Register the sentence and label helpers as Jinja globals."""
+    app_or_state.jinja_env.globals.update(
+        unassigned_label=lambda code, params=None: unassigned_sentence(code, params),
+        event_reason=event_reason,
+        reason_text=reason_text,
+        tag_label=lambda tag: label_of(RATING_TAG_LABELS, tag),
+        trigger_label=lambda code: label_of(TRIGGER_LABELS, code),
+        job_label=lambda name: label_of(JOB_LABELS, name),
+        outcome_label=lambda outcome: label_of(OUTCOME_LABELS, outcome),
+        notification_kind_label=lambda kind: label_of(NOTIFICATION_KIND_LABELS, kind),
+    )

@@ -104,7 +104,7 @@ def test_run_without_county_skips_counties_outside_scope(client, world, token_fo
     make_station("QT", "另一个县", "county", 36.5, 106.0)
     db.session.commit()
     response = client.post("/api/v1/dispatch/runs", json={}, headers=token_for("county"))
-    assert response.status_code == 201
+    assert response.status_code == 202
     assert [r["county"] for r in response.get_json()] == ["PY"]
     other = client.post("/api/v1/dispatch/runs", json={"county": "QT"}, headers=token_for("county"))
     assert other.status_code == 404

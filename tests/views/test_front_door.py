@@ -170,3 +170,11 @@ def test_order_page_says_what_happens_next(pages, world) -> None:
     pages.login("resident")
     body = pages.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "接下来会怎样" in body and "小时内答复" in body and "138****1111" in body
+
+
+def test_menu_tiles_say_what_the_service_is_in_the_readers_language(pages, world) -> None:
+    tile = re.compile(r'data-item="MI-15">.*?</a>', re.S)
+    chinese = tile.search(pages.get("/").get_data(as_text=True)).group(0)
+    assert 'class="tile-desc"' in chinese and "上门陪伴老人" in chinese
+    english = tile.search(pages.get("/?lang=en").get_data(as_text=True)).group(0)
+    assert "Home visits to older people" in english and "上门" not in english
