@@ -102,6 +102,12 @@ class Config:
     POINTS_PER_HOUR = _env_int("DIANDAN_POINTS_PER_HOUR", 10)
     # Extra points each volunteer on an order earns when the resident gives it 5 stars.
     POINTS_FIVE_STAR_BONUS = _env_int("DIANDAN_POINTS_FIVE_STAR_BONUS", 5)
+    # Extra points per order priority level above 3 (these three seed rule version 1; later versions are data).
+    POINTS_PRIORITY_BONUS = _env_int("DIANDAN_POINTS_PRIORITY_BONUS", 2)
+    # Subsidy paid per served hour in the subsidy report (yuan).
+    SUBSIDY_YUAN_PER_HOUR = _env_float("DIANDAN_SUBSIDY_YUAN_PER_HOUR", 10.0)
+    # Who issues the service certificate (志愿服务证明).
+    CERTIFICATE_ISSUER = os.environ.get("DIANDAN_CERTIFICATE_ISSUER", "彭阳县新时代文明实践中心")
 
     # Coverage: a station x priority with no served order in this many days is a gap.
     COVERAGE_GAP_DAYS = _env_int("DIANDAN_COVERAGE_GAP_DAYS", 90)

@@ -6,6 +6,8 @@ from app.coverage.api import blp as coverage_api
 from app.coverage.views import bp as coverage_views
 from app.dispatch.api import blp as dispatch_api
 from app.dispatch.views import bp as dispatch_views
+from app.incentives.api import blp as incentives_api
+from app.incentives.views import bp as incentives_views
 from app.menu.api import blp as menu_api
 from app.menu.views import bp as menu_views
 from app.orders.api import blp as orders_api
@@ -27,6 +29,7 @@ API_BLUEPRINTS = [
     dispatch_api,
     rosters_api,
     coverage_api,
+    incentives_api,
 ]
 
 PAGE_BLUEPRINTS = [
@@ -39,4 +42,5 @@ PAGE_BLUEPRINTS = [
     volunteers_views,
     dispatch_views,
     coverage_views,
+    incentives_views,
 ]

@@ -3,6 +3,7 @@
 from app.accounts.models import ApiToken, User
 from app.coverage.models import CoverageSnapshot
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
+from app.incentives.models import HoursEntry, PointsBalance, PointsEntry, PointsRule, Redemption, ShopItem
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
 from app.notifications.models import DeliveryAttempt, OutboxMessage
 from app.orders.models import (
@@ -28,6 +29,7 @@ __all__ = [
     "DeliveryAttempt",
     "DispatchRun",
     "FeedKey",
+    "HoursEntry",
     "JobRun",
     "MenuItem",
     "MenuItemNeed",
@@ -37,13 +39,18 @@ __all__ = [
     "OrderNeed",
     "OrderWindow",
     "OutboxMessage",
+    "PointsBalance",
+    "PointsEntry",
+    "PointsRule",
     "PracticePriority",
     "Proposal",
     "ProposalMember",
     "Rating",
+    "Redemption",
     "Resident",
     "RosterVersion",
     "ServiceRecord",
+    "ShopItem",
     "Skill",
     "Specialty",
     "Station",

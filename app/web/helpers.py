@@ -122,24 +122,54 @@ _NAV = [
     (lazy_gettext("Order a service"), "menu_views.kiosk", ("resident", "station_staff"), ("menu_views.",)),
     (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead",), ("dispatch_views.inbox",)),
     (lazy_gettext("My service"), "volunteers_views.me", ("volunteer", "team_lead"), ("volunteers_views.me",)),
-    (lazy_gettext("Availability"), "volunteers_views.my_availability", ("volunteer", "team_lead"),
-     ("volunteers_views.my_availability",)),
+    (
+        lazy_gettext("Availability"),
+        "volunteers_views.my_availability",
+        ("volunteer", "team_lead"),
+        ("volunteers_views.my_availability",),
+    ),
     (lazy_gettext("Roster"), "rosters_views.mine", ("volunteer", "team_lead"), ("rosters_views.",)),
     (lazy_gettext("My team"), "volunteers_views.my_team", ("team_lead",), ("volunteers_views.my_team",)),
-    (lazy_gettext("Dashboard"), "coverage_views.dashboard", ("station_staff", "county_staff", "admin"),
-     ("coverage_views.",)),
+    (
+        lazy_gettext("Dashboard"),
+        "coverage_views.dashboard",
+        ("station_staff", "county_staff", "admin"),
+        ("coverage_views.",),
+    ),
     (lazy_gettext("Orders"), "orders_views.list_orders", None, ("orders_views.",)),
     (lazy_gettext("Dispatch"), "dispatch_views.runs", ("county_staff", "admin"), ("dispatch_views.runs",)),
     (lazy_gettext("Menu"), "menu_views.manage", ("county_staff", "admin"), ("menu_views.manage", "menu_views.edit")),
-    (lazy_gettext("Teams"), "volunteers_views.teams", ("station_staff", "county_staff", "admin"),
-     ("volunteers_views.team", "volunteers_views.teams")),
-    (lazy_gettext("Volunteers"), "volunteers_views.volunteers", ("station_staff", "county_staff", "admin"),
-     ("volunteers_views.volunteer",)),
+    (
+        lazy_gettext("Teams"),
+        "volunteers_views.teams",
+        ("station_staff", "county_staff", "admin"),
+        ("volunteers_views.team", "volunteers_views.teams"),
+    ),
+    (
+        lazy_gettext("Volunteers"),
+        "volunteers_views.volunteers",
+        ("station_staff", "county_staff", "admin"),
+        ("volunteers_views.volunteer",),
+    ),
+    (lazy_gettext("My points"), "incentives_views.mine", ("volunteer", "team_lead"), ("incentives_views.mine",)),
+    (
+        lazy_gettext("Points shop"),
+        "incentives_views.shop",
+        ("station_staff", "county_staff", "admin"),
+        ("incentives_views.shop",),
+    ),
+    (
+        lazy_gettext("Rankings"),
+        "incentives_views.rankings",
+        ("volunteer", "team_lead", "station_staff", "county_staff", "admin"),
+        ("incentives_views.rankings",),
+    ),
+    (lazy_gettext("Points rules"), "incentives_views.rules", ("county_staff", "admin"), ("incentives_views.rules",)),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
 ]
 
 
-_NEEDS_VOLUNTEER_RECORD = {"volunteers_views.me", "volunteers_views.my_availability"}
+_NEEDS_VOLUNTEER_RECORD = {"volunteers_views.me", "volunteers_views.my_availability", "incentives_views.mine"}
 
 
 def nav_items() -> list[NavItem]:
