@@ -212,7 +212,8 @@ def record_service(order: Order) -> list[HoursEntry]:
     """Hours and points lines for each checked-out crew member of a completed order (once per record)."""
     if order.status not in SERVED_STATUSES:
         return []
-    rule = current_rule()
+    # The rule in force when the order was completed (the same moment in live use; history loads differ).
+    rule = current_rule(at=order.completed_at)
     written: list[HoursEntry] = []
     for record in order.service_records:
         if not record.minutes or record.check_out_at is None:
@@ -256,7 +257,7 @@ def record_rating(order: Order) -> list[PointsEntry]:
     if order.rating is None:
         return []
     record_service(order)
-    rule = current_rule()
+    rule = current_rule(at=order.rating.created_at)
     if order.rating.stars < rule.rating_bonus_min_stars or rule.rating_bonus <= 0:
         return []
     net = db.session.execute(
