@@ -10,7 +10,7 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.incentives import service
 from app.incentives.models import PointsBalance, PointsRule
-from app.orders.models import Order
+from app.orders.models import Order, ServiceRecord
 from app.stations.models import Station
 from app.volunteers.models import Volunteer
 
@@ -40,6 +40,7 @@ def load_incentives(*, rng: random.Random, county: Station, staff: User) -> dict
         )
     )
     db.session.flush()
+    _give_the_demo_volunteer_history()
     served = list(
         db.session.scalars(db.select(Order).where(Order.status.in_(service.SERVED_STATUSES)).order_by(Order.id))
     )
@@ -83,6 +84,34 @@ def load_incentives(*, rng: random.Random, county: Station, staff: User) -> dict
             service.hand_over(user=staff, redemption_id=made.id)
         redemptions += 1
     return {"points rules": 2, "shop items": len(items), "redemptions": redemptions}
+
+
+def _give_the_demo_volunteer_history() -> None:
+    """Put the demo volunteer on the crew of a few past orders near home, so their points page has something."""
+    volunteer = db.session.scalar(
+        db.select(Volunteer).join(User, User.id == Volunteer.user_id).where(User.username == "volunteer")
+    )
+    if volunteer is None:
+        return
+    near = _stations_up(volunteer.station) | {s.id for s in volunteer.station.children}
+    orders = db.session.scalars(
+        db.select(Order)
+        .where(Order.status.in_(service.SERVED_STATUSES), Order.station_id.in_(near))
+        .order_by(Order.completed_at.desc())
+        .limit(4)
+    )
+    for order in orders:
+        if any(r.volunteer_id == volunteer.id for r in order.service_records) or order.completed_at is None:
+            continue
+        order.service_records.append(
+            ServiceRecord(
+                volunteer_id=volunteer.id,
+                check_in_at=order.completed_at - timedelta(minutes=order.duration_minutes),
+                check_out_at=order.completed_at,
+                minutes=order.duration_minutes,
+            )
+        )
+    db.session.flush()
 
 
 def _stations_up(station: Station) -> set[int]:

@@ -84,7 +84,7 @@ def current_rule(*, at: datetime | None = None) -> PointsRule:
         rating_bonus_min_stars=5,
         priority_bonus=config.get("POINTS_PRIORITY_BONUS", 0),
         effective_from=datetime(2000, 1, 1, tzinfo=moment.tzinfo),
-        note="from configuration",
+        note="初始规则（来自配置）",
     )
     db.session.add(rule)
     db.session.flush()
@@ -368,7 +368,7 @@ def points_entries(*, user: User, volunteer_id: int, limit: int = 200) -> list[P
         db.session.scalars(
             db.select(PointsEntry)
             .where(PointsEntry.volunteer_id == volunteer.id)
-            .order_by(PointsEntry.id.desc())
+            .order_by(PointsEntry.earned_at.desc(), PointsEntry.id.desc())
             .limit(limit)
         )
     )
