@@ -16,6 +16,7 @@ def create_app(config_object: object | str = "config.Config", **overrides: objec
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_signals(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -39,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     from app import models  # noqa: F401  (every table on the metadata before migrate binds)
     from app.accounts.auth import load_user
+    from app.audit.service import write_pending_denials
     from app.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -52,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     _ensure_sqlite_dir(app)
     app.before_request(_forget_request_caches)
+    app.after_request(write_pending_denials)
 
 
 def _forget_request_caches() -> None:
@@ -75,9 +78,20 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """JSON errors under /api, readable pages elsewhere."""
+    from app.audit.service import record_refusal
     from app.core.handlers import install_error_handlers
+    from app.web import errors
 
-    install_error_handlers(app)
+    install_error_handlers(app, messages=errors, on_refusal=record_refusal)
+
+
+def register_signals(app: Flask) -> None:
+    """Connect the packages that listen to domain signals (blinker ignores a second connect)."""
+    from app.dispatch.subscribers import connect_signals as connect_dispatch
+    from app.notifications.subscribers import connect_signals as connect_notifications
+
+    connect_dispatch()
+    connect_notifications()
 
 
 def register_template_helpers(app: Flask) -> None:

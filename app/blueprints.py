@@ -2,6 +2,8 @@
 
 from app.accounts.api import blp as accounts_api
 from app.accounts.views import bp as accounts_views
+from app.audit.api import blp as audit_api
+from app.audit.views import bp as audit_views
 from app.coverage.api import blp as coverage_api
 from app.coverage.views import bp as coverage_views
 from app.dispatch.api import blp as dispatch_api
@@ -30,6 +32,7 @@ API_BLUEPRINTS = [
     rosters_api,
     coverage_api,
     incentives_api,
+    audit_api,
 ]
 
 PAGE_BLUEPRINTS = [
@@ -43,4 +46,5 @@ PAGE_BLUEPRINTS = [
     dispatch_views,
     coverage_views,
     incentives_views,
+    audit_views,
 ]

@@ -63,7 +63,7 @@ def dispatch_run(county_code: str | None, time_limit: float | None, dump_dir: st
     """Run the matching engine over open orders now and store proposals."""
     from flask import current_app
 
-    from app.dispatch.service import run_dispatch_for_counties
+    from app.dispatch.runs import run_dispatch_for_counties
     from app.extensions import db
 
     if dump_dir:

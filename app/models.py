@@ -1,6 +1,7 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees them all."""
 
 from app.accounts.models import ApiToken, User
+from app.audit.models import AuditEntry
 from app.coverage.models import CoverageSnapshot
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
 from app.incentives.models import HoursEntry, PointsBalance, PointsEntry, PointsRule, Redemption, ShopItem
@@ -23,6 +24,7 @@ from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team,
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "AvailabilityException",
     "AvailabilitySlot",
     "CoverageSnapshot",

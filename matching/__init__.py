@@ -8,7 +8,17 @@ from matching.solver import solve
 from matching.split import merge_solutions, split_instance
 
 __all__ = [
-    "Instance", "Solution", "Preferences", "solve", "redispatch", "validate", "instance_from_dict",
-    "instance_to_dict", "solution_from_dict", "solution_to_dict", "InstanceError", "split_instance",
+    "Instance",
+    "Solution",
+    "Preferences",
+    "solve",
+    "redispatch",
+    "validate",
+    "instance_from_dict",
+    "instance_to_dict",
+    "solution_from_dict",
+    "solution_to_dict",
+    "InstanceError",
+    "split_instance",
     "merge_solutions",
 ]

@@ -37,8 +37,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
     sol = solve(instance, time_limit=args.time_limit, seed=args.seed, workers=args.workers)
     _write_json(solution_to_dict(sol), args.output)
     s = sol.stats
-    print(f"{s.status}: served_priority={s.served_priority} bound={s.bound} travel_km={s.travel_km} "
-          f"unassigned={len(sol.unassigned)} seconds={s.seconds}", file=sys.stderr)
+    print(
+        f"{s.status}: served_priority={s.served_priority} bound={s.bound} travel_km={s.travel_km} "
+        f"unassigned={len(sol.unassigned)} seconds={s.seconds}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -56,8 +59,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if len(errors) > 50:
         print(f"... and {len(errors) - 50} more")
     served, km = objective(instance, solution)
-    print(f"{'invalid' if errors else 'valid'}: served_priority={served} of {instance.total_priority}, "
-          f"travel_km={round(km, 3)}, bound={solution.stats.bound}")
+    print(
+        f"{'invalid' if errors else 'valid'}: served_priority={served} of {instance.total_priority}, "
+        f"travel_km={round(km, 3)}, bound={solution.stats.bound}"
+    )
     return 1 if errors else 0
 
 
@@ -78,8 +83,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from matching.bench import run_bench
 
     scales = [s for s in args.scales.split(",") if s] if args.scales else None
-    return run_bench(scales=scales, quick=args.quick, seed=args.seed, output=args.output,
-                     time_limit=args.time_limit)
+    return run_bench(scales=scales, quick=args.quick, seed=args.seed, output=args.output, time_limit=args.time_limit)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,15 +26,22 @@ def fcfs(instance: Instance) -> Solution:
     for oi in problem.free:
         o = problem.orders[oi]
         info = problem.info[oi]
-        teams = sorted((op for op in info.options if op.feasible),
-                       key=lambda op: (dist.km(problem.teams[op.team].station, o.station), op.team))
+        teams = sorted(
+            (op for op in info.options if op.feasible),
+            key=lambda op: (dist.km(problem.teams[op.team].station, o.station), op.team),
+        )
         for op in teams:
-            points = sorted({lo for p in op.pairs for lo, _ in p.ranges}
-                            | {be + p.t for p in op.pairs for _, be, _ in state.busy.get(p.v, ())})
+            points = sorted(
+                {lo for p in op.pairs for lo, _ in p.ranges}
+                | {be + p.t for p in op.pairs for _, be, _ in state.busy.get(p.v, ())}
+            )
             placed = False
             for s in points:
-                cands = [(p.v, p.skills, float(p.v)) for p in op.pairs
-                         if p.can_start(s) and state.is_free(p.v, s - p.t, s + o.duration + p.t)]
+                cands = [
+                    (p.v, p.skills, float(p.v))
+                    for p in op.pairs
+                    if p.can_start(s) and state.is_free(p.v, s - p.t, s + o.duration + p.t)
+                ]
                 crew = match_crew(o.demand, cands) if len(cands) >= o.crew_size else None
                 if crew is not None:
                     state.place(oi, Placement(op.team, s, tuple(crew)))

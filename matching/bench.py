@@ -22,8 +22,12 @@ RUNS: dict[str, tuple[float, ...]] = {
     "eight-counties": (30.0,),
     "province": (60.0,),
 }
-QUICK: dict[str, tuple[float, ...]] = {"county": (5.0,), "county-easy": (5.0,), "eight-counties": (15.0,),
-                                       "province": (30.0,)}
+QUICK: dict[str, tuple[float, ...]] = {
+    "county": (5.0,),
+    "county-easy": (5.0,),
+    "eight-counties": (15.0,),
+    "province": (30.0,),
+}
 DEFAULT_SCALES = ("county", "county-easy", "eight-counties", "province")
 
 
@@ -62,9 +66,20 @@ def _measure(job: tuple[str, int, str, float], conn) -> None:
 
 
 def _row(scale: str, solver: str, inst: Instance, sol: Solution, secs: float, peak: float) -> Row:
-    return Row(scale, solver, len(inst.orders), len(inst.volunteers), inst.total_priority,
-               sol.stats.served_priority, sol.stats.bound, len(sol.unassigned), sol.stats.travel_km,
-               round(secs, 2), round(peak), not validate(inst, sol))
+    return Row(
+        scale,
+        solver,
+        len(inst.orders),
+        len(inst.volunteers),
+        inst.total_priority,
+        sol.stats.served_priority,
+        sol.stats.bound,
+        len(sol.unassigned),
+        sol.stats.travel_km,
+        round(secs, 2),
+        round(peak),
+        not validate(inst, sol),
+    )
 
 
 def _redispatch(conn, scale: str, seed: int, n: int) -> None:
@@ -81,8 +96,10 @@ def _redispatch(conn, scale: str, seed: int, n: int) -> None:
     pending = [a for a in plan.assignments if a.order not in inst.fixed_by_order]
     walls, cpus, served, invalid = [], [], 0, 0
     for a in rng.sample(pending, min(n, len(pending))):
-        orders = tuple(dataclasses.replace(o, exclude_teams=(*o.exclude_teams, a.team)) if o.id == a.order else o
-                       for o in inst.orders)
+        orders = tuple(
+            dataclasses.replace(o, exclude_teams=(*o.exclude_teams, a.team)) if o.id == a.order else o
+            for o in inst.orders
+        )
         declined = dataclasses.replace(inst, orders=orders)
         w, c = time.perf_counter(), time.process_time()
         sol = redispatch(declined, plan, [a.order])
@@ -108,10 +125,12 @@ def redispatch_line(scale: str, seed: int, n: int = 50) -> tuple[str, float]:
     child.close()
     walls, cpus, served, invalid = parent.recv()
     p.join()
-    return (f"Re-dispatch of one declined order against a {scale} plan ({len(walls)} cases, each with the declining "
-            f"team excluded): p50 {1000 * _pct(walls, 0.5):.0f} ms, p95 {1000 * _pct(walls, 0.95):.0f} ms, max "
-            f"{1000 * max(walls):.0f} ms wall clock (CPU p95 {1000 * _pct(cpus, 0.95):.0f} ms); re-placed "
-            f"{served} of {len(walls)}; invalid answers: {invalid}."), _pct(walls, 0.95)
+    return (
+        f"Re-dispatch of one declined order against a {scale} plan ({len(walls)} cases, each with the declining "
+        f"team excluded): p50 {1000 * _pct(walls, 0.5):.0f} ms, p95 {1000 * _pct(walls, 0.95):.0f} ms, max "
+        f"{1000 * max(walls):.0f} ms wall clock (CPU p95 {1000 * _pct(cpus, 0.95):.0f} ms); re-placed "
+        f"{served} of {len(walls)}; invalid answers: {invalid}."
+    ), _pct(walls, 0.95)
 
 
 def _run(job: tuple[str, int, str, float]) -> Row:
@@ -138,9 +157,11 @@ def _bar(done: int, total: int, label: str) -> None:
 def table(rows: list[Row]) -> str:
     """The results as a Markdown table."""
     base = {r.scale: r for r in rows if r.solver == "fcfs"}
-    lines = ["| scale | orders | volunteers | solver | served / bound | served | bound | total priority | "
-             "unassigned | travel km | travel vs FCFS | seconds | peak MB | valid |",
-             "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| scale | orders | volunteers | solver | served / bound | served | bound | total priority | "
+        "unassigned | travel km | travel vs FCFS | seconds | peak MB | valid |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
     # The bound is a property of the instance: FCFS is measured against the tightest one the engine proved.
     proved = {}
     for r in rows:
@@ -151,14 +172,22 @@ def table(rows: list[Row]) -> str:
         vs = f"{(r.travel_km / b.travel_km - 1) * 100:+.1f}%" if b and b.travel_km and r.solver != "fcfs" else ""
         bound = proved.get(r.scale, r.bound)
         share = f"{100 * r.served / bound:.2f}%" if bound else "-"
-        lines.append(f"| {r.scale} | {r.orders} | {r.volunteers} | {r.solver} | {share} | {r.served} | {bound} | "
-                     f"{r.total} | {r.unassigned} | {r.travel_km:.1f} | {vs} | {r.seconds:.2f} | {r.peak_mb:.0f} | "
-                     f"{'yes' if r.valid else 'NO'} |")
+        lines.append(
+            f"| {r.scale} | {r.orders} | {r.volunteers} | {r.solver} | {share} | {r.served} | {bound} | "
+            f"{r.total} | {r.unassigned} | {r.travel_km:.1f} | {vs} | {r.seconds:.2f} | {r.peak_mb:.0f} | "
+            f"{'yes' if r.valid else 'NO'} |"
+        )
     return "\n".join(lines)
 
 
-def run_bench(*, scales: list[str] | None = None, quick: bool = False, seed: int = 1, output: str | None = None,
-              time_limit: float | None = None) -> int:
+def run_bench(
+    *,
+    scales: list[str] | None = None,
+    quick: bool = False,
+    seed: int = 1,
+    output: str | None = None,
+    time_limit: float | None = None,
+) -> int:
     """Measure every scale, print the table and write it to output; exit code 1 if a solution is invalid."""
     scales = list(scales or DEFAULT_SCALES)
     for s in scales:
@@ -169,7 +198,7 @@ def run_bench(*, scales: list[str] | None = None, quick: bool = False, seed: int
     jobs: list[tuple[str, int, str, float]] = []
     for s in scales:
         jobs.append((s, seed, "fcfs", 0.0))
-        for limit in ([time_limit] if time_limit else runs.get(s, (10.0,))):
+        for limit in [time_limit] if time_limit else runs.get(s, (10.0,)):
             jobs.append((s, seed, f"engine@{limit:g}s", limit))
     steps = len(jobs) + ("county" in scales)
     rows = []
@@ -186,15 +215,20 @@ def run_bench(*, scales: list[str] | None = None, quick: bool = False, seed: int
     text += "\n\n" + targets(rows, p95)
     print(text)
     if output:
-        cmd = "python -m matching bench" + (f" --scales {','.join(scales)}" if scales != list(DEFAULT_SCALES) else "") \
-            + (" --quick" if quick else "") + (f" --seed {seed}" if seed != 1 else "") \
+        cmd = (
+            "python -m matching bench"
+            + (f" --scales {','.join(scales)}" if scales != list(DEFAULT_SCALES) else "")
+            + (" --quick" if quick else "")
+            + (f" --seed {seed}" if seed != 1 else "")
             + (f" --time-limit {time_limit:g}" if time_limit else "")
+        )
         write_report(output, text, cmd)
     return 0 if all(r.valid for r in rows) else 1
 
 
 def targets(rows: list[Row], p95: float | None) -> str:
     """The issue's targets, each with what was measured and whether it is met."""
+
     def find(scale: str, solver: str) -> Row | None:
         return next((r for r in rows if r.scale == scale and r.solver == solver), None)
 
@@ -204,22 +238,35 @@ def targets(rows: list[Row], p95: float | None) -> str:
         out.append(f"| {name} | {measured} | {'yes' if ok else '**no**'} |")
 
     if (r := find("county", "engine@5s")) is not None:
-        add("county: >= 99.5% of proved bound within 5 s", f"{100 * r.served / r.bound:.2f}% in {r.seconds:.1f} s",
-            r.served >= 0.995 * r.bound and r.seconds <= 5.5)
+        add(
+            "county: >= 99.5% of proved bound within 5 s",
+            f"{100 * r.served / r.bound:.2f}% in {r.seconds:.1f} s",
+            r.served >= 0.995 * r.bound and r.seconds <= 5.5,
+        )
     if (r := find("county", "engine@30s")) is not None and (b := find("county", "fcfs")) is not None:
-        add("county: travel >= 15% below FCFS within 30 s, serving at least as much priority",
+        add(
+            "county: travel >= 15% below FCFS within 30 s, serving at least as much priority",
             f"{(r.travel_km / b.travel_km - 1) * 100:+.1f}% travel, served {r.served} vs {b.served}",
-            r.travel_km <= 0.85 * b.travel_km and r.served >= b.served)
+            r.travel_km <= 0.85 * b.travel_km and r.served >= b.served,
+        )
     if (r := find("county-easy", "engine@5s")) is not None:
-        add("county, all servable: all served within 5 s", f"{r.unassigned} unserved in {r.seconds:.1f} s",
-            r.unassigned == 0 and r.seconds <= 5.5)
+        add(
+            "county, all servable: all served within 5 s",
+            f"{r.unassigned} unserved in {r.seconds:.1f} s",
+            r.unassigned == 0 and r.seconds <= 5.5,
+        )
     if (r := find("eight-counties", "engine@30s")) is not None:
-        add("eight counties, all servable: all served within 30 s", f"{r.unassigned} unserved in {r.seconds:.1f} s",
-            r.unassigned == 0 and r.seconds <= 31)
+        add(
+            "eight counties, all servable: all served within 30 s",
+            f"{r.unassigned} unserved in {r.seconds:.1f} s",
+            r.unassigned == 0 and r.seconds <= 31,
+        )
     if (r := find("province", "engine@60s")) is not None:
-        add("province: >= 99.5% of proved bound within 60 s, peak memory < 2 GB",
+        add(
+            "province: >= 99.5% of proved bound within 60 s, peak memory < 2 GB",
             f"{100 * r.served / r.bound:.2f}% in {r.seconds:.1f} s, {r.peak_mb:.0f} MB",
-            r.served >= 0.995 * r.bound and r.seconds <= 61 and r.peak_mb < 2048)
+            r.served >= 0.995 * r.bound and r.seconds <= 61 and r.peak_mb < 2048,
+        )
     if p95 is not None:
         add("re-dispatch of one order against a county plan: p95 < 100 ms", f"{1000 * p95:.0f} ms", p95 < 0.1)
     return "\n".join(out)
@@ -233,7 +280,7 @@ def write_report(path: str, text: str, cmd: str) -> None:
     head = f"""# Matching engine benchmarks
 
 Reproduce with `{cmd}` (from the repository root, in the project's virtualenv).
-Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores, Python
+Measured {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())} on {os.cpu_count()} cores, Python
 {platform.python_version()}, OR-Tools {ortools.__version__}. Instances come from `matching.generate` (seeded);
 served priority is certified against the bound the engine proves itself (`stats.bound`); every solution was checked
 by the validator. FCFS is `matching.baseline.fcfs`: orders in arrival order, nearest team that can field a crew,

@@ -126,9 +126,15 @@ def match_crew(demand: dict[str, int], cands: list[tuple[int, tuple[str, ...], f
 class Problem:
     """An instance with fixed assignments folded in and every order's candidates pruned."""
 
-    def __init__(self, instance: Instance, only_orders: set[str] | None = None,
-                 radius_km: float | None = None, max_teams: int | None = None, trusted_fixed: bool = False,
-                 crews: dict[str, tuple[CrewMember, ...]] | None = None) -> None:
+    def __init__(
+        self,
+        instance: Instance,
+        only_orders: set[str] | None = None,
+        radius_km: float | None = None,
+        max_teams: int | None = None,
+        trusted_fixed: bool = False,
+        crews: dict[str, tuple[CrewMember, ...]] | None = None,
+    ) -> None:
         self.instance = instance
         self.dist = Distances(instance)
         self.vols = instance.volunteers
@@ -138,8 +144,11 @@ class Problem:
         self.vol_index = {v.id: i for i, v in enumerate(self.vols)}
         self.order_index = {o.id: i for i, o in enumerate(self.orders)}
         fixed_ids = set(instance.fixed_by_order)
-        self.free = [i for i, o in enumerate(self.orders) if o.id not in fixed_ids
-                     and (only_orders is None or o.id in only_orders)]
+        self.free = [
+            i
+            for i, o in enumerate(self.orders)
+            if o.id not in fixed_ids and (only_orders is None or o.id in only_orders)
+        ]
         # Volunteers without any skill the free orders need never matter; a few-order problem skips them.
         needed = {sk for i in self.free for sk in self.orders[i].demand}
         self.relevant = [bool(needed.intersection(v.skills)) for v in self.vols]
@@ -172,9 +181,17 @@ class Problem:
                 raise InstanceError(f"fixed assignment of order {f.order}: its volunteers cannot fill the needs")
             out.append(Assignment(f.order, f.team, f.start, tuple(CrewMember(self.vols[v].id, sk) for v, sk in crew)))
         sol = Solution(tuple(out), (), Stats(0, 0.0, 0, 0.0, "FIXED"))
-        fixed_only = Instance(inst.stations, inst.teams, inst.volunteers,
-                              tuple(inst.order_by_id[f.order] for f in inst.fixed), inst.fixed,
-                              inst.horizon_start, inst.horizon_minutes, inst.road_factor, inst.speed_kmh)
+        fixed_only = Instance(
+            inst.stations,
+            inst.teams,
+            inst.volunteers,
+            tuple(inst.order_by_id[f.order] for f in inst.fixed),
+            inst.fixed,
+            inst.horizon_start,
+            inst.horizon_minutes,
+            inst.road_factor,
+            inst.speed_kmh,
+        )
         # Work the engine placed itself was validated already; what others accepted is checked here.
         errors = [] if trusted else validate(fixed_only, sol, self.dist)
         if errors:

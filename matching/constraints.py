@@ -137,15 +137,24 @@ def fixed_unchanged(instance: Instance, solution: Solution, dist: Distances) -> 
     errors = []
     for f in instance.fixed:
         a = got.get(f.order)
-        if a is None or a.team != f.team or a.start != f.start or \
-                sorted(c.id for c in a.volunteers) != sorted(f.volunteers):
+        if (
+            a is None
+            or a.team != f.team
+            or a.start != f.start
+            or sorted(c.id for c in a.volunteers) != sorted(f.volunteers)
+        ):
             errors.append(f"fixed assignment of order {f.order} was changed or dropped")
     return errors
 
 
 RULES: tuple[Callable[[Instance, Solution, Distances], list[str]], ...] = (
-    every_order_once, crew_fills_needs, start_inside_window, volunteer_available_and_in_reach, no_overlap,
-    max_orders, fixed_unchanged,
+    every_order_once,
+    crew_fills_needs,
+    start_inside_window,
+    volunteer_available_and_in_reach,
+    no_overlap,
+    max_orders,
+    fixed_unchanged,
 )
 
 

@@ -64,8 +64,10 @@ def _restricted(state: State, oi: int, max_teams: int | None, extra: int | None)
     crew = {v for v, _ in cur.crew} if cur else set()
     opts = [op for op in p.info[oi].options if op.feasible]
     if max_teams is not None and len(opts) > max_teams:
+
         def lb(op: Option) -> float:
             return sum(sorted(pr.km for pr in op.pairs)[:n]) + sum(state.costs.team_penalty(oi, op.team).values())
+
         ranked = sorted(opts, key=lambda op: (lb(op), op.team))
         keep = ranked[:max_teams]
         if cur and all(op.team != cur.team for op in keep):
@@ -78,15 +80,25 @@ def _restricted(state: State, oi: int, max_teams: int | None, extra: int | None)
             ranked_p = sorted(pairs, key=lambda pr: (pr.km, pr.v))
             chosen = ranked_p[: n + extra]
             if cur and cur.team == op.team:
-                chosen += [pr for pr in ranked_p[n + extra:] if pr.v in crew]
+                chosen += [pr for pr in ranked_p[n + extra :] if pr.v in crew]
             pairs = sorted(chosen, key=lambda pr: pr.v)
         out.append((op.team, pairs))
     return out
 
 
-def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, seconds: float,
-                 workers: int = 1, hint: bool = True, max_teams: int | None = None,
-                 extra: int | None = None, focus: frozenset[int] = frozenset()) -> SubResult:
+def solve_subset(
+    state: State,
+    subset: list[int],
+    *,
+    seed: int,
+    dtime: float,
+    seconds: float,
+    workers: int = 1,
+    hint: bool = True,
+    max_teams: int | None = None,
+    extra: int | None = None,
+    focus: frozenset[int] = frozenset(),
+) -> SubResult:
     """Re-place the orders of subset optimally (within limits) around the rest of the plan.
 
     max_teams and extra cut each order to its cheapest teams and volunteers, which keeps LNS steps small; orders in
@@ -97,16 +109,24 @@ def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, se
     fair = state.costs.prefs.fairness_weight
     base_load = _outside_load(state, sub) if fair else {}
     m = cp_model.CpModel()
-    options = {oi: _restricted(state, oi, None, None) if oi in focus else _restricted(state, oi, max_teams, extra)
-               for oi in subset}
+    options = {
+        oi: _restricted(state, oi, None, None) if oi in focus else _restricted(state, oi, max_teams, extra)
+        for oi in subset
+    }
     # Data: what each order could cost, so one unit of priority outranks all travel of the subset.
     big = 1
     for oi in subset:
         n = p.orders[oi].crew_size
         worst = 0
         for team, pairs in options[oi]:
-            per = sorted((round(2 * pr.km * UNIT) + (round(state.costs.volunteer_penalty(base_load.get(pr.v, 0))
-                          * UNIT) if fair else 0) for pr in pairs), reverse=True)[:n]
+            per = sorted(
+                (
+                    round(2 * pr.km * UNIT)
+                    + (round(state.costs.volunteer_penalty(base_load.get(pr.v, 0)) * UNIT) if fair else 0)
+                    for pr in pairs
+                ),
+                reverse=True,
+            )[:n]
             pen = sum(round(x * UNIT) for x in state.costs.team_penalty(oi, team).values())
             worst = max(worst, sum(per) + pen)
         big += worst
@@ -225,5 +245,12 @@ def solve_subset(state: State, subset: list[int], *, seed: int, dtime: float, se
         team = next(t for t, x in team_lit[oi].items() if solver.boolean_value(x))
         crew = tuple(sorted(key for key, y in skill_lit[oi].items() if solver.boolean_value(y)))
         out[oi] = Placement(team, solver.value(starts[oi]), crew)
-    return SubResult(out, round(solver.objective_value), round(solver.best_objective_bound),
-                     status == cp_model.OPTIMAL, big, solver.response_proto.deterministic_time, size)
+    return SubResult(
+        out,
+        round(solver.objective_value),
+        round(solver.best_objective_bound),
+        status == cp_model.OPTIMAL,
+        big,
+        solver.response_proto.deterministic_time,
+        size,
+    )

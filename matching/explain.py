@@ -33,13 +33,16 @@ def explain_order(problem: Problem, state: State, oi: int) -> tuple[str, str]:
     for sk in skills:
         if len(holders[sk]) == 0:
             return "no_skill", f"no volunteer has skill {sk}"
-    allowed = {sk: h[~np.isin(problem.vol_team[h], np.array(sorted(excluded), dtype=np.int64))]
-               for sk, h in holders.items()}
+    allowed = {
+        sk: h[~np.isin(problem.vol_team[h], np.array(sorted(excluded), dtype=np.int64))] for sk, h in holders.items()
+    }
     for sk in skills:
         if len(allowed[sk]) == 0:
             teams = sorted({problem.teams[t].id for t in problem.vol_team[holders[sk]].tolist()})
-            return "all_teams_excluded", (f"every team with skill {sk} ({', '.join(teams[:5])}"
-                                          f"{', ...' if len(teams) > 5 else ''}) is excluded from order {o.id}")
+            return "all_teams_excluded", (
+                f"every team with skill {sk} ({', '.join(teams[:5])}"
+                f"{', ...' if len(teams) > 5 else ''}) is excluded from order {o.id}"
+            )
     km = _station_km(problem, o)
     for sk in skills:
         h = allowed[sk]
@@ -53,14 +56,18 @@ def explain_order(problem: Problem, state: State, oi: int) -> tuple[str, str]:
         if not any(sk in pr.skills for op in info.options for pr in op.pairs):
             h = allowed[sk]
             full = h[(problem.vol_cap[h] <= 0) & (km[problem.vol_st[h]] <= problem.vol_maxkm[h] + 1e-6)]
-            if len(full) and len(full) == int(((km[problem.vol_st[h]] <= problem.vol_maxkm[h] + 1e-6)).sum()):
-                return "max_orders", (f"every volunteer with skill {sk} in reach is at max_orders "
-                                      f"(accepted orders counted)")
-            return "not_available", (f"no volunteer with skill {sk} in reach is free for {o.duration} minutes plus "
-                                      f"travel both ways in any window of order {o.id}")
+            if len(full) and len(full) == int((km[problem.vol_st[h]] <= problem.vol_maxkm[h] + 1e-6).sum()):
+                return "max_orders", (
+                    f"every volunteer with skill {sk} in reach is at max_orders (accepted orders counted)"
+                )
+            return "not_available", (
+                f"no volunteer with skill {sk} in reach is free for {o.duration} minutes plus "
+                f"travel both ways in any window of order {o.id}"
+            )
     if not info.feasible:
-        return "no_team_with_all_skills", (f"no single team has volunteers free at the same time for all needs "
-                                           f"({_need_text(o)}) in any window")
+        return "no_team_with_all_skills", (
+            f"no single team has volunteers free at the same time for all needs ({_need_text(o)}) in any window"
+        )
     # Statically servable: find who holds the qualified volunteers' time now.
     at_cap, blockers = 0, set()
     total = 0
@@ -84,16 +91,21 @@ def explain_order(problem: Problem, state: State, oi: int) -> tuple[str, str]:
         return "capacity_taken", f"capacity taken by higher-priority orders ({listed})"
     if blockers:
         capped = f", and {at_cap} qualified volunteers are at max_orders" if at_cap else ""
-        return "busy", (f"every qualified crew is busy in every window (with {listed}){capped}; "
-                        f"serving order {o.id} would serve less priority overall")
+        return "busy", (
+            f"every qualified crew is busy in every window (with {listed}){capped}; "
+            f"serving order {o.id} would serve less priority overall"
+        )
     if at_cap:
-        return "max_orders", (f"{at_cap} of the {total} qualified volunteers have reached max_orders and the rest "
-                              f"cannot form a crew at one time")
+        return "max_orders", (
+            f"{at_cap} of the {total} qualified volunteers have reached max_orders and the rest "
+            f"cannot form a crew at one time"
+        )
     return "not_selected", f"order {o.id} could not be fitted alongside the rest of the plan"
 
 
-def explain_unassigned(problem: Problem, state: State, orders: list[int],
-                       known: dict[str, tuple[str, str]] | None = None) -> list[Unassigned]:
+def explain_unassigned(
+    problem: Problem, state: State, orders: list[int], known: dict[str, tuple[str, str]] | None = None
+) -> list[Unassigned]:
     """Reasons for every unserved order, in instance order; known reasons are reused as given."""
     out = []
     for oi in orders:

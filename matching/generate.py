@@ -13,8 +13,20 @@ from dataclasses import dataclass
 from matching.domain import FixedAssignment, Instance, Need, Order, Station, Team, Volunteer
 from matching.travel import haversine_km, travel_minutes, within_max_km
 
-SKILLS = ("policy-lecture", "first-aid", "medical", "legal-aid", "elderly-care", "child-tutoring", "repair",
-          "culture-performance", "environment", "psych-counsel", "agri-tech", "fire-safety")
+SKILLS = (
+    "policy-lecture",
+    "first-aid",
+    "medical",
+    "legal-aid",
+    "elderly-care",
+    "child-tutoring",
+    "repair",
+    "culture-performance",
+    "environment",
+    "psych-counsel",
+    "agri-tech",
+    "fire-safety",
+)
 WEEK = 10080
 DAY = 1440
 
@@ -46,15 +58,21 @@ def _county_centres(n: int, rng: random.Random) -> list[tuple[float, float]]:
     out = []
     for i in range(n):
         r, c = divmod(i, cols)
-        out.append((35.9 + (r - cols / 2) * 0.55 + rng.uniform(-0.08, 0.08),
-                    106.6 + (c - cols / 2) * 0.68 + rng.uniform(-0.08, 0.08)))
+        out.append(
+            (
+                35.9 + (r - cols / 2) * 0.55 + rng.uniform(-0.08, 0.08),
+                106.6 + (c - cols / 2) * 0.68 + rng.uniform(-0.08, 0.08),
+            )
+        )
     return out
 
 
 def _offset(lat: float, lon: float, km: float, rng: random.Random) -> tuple[float, float]:
     ang = rng.uniform(0, 2 * math.pi)
-    return (round(lat + km * math.cos(ang) / 111.0, 5),
-            round(lon + km * math.sin(ang) / (111.0 * math.cos(math.radians(lat))), 5))
+    return (
+        round(lat + km * math.cos(ang) / 111.0, 5),
+        round(lon + km * math.sin(ang) / (111.0 * math.cos(math.radians(lat))), 5),
+    )
 
 
 def _availability(rng: random.Random) -> tuple[tuple[int, int], ...]:
@@ -123,8 +141,17 @@ def generate(scale: str | Scale, seed: int = 1) -> Instance:
                     skills.add(rng.choice(SKILLS))
                 st = home if rng.random() < 0.75 else rng.choice(near)
                 max_km = float(rng.choice((15, 20, 30, 40, 50))) if rng.random() < 0.3 else None
-                vols.append(Volunteer(f"v-{ci:02d}-{n:05d}", t.id, st.id, tuple(sorted(skills)), _availability(rng),
-                                      rng.randint(2, 5), max_km))
+                vols.append(
+                    Volunteer(
+                        f"v-{ci:02d}-{n:05d}",
+                        t.id,
+                        st.id,
+                        tuple(sorted(skills)),
+                        _availability(rng),
+                        rng.randint(2, 5),
+                        max_km,
+                    )
+                )
                 n += 1
     inst = Instance(tuple(stations), tuple(teams), tuple(vols), (), ())
     return _orders(inst, sc, county_stations, rng)
@@ -185,8 +212,7 @@ def _orders(inst: Instance, sc: Scale, county_stations: list[list[Station]], rng
                     merged[-1] = (merged[-1][0], max(merged[-1][1], b))
                 else:
                     merged.append((a, b))
-            excl = tuple(sorted({t.id for t in rng.sample(county_teams[ci], 1)} - {team})) \
-                if rng.random() < 0.1 else ()
+            excl = tuple(sorted({t.id for t in rng.sample(county_teams[ci], 1)} - {team})) if rng.random() < 0.1 else ()
             oid = f"o-{i:06d}"
             orders.append(Order(oid, st.id, needs, duration, tuple(merged), priority, excl))
             if rng.random() < sc.fixed / max(sc.planted, 1e-9):
@@ -203,8 +229,17 @@ def _orders(inst: Instance, sc: Scale, county_stations: list[list[Station]], rng
     return Instance(inst.stations, inst.teams, inst.volunteers, tuple(orders), tuple(fixed))
 
 
-def _plant(inst: Instance, station: str, duration: int, teams: list[Team], members: dict[str, list[Volunteer]],
-           busy: dict[str, list[tuple[int, int]]], load: dict[str, int], km, rng: random.Random):
+def _plant(
+    inst: Instance,
+    station: str,
+    duration: int,
+    teams: list[Team],
+    members: dict[str, list[Volunteer]],
+    busy: dict[str, list[tuple[int, int]]],
+    load: dict[str, int],
+    km,
+    rng: random.Random,
+):
     """A team, start and crew that are free to serve an order at station, committing their time; or None."""
     st_by = inst.station_by_id
     near = sorted(teams, key=lambda t: (haversine_km(st_by[t.station], st_by[station]), t.id))
@@ -212,8 +247,11 @@ def _plant(inst: Instance, station: str, duration: int, teams: list[Team], membe
     pool = near[:6] if rng.random() < 0.8 else near
     for _ in range(6):
         team = rng.choice(pool)
-        vs = [v for v in members.get(team.id, []) if load.get(v.id, 0) < v.max_orders
-              and within_max_km(km(v.station, station), v.max_km)]
+        vs = [
+            v
+            for v in members.get(team.id, [])
+            if load.get(v.id, 0) < v.max_orders and within_max_km(km(v.station, station), v.max_km)
+        ]
         if not vs:
             continue
         lead = rng.choice(vs)

@@ -84,8 +84,11 @@ def _level(d: Mapping[str, Any], where: str) -> str:
 def _intervals(d: Mapping[str, Any], key: str, where: str) -> tuple[Interval, ...]:
     out: list[Interval] = []
     for i, iv in enumerate(_list(d, key, where)):
-        if (not isinstance(iv, list | tuple) or len(iv) != 2
-                or any(isinstance(x, bool) or not isinstance(x, int) for x in iv)):
+        if (
+            not isinstance(iv, list | tuple)
+            or len(iv) != 2
+            or any(isinstance(x, bool) or not isinstance(x, int) for x in iv)
+        ):
             raise InstanceError(f"{where}.{key}[{i}]: expected [start, end] in whole minutes")
         a, b = iv
         if a >= b:
@@ -150,8 +153,9 @@ def instance_from_dict(data: Mapping[str, Any]) -> Instance:
     teams = []
     for i, t in enumerate(_list(data, "teams", "instance")):
         w = f"teams[{i}]"
-        teams.append(Team(_str(t, "id", w), ref(st_ids, _str(t, "station", w), f"{w}.station", "station"),
-                          _level(t, w)))
+        teams.append(
+            Team(_str(t, "id", w), ref(st_ids, _str(t, "station", w), f"{w}.station", "station"), _level(t, w))
+        )
     _unique(teams, "teams")
     tm_ids = {t.id for t in teams}
 
@@ -166,10 +170,17 @@ def instance_from_dict(data: Mapping[str, Any]) -> Instance:
             max_km = _num(v, "max_km", w)
             if max_km < 0:
                 raise InstanceError(f"{w}.max_km: must not be negative")
-        volunteers.append(Volunteer(
-            _str(v, "id", w), ref(tm_ids, _str(v, "team", w), f"{w}.team", "team"),
-            ref(st_ids, _str(v, "station", w), f"{w}.station", "station"), skills,
-            _intervals(v, "available", w), _int(v, "max_orders", w, minimum=0), max_km))
+        volunteers.append(
+            Volunteer(
+                _str(v, "id", w),
+                ref(tm_ids, _str(v, "team", w), f"{w}.team", "team"),
+                ref(st_ids, _str(v, "station", w), f"{w}.station", "station"),
+                skills,
+                _intervals(v, "available", w),
+                _int(v, "max_orders", w, minimum=0),
+                max_km,
+            )
+        )
     _unique(volunteers, "volunteers")
     vol_ids = {v.id for v in volunteers}
 
@@ -189,9 +200,18 @@ def instance_from_dict(data: Mapping[str, Any]) -> Instance:
         for j, t in enumerate(pref):
             ref(tm_ids, t, f"{w}.preferred_teams[{j}]", "team")
         windows = _intervals(o, "windows", w)
-        orders.append(Order(_str(o, "id", w), ref(st_ids, _str(o, "station", w), f"{w}.station", "station"),
-                            tuple(needs), _int(o, "duration", w, minimum=1), windows,
-                            _int(o, "priority", w, minimum=0), excl, pref))
+        orders.append(
+            Order(
+                _str(o, "id", w),
+                ref(st_ids, _str(o, "station", w), f"{w}.station", "station"),
+                tuple(needs),
+                _int(o, "duration", w, minimum=1),
+                windows,
+                _int(o, "priority", w, minimum=0),
+                excl,
+                pref,
+            )
+        )
     _unique(orders, "orders")
     ord_ids = {o.id for o in orders}
 
@@ -208,10 +228,12 @@ def instance_from_dict(data: Mapping[str, Any]) -> Instance:
             ref(vol_ids, vid, f"{w}.volunteers[{j}]", "volunteer")
         if len(set(vids)) != len(vids):
             raise InstanceError(f"{w}.volunteers: a volunteer is listed twice")
-        fixed.append(FixedAssignment(oid, ref(tm_ids, _str(f, "team", w), f"{w}.team", "team"),
-                                     _int(f, "start", w), vids))
-    return Instance(tuple(stations), tuple(teams), tuple(volunteers), tuple(orders), tuple(fixed),
-                    h_start, h_minutes, factor, speed)
+        fixed.append(
+            FixedAssignment(oid, ref(tm_ids, _str(f, "team", w), f"{w}.team", "team"), _int(f, "start", w), vids)
+        )
+    return Instance(
+        tuple(stations), tuple(teams), tuple(volunteers), tuple(orders), tuple(fixed), h_start, h_minutes, factor, speed
+    )
 
 
 def _num_out(x: float) -> float | int:
@@ -220,18 +242,29 @@ def _num_out(x: float) -> float | int:
 
 def instance_to_dict(instance: Instance) -> dict[str, Any]:
     """Dump an instance in the `diandan.match/1` format."""
+
     def vol(v: Volunteer) -> dict[str, Any]:
-        d: dict[str, Any] = {"id": v.id, "team": v.team, "station": v.station, "skills": list(v.skills),
-                             "available": [list(iv) for iv in v.available], "max_orders": v.max_orders}
+        d: dict[str, Any] = {
+            "id": v.id,
+            "team": v.team,
+            "station": v.station,
+            "skills": list(v.skills),
+            "available": [list(iv) for iv in v.available],
+            "max_orders": v.max_orders,
+        }
         if v.max_km is not None:
             d["max_km"] = _num_out(v.max_km)
         return d
 
     def order(o: Order) -> dict[str, Any]:
-        d: dict[str, Any] = {"id": o.id, "station": o.station,
-                             "needs": [{"skill": n.skill, "count": n.count} for n in o.needs],
-                             "duration": o.duration, "windows": [list(w) for w in o.windows],
-                             "priority": o.priority}
+        d: dict[str, Any] = {
+            "id": o.id,
+            "station": o.station,
+            "needs": [{"skill": n.skill, "count": n.count} for n in o.needs],
+            "duration": o.duration,
+            "windows": [list(w) for w in o.windows],
+            "priority": o.priority,
+        }
         if o.exclude_teams:
             d["exclude_teams"] = list(o.exclude_teams)
         if o.preferred_teams:
@@ -248,19 +281,28 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
         "orders": [order(o) for o in instance.orders],
     }
     if instance.fixed:
-        out["fixed"] = [{"order": f.order, "team": f.team, "start": f.start, "volunteers": list(f.volunteers)}
-                        for f in instance.fixed]
+        out["fixed"] = [
+            {"order": f.order, "team": f.team, "start": f.start, "volunteers": list(f.volunteers)}
+            for f in instance.fixed
+        ]
     return out
 
 
 def solution_to_dict(solution: Solution) -> dict[str, Any]:
     """Dump a solution in the `diandan.match-solution/1` format, with cost terms and reason codes."""
+
     def assignment(a: Assignment) -> dict[str, Any]:
-        d: dict[str, Any] = {"order": a.order, "team": a.team, "start": a.start,
-                             "volunteers": [{"id": c.id, "skill": c.skill} for c in a.volunteers]}
+        d: dict[str, Any] = {
+            "order": a.order,
+            "team": a.team,
+            "start": a.start,
+            "volunteers": [{"id": c.id, "skill": c.skill} for c in a.volunteers],
+        }
         if a.cost_terms:
-            d["cost_terms"] = [{"name": t.name, "value": t.value, **({"volunteer": t.volunteer} if t.volunteer
-                                                                      else {})} for t in a.cost_terms]
+            d["cost_terms"] = [
+                {"name": t.name, "value": t.value, **({"volunteer": t.volunteer} if t.volunteer else {})}
+                for t in a.cost_terms
+            ]
         return d
 
     s = solution.stats
@@ -268,8 +310,13 @@ def solution_to_dict(solution: Solution) -> dict[str, Any]:
         "format": SOLUTION_FORMAT,
         "assignments": [assignment(a) for a in solution.assignments],
         "unassigned": [{"order": u.order, "code": u.code, "reason": u.reason} for u in solution.unassigned],
-        "stats": {"served_priority": s.served_priority, "travel_km": s.travel_km, "bound": s.bound,
-                  "seconds": s.seconds, "status": s.status},
+        "stats": {
+            "served_priority": s.served_priority,
+            "travel_km": s.travel_km,
+            "bound": s.bound,
+            "seconds": s.seconds,
+            "status": s.status,
+        },
     }
 
 
@@ -291,8 +338,9 @@ def solution_from_dict(data: Mapping[str, Any]) -> Solution:
         for j, t in enumerate(_list(a, "cost_terms", w, optional=True)):
             wt = f"{w}.cost_terms[{j}]"
             terms.append(CostTerm(_str(t, "name", wt), _num(t, "value", wt), t.get("volunteer")))
-        assignments.append(Assignment(_str(a, "order", w), _str(a, "team", w), _int(a, "start", w),
-                                      tuple(crew), tuple(terms)))
+        assignments.append(
+            Assignment(_str(a, "order", w), _str(a, "team", w), _int(a, "start", w), tuple(crew), tuple(terms))
+        )
     unassigned = []
     for i, u in enumerate(_list(data, "unassigned", "solution", optional=True)):
         w = f"unassigned[{i}]"
@@ -304,8 +352,13 @@ def solution_from_dict(data: Mapping[str, Any]) -> Solution:
     if not isinstance(st, Mapping):
         raise InstanceError("stats: expected an object")
     try:
-        stats = Stats(int(st.get("served_priority") or 0), float(st.get("travel_km") or 0.0),
-                      int(st.get("bound") or 0), float(st.get("seconds") or 0.0), str(st.get("status", "UNKNOWN")))
+        stats = Stats(
+            int(st.get("served_priority") or 0),
+            float(st.get("travel_km") or 0.0),
+            int(st.get("bound") or 0),
+            float(st.get("seconds") or 0.0),
+            str(st.get("status", "UNKNOWN")),
+        )
     except (TypeError, ValueError) as e:
         raise InstanceError(f"stats: expected numbers ({e})") from e
     return Solution(tuple(assignments), tuple(unassigned), stats)

@@ -31,8 +31,10 @@ def _station_groups(instance: Instance, weight: dict[str, int], max_orders: int)
         return x
 
     for i in range(n):
-        h = np.sin((lat[i + 1:] - lat[i]) / 2) ** 2 + np.cos(lat[i]) * np.cos(lat[i + 1:]) * \
-            np.sin((lon[i + 1:] - lon[i]) / 2) ** 2
+        h = (
+            np.sin((lat[i + 1 :] - lat[i]) / 2) ** 2
+            + np.cos(lat[i]) * np.cos(lat[i + 1 :]) * np.sin((lon[i + 1 :] - lon[i]) / 2) ** 2
+        )
         km = instance.road_factor * 2 * 6371.0 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
         for j in (np.nonzero(km <= LINK_KM)[0] + i + 1).tolist():
             a, b = find(i), find(j)
@@ -93,16 +95,37 @@ def regions(instance: Instance, max_orders: int) -> list[Instance]:
         teams = tuple(t for t in instance.teams if region_of[t.station] == r)
         team_ids = {t.id for t in teams}
         vols = tuple(v for v in instance.volunteers if v.team in team_ids)
-        orders = tuple(Order(o.id, o.station, o.needs, o.duration, o.windows, o.priority,
-                             tuple(t for t in o.exclude_teams if t in team_ids),
-                             tuple(t for t in o.preferred_teams if t in team_ids))
-                       for o in instance.orders if region_of[home(o)] == r)
+        orders = tuple(
+            Order(
+                o.id,
+                o.station,
+                o.needs,
+                o.duration,
+                o.windows,
+                o.priority,
+                tuple(t for t in o.exclude_teams if t in team_ids),
+                tuple(t for t in o.preferred_teams if t in team_ids),
+            )
+            for o in instance.orders
+            if region_of[home(o)] == r
+        )
         if not orders:
             continue
         ids = {o.id for o in orders}
         fixed = tuple(f for f in instance.fixed if f.order in ids)
         st_ids = {t.station for t in teams} | {v.station for v in vols} | {o.station for o in orders}
         stations = tuple(s for s in instance.stations if s.id in st_ids)
-        out.append(Instance(stations, teams, vols, orders, fixed, instance.horizon_start, instance.horizon_minutes,
-                            instance.road_factor, instance.speed_kmh))
+        out.append(
+            Instance(
+                stations,
+                teams,
+                vols,
+                orders,
+                fixed,
+                instance.horizon_start,
+                instance.horizon_minutes,
+                instance.road_factor,
+                instance.speed_kmh,
+            )
+        )
     return out

@@ -117,8 +117,9 @@ def _pairs(problem: Problem, orders: list[int]) -> int:
     return sum(len(op.pairs) for oi in orders for op in problem.info[oi].options if op.feasible)
 
 
-def greedy(state: State, orders: list[int], guide: dict[int, float] | None = None,
-           boost: dict[int, int] | None = None) -> None:
+def greedy(
+    state: State, orders: list[int], guide: dict[int, float] | None = None, boost: dict[int, int] | None = None
+) -> None:
     """Insert orders one by one: higher (boosted) priority first, then LP guidance, then the fewest options."""
     p = state.p
 
@@ -180,7 +181,7 @@ class _Neighbours:
         # Blockers holding many of its volunteers first; a random few of the rest keep retries different.
         ranked = sorted(found, key=lambda o2: (-found[o2], st.p.orders[o2].priority, o2))
         head = ranked[: (size - 1) * 2 // 3]
-        rest = ranked[len(head):]
+        rest = ranked[len(head) :]
         pick = head + sorted(rng.sample(rest, min(len(rest), size - 1 - len(head))))
         if len(pick) < size - 1:
             pick += [x for x in self.around(oi, size, rng)[1:] if x not in set(pick)][: size - 1 - len(pick)]
@@ -204,16 +205,32 @@ class _Neighbours:
         pool = [o2 for _, o2 in cands[: 2 * size]]
         if len(pool) > size - 1:
             # Mostly the nearest, with a little randomness so repeated visits explore different neighbourhoods.
-            pool = pool[: (size - 1) // 2] + sorted(rng.sample(pool[(size - 1) // 2:], size - 1 - (size - 1) // 2))
+            pool = pool[: (size - 1) // 2] + sorted(rng.sample(pool[(size - 1) // 2 :], size - 1 - (size - 1) // 2))
         return [oi, *pool]
 
 
-def _lns_step(state: State, subset: list[int], seed: int, dtime: float, deadline: float,
-              teams: int = 0, extra: int = 0, focus: frozenset[int] = frozenset()) -> tuple[bool, float]:
+def _lns_step(
+    state: State,
+    subset: list[int],
+    seed: int,
+    dtime: float,
+    deadline: float,
+    teams: int = 0,
+    extra: int = 0,
+    focus: frozenset[int] = frozenset(),
+) -> tuple[bool, float]:
     """Re-place a neighbourhood with CP-SAT; keep it if strictly better. Returns (improved, work used)."""
     secs = max(0.05, min(dtime * 4, deadline - time.monotonic()))
-    res = solve_subset(state, subset, seed=seed, dtime=dtime, seconds=secs, max_teams=teams or LNS_TEAMS,
-                       extra=extra or LNS_EXTRA, focus=focus)
+    res = solve_subset(
+        state,
+        subset,
+        seed=seed,
+        dtime=dtime,
+        seconds=secs,
+        max_teams=teams or LNS_TEAMS,
+        extra=extra or LNS_EXTRA,
+        focus=focus,
+    )
     # Work is counted from the model's size alone, which repeats exactly (CP-SAT's own time is capped by dtime).
     used = STEP_OVERHEAD + PAIR_WORK * res.size
     if not res.found:
@@ -230,8 +247,9 @@ def _lns_step(state: State, subset: list[int], seed: int, dtime: float, deadline
     return True, used
 
 
-def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float, seed: int,
-               work_seconds: float | None = None) -> PartResult:
+def solve_part(
+    problem: Problem, costs: Costs, orders: list[int], seconds: float, seed: int, work_seconds: float | None = None
+) -> PartResult:
     """Solve one independent part within a wall-clock deadline and a deterministic work budget.
 
     The work budget (work_seconds, by default seconds) decides how much search is done, so runs repeat; the
@@ -256,8 +274,7 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
     rounds = 1
     for r in range(SQUEAKY_ROUNDS):
         # The wall-clock test only matters on a busy machine: a rebuild must not run past the deadline.
-        if served >= static or (r + 1) * round_cost > SQUEAKY_SHARE * nominal or \
-                time.monotonic() + took >= deadline:
+        if served >= static or (r + 1) * round_cost > SQUEAKY_SHARE * nominal or time.monotonic() + took >= deadline:
             break
         for oi in feasible:
             if oi not in last.plan:
@@ -300,8 +317,10 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
     for rnd in range(REPAIR_ROUNDS):
         if served >= bound:
             break
-        waiting = sorted((oi for oi in feasible if oi not in state.plan),
-                         key=lambda oi: (-problem.orders[oi].priority, -round(guide.get(oi, 0.0), 3), oi))
+        waiting = sorted(
+            (oi for oi in feasible if oi not in state.plan),
+            key=lambda oi: (-problem.orders[oi].priority, -round(guide.get(oi, 0.0), 3), oi),
+        )
         for oi in waiting:
             if used >= work / 2 or time.monotonic() >= deadline or served >= bound:
                 break
@@ -309,8 +328,16 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
                 continue
             hood = nb.blockers(oi, REPAIR_NEIGHBOURHOOD, rng)
             # The unserved order and its main blockers may use any team and volunteer; the rest stay cheap.
-            ok, w = _lns_step(state, hood, seed + rnd, REPAIR_DTIME, deadline, REPAIR_TEAMS, REPAIR_EXTRA,
-                              frozenset(hood[: 1 + REPAIR_FOCUS]))
+            ok, w = _lns_step(
+                state,
+                hood,
+                seed + rnd,
+                REPAIR_DTIME,
+                deadline,
+                REPAIR_TEAMS,
+                REPAIR_EXTRA,
+                frozenset(hood[: 1 + REPAIR_FOCUS]),
+            )
             used += w
             if ok:
                 served = sum(problem.orders[o].priority for o in state.plan)
@@ -328,8 +355,7 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
                 break
             if oi not in state.plan:
                 continue
-            ok, w = _lns_step(state, nb.around(oi, NEIGHBOURHOOD, rng), rng.randrange(1 << 30), STEP_DTIME,
-                              deadline)
+            ok, w = _lns_step(state, nb.around(oi, NEIGHBOURHOOD, rng), rng.randrange(1 << 30), STEP_DTIME, deadline)
             used += w
             improved_round |= ok
         _debug(f"polish round: travel {_travel(state):.1f} work {used:.2f}", start)
@@ -346,8 +372,7 @@ def solve_part(problem: Problem, costs: Costs, orders: list[int], seconds: float
     return PartResult(dict(state.plan), bound, False)
 
 
-def _construct(problem: Problem, costs: Costs, feasible: list[int], boost: dict[int, int],
-               deadline: float) -> State:
+def _construct(problem: Problem, costs: Costs, feasible: list[int], boost: dict[int, int], deadline: float) -> State:
     """Greedy insertion, then bump what stands in an unserved order's way and re-place it elsewhere."""
     state = State(problem, costs)
     greedy(state, feasible, boost=boost)
@@ -379,15 +404,18 @@ def _run_task(task: tuple[list[int], float, float, int]) -> PartResult:
     return solve_part(_SHARED["problem"], _SHARED["costs"], part, secs, seed, wsecs)
 
 
-def _solve_parts(problem: Problem, costs: Costs, parts: list[list[int]], time_limit: float, seed: int,
-                 workers: int, nominal: float) -> list[PartResult]:
+def _solve_parts(
+    problem: Problem, costs: Costs, parts: list[list[int]], time_limit: float, seed: int, workers: int, nominal: float
+) -> list[PartResult]:
     total = sum(max(1, _pairs(problem, p)) for p in parts) or 1
     # Each worker gets about time_limit (wall) and nominal (work); parts share them in proportion to their size.
     shares = [workers * max(1, _pairs(problem, p)) / total for p in parts]
     secs = [time_limit * sh for sh in shares]
     if workers <= 1 or len(parts) <= 1:
-        return [solve_part(problem, costs, p, time_limit * sh, seed + i, nominal * sh)
-                for i, (p, sh) in enumerate(zip(parts, shares, strict=True))]
+        return [
+            solve_part(problem, costs, p, time_limit * sh, seed + i, nominal * sh)
+            for i, (p, sh) in enumerate(zip(parts, shares, strict=True))
+        ]
     # Deal parts round-robin by size into one task per worker, then run them in forked processes.
     tasks: list[tuple[list[int], float, float, int]] = []
     buckets: list[list[int]] = [[] for _ in range(workers)]
@@ -410,8 +438,14 @@ def _solve_parts(problem: Problem, costs: Costs, parts: list[list[int]], time_li
     return results
 
 
-def solve(instance: Instance, *, time_limit: float = 10.0, seed: int = 0, workers: int | None = None,
-          preferences: Preferences | None = None) -> Solution:
+def solve(
+    instance: Instance,
+    *,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    workers: int | None = None,
+    preferences: Preferences | None = None,
+) -> Solution:
     """Dispatch every order it can: most priority served, then least travel, within time_limit seconds."""
     t0 = time.monotonic()
     prefs = preferences or Preferences()
@@ -421,8 +455,9 @@ def solve(instance: Instance, *, time_limit: float = 10.0, seed: int = 0, worker
     return _solve_plain(instance, time_limit, seed, workers, prefs, t0, None)
 
 
-def _solve_plain(instance: Instance, time_limit: float, seed: int, workers: int, prefs: Preferences, t0: float,
-                 max_teams: int | None) -> Solution:
+def _solve_plain(
+    instance: Instance, time_limit: float, seed: int, workers: int, prefs: Preferences, t0: float, max_teams: int | None
+) -> Solution:
     problem = Problem(instance, max_teams=max_teams)
     costs = Costs(problem, prefs)
     parts = components(problem)
@@ -430,8 +465,9 @@ def _solve_plain(instance: Instance, time_limit: float, seed: int, workers: int,
     remaining = max(0.1, time_limit - (time.monotonic() - t0) - 0.08 * time_limit - 0.3)
     # The work budget assumes the prune took its usual time, so it does not depend on how busy the machine is.
     nominal = max(0.1, time_limit * 0.92 - 0.3 - len(problem.free) / PRUNE_ORDERS_PER_SECOND)
-    results = _solve_parts(problem, costs, parts, remaining, seed, workers if _big_enough(problem, parts) else 1,
-                           nominal)
+    results = _solve_parts(
+        problem, costs, parts, remaining, seed, workers if _big_enough(problem, parts) else 1, nominal
+    )
     placements: dict[int, Placement] = {}
     bound = sum(instance.order_by_id[f.order].priority for f in instance.fixed)
     optimal = True
@@ -458,8 +494,9 @@ def _solve_region(args: tuple[Instance, float, float, int, Preferences]) -> Solu
     return _solve_plain(sub, limit, seed, 1, prefs, time.monotonic(), teams)
 
 
-def _solve_regional(instance: Instance, time_limit: float, seed: int, workers: int, prefs: Preferences,
-                    t0: float) -> Solution:
+def _solve_regional(
+    instance: Instance, time_limit: float, seed: int, workers: int, prefs: Preferences, t0: float
+) -> Solution:
     """Solve region by region in parallel, then give unserved orders one more chance across regions."""
     subs = regions(instance, REGION_ORDERS)
     # The stitching after the regions needs a few seconds on a province; the regions get the rest.
@@ -468,8 +505,10 @@ def _solve_regional(instance: Instance, time_limit: float, seed: int, workers: i
     deadline = t0 + max(0.5, time_limit - reserve)
     total = sum(len(r.orders) for r in subs)
     par = min(workers, len(subs))
-    jobs = sorted(((r, deadline, budget * par * len(r.orders) / total * 0.95, seed + i, prefs)
-                   for i, r in enumerate(subs)), key=lambda j: (-len(j[0].orders), j[3]))
+    jobs = sorted(
+        ((r, deadline, budget * par * len(r.orders) / total * 0.95, seed + i, prefs) for i, r in enumerate(subs)),
+        key=lambda j: (-len(j[0].orders), j[3]),
+    )
     ctx = multiprocessing.get_context("fork")
     _SHARED["orders_left"] = ctx.Value("i", sum(len(r.orders) for r in subs))
     _SHARED["workers"] = workers if len(jobs) > 1 else 1
@@ -508,8 +547,13 @@ def _solve_regional(instance: Instance, time_limit: float, seed: int, workers: i
         pairs = {pr.v: pr for op in problem.info[oi].options if op.team == pl.team for pr in op.pairs}
         terms = tuple(CostTerm("travel_km", round(2 * pairs[v].km, 3), problem.vols[v].id) for v, _ in pl.crew)
         terms += tuple(CostTerm(n, round(x, 3)) for n, x in sorted(costs.team_penalty(oi, pl.team).items()))
-        new[o.id] = Assignment(o.id, problem.teams[pl.team].id, pl.start,
-                               tuple(CrewMember(problem.vols[v].id, sk) for v, sk in pl.crew), terms)
+        new[o.id] = Assignment(
+            o.id,
+            problem.teams[pl.team].id,
+            pl.start,
+            tuple(CrewMember(problem.vols[v].id, sk) for v, sk in pl.crew),
+            terms,
+        )
     assignments = tuple(by_order.get(o.id) or new[o.id] for o in instance.orders if o.id in by_order or o.id in new)
     left = [oi for oi in sorted(problem.free) if oi not in state.plan]
     unassigned = tuple(explain_unassigned(problem, state, left))
@@ -520,8 +564,9 @@ def _solve_regional(instance: Instance, time_limit: float, seed: int, workers: i
     served, km = objective(instance, sol, problem.dist)
     if served > bound:
         raise EngineError(f"engine proved bound {bound} below its own served priority {served}")
-    return Solution(assignments, unassigned, Stats(served, round(km, 3), bound, round(time.monotonic() - t0, 3),
-                                                   "FEASIBLE"))
+    return Solution(
+        assignments, unassigned, Stats(served, round(km, 3), bound, round(time.monotonic() - t0, 3), "FEASIBLE")
+    )
 
 
 def _big_enough(problem: Problem, parts: list[list[int]]) -> bool:
@@ -529,9 +574,17 @@ def _big_enough(problem: Problem, parts: list[list[int]]) -> bool:
     return len(parts) > 1 and _pairs(problem, [o for p in parts[1:] for o in p]) > 2000
 
 
-def build_solution(problem: Problem, costs: Costs, placements: dict[int, Placement], bound: int, optimal: bool,
-                   t0: float, reasons: dict[str, tuple[str, str]] | None = None, check: bool = True,
-                   fixed_terms: bool = True) -> Solution:
+def build_solution(
+    problem: Problem,
+    costs: Costs,
+    placements: dict[int, Placement],
+    bound: int,
+    optimal: bool,
+    t0: float,
+    reasons: dict[str, tuple[str, str]] | None = None,
+    check: bool = True,
+    fixed_terms: bool = True,
+) -> Solution:
     """Assemble, explain and validate a solution from placements of free orders."""
     inst = problem.instance
     state = State(problem, costs)
@@ -545,9 +598,12 @@ def build_solution(problem: Problem, costs: Costs, placements: dict[int, Placeme
             if not fixed_terms:
                 assignments.append(a)
                 continue
-            terms = tuple(CostTerm("travel_km", round(2 * problem.dist.km(inst.volunteer_by_id[c.id].station,
-                                                                            o.station), 3), c.id)
-                          for c in a.volunteers)
+            terms = tuple(
+                CostTerm(
+                    "travel_km", round(2 * problem.dist.km(inst.volunteer_by_id[c.id].station, o.station), 3), c.id
+                )
+                for c in a.volunteers
+            )
             assignments.append(Assignment(a.order, a.team, a.start, a.volunteers, (CostTerm("fixed", 0.0), *terms)))
         elif oi in placements:
             pl = placements[oi]
@@ -555,15 +611,28 @@ def build_solution(problem: Problem, costs: Costs, placements: dict[int, Placeme
             terms = [CostTerm("travel_km", round(2 * pairs[v].km, 3), problem.vols[v].id) for v, _ in pl.crew]
             terms += [CostTerm(name, round(val, 3)) for name, val in sorted(costs.team_penalty(oi, pl.team).items())]
             if costs.prefs.fairness_weight:
-                terms += [CostTerm("fairness", round(costs.prefs.fairness_weight * (state.load[v] - 1), 3),
-                                   problem.vols[v].id) for v, _ in pl.crew if state.load[v] > 1]
+                terms += [
+                    CostTerm(
+                        "fairness", round(costs.prefs.fairness_weight * (state.load[v] - 1), 3), problem.vols[v].id
+                    )
+                    for v, _ in pl.crew
+                    if state.load[v] > 1
+                ]
             crew = tuple(CrewMember(problem.vols[v].id, sk) for v, sk in pl.crew)
             assignments.append(Assignment(o.id, problem.teams[pl.team].id, pl.start, crew, tuple(terms)))
     served_ids = {a.order for a in assignments}
     # Unserved: the free orders, and orders outside this problem whose reasons the caller already knows.
     free = set(problem.free)
-    unassigned = explain_unassigned(problem, state, [oi for oi, o in enumerate(problem.orders) if o.id not in served_ids
-                                                     and (oi in free or (reasons and o.id in reasons))], reasons)
+    unassigned = explain_unassigned(
+        problem,
+        state,
+        [
+            oi
+            for oi, o in enumerate(problem.orders)
+            if o.id not in served_ids and (oi in free or (reasons and o.id in reasons))
+        ],
+        reasons,
+    )
     sol = Solution(tuple(assignments), tuple(unassigned), Stats(0, 0.0, 0, 0.0, ""))
     errors = validate(inst, sol, problem.dist) if check else []
     if errors:

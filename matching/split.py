@@ -74,14 +74,33 @@ def _sub(instance: Instance, problem: Problem, orders: list[int], vols: list[int
     team_ids = {v.team for v in volunteers}
     fixed = tuple(f for f in instance.fixed if f.order in {o.id for o in order_objs})
     team_ids |= {f.team for f in fixed}
-    order_objs = tuple(Order(o.id, o.station, o.needs, o.duration, o.windows, o.priority,
-                             tuple(t for t in o.exclude_teams if t in team_ids),
-                             tuple(t for t in o.preferred_teams if t in team_ids)) for o in order_objs)
+    order_objs = tuple(
+        Order(
+            o.id,
+            o.station,
+            o.needs,
+            o.duration,
+            o.windows,
+            o.priority,
+            tuple(t for t in o.exclude_teams if t in team_ids),
+            tuple(t for t in o.preferred_teams if t in team_ids),
+        )
+        for o in order_objs
+    )
     teams = tuple(t for t in instance.teams if t.id in team_ids)
     st_ids = {t.station for t in teams} | {v.station for v in volunteers} | {o.station for o in order_objs}
     stations = tuple(s for s in instance.stations if s.id in st_ids)
-    return Instance(stations, teams, volunteers, order_objs, fixed, instance.horizon_start,
-                    instance.horizon_minutes, instance.road_factor, instance.speed_kmh)
+    return Instance(
+        stations,
+        teams,
+        volunteers,
+        order_objs,
+        fixed,
+        instance.horizon_start,
+        instance.horizon_minutes,
+        instance.road_factor,
+        instance.speed_kmh,
+    )
 
 
 def merge_solutions(instance: Instance, solutions: Sequence[Solution], *, independent: bool = True) -> Solution:
@@ -104,8 +123,9 @@ def merge_solutions(instance: Instance, solutions: Sequence[Solution], *, indepe
     bound = served + sum(alone.orders[oi].priority for oi in alone.free if alone.info[oi].feasible)
     if independent:
         bound = min(bound, sum(s.stats.bound for s in solutions))
-    status = "OPTIMAL" if independent and solutions and all(s.stats.status == "OPTIMAL" for s in solutions) \
-        else "FEASIBLE"
+    status = (
+        "OPTIMAL" if independent and solutions and all(s.stats.status == "OPTIMAL" for s in solutions) else "FEASIBLE"
+    )
     # Parts may have run in parallel, so the time is the slowest part's.
     stats = Stats(served, round(km, 3), max(bound, 0), max((s.stats.seconds for s in solutions), default=0.0), status)
     return Solution(assignments, unassigned, stats)

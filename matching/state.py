@@ -111,8 +111,9 @@ class State:
         c = sum(2 * pairs[v].km for v, _ in pl.crew)
         c += sum(self.costs.team_penalty(oi, pl.team).values())
         if self.costs.prefs.fairness_weight:
-            c += sum(self.costs.volunteer_penalty(self.load.get(v, 0) - (1 if oi in self.plan else 0))
-                     for v, _ in pl.crew)
+            c += sum(
+                self.costs.volunteer_penalty(self.load.get(v, 0) - (1 if oi in self.plan else 0)) for v, _ in pl.crew
+            )
         return c
 
     def best_insert(self, oi: int) -> tuple[float, Placement] | None:
@@ -151,8 +152,11 @@ class State:
                     if not (r[0][0] <= s <= r[0][1] or (len(r) > 1 and any(lo <= s <= hi for lo, hi in r[1:]))):
                         continue
                     if self.is_free(p.v, s - p.t, s + dur + p.t):
-                        c = 2 * p.km + (self.costs.volunteer_penalty(self.load.get(p.v, 0)) if fair else 0.0) \
+                        c = (
+                            2 * p.km
+                            + (self.costs.volunteer_penalty(self.load.get(p.v, 0)) if fair else 0.0)
                             + pressure.get(p.v, 0.0)
+                        )
                         cands.append((p.v, p.skills, c))
                 if len(cands) < n:
                     continue
@@ -174,11 +178,15 @@ class State:
         o = p.orders[oi]
         n = o.crew_size
         tries = 0
-        opts = sorted((op for op in p.info[oi].options if op.feasible),
-                      key=lambda op: (sum(sorted(pr.km for pr in op.pairs)[:n]), op.team))
+        opts = sorted(
+            (op for op in p.info[oi].options if op.feasible),
+            key=lambda op: (sum(sorted(pr.km for pr in op.pairs)[:n]), op.team),
+        )
         for op in opts:
-            points = sorted({lo for pr in op.pairs for lo, _ in pr.ranges}
-                            | {be + pr.t for pr in op.pairs for _, be, _ in self.busy.get(pr.v, ())})
+            points = sorted(
+                {lo for pr in op.pairs for lo, _ in pr.ranges}
+                | {be + pr.t for pr in op.pairs for _, be, _ in self.busy.get(pr.v, ())}
+            )
             for s in points:
                 cands = []
                 blockers: dict[int, set[int]] = {}

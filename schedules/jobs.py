@@ -75,8 +75,8 @@ def _weekly_roster(config: Mapping[str, Any], tz: tzinfo) -> BaseTrigger:
 
 def dispatch(now: datetime) -> Counts:
     """Run the engine over open orders, county by county."""
-    from app.core.access import subtree_ids
-    from app.dispatch.service import run_dispatch_for_counties
+    from app.accounts.access import subtree_ids
+    from app.dispatch.runs import run_dispatch_for_counties
     from app.orders.models import Order
     from app.stations.service import counties
 
@@ -112,7 +112,7 @@ def dispatch(now: datetime) -> Counts:
 def proposal_deadlines(now: datetime) -> Counts:
     """Lapse unanswered proposals: the order goes back without that team, escalating a tier per the rule."""
     from app.dispatch.models import Proposal
-    from app.dispatch.service import expire_overdue_proposals
+    from app.dispatch.proposals import expire_overdue_proposals
     from app.orders.models import Order
 
     overdue = db.select(Proposal.order_id).where(Proposal.status == "pending", Proposal.deadline_at <= now)
@@ -124,7 +124,7 @@ def proposal_deadlines(now: datetime) -> Counts:
 
 def order_expiry(now: datetime) -> Counts:
     """Orders whose windows all passed unserved expire; the resident is told (through the outbox)."""
-    from app.orders.service import expire_stale_orders
+    from app.dispatch.crew import expire_stale_orders
 
     return {"expired": len(expire_stale_orders(now=now))}
 

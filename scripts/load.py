@@ -50,7 +50,7 @@ def main() -> None:
     from app import create_app
     from app.core.timeutil import LOCAL_TZ
     from app.demo.loader import DEMO_PASSWORD, load_demo
-    from app.dispatch.service import run_dispatch_for_counties
+    from app.dispatch.runs import run_dispatch_for_counties
     from app.extensions import db
 
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/load.db"

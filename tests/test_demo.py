@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.demo.loader import DEMO_PASSWORD, load_demo
-from app.dispatch.service import run_dispatch_for_counties
+from app.dispatch.runs import run_dispatch_for_counties
 from app.orders.models import Order
 from app.stations.models import Station
 from app.volunteers.models import Team, Volunteer

@@ -6,8 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from app.accounts import auth, service
+from app.accounts.access import require_role
 from app.accounts.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema
-from app.core.access import require_role
 from app.extensions import db
 
 blp = Blueprint("accounts", __name__, url_prefix="", description="Authentication and accounts")

@@ -44,6 +44,10 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class OutOfScope(NotFound):
+    """The object exists but lies outside the caller's scope; answered exactly like NotFound, but audited."""
+
+
 class Forbidden(DomainError):
     """The caller's role may not do this."""
 

@@ -2,68 +2,87 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from app.core.errors import DomainError
+from app.core.errors import DomainError, OutOfScope
 from app.extensions import db
-from app.web.errors import domain_message, http_message, unexpected_message
+
+# Where flask-smorest says a field came from; a body names the field itself.
+_LOCATIONS = ("json", "query", "form", "files", "headers", "path")
+
+
+class PageMessages(Protocol):
+    """What an error page says, in the reader's language (the web layer provides it)."""
+
+    def domain_message(self, message: str) -> str: ...
+
+    def http_message(self, error: HTTPException) -> str: ...
+
+    def unexpected_message(self) -> str: ...
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def install_error_handlers(app: Flask) -> None:
-    """Install handlers for domain errors and HTTP errors."""
+RefusalRecorder = Callable[[int, str], None]
+
+
+def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: RefusalRecorder | None = None) -> None:
+    """Install handlers for domain errors and HTTP errors; pages word them with `messages`.
+
+    `on_refusal(status, message)` is told of every 401/403 (the audit log, provided above core).
+    """
+
+    def _record_refusal(status: int, message: str) -> None:
+        if on_refusal is not None:
+            on_refusal(status, message)
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         db.session.rollback()
+        if error.status == 403 or isinstance(error, OutOfScope):
+            _record_refusal(error.status, error.message)
         if _wants_json():
             body = {"status": error.status, **error.to_dict()}
             return jsonify(body), error.status
-        return render_template("error.html", status=error.status, message=domain_message(error.message)), error.status
+        return render_template(
+            "error.html", status=error.status, message=messages.domain_message(error.message)
+        ), error.status
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         db.session.rollback()
+        if error.code in (401, 403):
+            _record_refusal(error.code, error.description or "")
         if _wants_json():
             # flask-smorest's abort puts field errors in error.data["messages"]; keep them.
             data = getattr(error, "data", None) or {}
             body: dict = {"status": error.code, "code": error.name.lower().replace(" ", "_")}
             body["message"] = data.get("message") or error.description
-            messages = data.get("messages") or data.get("errors")
-            if messages:
+            field_errors = data.get("messages") or data.get("errors")
+            if field_errors:
                 # Flatten {"json": {"field": [...]}} so the body names the field directly.
-                if (
-                    isinstance(messages, dict)
-                    and len(messages) == 1
-                    and next(iter(messages))
-                    in (
-                        "json",
-                        "query",
-                        "form",
-                        "files",
-                        "headers",
-                        "path",
-                    )
-                ):
-                    messages = next(iter(messages.values()))
-                body["errors"] = messages
+                if isinstance(field_errors, dict) and len(field_errors) == 1 and next(iter(field_errors)) in _LOCATIONS:
+                    field_errors = next(iter(field_errors.values()))
+                body["errors"] = field_errors
             response = jsonify(body)
             response.status_code = error.code or 500
             if error.code == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="diandan"'
             return response
-        return render_template("error.html", status=error.code, message=http_message(error)), error.code
+        return render_template("error.html", status=error.code, message=messages.http_message(error)), error.code
 
     def plain_error(status: int, code: str, message: str):
         db.session.rollback()
         if _wants_json():
             return jsonify({"status": status, "code": code, "message": message}), status
-        return render_template("error.html", status=status, message=domain_message(message)), status
+        return render_template("error.html", status=status, message=messages.domain_message(message)), status
 
     @app.errorhandler(OverflowError)
     @app.errorhandler(DataError)
@@ -84,4 +103,4 @@ def install_error_handlers(app: Flask) -> None:
             raise error
         if _wants_json():
             return jsonify({"status": 500, "code": "internal_error", "message": "internal error"}), 500
-        return render_template("error.html", status=500, message=unexpected_message()), 500
+        return render_template("error.html", status=500, message=messages.unexpected_message()), 500

@@ -11,6 +11,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from app.core.exports import safe_cell
 from app.coverage.service import ContributionReport, CoverageReport, Figures, GapReport
 from app.orders.models import RATING_TAGS
 
@@ -41,16 +42,6 @@ class Sheet:
     headers: list[str]
     rows: list[list[Any]]
     percent_columns: frozenset[int] = field(default_factory=frozenset)
-
-
-def safe_cell(value: Any) -> Any:
-    """A cell value that spreadsheets will not run as a formula; None becomes an empty cell."""
-    if value is None:
-        return ""
-    # Names typed by staff reach Excel; a leading = + - @ would make them formulas (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _figure_cells(figures: Figures) -> list[Any]:

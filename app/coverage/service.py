@@ -2,7 +2,7 @@
 
 Public functions (stable; the dashboard pages and the scheduler build on them). Every function but
 take_snapshot takes the calling ``user``, refuses (403) anyone but station_staff, county_staff and admin,
-and sees only the stations in the user's scope (``app.core.access.scope_station_ids``)::
+and sees only the stations in the user's scope (``app.accounts.access.scope_station_ids``)::
 
     coverage(*, user, start: date, end: date, station_id: int | None = None) -> CoverageReport
     gaps(*, user, days: int | None = None, today: date | None = None, station_id: int | None = None) -> GapReport
@@ -49,8 +49,8 @@ from flask import current_app
 from sqlalchemy import ColumnElement, case, delete, func, or_
 from sqlalchemy.orm import selectinload
 
+from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, require_role, scope_station_ids, subtree_ids
 from app.accounts.models import User
-from app.core.access import STAFF_ROLES, ensure_station_in_scope, require_role, scope_station_ids, subtree_ids
 from app.core.errors import NotFound, ValidationFailed
 from app.core.timeutil import local_midnight, to_local, utcnow
 from app.coverage.models import CoverageSnapshot

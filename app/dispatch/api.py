@@ -6,7 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
-from app.dispatch import service
+from app.dispatch import proposals as proposals_service
+from app.dispatch import runs as runs_service
 from app.dispatch.schemas import (
     DeclineSchema,
     ProposalQuerySchema,
@@ -25,13 +26,13 @@ class Runs(MethodView):
     @blp.response(200, RunSchema(many=True))
     def get(self):
         """Past dispatch runs, newest first."""
-        return service.list_runs(user=api_user())
+        return runs_service.list_runs(user=api_user())
 
     @blp.arguments(RunRequestSchema)
     @blp.response(201, RunSchema(many=True))
     def post(self, data: dict):
         """Run dispatch now (county staff) and return each county's figures."""
-        runs = service.run_dispatch_for_counties(
+        runs = runs_service.run_dispatch_for_counties(
             county_code=data["county"], trigger="api", actor=api_user(), time_limit=data["time_limit"]
         )
         db.session.commit()
@@ -43,7 +44,7 @@ class RunById(MethodView):
     @blp.response(200, RunSchema)
     def get(self, run_id: int):
         """One run, with the reasons of the orders it could not place."""
-        return service.get_run(user=api_user(), run_id=run_id)
+        return runs_service.get_run(user=api_user(), run_id=run_id)
 
 
 @blp.route("/proposals")
@@ -52,7 +53,7 @@ class Proposals(MethodView):
     @blp.response(200, ProposalSchema(many=True))
     def get(self, query: dict):
         """Proposals you may see; a team lead's inbox is ?status=pending."""
-        return service.list_proposals(user=api_user(), **query)
+        return proposals_service.list_proposals(user=api_user(), **query)
 
 
 @blp.route("/proposals/<int:proposal_id>")
@@ -60,7 +61,7 @@ class ProposalById(MethodView):
     @blp.response(200, ProposalSchema)
     def get(self, proposal_id: int):
         """One proposal with the engine's cost terms."""
-        return service.get_proposal(user=api_user(), proposal_id=proposal_id)
+        return proposals_service.get_proposal(user=api_user(), proposal_id=proposal_id)
 
 
 @blp.route("/proposals/<int:proposal_id>/accept")
@@ -68,7 +69,7 @@ class ProposalAccept(MethodView):
     @blp.response(200, ProposalSchema)
     def post(self, proposal_id: int):
         """Accept (team lead): the order is accepted and the crew rostered."""
-        proposal = service.accept_proposal(user=api_user(), proposal_id=proposal_id)
+        proposal = proposals_service.accept_proposal(user=api_user(), proposal_id=proposal_id)
         db.session.commit()
         return proposal
 
@@ -79,7 +80,7 @@ class ProposalDecline(MethodView):
     @blp.response(200, ProposalSchema)
     def post(self, data: dict, proposal_id: int):
         """Decline with a reason (team lead): the order is re-dispatched without this team."""
-        proposal = service.decline_proposal(user=api_user(), proposal_id=proposal_id, reason=data["reason"])
+        proposal = proposals_service.decline_proposal(user=api_user(), proposal_id=proposal_id, reason=data["reason"])
         db.session.commit()
         return proposal
 
@@ -90,6 +91,6 @@ class ProposalSwap(MethodView):
     @blp.response(200, ProposalSchema)
     def post(self, data: dict, proposal_id: int):
         """Swap a crew member for another team member with the same skill (team lead)."""
-        proposal = service.swap_crew_member(user=api_user(), proposal_id=proposal_id, **data)
+        proposal = proposals_service.swap_crew_member(user=api_user(), proposal_id=proposal_id, **data)
         db.session.commit()
         return proposal

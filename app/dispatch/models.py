@@ -18,6 +18,8 @@ from app.stations.models import Station
 from app.volunteers.models import Team, Volunteer
 
 PROPOSAL_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn")
+# A live proposal holds its crew's time: awaiting an answer, or accepted.
+LIVE = ("pending", "accepted")
 
 
 class DispatchRun(db.Model):

@@ -11,7 +11,8 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.errors import DomainError
-from app.dispatch import service as dispatch_service
+from app.dispatch import proposals as proposals_service
+from app.dispatch import runs as runs_service
 from app.extensions import db
 from app.volunteers.service import list_volunteers
 from app.web.errors import domain_message
@@ -51,8 +52,8 @@ class SwapForm(FlaskForm):
 def inbox():
     """Proposals awaiting the lead's answer, with the engine's reasons, and the recently answered ones."""
     user = me()
-    pending = dispatch_service.list_proposals(user=user, status="pending")
-    answered = [p for p in dispatch_service.list_proposals(user=user, limit=200) if p.status != "pending"]
+    pending = proposals_service.list_proposals(user=user, status="pending")
+    answered = [p for p in proposals_service.list_proposals(user=user, limit=200) if p.status != "pending"]
     answered.sort(key=lambda p: p.responded_at or p.created_at, reverse=True)
     members = {}
     for proposal in pending:
@@ -83,7 +84,7 @@ def accept(proposal_id: int):
         flash(_("The form has expired. Please try again."), "error")
         return redirect(url_for("dispatch_views.inbox"))
     return _answer(
-        lambda: dispatch_service.accept_proposal(user=me(), proposal_id=proposal_id),
+        lambda: proposals_service.accept_proposal(user=me(), proposal_id=proposal_id),
         _("Accepted. The crew has been told."),
     )
 
@@ -101,7 +102,7 @@ def decline(proposal_id: int):
         flash(_("Please say why the team declines."), "error")
         return redirect(url_for("dispatch_views.inbox"))
     return _answer(
-        lambda: dispatch_service.decline_proposal(user=me(), proposal_id=proposal_id, reason=reason),
+        lambda: proposals_service.decline_proposal(user=me(), proposal_id=proposal_id, reason=reason),
         _("Declined. The engine will look for another team."),
     )
 
@@ -115,7 +116,7 @@ def swap(proposal_id: int):
         flash(_("Please pick who to replace and who replaces them."), "error")
         return redirect(url_for("dispatch_views.inbox"))
     return _answer(
-        lambda: dispatch_service.swap_crew_member(
+        lambda: proposals_service.swap_crew_member(
             user=me(),
             proposal_id=proposal_id,
             out_volunteer_id=form.out_volunteer_id.data,
@@ -143,7 +144,7 @@ def runs():
         if form.validate_on_submit():
             county = user.scope_station.county().code if user.scope_station is not None else None
             try:
-                done = dispatch_service.run_dispatch_for_counties(county_code=county, trigger="manual", actor=user)
+                done = runs_service.run_dispatch_for_counties(county_code=county, trigger="manual", actor=user)
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()
@@ -156,4 +157,4 @@ def runs():
                     "success",
                 )
             return redirect(url_for("dispatch_views.runs"))
-    return render_template("dispatch/runs.html", runs=dispatch_service.list_runs(user=user, limit=20), form=form)
+    return render_template("dispatch/runs.html", runs=runs_service.list_runs(user=user, limit=20), form=form)

@@ -7,7 +7,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from app.coverage.exports import safe_cell
+from app.core.exports import safe_cell
 from app.incentives.service import Certificate, SubsidyReport, SubsidyRow
 
 PDF_MIMETYPE = "application/pdf"

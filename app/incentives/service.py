@@ -28,8 +28,8 @@ from flask import current_app
 from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts.access import MANAGER_ROLES, STAFF_ROLES, require_role, scope_station_ids, station_in_scope
 from app.accounts.models import User
-from app.core.access import MANAGER_ROLES, STAFF_ROLES, require_role, scope_station_ids, station_in_scope
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.timeutil import local_midnight, utcnow
 from app.extensions import db

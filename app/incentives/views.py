@@ -8,7 +8,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.core.access import MANAGER_ROLES, STAFF_ROLES
+from app.accounts.access import MANAGER_ROLES, STAFF_ROLES
 from app.core.errors import DomainError
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
@@ -176,7 +176,7 @@ def subsidy():
 def shop():
     """The shop desk: items with stock, a new item, redemptions to hand over."""
     user = me()
-    from app.core.access import scope_station_ids
+    from app.accounts.access import scope_station_ids
 
     ids = scope_station_ids(user)
     query = db.select(Station).where(Station.active.is_(True)).order_by(Station.code)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.accounts.access import MANAGER_ROLES, ensure_station_in_scope, require_role, subtree_ids
 from app.accounts.models import User
-from app.core.access import MANAGER_ROLES, ensure_station_in_scope, require_role, subtree_ids
 from app.core.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty

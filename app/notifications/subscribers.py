@@ -1,4 +1,4 @@
-"""Turn order events and new proposals into outbox messages (connected once, when the package is imported)."""
+"""Turn order events and new proposals into outbox messages (connected by the app factory)."""
 
 from __future__ import annotations
 
@@ -40,10 +40,15 @@ def _tell_crew_of_cancellation(event: Any) -> None:
     from app.notifications import messages, service
 
     order = event.order
-    # Only a proposal the lead had accepted was on anyone's roster; withdrawn pending ones were not.
+    # Only a proposal the lead had accepted was on anyone's roster; withdrawn pending ones were not. Dispatch
+    # withdraws it on this same event, before or after this receiver runs.
     proposal = db.session.scalar(
         db.select(Proposal)
-        .where(Proposal.order_id == order.id, Proposal.status == "withdrawn", Proposal.responded_by_id.is_not(None))
+        .where(
+            Proposal.order_id == order.id,
+            Proposal.status.in_(("accepted", "withdrawn")),
+            Proposal.responded_by_id.is_not(None),
+        )
         .order_by(Proposal.id.desc())
     )
     if proposal is None:

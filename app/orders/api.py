@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
+from app.dispatch import crew
 from app.extensions import db
 from app.orders import service
 from app.orders.schemas import (
@@ -73,7 +74,7 @@ class OrderCheckIn(MethodView):
     @blp.response(201, ServiceRecordSchema)
     def post(self, data: dict, order_id: int):
         """A crew member checks in (default: yourself)."""
-        record = service.check_in(user=api_user(), order_id=order_id, **data)
+        record = crew.check_in(user=api_user(), order_id=order_id, **data)
         db.session.commit()
         return record
 
@@ -84,7 +85,7 @@ class OrderCheckOut(MethodView):
     @blp.response(200, ServiceRecordSchema)
     def post(self, data: dict, order_id: int):
         """A crew member checks out (default: yourself)."""
-        record = service.check_out(user=api_user(), order_id=order_id, **data)
+        record = crew.check_out(user=api_user(), order_id=order_id, **data)
         db.session.commit()
         return record
 
@@ -95,7 +96,7 @@ class OrderComplete(MethodView):
     @blp.response(200, OrderSchema)
     def post(self, data: dict, order_id: int):
         """Close an order in service when not all of the crew came (team lead or station staff)."""
-        order = service.complete_order(user=api_user(), order_id=order_id, **data)
+        order = crew.complete_order(user=api_user(), order_id=order_id, **data)
         db.session.commit()
         return order
 

@@ -5,12 +5,14 @@ Every transition goes through `transition`, which checks it is allowed and recor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import Select
 
+from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, scope_station_ids, station_in_scope
 from app.accounts.models import User
-from app.core.access import STAFF_ROLES, ensure_station_in_scope, scope_station_ids, station_in_scope
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.signals import order_event_recorded
 from app.core.timeutil import to_local, utcnow
@@ -29,7 +31,6 @@ from app.orders.models import (
     ServiceRecord,
 )
 from app.stations.models import LEVEL_RANK, LEVELS, Station
-from app.volunteers.models import Team, Volunteer
 
 # Which status may follow which; anything else is refused.
 TRANSITIONS: dict[str, set[str]] = {
@@ -236,9 +237,18 @@ def place_order(
     return order
 
 
-def _visible_orders_query(user: User):
-    from app.dispatch.models import Proposal, ProposalMember
+# Roles whose orders another package decides (dispatch: a lead sees their teams' proposed orders, a volunteer
+# the orders they are crewed on); each gives a query of the order ids the user may see.
+OrderAudience = Callable[[User], Select]
+_AUDIENCES: dict[str, OrderAudience] = {}
 
+
+def register_order_audience(role: str, order_ids: OrderAudience) -> None:
+    """Let another package say which orders users of a role may see."""
+    _AUDIENCES[role] = order_ids
+
+
+def _visible_orders_query(user: User) -> Select:
     query = db.select(Order)
     if user.role in STAFF_ROLES:
         ids = scope_station_ids(user)
@@ -248,17 +258,8 @@ def _visible_orders_query(user: User):
         query = query.outerjoin(Resident, Order.resident_id == Resident.id).where(
             (Resident.user_id == user.id) | (Order.placed_by_id == user.id)
         )
-    elif user.role == "team_lead":
-        teams = db.select(Team.id).where(Team.lead_user_id == user.id)
-        query = query.where(Order.id.in_(db.select(Proposal.order_id).where(Proposal.team_id.in_(teams))))
-    elif user.role == "volunteer":
-        mine = db.select(Volunteer.id).where(Volunteer.user_id == user.id)
-        crewed = (
-            db.select(Proposal.order_id)
-            .join(ProposalMember)
-            .where(ProposalMember.volunteer_id.in_(mine), Proposal.status == "accepted")
-        )
-        query = query.where(Order.id.in_(crewed))
+    elif user.role in _AUDIENCES:
+        query = query.where(Order.id.in_(_AUDIENCES[user.role](user)))
     else:
         query = query.where(False)
     return query
@@ -307,107 +308,13 @@ def _may_act_for_resident(user: User, order: Order) -> bool:
 
 
 def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:
-    """The resident or staff cancel an order that is not yet in service; a live proposal is withdrawn."""
-    from app.dispatch.service import withdraw_live_proposals
-
+    """The resident or staff cancel an order that is not yet in service (dispatch withdraws a live proposal)."""
     order = get_order(user=user, order_id=order_id)
     if not _may_act_for_resident(user, order):
         raise Forbidden("only the resident or station staff may cancel")
     if order.status not in CANCELLABLE:
         raise InvalidTransition(f"an order that is {order.status} cannot be cancelled", field="status")
-    withdraw_live_proposals(order, actor=user, reason="order cancelled")
     transition(order, "cancelled", actor=user, reason=reason or "cancelled")
-    return order
-
-
-def _crew_volunteer(order: Order, volunteer_id: int) -> Volunteer:
-    from app.dispatch.service import accepted_proposal
-
-    proposal = accepted_proposal(order)
-    if proposal is None:
-        raise InvalidTransition("the order has no accepted crew", field="status")
-    for member in proposal.crew:
-        if member.volunteer_id == volunteer_id:
-            return member.volunteer
-    raise ValidationFailed("this volunteer is not on the crew", field="volunteer_id")
-
-
-def _resolve_crew_member(user: User, order: Order, volunteer_id: int | None) -> Volunteer:
-    from app.volunteers.service import volunteer_of
-
-    if volunteer_id is None:
-        own = volunteer_of(user)
-        if own is None:
-            raise ValidationFailed("say which volunteer", field="volunteer_id")
-        volunteer_id = own.id
-    volunteer = _crew_volunteer(order, volunteer_id)
-    is_self = volunteer.user_id == user.id
-    is_lead = volunteer.team is not None and volunteer.team.lead_user_id == user.id
-    is_staff = user.role in STAFF_ROLES and station_in_scope(user, order.station_id)
-    if not (is_self or is_lead or is_staff):
-        raise Forbidden("only the volunteer, their lead or station staff may record this")
-    return volunteer
-
-
-def check_in(*, user: User, order_id: int, volunteer_id: int | None = None) -> ServiceRecord:
-    """A crew member arrives; the first check-in puts the order in service."""
-    order = get_order(user=user, order_id=order_id)
-    if order.status not in ("accepted", "in_service"):
-        raise InvalidTransition(f"an order that is {order.status} cannot be checked in to", field="status")
-    volunteer = _resolve_crew_member(user, order, volunteer_id)
-    if any(r.volunteer_id == volunteer.id for r in order.service_records):
-        raise InvalidTransition("this volunteer has already checked in", field="volunteer_id")
-    now = utcnow()
-    record = ServiceRecord(order=order, volunteer_id=volunteer.id, check_in_at=now, recorded_by_id=user.id)
-    db.session.add(record)
-    if order.status == "accepted":
-        transition(order, "in_service", actor=user, kind="in_service", data={"volunteer": volunteer.code})
-    else:
-        record_event(order, kind="check_in", actor=user, data={"volunteer": volunteer.code})
-    db.session.flush()
-    return record
-
-
-def check_out(*, user: User, order_id: int, volunteer_id: int | None = None) -> ServiceRecord:
-    """A crew member leaves; when the whole crew has been and gone, the order is completed."""
-    order = get_order(user=user, order_id=order_id)
-    if order.status != "in_service":
-        raise InvalidTransition(f"an order that is {order.status} cannot be checked out of", field="status")
-    volunteer = _resolve_crew_member(user, order, volunteer_id)
-    record = next((r for r in order.service_records if r.volunteer_id == volunteer.id), None)
-    if record is None:
-        raise InvalidTransition("this volunteer has not checked in", field="volunteer_id")
-    if record.check_out_at is not None:
-        raise InvalidTransition("this volunteer has already checked out", field="volunteer_id")
-    now = utcnow()
-    record.check_out_at = now
-    record.minutes = max(1, round((now - record.check_in_at).total_seconds() / 60))
-    record_event(order, kind="check_out", actor=user, data={"volunteer": volunteer.code, "minutes": record.minutes})
-    from app.dispatch.service import accepted_proposal
-
-    proposal = accepted_proposal(order)
-    crew = {m.volunteer_id for m in proposal.crew} if proposal is not None else set()
-    left = {r.volunteer_id for r in order.service_records if r.check_out_at is not None}
-    if crew <= left:
-        transition(order, "completed", actor=user, reason="every crew member checked out")
-    db.session.flush()
-    return record
-
-
-def complete_order(*, user: User, order_id: int, reason: str = "") -> Order:
-    """The lead or station staff close an order in service when not all of the crew came (who came is kept)."""
-    from app.dispatch.service import accepted_proposal
-
-    order = get_order(user=user, order_id=order_id)
-    if order.status != "in_service":
-        raise InvalidTransition(f"an order that is {order.status} cannot be completed", field="status")
-    proposal = accepted_proposal(order)
-    is_lead = proposal is not None and proposal.team.lead_user_id == user.id
-    if not (is_lead or (user.role in STAFF_ROLES and station_in_scope(user, order.station_id))):
-        raise Forbidden("only the team lead or station staff may complete an order")
-    if any(r.check_out_at is None for r in order.service_records):
-        raise InvalidTransition("someone is still checked in", field="status")
-    transition(order, "completed", actor=user, reason=reason or "completed without the full crew")
     return order
 
 
@@ -454,32 +361,21 @@ def escalate(order: Order, *, actor: User | None, reason: str) -> bool:
     return True
 
 
-def expire_stale_orders(*, now: datetime | None = None) -> list[Order]:
-    """Orders whose every window has passed without service become expired (idempotent)."""
-    from app.dispatch.service import withdraw_live_proposals
-
-    now = now or utcnow()
+def orders_past_their_windows(*, now: datetime) -> list[Order]:
+    """Submitted or dispatched orders whose every window has passed."""
     last_end = (
         db.select(OrderWindow.order_id).group_by(OrderWindow.order_id).having(db.func.max(OrderWindow.end_at) <= now)
     )
-    stale = list(
+    return list(
         db.session.scalars(
             db.select(Order)
             .where(Order.status.in_(("submitted", "dispatched")), Order.id.in_(last_end))
             .order_by(Order.id)
         )
     )
-    # An accepted order expires only when its planned service has also ended unserved.
-    from app.dispatch.models import Proposal
 
-    accepted = db.session.scalars(
-        db.select(Order)
-        .join(Proposal, Proposal.order_id == Order.id)
-        .where(Order.status == "accepted", Proposal.status == "accepted", Proposal.end_at <= now)
-        .order_by(Order.id)
-    )
-    stale.extend(accepted)
+
+def expire_orders(stale: list[Order]) -> None:
+    """Expire orders that went unserved (dispatch withdraws their live proposals on the event)."""
     for order in stale:
-        withdraw_live_proposals(order, actor=None, reason="order expired")
         transition(order, "expired", actor=None, reason="every requested time window passed unserved")
-    return stale

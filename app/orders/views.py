@@ -9,8 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.core.access import STAFF_ROLES
-from app.dispatch.service import accepted_proposal
+from app.accounts.access import STAFF_ROLES
+from app.dispatch import crew
+from app.dispatch.crew import accepted_proposal
 from app.orders import service as order_service
 from app.orders.models import RATING_TAGS, STATUSES
 from app.stations.service import list_stations
@@ -133,7 +134,7 @@ def check_in(order_id: int):
     volunteer_id = int(form.volunteer_id.data) if (form.volunteer_id.data or "").isdigit() else None
     return _act(
         order_id,
-        lambda: order_service.check_in(user=me(), order_id=order_id, volunteer_id=volunteer_id),
+        lambda: crew.check_in(user=me(), order_id=order_id, volunteer_id=volunteer_id),
         _("Checked in. Thank you for coming."),
         form=form,
     )
@@ -147,7 +148,7 @@ def check_out(order_id: int):
     volunteer_id = int(form.volunteer_id.data) if (form.volunteer_id.data or "").isdigit() else None
     return _act(
         order_id,
-        lambda: order_service.check_out(user=me(), order_id=order_id, volunteer_id=volunteer_id),
+        lambda: crew.check_out(user=me(), order_id=order_id, volunteer_id=volunteer_id),
         _("Checked out. Your hours are recorded."),
         form=form,
     )
@@ -159,7 +160,7 @@ def complete(order_id: int):
     """The lead or staff close an order in service when not all of the crew came."""
     return _act(
         order_id,
-        lambda: order_service.complete_order(user=me(), order_id=order_id),
+        lambda: crew.complete_order(user=me(), order_id=order_id),
         _("The service is marked as done."),
         form=CrewForm(),
     )

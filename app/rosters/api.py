@@ -8,9 +8,9 @@ from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
+from app.accounts.access import MANAGER_ROLES, require_role
 from app.accounts.auth import api_user
 from app.accounts.models import User
-from app.core.access import MANAGER_ROLES, require_role
 from app.core.timeutil import iso_week_label, utcnow, week_start
 from app.extensions import db
 from app.rosters import exports, service

@@ -14,8 +14,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.accounts.access import STAFF_ROLES
 from app.accounts.models import User
-from app.core.access import STAFF_ROLES
 from app.core.errors import NotFound
 from app.core.timeutil import local_midnight, utcnow, week_start
 from app.dispatch.models import Proposal, ProposalMember

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from app.accounts.access import MANAGER_ROLES, require_role
 from app.accounts.models import User
-from app.core.access import MANAGER_ROLES, require_role
 from app.extensions import db
 from app.scheduling import JOB_NAMES
 from app.scheduling.models import JobRun, apscheduler_jobs

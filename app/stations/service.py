@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.accounts.access import MANAGER_ROLES, ensure_station_in_scope, require_role, scope_station_ids
 from app.accounts.models import User
-from app.core.access import MANAGER_ROLES, ensure_station_in_scope, require_role, scope_station_ids
 from app.core.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.stations.models import LEVEL_RANK, Station

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, require_role, scope_station_ids
 from app.accounts.models import User
-from app.core.access import STAFF_ROLES, ensure_station_in_scope, require_role, scope_station_ids
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.intervals import subtract, union
 from app.core.timeutil import LOCAL_TZ

@@ -1,7 +1,7 @@
 """incentives ledger and points shop
 
 Revision ID: 057e76f10d78
-Revises: 765c130c3daf
+Revises: a1d17e0c0b01
 Create Date: 2026-12-01 23:05:19.521740
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '057e76f10d78'
-down_revision = '765c130c3daf'
+down_revision = 'a1d17e0c0b01'
 branch_labels = None
 depends_on = None
 

@@ -69,7 +69,9 @@ class Live:
 def _seed() -> dict[str, int]:
     """A small county with orders waiting at each step of the journeys."""
     from app.accounts.models import User
-    from app.dispatch import service as dispatch_service
+    from app.dispatch import crew as crew_service
+    from app.dispatch import proposals as proposals_service
+    from app.dispatch import runs as runs_service
     from app.extensions import db
     from app.orders import service as order_service
     from app.volunteers.models import Volunteer
@@ -91,13 +93,13 @@ def _seed() -> dict[str, int]:
         return order.id
 
     def dispatch() -> None:
-        dispatch_service.run_dispatch_for_counties(county_code="PY", trigger="test", actor=None, time_limit=2)
+        runs_service.run_dispatch_for_counties(county_code="PY", trigger="test", actor=None, time_limit=2)
         db.session.commit()
 
     def accept(lead: str, order_id: int) -> list[int]:
-        proposal = next(p for p in dispatch_service.list_proposals(user=who(lead), status="pending")
+        proposal = next(p for p in proposals_service.list_proposals(user=who(lead), status="pending")
                         if p.order_id == order_id)
-        dispatch_service.accept_proposal(user=who(lead), proposal_id=proposal.id)
+        proposals_service.accept_proposal(user=who(lead), proposal_id=proposal.id)
         db.session.commit()
         return [m.volunteer_id for m in proposal.crew]
 
@@ -109,17 +111,17 @@ def _seed() -> dict[str, int]:
     dispatch()
     crew = accept("lead_t", orders["to_rate"])
     for volunteer_id in crew:
-        order_service.check_in(user=who("lead_t"), order_id=orders["to_rate"], volunteer_id=volunteer_id)
+        crew_service.check_in(user=who("lead_t"), order_id=orders["to_rate"], volunteer_id=volunteer_id)
     for volunteer_id in crew:
-        order_service.check_out(user=who("lead_t"), order_id=orders["to_rate"], volunteer_id=volunteer_id)
+        crew_service.check_out(user=who("lead_t"), order_id=orders["to_rate"], volunteer_id=volunteer_id)
     db.session.commit()
     crew = accept("lead_v", orders["to_serve"])
     # The other crew member has already been and gone: the volunteer's check-out completes the order.
     volunteer_user = who("volunteer")
     for volunteer_id in crew:
         if db.session.get(Volunteer, volunteer_id).user_id != volunteer_user.id:
-            order_service.check_in(user=who("lead_v"), order_id=orders["to_serve"], volunteer_id=volunteer_id)
-            order_service.check_out(user=who("lead_v"), order_id=orders["to_serve"], volunteer_id=volunteer_id)
+            crew_service.check_in(user=who("lead_v"), order_id=orders["to_serve"], volunteer_id=volunteer_id)
+            crew_service.check_out(user=who("lead_v"), order_id=orders["to_serve"], volunteer_id=volunteer_id)
     db.session.commit()
     # The lead's inbox: a fresh proposal.
     orders["to_accept"] = place("staff", "MI-15", days=2)

@@ -9,9 +9,8 @@ from datetime import timedelta
 
 import matching
 from app.core.timeutil import set_clock, utcnow
-from app.dispatch import service as dispatch
+from app.dispatch import adapter, crew, proposals
 from app.dispatch.models import Proposal
-from app.orders import service as orders
 from app.orders.models import Order
 from tests.orders.test_lifecycle_api import dispatch as dispatch_api
 from tests.orders.test_lifecycle_api import place, tomorrow_window
@@ -22,7 +21,7 @@ def test_built_instance_is_valid_and_solution_passes_check(client, world, token_
     place(client, staff, world)
     place(client, staff, world, item="MI-25", windows=[tomorrow_window(14, 18)])
     place(client, staff, world, item="MI-16")  # needs 2 medical + first aid: nobody can
-    problem = dispatch.build_problem(county=world.stations["PY"], now=utcnow())
+    problem = adapter.build_problem(county=world.stations["PY"], now=utcnow())
     instance = matching.instance_from_dict(problem.instance_dict | {"orders": list(problem.order_rows.values())})
     solution = matching.solve(instance, time_limit=2)
     assert matching.validate(instance, solution) == []
@@ -40,7 +39,7 @@ def test_built_instance_is_valid_and_solution_passes_check(client, world, token_
 
 def test_village_order_excludes_other_tiers_until_it_escalates(client, world, token_for, db) -> None:
     order = place(client, token_for("staff"), world)
-    problem = dispatch.build_problem(county=world.stations["PY"], now=utcnow())
+    problem = adapter.build_problem(county=world.stations["PY"], now=utcnow())
     row = problem.order_rows[f"o-{order['id']}"]
     assert set(row["exclude_teams"]) == {f"tm-{world.teams['T-T-A'].id}", f"tm-{world.teams['T-C'].id}"}
 
@@ -80,8 +79,8 @@ def test_unanswered_proposal_expires_and_order_escalates(client, world, token_fo
     order = place(client, token_for("staff"), world, item="MI-25")
     dispatch_api(client, token_for("county"))
     proposal = db.session.scalar(db.select(Proposal))
-    assert dispatch.expire_overdue_proposals(now=proposal.deadline_at - timedelta(seconds=1)) == []
-    expired = dispatch.expire_overdue_proposals(now=proposal.deadline_at)
+    assert proposals.expire_overdue_proposals(now=proposal.deadline_at - timedelta(seconds=1)) == []
+    expired = proposals.expire_overdue_proposals(now=proposal.deadline_at)
     db.session.commit()
     assert [p.id for p in expired] == [proposal.id]
     assert proposal.status == "expired"
@@ -89,7 +88,7 @@ def test_unanswered_proposal_expires_and_order_escalates(client, world, token_fo
     assert reopened.status == "submitted" and reopened.tier == "township"
     assert reopened.excluded_team_ids == {world.teams["T-V-A1"].id}
     # Running the job again changes nothing more.
-    assert dispatch.expire_overdue_proposals(now=proposal.deadline_at + timedelta(hours=1)) == []
+    assert proposals.expire_overdue_proposals(now=proposal.deadline_at + timedelta(hours=1)) == []
 
 
 def test_answering_after_the_deadline_is_refused(client, world, token_for, db) -> None:
@@ -105,12 +104,12 @@ def test_answering_after_the_deadline_is_refused(client, world, token_for, db) -
 def test_order_expires_when_windows_pass(client, world, token_for, db) -> None:
     order = place(client, token_for("staff"), world)
     end = db.session.get(Order, order["id"]).windows[-1].end_at
-    assert orders.expire_stale_orders(now=end - timedelta(minutes=1)) == []
-    expired = orders.expire_stale_orders(now=end)
+    assert crew.expire_stale_orders(now=end - timedelta(minutes=1)) == []
+    expired = crew.expire_stale_orders(now=end)
     db.session.commit()
     assert [o.id for o in expired] == [order["id"]]
     assert db.session.get(Order, order["id"]).status == "expired"
-    assert orders.expire_stale_orders(now=end + timedelta(days=1)) == []
+    assert crew.expire_stale_orders(now=end + timedelta(days=1)) == []
     events = db.session.get(Order, order["id"]).events
     assert events[-1].kind == "expired" and events[-1].reason
 
@@ -160,5 +159,5 @@ def test_window_ignores_too_soon_starts(client, world, token_for, db) -> None:
     """Orders are not proposed to start before the minimum lead time."""
     order = place(client, token_for("staff"), world, windows=[tomorrow_window(8, 20)])
     set_clock(db.session.get(Order, order["id"]).windows[0].start_at - timedelta(minutes=30))
-    problem = dispatch.build_problem(county=world.stations["PY"], now=utcnow())
+    problem = adapter.build_problem(county=world.stations["PY"], now=utcnow())
     assert problem.order_rows[f"o-{order['id']}"]["windows"][0][0] >= 120

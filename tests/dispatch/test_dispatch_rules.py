@@ -181,7 +181,7 @@ def test_racing_answers_are_refused_after_the_first(client, world, token_for, db
     with db.engine.begin() as connection:
         connection.execute(db.update(Proposal).where(Proposal.id == proposal.id).values(status="accepted"))
     from app.core.errors import InvalidTransition
-    from app.dispatch.service import _claim
+    from app.dispatch.proposals import _claim
 
     try:
         _claim(proposal, "declined", user=world.users["lead_v"], now=proposal.created_at)

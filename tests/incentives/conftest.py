@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.core.timeutil import LOCAL_TZ, set_clock
+from app.dispatch import crew as crew_service
 from app.dispatch.models import Proposal, ProposalMember
 from app.extensions import db
 from app.menu.models import Skill
@@ -68,7 +69,7 @@ def serve(world: World) -> Callable[..., Order]:
         set_clock(at)
         try:
             for key in crew:
-                order_service.check_out(
+                crew_service.check_out(
                     user=world.users["admin"], order_id=order.id, volunteer_id=world.volunteers[key].id
                 )
             if stars is not None:

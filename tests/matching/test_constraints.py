@@ -37,10 +37,22 @@ def test_crew_fills_needs(make_instance):
 
 def test_excluded_team_and_membership(make_instance):
     inst = make_instance(
-        teams=[{"id": "tm-1", "station": "home", "level": "township"}, {"id": "tm-2", "station": "home",
-                                                                        "level": "county"}],
-        orders=[{"id": "o-1", "station": "far", "needs": [{"skill": "first-aid", "count": 1}], "duration": 60,
-                 "windows": [[100, 300]], "priority": 3, "exclude_teams": ["tm-1"]}])
+        teams=[
+            {"id": "tm-1", "station": "home", "level": "township"},
+            {"id": "tm-2", "station": "home", "level": "county"},
+        ],
+        orders=[
+            {
+                "id": "o-1",
+                "station": "far",
+                "needs": [{"skill": "first-aid", "count": 1}],
+                "duration": 60,
+                "windows": [[100, 300]],
+                "priority": 3,
+                "exclude_teams": ["tm-1"],
+            }
+        ],
+    )
     assert any("excluded" in e for e in validate(inst, sol(a())))
     assert any("not in team tm-2" in e for e in validate(inst, sol(a(team="tm-2"))))
 
@@ -51,24 +63,60 @@ def test_start_inside_window(make_instance):
 
 def test_volunteer_available_including_travel(make_instance):
     # 10 km at 60 km/h is 10 minutes each way: starting at 5 needs the volunteer from minute -5.
-    inst = make_instance(orders=[{"id": "o-1", "station": "far", "needs": [{"skill": "first-aid", "count": 1}],
-                                  "duration": 60, "windows": [[0, 300]], "priority": 3}])
+    inst = make_instance(
+        orders=[
+            {
+                "id": "o-1",
+                "station": "far",
+                "needs": [{"skill": "first-aid", "count": 1}],
+                "duration": 60,
+                "windows": [[0, 300]],
+                "priority": 3,
+            }
+        ]
+    )
     assert any("not available" in e for e in validate(inst, sol(a(start=5))))
     assert validate(inst, sol(a(start=10))) == []
 
 
 def test_max_km(make_instance):
-    inst = make_instance(volunteers=[{"id": "v-1", "team": "tm-1", "station": "home", "skills": ["first-aid"],
-                                      "available": [[0, 600]], "max_orders": 2, "max_km": 5}])
+    inst = make_instance(
+        volunteers=[
+            {
+                "id": "v-1",
+                "team": "tm-1",
+                "station": "home",
+                "skills": ["first-aid"],
+                "available": [[0, 600]],
+                "max_orders": 2,
+                "max_km": 5,
+            }
+        ]
+    )
     assert any("over max_km" in e for e in validate(inst, sol(a())))
 
 
 def test_no_overlap(make_instance):
-    inst = make_instance(orders=[
-        {"id": "o-1", "station": "far", "needs": [{"skill": "first-aid", "count": 1}], "duration": 60,
-         "windows": [[100, 300]], "priority": 3},
-        {"id": "o-2", "station": "far", "needs": [{"skill": "first-aid", "count": 1}], "duration": 60,
-         "windows": [[100, 300]], "priority": 3}])
+    inst = make_instance(
+        orders=[
+            {
+                "id": "o-1",
+                "station": "far",
+                "needs": [{"skill": "first-aid", "count": 1}],
+                "duration": 60,
+                "windows": [[100, 300]],
+                "priority": 3,
+            },
+            {
+                "id": "o-2",
+                "station": "far",
+                "needs": [{"skill": "first-aid", "count": 1}],
+                "duration": 60,
+                "windows": [[100, 300]],
+                "priority": 3,
+            },
+        ]
+    )
     # Back to back at the far station still needs the trip home and out again: 190 is too early, 200 is fine.
     assert any("overlap" in e for e in validate(inst, sol(a(start=120), a("o-2", start=190))))
     assert validate(inst, sol(a(start=120), a("o-2", start=200))) == []
@@ -76,12 +124,35 @@ def test_no_overlap(make_instance):
 
 def test_max_orders(make_instance):
     inst = make_instance(
-        volunteers=[{"id": "v-1", "team": "tm-1", "station": "home", "skills": ["first-aid"],
-                     "available": [[0, 600]], "max_orders": 1}],
-        orders=[{"id": "o-1", "station": "far", "needs": [{"skill": "first-aid", "count": 1}], "duration": 60,
-                 "windows": [[100, 500]], "priority": 3},
-                {"id": "o-2", "station": "far", "needs": [{"skill": "first-aid", "count": 1}], "duration": 60,
-                 "windows": [[100, 500]], "priority": 3}])
+        volunteers=[
+            {
+                "id": "v-1",
+                "team": "tm-1",
+                "station": "home",
+                "skills": ["first-aid"],
+                "available": [[0, 600]],
+                "max_orders": 1,
+            }
+        ],
+        orders=[
+            {
+                "id": "o-1",
+                "station": "far",
+                "needs": [{"skill": "first-aid", "count": 1}],
+                "duration": 60,
+                "windows": [[100, 500]],
+                "priority": 3,
+            },
+            {
+                "id": "o-2",
+                "station": "far",
+                "needs": [{"skill": "first-aid", "count": 1}],
+                "duration": 60,
+                "windows": [[100, 500]],
+                "priority": 3,
+            },
+        ],
+    )
     assert any("over max_orders" in e for e in validate(inst, sol(a(start=120), a("o-2", start=300))))
 
 

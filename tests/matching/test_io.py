@@ -30,22 +30,29 @@ def test_solution_round_trip():
     assert again == sol
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    (lambda d: d["volunteers"][0].update(team="nope"), "volunteers[0].team"),
-    (lambda d: d["orders"][0].update(station="nope"), "orders[0].station"),
-    (lambda d: d["orders"][0].update(exclude_teams=["nope"]), "orders[0].exclude_teams[0]"),
-    (lambda d: d["volunteers"][1].update(id="v-1"), "volunteers[1].id"),
-    (lambda d: d["volunteers"][0].update(available=[[300, 400], [0, 100]]), "volunteers[0].available[1]"),
-    (lambda d: d["volunteers"][0].update(available=[[0, 400], [300, 500]]), "volunteers[0].available[1]"),
-    (lambda d: d["orders"][0].update(windows=[[100, 100]]), "orders[0].windows[0]"),
-    (lambda d: d["orders"][0].pop("duration"), "orders[0].duration"),
-    (lambda d: d["orders"][0].update(priority="high"), "orders[0].priority"),
-    (lambda d: d["stations"][0].update(level="city"), "stations[0].level"),
-    (lambda d: d.update(fixed=[{"order": "o-9", "team": "tm-1", "start": 120, "volunteers": ["v-1"]}]),
-     "fixed[0].order"),
-    (lambda d: d.update(fixed=[{"order": "o-1", "team": "tm-1", "start": 120, "volunteers": ["v-9"]}]),
-     "fixed[0].volunteers[0]"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d["volunteers"][0].update(team="nope"), "volunteers[0].team"),
+        (lambda d: d["orders"][0].update(station="nope"), "orders[0].station"),
+        (lambda d: d["orders"][0].update(exclude_teams=["nope"]), "orders[0].exclude_teams[0]"),
+        (lambda d: d["volunteers"][1].update(id="v-1"), "volunteers[1].id"),
+        (lambda d: d["volunteers"][0].update(available=[[300, 400], [0, 100]]), "volunteers[0].available[1]"),
+        (lambda d: d["volunteers"][0].update(available=[[0, 400], [300, 500]]), "volunteers[0].available[1]"),
+        (lambda d: d["orders"][0].update(windows=[[100, 100]]), "orders[0].windows[0]"),
+        (lambda d: d["orders"][0].pop("duration"), "orders[0].duration"),
+        (lambda d: d["orders"][0].update(priority="high"), "orders[0].priority"),
+        (lambda d: d["stations"][0].update(level="city"), "stations[0].level"),
+        (
+            lambda d: d.update(fixed=[{"order": "o-9", "team": "tm-1", "start": 120, "volunteers": ["v-1"]}]),
+            "fixed[0].order",
+        ),
+        (
+            lambda d: d.update(fixed=[{"order": "o-1", "team": "tm-1", "start": 120, "volunteers": ["v-9"]}]),
+            "fixed[0].volunteers[0]",
+        ),
+    ],
+)
 def test_malformed_instances_name_the_field(instance_data, change, field):
     d = instance_data()
     change(d)

@@ -19,29 +19,50 @@ SKILLS = ["a", "b"]
 @st.composite
 def tiny_instances(draw: Any, max_orders: int = 3) -> dict[str, Any]:
     n_st = draw(st.integers(1, 3))
-    stations = [{"id": f"s{i}", "lat": 35.9 + draw(st.integers(0, 4)) * 0.01, "lon": 106.6 + i * 0.01,
-                 "level": "village"} for i in range(n_st)]
-    teams = [{"id": f"t{i}", "station": f"s{draw(st.integers(0, n_st - 1))}", "level": "village"}
-             for i in range(draw(st.integers(1, 2)))]
+    stations = [
+        {"id": f"s{i}", "lat": 35.9 + draw(st.integers(0, 4)) * 0.01, "lon": 106.6 + i * 0.01, "level": "village"}
+        for i in range(n_st)
+    ]
+    teams = [
+        {"id": f"t{i}", "station": f"s{draw(st.integers(0, n_st - 1))}", "level": "village"}
+        for i in range(draw(st.integers(1, 2)))
+    ]
     vols = []
     for i in range(draw(st.integers(1, 4))):
         a = draw(st.integers(0, 20))
-        vols.append({"id": f"v{i}", "team": draw(st.sampled_from(teams))["id"],
-                     "station": f"s{draw(st.integers(0, n_st - 1))}",
-                     "skills": draw(st.lists(st.sampled_from(SKILLS), min_size=1, max_size=2, unique=True)),
-                     "available": [[a, a + draw(st.integers(10, 60))]], "max_orders": draw(st.integers(1, 2)),
-                     **({"max_km": draw(st.sampled_from([0.5, 2.0]))} if draw(st.booleans()) else {})})
+        vols.append(
+            {
+                "id": f"v{i}",
+                "team": draw(st.sampled_from(teams))["id"],
+                "station": f"s{draw(st.integers(0, n_st - 1))}",
+                "skills": draw(st.lists(st.sampled_from(SKILLS), min_size=1, max_size=2, unique=True)),
+                "available": [[a, a + draw(st.integers(10, 60))]],
+                "max_orders": draw(st.integers(1, 2)),
+                **({"max_km": draw(st.sampled_from([0.5, 2.0]))} if draw(st.booleans()) else {}),
+            }
+        )
     orders = []
     for i in range(draw(st.integers(1, max_orders))):
         w = draw(st.integers(0, 25))
         skills = draw(st.lists(st.sampled_from(SKILLS), min_size=1, max_size=2, unique=True))
-        orders.append({"id": f"o{i}", "station": f"s{draw(st.integers(0, n_st - 1))}",
-                       "needs": [{"skill": s, "count": draw(st.integers(1, 2))} for s in skills],
-                       "duration": draw(st.integers(5, 20)), "windows": [[w, w + draw(st.integers(5, 35))]],
-                       "priority": draw(st.integers(1, 5)),
-                       **({"exclude_teams": ["t0"]} if draw(st.integers(0, 4)) == 0 else {})})
-    return {"travel": {"road_factor": 1.2, "speed_kmh": 60}, "stations": stations, "teams": teams,
-            "volunteers": vols, "orders": orders}
+        orders.append(
+            {
+                "id": f"o{i}",
+                "station": f"s{draw(st.integers(0, n_st - 1))}",
+                "needs": [{"skill": s, "count": draw(st.integers(1, 2))} for s in skills],
+                "duration": draw(st.integers(5, 20)),
+                "windows": [[w, w + draw(st.integers(5, 35))]],
+                "priority": draw(st.integers(1, 5)),
+                **({"exclude_teams": ["t0"]} if draw(st.integers(0, 4)) == 0 else {}),
+            }
+        )
+    return {
+        "travel": {"road_factor": 1.2, "speed_kmh": 60},
+        "stations": stations,
+        "teams": teams,
+        "volunteers": vols,
+        "orders": orders,
+    }
 
 
 def brute_force(inst: Instance) -> tuple[int, float]:
@@ -62,8 +83,9 @@ def brute_force(inst: Instance) -> tuple[int, float]:
                             continue
                         if list(crew) != sorted(crew, key=lambda v: v.id) and len(set(slots)) == 1:
                             continue
-                        a = Assignment(o.id, t.id, s, tuple(CrewMember(v.id, sk)
-                                                            for v, sk in zip(crew, slots, strict=True)))
+                        a = Assignment(
+                            o.id, t.id, s, tuple(CrewMember(v.id, sk) for v, sk in zip(crew, slots, strict=True))
+                        )
                         ok = True
                         km = 0.0
                         for v in crew:

@@ -13,11 +13,15 @@ def test_redispatch_declined_order_keeps_others():
     inst = generate("small", seed=4)
     plan = solve(inst, time_limit=1, workers=1)
     a = next(x for x in plan.assignments if x.order not in inst.fixed_by_order)
-    orders = tuple(dataclasses.replace(o, exclude_teams=(*o.exclude_teams, a.team)) if o.id == a.order else o
-                   for o in inst.orders)
+    orders = tuple(
+        dataclasses.replace(o, exclude_teams=(*o.exclude_teams, a.team)) if o.id == a.order else o for o in inst.orders
+    )
     # The team declined; everything else already planned is now accepted and must stay put.
-    accepted = tuple(FixedAssignment(x.order, x.team, x.start, tuple(c.id for c in x.volunteers))
-                     for x in plan.assignments if x.order != a.order)
+    accepted = tuple(
+        FixedAssignment(x.order, x.team, x.start, tuple(c.id for c in x.volunteers))
+        for x in plan.assignments
+        if x.order != a.order
+    )
     inst2 = dataclasses.replace(inst, orders=orders, fixed=accepted)
     sol = redispatch(inst2, plan, [a.order])
     assert validate(inst2, sol) == []

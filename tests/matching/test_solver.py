@@ -10,8 +10,14 @@ from matching.io import InstanceError
 
 
 def order(oid: str, **kw):
-    d = {"id": oid, "station": "far", "needs": [{"skill": "first-aid", "count": 1}], "duration": 60,
-         "windows": [[100, 300]], "priority": 3}
+    d = {
+        "id": oid,
+        "station": "far",
+        "needs": [{"skill": "first-aid", "count": 1}],
+        "duration": 60,
+        "windows": [[100, 300]],
+        "priority": 3,
+    }
     d.update(kw)
     return d
 
@@ -26,9 +32,19 @@ def test_serves_and_bounds(make_instance):
 
 def test_travel_time_respected(make_instance):
     # The volunteer is free from 100; 10+ minutes of travel means the order cannot start before ~110.
-    inst = make_instance(volunteers=[{"id": "v-1", "team": "tm-1", "station": "home", "skills": ["first-aid"],
-                                      "available": [[100, 400]], "max_orders": 2}],
-                         orders=[order("o-1", windows=[[100, 300]])])
+    inst = make_instance(
+        volunteers=[
+            {
+                "id": "v-1",
+                "team": "tm-1",
+                "station": "home",
+                "skills": ["first-aid"],
+                "available": [[100, 400]],
+                "max_orders": 2,
+            }
+        ],
+        orders=[order("o-1", windows=[[100, 300]])],
+    )
     sol = solve(inst, time_limit=2, workers=1)
     assert validate(inst, sol) == []
     assert sol.assignments[0].start >= 110
@@ -36,25 +52,59 @@ def test_travel_time_respected(make_instance):
 
 def test_exclude_teams_respected(make_instance):
     inst = make_instance(
-        teams=[{"id": "tm-1", "station": "home", "level": "township"},
-               {"id": "tm-2", "station": "far", "level": "village"}],
-        volunteers=[{"id": "v-1", "team": "tm-1", "station": "home", "skills": ["first-aid"],
-                     "available": [[0, 600]], "max_orders": 2},
-                    {"id": "v-2", "team": "tm-2", "station": "far", "skills": ["first-aid"],
-                     "available": [[0, 600]], "max_orders": 2}],
-        orders=[order("o-1", exclude_teams=["tm-2"])])
+        teams=[
+            {"id": "tm-1", "station": "home", "level": "township"},
+            {"id": "tm-2", "station": "far", "level": "village"},
+        ],
+        volunteers=[
+            {
+                "id": "v-1",
+                "team": "tm-1",
+                "station": "home",
+                "skills": ["first-aid"],
+                "available": [[0, 600]],
+                "max_orders": 2,
+            },
+            {
+                "id": "v-2",
+                "team": "tm-2",
+                "station": "far",
+                "skills": ["first-aid"],
+                "available": [[0, 600]],
+                "max_orders": 2,
+            },
+        ],
+        orders=[order("o-1", exclude_teams=["tm-2"])],
+    )
     sol = solve(inst, time_limit=2, workers=1)
     assert [a.team for a in sol.assignments] == ["tm-1"]
 
 
 def test_prefers_less_travel(make_instance):
     inst = make_instance(
-        teams=[{"id": "tm-1", "station": "home", "level": "township"},
-               {"id": "tm-2", "station": "far", "level": "village"}],
-        volunteers=[{"id": "v-1", "team": "tm-1", "station": "home", "skills": ["first-aid"],
-                     "available": [[0, 600]], "max_orders": 2},
-                    {"id": "v-2", "team": "tm-2", "station": "far", "skills": ["first-aid"],
-                     "available": [[0, 600]], "max_orders": 2}])
+        teams=[
+            {"id": "tm-1", "station": "home", "level": "township"},
+            {"id": "tm-2", "station": "far", "level": "village"},
+        ],
+        volunteers=[
+            {
+                "id": "v-1",
+                "team": "tm-1",
+                "station": "home",
+                "skills": ["first-aid"],
+                "available": [[0, 600]],
+                "max_orders": 2,
+            },
+            {
+                "id": "v-2",
+                "team": "tm-2",
+                "station": "far",
+                "skills": ["first-aid"],
+                "available": [[0, 600]],
+                "max_orders": 2,
+            },
+        ],
+    )
     sol = solve(inst, time_limit=2, workers=1)
     assert [c.id for c in sol.assignments[0].volunteers] == ["v-2"]
     assert sol.stats.travel_km == 0
@@ -63,12 +113,27 @@ def test_prefers_less_travel(make_instance):
 def test_fixed_kept_and_counted(make_instance):
     # v-1 is fixed on o-1 and has max_orders 1, so o-2 must go to v-2 even though both are free.
     inst = make_instance(
-        volunteers=[{"id": "v-1", "team": "tm-1", "station": "home", "skills": ["first-aid"],
-                     "available": [[0, 600]], "max_orders": 1},
-                    {"id": "v-2", "team": "tm-1", "station": "home", "skills": ["first-aid"],
-                     "available": [[0, 600]], "max_orders": 1}],
+        volunteers=[
+            {
+                "id": "v-1",
+                "team": "tm-1",
+                "station": "home",
+                "skills": ["first-aid"],
+                "available": [[0, 600]],
+                "max_orders": 1,
+            },
+            {
+                "id": "v-2",
+                "team": "tm-1",
+                "station": "home",
+                "skills": ["first-aid"],
+                "available": [[0, 600]],
+                "max_orders": 1,
+            },
+        ],
         orders=[order("o-1"), order("o-2", windows=[[300, 500]]), order("o-3", windows=[[300, 500]])],
-        fixed=[{"order": "o-1", "team": "tm-1", "start": 150, "volunteers": ["v-1"]}])
+        fixed=[{"order": "o-1", "team": "tm-1", "start": 150, "volunteers": ["v-1"]}],
+    )
     sol = solve(inst, time_limit=2, workers=1)
     assert validate(inst, sol) == []
     got = {a.order: a for a in sol.assignments}
@@ -80,10 +145,22 @@ def test_fixed_kept_and_counted(make_instance):
 
 def test_max_orders_and_overlap(make_instance):
     inst = make_instance(
-        volunteers=[{"id": "v-1", "team": "tm-1", "station": "home", "skills": ["first-aid"],
-                     "available": [[0, 600]], "max_orders": 3}],
-        orders=[order("o-1", windows=[[100, 180]]), order("o-2", windows=[[100, 180]], priority=5),
-                order("o-3", windows=[[300, 400]], priority=1)])
+        volunteers=[
+            {
+                "id": "v-1",
+                "team": "tm-1",
+                "station": "home",
+                "skills": ["first-aid"],
+                "available": [[0, 600]],
+                "max_orders": 3,
+            }
+        ],
+        orders=[
+            order("o-1", windows=[[100, 180]]),
+            order("o-2", windows=[[100, 180]], priority=5),
+            order("o-3", windows=[[300, 400]], priority=1),
+        ],
+    )
     sol = solve(inst, time_limit=2, workers=1)
     assert validate(inst, sol) == []
     assert {a.order for a in sol.assignments} == {"o-2", "o-3"}
@@ -109,8 +186,12 @@ def test_cost_terms_name_travel_and_preferences(make_instance):
 def test_preferences_never_cost_priority():
     inst = generate("tiny", seed=3)
     plain = solve(inst, time_limit=2, workers=1)
-    pref = solve(inst, time_limit=2, workers=1,
-                 preferences=Preferences(tier_weight=50.0, fairness_weight=20.0, repeat_team_weight=30.0))
+    pref = solve(
+        inst,
+        time_limit=2,
+        workers=1,
+        preferences=Preferences(tier_weight=50.0, fairness_weight=20.0, repeat_team_weight=30.0),
+    )
     assert validate(inst, pref) == []
     assert pref.stats.served_priority == plain.stats.served_priority
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.dispatch import service as dispatch
+from app.dispatch import crew, proposals
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.orders import service as orders
@@ -24,7 +24,7 @@ def test_lead_told_of_a_new_proposal_and_resident_of_acceptance(db, at_t0) -> No
     (to_lead,) = _messages("proposal_new")
     assert to_lead.recipient_user_id == world.users["lead_v"].id
     assert order.code in to_lead.body and "12月03日 09:00" in to_lead.body
-    dispatch.accept_proposal(user=world.users["lead_v"], proposal_id=proposal.id)
+    proposals.accept_proposal(user=world.users["lead_v"], proposal_id=proposal.id)
     (to_resident,) = _messages("order_accepted")
     assert to_resident.recipient_name == "马大爷" and to_resident.address == "13900000000"
     assert world.teams["T-V-A1"].name in to_resident.body
@@ -50,6 +50,6 @@ def test_cancelling_before_acceptance_bothers_no_crew(db, at_t0) -> None:
 def test_expiry_tells_the_resident(db, at_t0) -> None:
     world = at_t0
     order = place(world, start=local(W49 + timedelta(days=3), 9))
-    orders.expire_stale_orders(now=local(W49 + timedelta(days=3), 13))
+    crew.expire_stale_orders(now=local(W49 + timedelta(days=3), 13))
     (message,) = _messages("order_expired")
     assert message.data["order_id"] == order.id and "已过期" in message.body

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from app.core.signals import proposal_created
 from app.core.timeutil import LOCAL_TZ, utcnow
-from app.dispatch import service as dispatch
+from app.dispatch import proposals
 from app.dispatch.models import Proposal, ProposalMember
 from app.extensions import db
 from app.orders import service as orders
@@ -84,4 +84,4 @@ def accepted_job(
     """An order placed, proposed and accepted by the team lead: a job on the roster."""
     order = place(world, start=start, **place_args)  # type: ignore[arg-type]
     proposal = propose(world, order, team=team, crew=crew, start=start)
-    return dispatch.accept_proposal(user=world.users[lead], proposal_id=proposal.id)
+    return proposals.accept_proposal(user=world.users[lead], proposal_id=proposal.id)

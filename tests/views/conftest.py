@@ -11,7 +11,9 @@ from flask.testing import FlaskClient
 
 from app.accounts.models import User
 from app.core.timeutil import LOCAL_TZ
-from app.dispatch import service as dispatch_service
+from app.dispatch import crew as crew_service
+from app.dispatch import proposals as proposals_service
+from app.dispatch import runs as runs_service
 from app.extensions import db as _db
 from app.orders import service as order_service
 from tests.factories import PASSWORD, World
@@ -78,24 +80,24 @@ def make_order(world: World) -> Callable[..., int]:
         order_id = order.id
         if state == "submitted":
             return order_id
-        dispatch_service.run_dispatch_for_counties(county_code="PY", trigger="test", actor=None, time_limit=2)
+        runs_service.run_dispatch_for_counties(county_code="PY", trigger="test", actor=None, time_limit=2)
         _db.session.commit()
         if state == "dispatched":
             return order_id
         lead = user(world, "lead_v")
-        proposal = dispatch_service.list_proposals(user=lead, status="pending")[0]
-        dispatch_service.accept_proposal(user=lead, proposal_id=proposal.id)
+        proposal = proposals_service.list_proposals(user=lead, status="pending")[0]
+        proposals_service.accept_proposal(user=lead, proposal_id=proposal.id)
         _db.session.commit()
         if state == "accepted":
             return order_id
         crew = [m.volunteer_id for m in proposal.crew]
         for volunteer_id in crew:
-            order_service.check_in(user=lead, order_id=order_id, volunteer_id=volunteer_id)
+            crew_service.check_in(user=lead, order_id=order_id, volunteer_id=volunteer_id)
         if state == "in_service":
             _db.session.commit()
             return order_id
         for volunteer_id in crew:
-            order_service.check_out(user=lead, order_id=order_id, volunteer_id=volunteer_id)
+            crew_service.check_out(user=lead, order_id=order_id, volunteer_id=volunteer_id)
         _db.session.commit()
         return order_id
 

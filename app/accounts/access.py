@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g
 
 from app.accounts.models import User
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, OutOfScope
 from app.extensions import db
 from app.stations.models import Station
 
@@ -58,4 +58,4 @@ def station_in_scope(user: User, station_id: int) -> bool:
 def ensure_station_in_scope(user: User, station_id: int, *, field: str | None = None) -> None:
     """404 (not 403, so existence is not revealed) when the station is outside the user's scope."""
     if not station_in_scope(user, station_id):
-        raise NotFound("station not found in your scope", field=field)
+        raise OutOfScope("station not found in your scope", field=field)

@@ -1,0 +1,175 @@
+"""Recording audit entries; the request's who and where are filled in here so callers name only the what."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Response, g, has_request_context, request
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditEntry
+from app.extensions import db
+
+_MAX_DETAIL_CHARS = 2000
+
+
+def _request_user() -> Any:
+    """The signed-in page user or the API caller of this request, if known."""
+    if not has_request_context():
+        return None
+    if "api_user" in g:
+        return g.api_user
+    from flask_login import current_user
+
+    try:
+        return current_user._get_current_object() if current_user.is_authenticated else None
+    except Exception:  # noqa: BLE001 (no login manager bound, e.g. a bare app context)
+        return None
+
+
+def _where() -> dict[str, str]:
+    if not has_request_context():
+        return {}
+    return {
+        "ip": (request.remote_addr or "")[:64],
+        "user_agent": (request.user_agent.string or "")[:200],
+        "method": request.method[:10],
+        "path": request.path[:200],
+    }
+
+
+def _entry(
+    *,
+    action: str,
+    actor: Any,
+    target_type: str,
+    target_id: object,
+    station_id: int | None,
+    outcome: str,
+    details: dict[str, Any] | None,
+) -> AuditEntry:
+    actor = actor if actor is not None else _request_user()
+    if station_id is None and actor is not None:
+        station_id = getattr(actor, "scope_station_id", None)
+    clean_details = {
+        str(k)[:40]: (v if isinstance(v, int | float | bool) or v is None else str(v)[:_MAX_DETAIL_CHARS])
+        for k, v in (details or {}).items()
+    }
+    return AuditEntry(
+        action=action[:64],
+        outcome=outcome,
+        actor_user_id=getattr(actor, "id", None),
+        actor_username=(getattr(actor, "username", "") or "")[:64],
+        actor_role=(getattr(actor, "role", "") or "")[:20],
+        target_type=target_type[:40],
+        target_id="" if target_id is None else str(target_id)[:64],
+        station_id=station_id,
+        details=clean_details,
+        **_where(),
+    )
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    target_type: str = "",
+    target_id: object = None,
+    station_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add an audit entry to the current transaction (it commits, or rolls back, with the change it describes).
+
+    The actor defaults to the request's user, where from (IP, user agent, path) to the request's. `details`
+    holds short plain values; never put a phone number or other personal data in it.
+    """
+    entry = _entry(
+        action=action,
+        actor=actor,
+        target_type=target_type,
+        target_id=target_id,
+        station_id=station_id,
+        outcome="ok",
+        details=details,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def record_denied(
+    action: str,
+    *,
+    actor: Any = None,
+    target_type: str = "",
+    target_id: object = None,
+    station_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record a refused attempt; in a request it is written after the request's rollback, so it survives it."""
+    entry = _entry(
+        action=action,
+        actor=actor,
+        target_type=target_type,
+        target_id=target_id,
+        station_id=station_id,
+        outcome="denied",
+        details=details,
+    )
+    if has_request_context():
+        g.setdefault("_audit_denied", []).append(entry)
+    else:
+        db.session.add(entry)
+        db.session.flush()
+
+
+def record_refusal(status: int, message: str) -> None:
+    """A refused authentication or authorisation in a request (the error handlers' hook)."""
+    # A bare 401 without credentials is every anonymous first visit; only a presented credential is an attempt.
+    if status == 401 and not request.headers.get("Authorization"):
+        return
+    record_denied("auth.denied" if status == 401 else "access.denied", details={"status": status, "reason": message})
+
+
+def write_pending_denials(response: Response) -> Response:
+    """after_request: store the request's refused attempts (error handlers have rolled its changes back)."""
+    pending = g.pop("_audit_denied", None)
+    if pending:
+        session = db.session if response.status_code >= 400 else Session(db.engine)
+        try:
+            session.add_all(pending)
+            session.commit()
+        finally:
+            if session is not db.session:
+                session.close()
+    return response
+
+
+def list_entries(
+    *,
+    user: Any,
+    action: str | None = None,
+    outcome: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AuditEntry]:
+    """Entries inside the viewer's scope (county staff: their county's stations and their staff), newest first."""
+    from app.accounts.access import scope_station_ids
+
+    query = db.select(AuditEntry)
+    ids = scope_station_ids(user)
+    if ids is not None:
+        query = query.where(AuditEntry.station_id.in_(ids))
+    if action:
+        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
+    if outcome:
+        query = query.where(AuditEntry.outcome == outcome)
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.at < until)
+    query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
+    return list(db.session.scalars(query))
