@@ -145,6 +145,9 @@ class Config:
     SCHEDULE_COVERAGE_TIME = os.environ.get("DIANDAN_SCHEDULE_COVERAGE_TIME", "01:30")
     SCHEDULE_NOTIFY_SECONDS = _env_int("DIANDAN_SCHEDULE_NOTIFY_SECONDS", 60)
     SCHEDULE_HOUSEKEEPING_TIME = os.environ.get("DIANDAN_SCHEDULE_HOUSEKEEPING_TIME", "03:00")
+    SCHEDULE_DEMAND_REMINDER_TIME = os.environ.get("DIANDAN_SCHEDULE_DEMAND_REMINDER_TIME", "09:00")
+    # Owners of deliberation demands are reminded this many days before the due date (and once when overdue).
+    DELIBERATION_REMIND_DAYS = _env_int("DIANDAN_DELIBERATION_REMIND_DAYS", 3)
     # Housekeeping drops job runs and finished outbox messages older than these.
     SCHEDULER_JOB_LOG_DAYS = _env_int("DIANDAN_SCHEDULER_JOB_LOG_DAYS", 90)
     NOTIFY_KEEP_DAYS = _env_int("DIANDAN_NOTIFY_KEEP_DAYS", 180)

@@ -6,6 +6,8 @@ from app.audit.api import blp as audit_api
 from app.audit.views import bp as audit_views
 from app.coverage.api import blp as coverage_api
 from app.coverage.views import bp as coverage_views
+from app.deliberation.api import blp as deliberation_api
+from app.deliberation.views import bp as deliberation_views
 from app.dispatch.api import blp as dispatch_api
 from app.dispatch.views import bp as dispatch_views
 from app.incentives.api import blp as incentives_api
@@ -32,6 +34,7 @@ API_BLUEPRINTS = [
     rosters_api,
     coverage_api,
     incentives_api,
+    deliberation_api,
     audit_api,
 ]
 
@@ -46,5 +49,6 @@ PAGE_BLUEPRINTS = [
     dispatch_views,
     coverage_views,
     incentives_views,
+    deliberation_views,
     audit_views,
 ]

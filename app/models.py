@@ -3,6 +3,7 @@
 from app.accounts.models import ApiToken, User
 from app.audit.models import AuditEntry
 from app.coverage.models import CoverageSnapshot
+from app.deliberation.models import Demand, DemandEvent, DemandOrder, Meeting
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
 from app.incentives.models import HoursEntry, PointsBalance, PointsEntry, PointsRule, Redemption, ShopItem
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
@@ -29,10 +30,14 @@ __all__ = [
     "AvailabilitySlot",
     "CoverageSnapshot",
     "DeliveryAttempt",
+    "Demand",
+    "DemandEvent",
+    "DemandOrder",
     "DispatchRun",
     "FeedKey",
     "HoursEntry",
     "JobRun",
+    "Meeting",
     "MenuItem",
     "MenuItemNeed",
     "Order",

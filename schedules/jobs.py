@@ -208,6 +208,13 @@ def notifications(now: datetime) -> Counts:
     return {"claimed": len(ids), **{k: outcomes[k] for k in ("sent", "retry", "failed", "skipped") if outcomes[k]}}
 
 
+def demand_reminders(now: datetime) -> Counts:
+    """Remind owners of deliberation demands due soon or overdue (once per demand, due date and kind)."""
+    from app.deliberation.service import remind_due
+
+    return remind_due(now=now)
+
+
 def housekeeping(now: datetime) -> Counts:
     """Drop old job runs and finished outbox messages, so the log and the outbox stay small."""
     from flask import current_app
@@ -240,6 +247,12 @@ JOBS: dict[str, JobSpec] = {
         JobSpec("coverage_snapshot", "Nightly coverage snapshot", coverage_snapshot, _daily("SCHEDULE_COVERAGE_TIME")),
         JobSpec("notifications", "Deliver notifications", notifications, _every("SCHEDULE_NOTIFY_SECONDS", "seconds")),
         JobSpec("housekeeping", "Prune old job runs and messages", housekeeping, _daily("SCHEDULE_HOUSEKEEPING_TIME")),
+        JobSpec(
+            "demand_reminders",
+            "Remind owners of deliberation demands due soon",
+            demand_reminders,
+            _daily("SCHEDULE_DEMAND_REMINDER_TIME"),
+        ),
     )
 }
 assert tuple(JOBS) == JOB_NAMES, "schedules.jobs and app.scheduling.JOB_NAMES must list the same jobs"

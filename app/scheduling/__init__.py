@@ -13,4 +13,5 @@ JOB_NAMES = (
     "coverage_snapshot",
     "notifications",
     "housekeeping",
+    "demand_reminders",
 )

@@ -24,6 +24,7 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
      lazy_gettext("An order in this state (%(status)s) cannot be changed this way.")),
     (re.compile(r"^the window is shorter than the service \((?P<minutes>\d+) minutes\)$"),
      lazy_gettext("A time you picked is shorter than the service (%(minutes)s minutes).")),
+    (re.compile(r"^a demand that is \w+ cannot .+$"), lazy_gettext("This demand cannot take that step now.")),
     (re.compile(r"^role \w+ may not do this$"), lazy_gettext("Your role may not do this.")),
     (re.compile(r"^unknown tag .+$"), lazy_gettext("Please choose tags from the list.")),
     (re.compile(r"^(?:menu item|team|volunteer|station) code .+ is taken$"),

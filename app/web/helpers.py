@@ -141,6 +141,8 @@ _NAV = [
     (lazy_gettext("Rankings"), "incentives_views.rankings",
      ("volunteer", "team_lead", "station_staff", "county_staff", "admin"), ("incentives_views.rankings",)),
     (lazy_gettext("Points rules"), "incentives_views.rules", ("county_staff", "admin"), ("incentives_views.rules",)),
+    (lazy_gettext("Deliberation"), "deliberation_views.index", ("station_staff", "county_staff", "admin"),
+     ("deliberation_views.",)),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
     (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
 ]

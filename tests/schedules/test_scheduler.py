@@ -22,6 +22,7 @@ ALL = [
     "coverage_snapshot",
     "notifications",
     "housekeeping",
+    "demand_reminders",
 ]
 
 
