@@ -267,6 +267,9 @@ def load_demo(
     from app.incentives.demo import load_incentives
 
     incentives = load_incentives(rng=random.Random(seed + 12), county=county, staff=accounts["admin"])
+    from app.deliberation.demo import load_deliberation
+
+    deliberation = load_deliberation(rng=random.Random(seed + 13), villages=villages, staff=accounts["admin"])
     return {
         "stations": 1 + len(townships) + len(villages),
         "teams": len(teams),
@@ -275,6 +278,7 @@ def load_demo(
         "open orders": open_count,
         "past orders": history,
         **incentives,
+        **deliberation,
         "demo accounts": ", ".join(sorted(accounts)) + f" (password {DEMO_PASSWORD})",
     }
 

@@ -211,3 +211,15 @@ def test_demand_date_type(world, meeting) -> None:
     db.session.commit()
     db.session.expire_all()
     assert isinstance(db.session.get(Demand, demand.id).due_on, date)
+
+
+def test_demo_county_has_meetings_and_demands_at_every_step(db) -> None:  # noqa: ANN001
+    from app.deliberation.models import DemandOrder, Meeting
+    from app.demo.loader import load_demo
+
+    summary = load_demo(volunteers=60, orders=0, seed=5)
+    db.session.commit()
+    assert summary["meetings"] == db.session.scalar(db.select(db.func.count(Meeting.id))) == 6
+    statuses = set(db.session.scalars(db.select(Demand.status)))
+    assert statuses == {"collected", "accepted", "in_progress", "done", "reported_back", "declined"}
+    assert db.session.scalar(db.select(db.func.count(DemandOrder.id))) == 3
