@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+
+from app.core.timeutil import LOCAL_TZ_NAME
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -42,9 +45,11 @@ def _database_url() -> str:
 class Config:
     """Production-ready defaults, each overridable from the environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # Empty: a random key is made on first start and kept in instance/secret_key (app.core.security).
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # hide_parameters: a failed statement's error (and so the log) never carries the values, e.g. a phone number.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     TESTING = False
 
     # API and its OpenAPI spec (flask-smorest); Swagger UI is served from the installed swagger-ui-bundle.
@@ -65,15 +70,44 @@ class Config:
 
     # Babel: Chinese first, English second; times shown in Asia/Shanghai, stored as aware UTC.
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_TIMEZONE = LOCAL_TZ_NAME
     LANGUAGES = ["zh_Hans_CN", "en"]
-    TIMEZONE = "Asia/Shanghai"
 
     WTF_CSRF_TIME_LIMIT = None
 
     # Auth
     PASSWORD_HASH_METHOD = "scrypt"
     API_TOKEN_HOURS = _env_int("DIANDAN_API_TOKEN_HOURS", 24 * 7)
+
+    # Security (README "Security"). Behind HTTPS set DIANDAN_HTTPS=1: Secure cookies and HSTS.
+    HTTPS = os.environ.get("DIANDAN_HTTPS", "0") == "1"
+    # Trust X-Forwarded-For/-Proto from this many proxies in front (0: none), so audit IPs and https are right.
+    PROXY_COUNT = _env_int("DIANDAN_PROXY_COUNT", 0)
+    SESSION_COOKIE_SECURE = HTTPS
+    REMEMBER_COOKIE_SECURE = HTTPS
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=_env_int("DIANDAN_REMEMBER_DAYS", 14))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("DIANDAN_SESSION_HOURS", 12))
+    # Request bodies over this many bytes are refused (413) before they are read.
+    MAX_CONTENT_LENGTH = _env_int("DIANDAN_MAX_CONTENT_BYTES", 1024 * 1024)
+    MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
+    JSON_MAX_DEPTH = _env_int("DIANDAN_JSON_MAX_DEPTH", 32)
+    # Backstop for any JSON string; each schema field has its own tighter limit.
+    TEXT_MAX_CHARS = _env_int("DIANDAN_TEXT_MAX_CHARS", 10_000)
+    # Keys for personal data at rest (phones), comma-separated Fernet keys: the first encrypts, any decrypts.
+    # Empty: one is made on first start and kept in instance/data_keys. Rotate: put a new key first, keep the old
+    # ones after it, run `diandan keys rotate`, then drop the old ones.
+    DATA_KEYS = _env_list("DIANDAN_DATA_KEYS", "")
+    # Throttling (Flask-Limiter). Storage: the service's own database by default, shared by every worker;
+    # or e.g. redis://host:6379/0 (needs the `redis` package). "memory://" is per process: tests only.
+    RATELIMIT_STORAGE_URI = os.environ.get("DIANDAN_RATELIMIT_STORAGE_URI", "diandan-db://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Sign-in attempts (page and API) per client address, and failed ones per username.
+    LOGIN_RATE_LIMIT = os.environ.get("DIANDAN_LOGIN_RATE_LIMIT", "20 per minute")
+    LOGIN_FAILURE_LIMIT = os.environ.get("DIANDAN_LOGIN_FAILURE_LIMIT", "10 per 15 minutes")
 
     # Dispatch
     # One week by default: the engine's per-volunteer limit is then exactly the weekly limit (see dispatch).
@@ -83,6 +117,8 @@ class Config:
     ROAD_FACTOR = _env_float("DIANDAN_ROAD_FACTOR", 1.3)
     SPEED_KMH = _env_float("DIANDAN_SPEED_KMH", 30.0)
     ORDER_MAX_DAYS_AHEAD = _env_int("DIANDAN_ORDER_MAX_DAYS_AHEAD", 60)
+    # How long a retried request (same Idempotency-Key) is answered from memory rather than done again.
+    IDEMPOTENCY_KEEP_HOURS = _env_int("DIANDAN_IDEMPOTENCY_KEEP_HOURS", 24)
     # Escalate an order one tier (village -> township -> county) after this many declines or lapses at its tier.
     ESCALATE_AFTER_REJECTIONS = _env_int("DIANDAN_ESCALATE_AFTER_REJECTIONS", 1)
     # Also escalate when a run finds no team at the order's tier (and retry within the same run).
@@ -125,7 +161,7 @@ class Config:
     # Rows per page on the staff order list.
     ORDER_LIST_PAGE_SIZE = _env_int("DIANDAN_ORDER_LIST_PAGE_SIZE", 50)
 
-    # Scheduler (schedules/): one leader process runs the jobs; cron times are local (TIMEZONE).
+    # Scheduler (schedules/): one leader process runs the jobs; cron times are local (Asia/Shanghai).
     # Job names to run; empty means every job.
     SCHEDULER_JOBS = _env_list("DIANDAN_SCHEDULER_JOBS", "")
     # Lock file used on SQLite (PostgreSQL uses an advisory lock); default sits beside the database file.
@@ -150,13 +186,16 @@ class Config:
     DELIBERATION_REMIND_DAYS = _env_int("DIANDAN_DELIBERATION_REMIND_DAYS", 3)
     # Housekeeping drops job runs and finished outbox messages older than these.
     SCHEDULER_JOB_LOG_DAYS = _env_int("DIANDAN_SCHEDULER_JOB_LOG_DAYS", 90)
-    NOTIFY_KEEP_DAYS = _env_int("DIANDAN_NOTIFY_KEEP_DAYS", 180)
+    # Finished messages are emptied of personal data at once; the remaining rows go after this many days.
+    NOTIFY_KEEP_DAYS = _env_int("DIANDAN_NOTIFY_KEEP_DAYS", 30)
 
     # Rosters: publication covers the week holding (publication time + this lead), e.g. Sunday 18:00 -> next week.
     ROSTER_PUBLISH_LEAD_HOURS = _env_int("DIANDAN_ROSTER_PUBLISH_LEAD_HOURS", 24)
     # iCalendar feeds span this many days back and ahead; UIDs end in this domain so they stay globally unique.
     ROSTER_FEED_PAST_DAYS = _env_int("DIANDAN_ROSTER_FEED_PAST_DAYS", 30)
     ROSTER_FEED_FUTURE_DAYS = _env_int("DIANDAN_ROSTER_FEED_FUTURE_DAYS", 120)
+    # A calendar feed link stops working this many days after it was made (make a new one on the roster page).
+    ROSTER_FEED_TOKEN_DAYS = _env_int("DIANDAN_ROSTER_FEED_TOKEN_DAYS", 180)
     ROSTER_UID_DOMAIN = os.environ.get("DIANDAN_ROSTER_UID_DOMAIN", "diandan.local")
 
     # Notifications: an outbox delivered by the scheduler; channels tried for every recipient who has an address.
@@ -194,4 +233,5 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     # Cheap hashing keeps fixtures fast; never use outside tests.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    DATA_KEYS = ["dGVzdGluZy1vbmx5LWRhdGEta2V5LTAwMDAwMDAwMDA="]
     DISPATCH_TIME_LIMIT_S = 5.0

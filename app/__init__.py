@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import api, babel, csrf, db, login_manager, migrate
+from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config_object: object | str = "config.Config", **overrides: object) -> Flask:
@@ -12,14 +12,36 @@ def create_app(config_object: object | str = "config.Config", **overrides: objec
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_object)
     app.config.update(overrides)
+    register_security(app)
     register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
+    register_transactions(app)
     register_errorhandlers(app)
     register_signals(app)
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_security(app: Flask) -> None:
+    """The session secret, proxy headers, input guards and security headers on every response."""
+    from app.core import crypto
+    from app.core.logsafety import install_access_log_filter
+    from app.core.security import add_security_headers, ensure_secret_key, guard_request_input
+
+    ensure_secret_key(app)
+    install_access_log_filter()
+    crypto.configure(
+        crypto.keys_for_app(app.config.get("DATA_KEYS") or [], app.config.get("INSTANCE_PATH") or app.instance_path)
+    )
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+    app.before_request(guard_request_input)
+    app.after_request(add_security_headers)
 
 
 def register_url_converters(app: Flask) -> None:
@@ -51,6 +73,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts_views.login"
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
+    from app.core import ratelimit  # noqa: F401  (registers the diandan-db:// storage before the limiter binds)
+
+    limiter.init_app(app)
     api.init_app(app)
     _ensure_sqlite_dir(app)
     app.before_request(_forget_request_caches)
@@ -76,6 +101,13 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def register_transactions(app: Flask) -> None:
+    """Each request commits once, in one place, and rolls back on any error."""
+    from app.core.transactions import commit_per_request
+
+    commit_per_request(app)
+
+
 def register_errorhandlers(app: Flask) -> None:
     """JSON errors under /api, readable pages elsewhere."""
     from app.audit.service import record_refusal
@@ -88,10 +120,12 @@ def register_errorhandlers(app: Flask) -> None:
 def register_signals(app: Flask) -> None:
     """Connect the packages that listen to domain signals (blinker ignores a second connect)."""
     from app.dispatch.subscribers import connect_signals as connect_dispatch
+    from app.incentives.subscribers import connect_signals as connect_incentives
     from app.notifications.subscribers import connect_signals as connect_notifications
 
     connect_dispatch()
     connect_notifications()
+    connect_incentives()
 
 
 def register_template_helpers(app: Flask) -> None:

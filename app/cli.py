@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
@@ -28,11 +30,15 @@ def demo_group() -> None:
 @click.option("--orders", "order_count", default=120, show_default=True, help="Open orders to create.")
 @click.option("--seed", default=7, show_default=True)
 @click.option("--reset/--no-reset", default=False, help="Delete all data first.")
+@click.option("--yes", is_flag=True, help="Do not ask before --reset deletes everything.")
 @with_appcontext
-def demo_load(volunteer_count: int, order_count: int, seed: int, reset: bool) -> None:
+def demo_load(volunteer_count: int, order_count: int, seed: int, reset: bool, yes: bool) -> None:
     """Load a deterministic demo county shaped like Pengyang (1 centre, 12 institutes, 18 stations)."""
     from app.demo.loader import load_demo
     from app.extensions import db
+
+    if reset and not yes:
+        click.confirm(f"--reset deletes ALL data in {_database_label()}. Continue?", abort=True)
 
     try:
         summary = load_demo(volunteers=volunteer_count, orders=order_count, seed=seed, reset=reset)
@@ -104,10 +110,101 @@ def users_create(username: str, password: str, role: str, station_code: str | No
     click.echo(f"created user {user.username} ({user.role})")
 
 
+def _database_label() -> str:
+    from flask import current_app
+    from sqlalchemy.engine import make_url
+
+    return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(target: Path) -> None:
+    """Write a consistent backup of the database to TARGET (pg_dump custom format, or a SQLite file)."""
+    from flask import current_app
+
+    from app.maintenance.backup import BackupError, backup
+
+    try:
+        backup(url=current_app.config["SQLALCHEMY_DATABASE_URI"], target=target)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"backup of {_database_label()} written to {target}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing everything in the database.")
+@with_appcontext
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup SOURCE (stop the web workers and scheduler first)."""
+    from flask import current_app
+
+    from app.extensions import db
+    from app.maintenance.backup import BackupError, restore
+
+    if not yes:
+        click.confirm(f"Restoring replaces ALL data in {_database_label()} with {source}. Continue?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore(url=current_app.config["SQLALCHEMY_DATABASE_URI"], source=source)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{_database_label()} restored from {source}")
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Data keys for personal data at rest (DATA_KEYS)."""
+
+
+@keys_group.command("generate")
+def keys_generate() -> None:
+    """Print a new random data key (put it first in DIANDAN_DATA_KEYS, then run `diandan keys rotate`)."""
+    from app.core.crypto import generate_key
+
+    click.echo(generate_key())
+
+
+@keys_group.command("rotate")
+@with_appcontext
+def keys_rotate() -> None:
+    """Re-encrypt every phone under the first key of DATA_KEYS; afterwards the older keys may be removed."""
+    from app.audit import record
+    from app.extensions import db
+    from app.maintenance.keys import rotate_all
+
+    counts = rotate_all()
+    record("keys.rotated", target_type="data_keys", details={k: v for k, v in counts.items()})
+    db.session.commit()
+    for column, count in counts.items():
+        click.echo(f"{column}: {count} re-encrypted")
+
+
+@click.command("doctor")
+@with_appcontext
+def doctor() -> None:
+    """Check every invariant (no double booking, one live proposal per order, ...); exit 1 on any violation."""
+    from app.integrity.service import find_violations
+
+    violations = find_violations()
+    for violation in violations:
+        click.echo(str(violation))
+    if violations:
+        raise click.exceptions.Exit(1)
+    click.echo("all invariants hold")
+
+
 def install_commands(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
+    app.cli.add_command(doctor)
     app.cli.add_command(demo_group)
     app.cli.add_command(dispatch_group)
     app.cli.add_command(users_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(keys_group)
     # `diandan scheduler ...` comes from the schedules package through the flask.commands entry point,
     # so that app never imports schedules (dependencies run schedules -> app -> matching).

@@ -1,6 +1,8 @@
 """Unbound Flask extensions, bound to the app in create_app."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -31,3 +33,5 @@ api = Api()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
+# Limits are declared on the credential endpoints; storage comes from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import current_app, request, session
 from flask_login import current_user
 
+from app.core.timeutil import LOCAL_TZ_NAME
+
 
 def select_locale() -> str:
     """?lang= (remembered in the session), then the user's preference, then Chinese.
@@ -26,4 +28,4 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """Every time is shown in Asia/Shanghai."""
-    return current_app.config["TIMEZONE"]
+    return LOCAL_TZ_NAME

@@ -2,9 +2,11 @@
 
 from app.accounts.models import ApiToken, User
 from app.audit.models import AuditEntry
+from app.core.ratelimit import RateLimitCounter
 from app.coverage.models import CoverageSnapshot
 from app.deliberation.models import Demand, DemandEvent, DemandOrder, Meeting
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
+from app.idempotency.models import IdempotencyRecord
 from app.incentives.models import HoursEntry, PointsBalance, PointsEntry, PointsRule, Redemption, ShopItem
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
 from app.notifications.models import DeliveryAttempt, OutboxMessage
@@ -35,6 +37,7 @@ __all__ = [
     "DemandOrder",
     "DispatchRun",
     "FeedKey",
+    "IdempotencyRecord",
     "HoursEntry",
     "JobRun",
     "Meeting",
@@ -50,6 +53,7 @@ __all__ = [
     "PointsEntry",
     "PointsRule",
     "PracticePriority",
+    "RateLimitCounter",
     "Proposal",
     "ProposalMember",
     "Rating",

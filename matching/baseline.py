@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 
+from matching.assemble import build_solution
 from matching.candidates import Problem, match_crew
 from matching.domain import Instance, Preferences, Solution
-from matching.solver import build_solution
-from matching.state import Costs, Placement, State
+from matching.score import Costs
+from matching.state import Placement, State
 
 
 def fcfs(instance: Instance) -> Solution:

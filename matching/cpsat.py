@@ -1,12 +1,12 @@
 """CP-SAT over a subset of orders with exact start times, everything else held fixed.
 
 Over all orders of a small part it is the exact model (its bound is a proof); over a neighbourhood it is one large
-neighbourhood search step.
+neighbourhood search step. The model reads as Data / Variables / Constraints / Objective / Solve.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -32,58 +32,268 @@ def evaluate(state: State, subset: list[int], big: int, placements: dict[int, Pl
     """The integer objective of a subset's placements (default: the current plan), as the model counts it."""
     base = _outside_load(state, set(subset)) if state.costs.prefs.fairness_weight else {}
     plan = state.plan if placements is None else placements
-    total = 0
+    value = 0
     for oi in subset:
-        pl = plan.get(oi)
-        if pl is not None:
-            total += state.p.orders[oi].priority * big - _int_cost(state, oi, pl, base)
-    return total
+        placement = plan.get(oi)
+        if placement is not None:
+            value += state.p.orders[oi].priority * big - _int_cost(state, oi, placement, base)
+    return value
 
 
-def _int_cost(state: State, oi: int, pl: Placement, base: dict[int, int]) -> int:
-    pairs = {pr.v: pr for op in state.p.info[oi].options if op.team == pl.team for pr in op.pairs}
-    c = sum(round(2 * pairs[v].km * UNIT) for v, _ in pl.crew)
-    c += sum(round(x * UNIT) for x in state.costs.team_penalty(oi, pl.team).values())
-    if state.costs.prefs.fairness_weight:
-        c += sum(round(state.costs.volunteer_penalty(base.get(v, 0)) * UNIT) for v, _ in pl.crew)
-    return c
+def _int_cost(state: State, oi: int, placement: Placement, base: dict[int, int]) -> int:
+    """The model's integer cost of a placement: the same score terms, in metres."""
+    pairs = {pr.v: pr for op in state.p.info[oi].options if op.team == placement.team for pr in op.pairs}
+    costs = state.costs
+    cost = sum(_metres(costs.volunteer_cost(pairs[v].km, base.get(v, 0))) for v, _ in placement.crew)
+    return cost + _metres(sum(costs.team_penalty(oi, placement.team).values()))
+
+
+def _metres(km: float) -> int:
+    return round(km * UNIT)
 
 
 def _outside_load(state: State, subset: set[int]) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for v, lst in state.busy.items():
-        out[v] = sum(1 for _, _, oi in lst if oi not in subset)
-    return out
+    """Orders each volunteer serves outside the subset: the load its fair-spread term is priced at."""
+    return {v: sum(1 for _, _, oi in lst if oi not in subset) for v, lst in state.busy.items()}
 
 
 def _restricted(state: State, oi: int, max_teams: int | None, extra: int | None) -> list[tuple[int, list[Pair]]]:
     """The order's feasible teams and pairs, cut to the cheapest few (always keeping the current placement)."""
-    p = state.p
-    n = p.orders[oi].crew_size
-    cur = state.plan.get(oi)
-    crew = {v for v, _ in cur.crew} if cur else set()
-    opts = [op for op in p.info[oi].options if op.feasible]
+    problem = state.p
+    crew_size = problem.orders[oi].crew_size
+    current = state.plan.get(oi)
+    crew = {v for v, _ in current.crew} if current else set()
+    opts = [op for op in problem.info[oi].options if op.feasible]
     if max_teams is not None and len(opts) > max_teams:
 
-        def lb(op: Option) -> float:
-            return sum(sorted(pr.km for pr in op.pairs)[:n]) + sum(state.costs.team_penalty(oi, op.team).values())
+        def cheapest(op: Option) -> float:
+            travel = sum(sorted(state.costs.travel(pr.km) for pr in op.pairs)[:crew_size])
+            return travel + sum(state.costs.team_penalty(oi, op.team).values())
 
-        ranked = sorted(opts, key=lambda op: (lb(op), op.team))
+        ranked = sorted(opts, key=lambda op: (cheapest(op), op.team))
         keep = ranked[:max_teams]
-        if cur and all(op.team != cur.team for op in keep):
-            keep += [op for op in opts if op.team == cur.team]
+        if current and all(op.team != current.team for op in keep):
+            keep += [op for op in opts if op.team == current.team]
         opts = sorted(keep, key=lambda op: op.team)
     out = []
     for op in opts:
         pairs = op.pairs
-        if extra is not None and len(pairs) > n + extra:
-            ranked_p = sorted(pairs, key=lambda pr: (pr.km, pr.v))
-            chosen = ranked_p[: n + extra]
-            if cur and cur.team == op.team:
-                chosen += [pr for pr in ranked_p[n + extra :] if pr.v in crew]
+        if extra is not None and len(pairs) > crew_size + extra:
+            ranked_pairs = sorted(pairs, key=lambda pr: (pr.km, pr.v))
+            chosen = ranked_pairs[: crew_size + extra]
+            if current and current.team == op.team:
+                chosen += [pr for pr in ranked_pairs[crew_size + extra :] if pr.v in crew]
             pairs = sorted(chosen, key=lambda pr: pr.v)
         out.append((op.team, pairs))
     return out
+
+
+@dataclass
+class _Variables:
+    """The decision variables of a subset model, by order."""
+
+    start: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    served: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    team: dict[int, dict[int, cp_model.IntVar]] = field(default_factory=dict)
+    fills: dict[int, dict[tuple[int, str], cp_model.IntVar]] = field(default_factory=dict)  # (volunteer, skill)
+    uses: dict[int, list[tuple[int, Pair, cp_model.IntVar]]] = field(default_factory=dict)  # volunteer on the order
+    intervals: dict[int, list[cp_model.IntervalVar]] = field(default_factory=dict)  # by volunteer
+    volunteer_uses: dict[int, list[cp_model.IntVar]] = field(default_factory=dict)  # by volunteer
+
+
+class SubsetModel:
+    """The CP-SAT model of re-placing a subset of orders around the rest of the plan."""
+
+    def __init__(
+        self, state: State, subset: list[int], *, max_teams: int | None, extra: int | None, focus: frozenset[int]
+    ) -> None:
+        self.state = state
+        self.subset = subset
+        self.model = cp_model.CpModel()
+        self.vars = _Variables()
+        self.objective_terms: list[tuple[cp_model.IntVar, int]] = []
+        self.range_literals: dict[tuple[int, int], list[tuple[tuple[int, int], cp_model.IntVar]]] = {}
+        self._data(max_teams, extra, focus)
+        self._variables()
+        self._constraints()
+        self._objective()
+
+    # Data ------------------------------------------------------------------------------------------------------
+
+    def _data(self, max_teams: int | None, extra: int | None, focus: frozenset[int]) -> None:
+        """Each order's teams and pairs, the load outside the subset, and BIG: one priority unit outranks all cost."""
+        state = self.state
+        self.options = {
+            oi: _restricted(state, oi, None, None) if oi in focus else _restricted(state, oi, max_teams, extra)
+            for oi in self.subset
+        }
+        self.base_load = _outside_load(state, set(self.subset)) if state.costs.prefs.fairness_weight else {}
+        self.size = sum(len(pairs) for opts in self.options.values() for _, pairs in opts)
+        big = 1
+        for oi in self.subset:
+            crew_size = state.p.orders[oi].crew_size
+            worst = 0
+            for team, pairs in self.options[oi]:
+                per = sorted((self.pair_cost(pr) for pr in pairs), reverse=True)[:crew_size]
+                worst = max(worst, sum(per) + self.team_cost(oi, team))
+            big += worst
+        self.big = big
+
+    def pair_cost(self, pr: Pair) -> int:
+        """Integer cost of one volunteer on an order: travel and fair spread."""
+        return _metres(self.state.costs.volunteer_cost(pr.km, self.base_load.get(pr.v, 0)))
+
+    def team_cost(self, oi: int, team: int) -> int:
+        """Integer cost of serving an order with a team: tier and repeat-team terms."""
+        return _metres(sum(self.state.costs.team_penalty(oi, team).values()))
+
+    # Variables -------------------------------------------------------------------------------------------------
+
+    def _variables(self) -> None:
+        """Per order: served, start, team; per (order, volunteer): used, and per skill it may fill, fills."""
+        model, var = self.model, self.vars
+        for oi in self.subset:
+            opts = self.options[oi]
+            if not opts:
+                continue
+            spans = sorted({r for _, pairs in opts for pr in pairs for r in pr.ranges})
+            var.start[oi] = model.new_int_var_from_domain(
+                cp_model.Domain.from_intervals([list(r) for r in spans]), f"start_{oi}"
+            )
+            var.served[oi] = model.new_bool_var(f"served_{oi}")
+            var.team[oi] = {team: model.new_bool_var(f"team_{oi}_{team}") for team, _ in opts}
+            var.fills[oi] = {}
+            var.uses[oi] = []
+            for _, pairs in opts:
+                for pr in pairs:
+                    used = model.new_bool_var(f"uses_{oi}_{pr.v}")
+                    var.uses[oi].append((pr.v, pr, used))
+                    if len(pr.skills) == 1:
+                        var.fills[oi][pr.v, pr.skills[0]] = used
+                    else:
+                        for skill in pr.skills:
+                            var.fills[oi][pr.v, skill] = model.new_bool_var(f"fills_{oi}_{pr.v}_{skill}")
+
+    # Constraints -----------------------------------------------------------------------------------------------
+
+    def _constraints(self) -> None:
+        """One team if served; each need filled by that team; starts each volunteer allows; no overlap; max_orders."""
+        model, var, problem = self.model, self.vars, self.state.p
+        for oi, served in var.served.items():
+            order = problem.orders[oi]
+            model.add(sum(var.team[oi].values()) == served)
+            pair_team = {pr.v: team for team, pairs in self.options[oi] for pr in pairs}
+            for v, pr, used in var.uses[oi]:
+                if len(pr.skills) > 1:
+                    model.add(sum(var.fills[oi][v, skill] for skill in pr.skills) == used)
+                self._start_allowed(oi, pr, used)
+                interval = model.new_optional_interval_var(
+                    var.start[oi] - pr.t, order.duration + 2 * pr.t, var.start[oi] + order.duration + pr.t, used, ""
+                )
+                var.intervals.setdefault(v, []).append(interval)
+                var.volunteer_uses.setdefault(v, []).append(used)
+            for team, team_var in var.team[oi].items():
+                for skill, count in order.demand.items():
+                    fillers = [lit for (v, sk), lit in var.fills[oi].items() if sk == skill and pair_team[v] == team]
+                    model.add(sum(fillers) == count * team_var)
+        subset = set(self.subset)
+        for v in sorted(var.intervals):
+            others = [(a, b) for a, b, oi in self.state.busy.get(v, ()) if oi not in subset]
+            intervals = var.intervals[v] + [model.new_fixed_size_interval_var(a, b - a, "") for a, b in others]
+            if len(intervals) > 1:
+                model.add_no_overlap(intervals)
+            room = problem.cap[v] - len(others)
+            if room < len(var.volunteer_uses[v]):
+                model.add(sum(var.volunteer_uses[v]) <= max(room, 0))
+
+    def _start_allowed(self, oi: int, pr: Pair, used: cp_model.IntVar) -> None:
+        """A volunteer on the order means the start lies in one of that volunteer's ranges."""
+        model, start = self.model, self.vars.start[oi]
+        if len(pr.ranges) == 1:
+            lo, hi = pr.ranges[0]
+            model.add(start >= lo).only_enforce_if(used)
+            model.add(start <= hi).only_enforce_if(used)
+            return
+        in_range = []
+        for lo, hi in pr.ranges:
+            lit = model.new_bool_var("")
+            model.add(start >= lo).only_enforce_if(lit)
+            model.add(start <= hi).only_enforce_if(lit)
+            in_range.append(lit)
+        model.add(sum(in_range) == used)
+        self.range_literals[oi, pr.v] = list(zip(pr.ranges, in_range, strict=True))
+
+    # Objective -------------------------------------------------------------------------------------------------
+
+    def _objective(self) -> None:
+        """Maximise priority x BIG minus the score terms (travel, fair spread, tier, repeat team)."""
+        var, problem = self.vars, self.state.p
+        terms = self.objective_terms
+        for oi, served in var.served.items():
+            terms.append((served, problem.orders[oi].priority * self.big))
+            for team, team_var in var.team[oi].items():
+                if cost := self.team_cost(oi, team):
+                    terms.append((team_var, -cost))
+            for _, pr, used in var.uses[oi]:
+                if cost := self.pair_cost(pr):
+                    terms.append((used, -cost))
+        self.model.maximize(sum(coef * lit for lit, coef in terms))
+
+    def hint(self) -> None:
+        """Start the search from the current plan."""
+        model, var = self.model, self.vars
+        for oi, served in var.served.items():
+            placement = self.state.plan.get(oi)
+            model.add_hint(served, placement is not None)
+            crew = set(placement.crew) if placement is not None else set()
+            members = {v for v, _ in crew}
+            if placement is not None:
+                model.add_hint(var.start[oi], placement.start)
+            for team, team_var in var.team[oi].items():
+                model.add_hint(team_var, placement is not None and team == placement.team)
+            for v, pr, used in var.uses[oi]:
+                model.add_hint(used, v in members)
+                if len(pr.skills) > 1:
+                    for skill in pr.skills:
+                        model.add_hint(var.fills[oi][v, skill], (v, skill) in crew)
+                hinted = False
+                for (lo, hi), lit in self.range_literals.get((oi, v), ()):
+                    hit = v in members and lo <= placement.start <= hi and not hinted
+                    hinted |= hit
+                    model.add_hint(lit, hit)
+
+    # Solve -----------------------------------------------------------------------------------------------------
+
+    def solve(self, *, seed: int, dtime: float, seconds: float, workers: int = 1) -> SubResult:
+        """Run CP-SAT within deterministic and wall-clock limits; read placements back."""
+        var = self.vars
+        if not var.served:
+            return SubResult({}, 0, 0, True, self.big, 0.0, 0)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = seed
+        solver.parameters.max_deterministic_time = dtime
+        solver.parameters.max_time_in_seconds = seconds
+        status = solver.solve(self.model)
+        work = solver.response_proto.deterministic_time
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return SubResult({}, 0, 0, False, self.big, work, self.size, False)
+        out: dict[int, Placement] = {}
+        for oi, served in var.served.items():
+            if not solver.boolean_value(served):
+                continue
+            team = next(t for t, lit in var.team[oi].items() if solver.boolean_value(lit))
+            crew = tuple(sorted(key for key, lit in var.fills[oi].items() if solver.boolean_value(lit)))
+            out[oi] = Placement(team, solver.value(var.start[oi]), crew)
+        return SubResult(
+            out,
+            round(solver.objective_value),
+            round(solver.best_objective_bound),
+            status == cp_model.OPTIMAL,
+            self.big,
+            work,
+            self.size,
+        )
 
 
 def solve_subset(
@@ -104,153 +314,7 @@ def solve_subset(
     max_teams and extra cut each order to its cheapest teams and volunteers, which keeps LNS steps small; orders in
     focus keep all of theirs.
     """
-    p = state.p
-    sub = set(subset)
-    fair = state.costs.prefs.fairness_weight
-    base_load = _outside_load(state, sub) if fair else {}
-    m = cp_model.CpModel()
-    options = {
-        oi: _restricted(state, oi, None, None) if oi in focus else _restricted(state, oi, max_teams, extra)
-        for oi in subset
-    }
-    # Data: what each order could cost, so one unit of priority outranks all travel of the subset.
-    big = 1
-    for oi in subset:
-        n = p.orders[oi].crew_size
-        worst = 0
-        for team, pairs in options[oi]:
-            per = sorted(
-                (
-                    round(2 * pr.km * UNIT)
-                    + (round(state.costs.volunteer_penalty(base_load.get(pr.v, 0)) * UNIT) if fair else 0)
-                    for pr in pairs
-                ),
-                reverse=True,
-            )[:n]
-            pen = sum(round(x * UNIT) for x in state.costs.team_penalty(oi, team).values())
-            worst = max(worst, sum(per) + pen)
-        big += worst
-    # Variables and constraints.
-    vol_intervals: dict[int, list[cp_model.IntervalVar]] = {}
-    vol_uses: dict[int, list[cp_model.IntVar]] = {}
-    terms: list[tuple[cp_model.IntVar, int]] = []
-    present: dict[int, cp_model.IntVar] = {}
-    team_lit: dict[int, dict[int, cp_model.IntVar]] = {}
-    skill_lit: dict[int, dict[tuple[int, str], cp_model.IntVar]] = {}
-    starts: dict[int, cp_model.IntVar] = {}
-    for oi in subset:
-        o = p.orders[oi]
-        opts = options[oi]
-        if not opts:
-            continue
-        spans = sorted({r for _, pairs in opts for pr in pairs for r in pr.ranges})
-        s = m.new_int_var_from_domain(cp_model.Domain.from_intervals([list(r) for r in spans]), f"s{oi}")
-        starts[oi] = s
-        pres = m.new_bool_var(f"p{oi}")
-        present[oi] = pres
-        terms.append((pres, o.priority * big))
-        xs = []
-        team_lit[oi] = {}
-        skill_lit[oi] = {}
-        cur = state.plan.get(oi) if hint else None
-        for team, pairs in opts:
-            x = m.new_bool_var(f"x{oi}_{team}")
-            team_lit[oi][team] = x
-            xs.append(x)
-            pen = sum(round(v * UNIT) for v in state.costs.team_penalty(oi, team).values())
-            if pen:
-                terms.append((x, -pen))
-            by_skill: dict[str, list[cp_model.IntVar]] = {sk: [] for sk in o.demand}
-            in_crew = {v for v, _ in cur.crew} if cur is not None and cur.team == team else set()
-            for pr in pairs:
-                if len(pr.skills) == 1:
-                    u = m.new_bool_var(f"u{oi}_{pr.v}")
-                    by_skill[pr.skills[0]].append(u)
-                    skill_lit[oi][pr.v, pr.skills[0]] = u
-                else:
-                    u = m.new_bool_var(f"u{oi}_{pr.v}")
-                    ys = []
-                    for sk in pr.skills:
-                        y = m.new_bool_var(f"y{oi}_{pr.v}_{sk}")
-                        by_skill[sk].append(y)
-                        skill_lit[oi][pr.v, sk] = y
-                        ys.append(y)
-                    m.add(sum(ys) == u)
-                    if cur is not None:
-                        m.add_hint(u, pr.v in in_crew)
-                cost = round(2 * pr.km * UNIT)
-                if fair:
-                    cost += round(state.costs.volunteer_penalty(base_load.get(pr.v, 0)) * UNIT)
-                if cost:
-                    terms.append((u, -cost))
-                if len(pr.ranges) == 1:
-                    lo, hi = pr.ranges[0]
-                    m.add(s >= lo).only_enforce_if(u)
-                    m.add(s <= hi).only_enforce_if(u)
-                else:
-                    rs = []
-                    hinted = False
-                    for lo, hi in pr.ranges:
-                        r = m.new_bool_var("")
-                        m.add(s >= lo).only_enforce_if(r)
-                        m.add(s <= hi).only_enforce_if(r)
-                        rs.append(r)
-                        if cur is not None:
-                            on = pr.v in in_crew and lo <= cur.start <= hi and not hinted
-                            hinted |= on
-                            m.add_hint(r, on)
-                    m.add(sum(rs) == u)
-                iv = m.new_optional_interval_var(s - pr.t, o.duration + 2 * pr.t, s + o.duration + pr.t, u, "")
-                vol_intervals.setdefault(pr.v, []).append(iv)
-                vol_uses.setdefault(pr.v, []).append(u)
-            for sk, n in o.demand.items():
-                m.add(sum(by_skill[sk]) == n * x)
-        m.add(sum(xs) == pres)
-    if not starts:
-        return SubResult({}, 0, 0, True, big, 0.0, 0)
-    for v in sorted(vol_intervals):
-        others = [(a, b) for a, b, oi in state.busy.get(v, ()) if oi not in sub]
-        ivs = vol_intervals[v] + [m.new_fixed_size_interval_var(a, b - a, "") for a, b in others]
-        if len(ivs) > 1:
-            m.add_no_overlap(ivs)
-        room = p.cap[v] - len(others)
-        if room < len(vol_uses[v]):
-            m.add(sum(vol_uses[v]) <= max(room, 0))
-    m.maximize(sum(c * x for x, c in terms))
+    model = SubsetModel(state, subset, max_teams=max_teams, extra=extra, focus=focus)
     if hint:
-        for oi, pres in present.items():
-            pl = state.plan.get(oi)
-            m.add_hint(pres, pl is not None)
-            if pl is not None:
-                m.add_hint(starts[oi], pl.start)
-                for team, x in team_lit[oi].items():
-                    m.add_hint(x, team == pl.team)
-                chosen = set(pl.crew)
-                for key, y in skill_lit[oi].items():
-                    m.add_hint(y, key in chosen)
-    solver = cp_model.CpSolver()
-    prm = solver.parameters
-    prm.num_workers = workers
-    prm.random_seed = seed
-    prm.max_deterministic_time = dtime
-    prm.max_time_in_seconds = seconds
-    status = solver.solve(m)
-    size = sum(len(pairs) for opts in options.values() for _, pairs in opts)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return SubResult({}, 0, 0, False, big, solver.response_proto.deterministic_time, size, False)
-    out: dict[int, Placement] = {}
-    for oi, pres in present.items():
-        if not solver.boolean_value(pres):
-            continue
-        team = next(t for t, x in team_lit[oi].items() if solver.boolean_value(x))
-        crew = tuple(sorted(key for key, y in skill_lit[oi].items() if solver.boolean_value(y)))
-        out[oi] = Placement(team, solver.value(starts[oi]), crew)
-    return SubResult(
-        out,
-        round(solver.objective_value),
-        round(solver.best_objective_bound),
-        status == cp_model.OPTIMAL,
-        big,
-        solver.response_proto.deterministic_time,
-        size,
-    )
+        model.hint()
+    return model.solve(seed=seed, dtime=dtime, seconds=seconds, workers=workers)

@@ -163,11 +163,13 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Unassigned:
-    """An order left unserved, with a machine code and an English reason."""
+    """An order left unserved: a stable machine code (see matching.explain.REASONS), the values its sentence is
+    made of, and the English sentence itself."""
 
     order: str
     code: str
     reason: str
+    params: Mapping[str, str | int] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ class Stats:
     bound: int
     seconds: float
     status: str
+    travel_bound_km: float | None = None  # a proved lower bound on travel at the served priority, when one is known
 
 
 @dataclass(frozen=True)

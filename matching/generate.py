@@ -293,3 +293,331 @@ def _plant(
             load[vid] = load.get(vid, 0) + 1
         return team.id, start, chosen
     return None
+
+
+# Benchmark families ----------------------------------------------------------------------------------------------
+#
+# A second generator, written apart from the one above and not tuned with the engine: minute times, crews of mixed
+# skills, county/township/village teams, and a hidden witness plan. A planted order is made from a real crew of one
+# team that is free for it (travel both ways, max_km, max_orders and every earlier planted order respected), so the
+# witness serves every planted order; where every order is planted, the optimum is known (all priority served).
+
+COMMON = SKILLS[:-1]
+RARE = SKILLS[-1]  # in the adversarial family only a few multi-skilled volunteers hold it
+
+
+@dataclass(frozen=True)
+class Family:
+    """A kind of instance: its size per county and what makes it hard."""
+
+    doc: str
+    counties: int = 1
+    volunteers: int = 1200  # per county
+    orders: int = 600  # per county
+    planted: float = 1.0  # share of orders with a witness crew; 1.0: every order servable, optimum known
+    fixed: float = 0.03  # share of planted orders already accepted
+    days: int = 7
+    hug: int = 30  # at most this many minutes of window either side of the witness's service
+    crew: tuple[int, int] = (1, 5)
+    distinct_skills: tuple[int, int] = (2, 3)  # skills per crew of two or more
+    max_orders: tuple[int, int] = (1, 3)
+    max_km: float | None = 25.0  # typical max_km, held by 60% of volunteers
+    far: float = 0.25  # share of witness crews from a team 20+ km away: travel eats most of a half-day
+    blocks: tuple[int, int] = (3, 6)  # availability blocks per week
+    exclusions: float = 0.1  # share of orders with excluded teams
+    excluded: tuple[int, int] = (1, 2)
+    adversarial: bool = False  # scarce multi-skilled volunteers that many higher-priority orders want
+
+
+FAMILIES: dict[str, Family] = {
+    "planted": Family("one county, every order servable by a hidden witness: hugging windows, crews of 1-5"),
+    "planted-8": Family("eight counties, every order servable", counties=8, volunteers=800),
+    "oversubscribed": Family(
+        "one county, more demand than crews: 40% of orders drawn freely",
+        volunteers=900,
+        orders=700,
+        planted=0.6,
+        hug=120,
+    ),
+    "fixed-heavy": Family("one county, 30% of orders already accepted", fixed=0.3),
+    "sparse": Family("one county, volunteers free on one or two half-days a week", volunteers=2400, blocks=(1, 2)),
+    "exclusions": Family("one county, 60% of orders exclude one to four teams", exclusions=0.6, excluded=(1, 4)),
+    "two-week": Family("one county over a two-week horizon", days=14, orders=1000, volunteers=1500),
+    "adversarial": Family(
+        "one county where the greedy order is wrong: scarce multi-skilled volunteers", adversarial=True
+    ),
+    "province": Family(
+        "22 counties, 44,000 volunteers, 11,000 orders, 80% planted",
+        counties=22,
+        volunteers=2000,
+        orders=500,
+        planted=0.8,
+        hug=90,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A family instance, its known optimum (served priority) when every order is planted, and the witness."""
+
+    instance: Instance
+    optimum: int | None
+    witness: tuple[FixedAssignment, ...]
+
+
+def _blocks(rng: random.Random, family: Family) -> tuple[tuple[int, int], ...]:
+    days = family.days
+    n = min(days, rng.randint(*family.blocks) * days // 7)
+    out = []
+    for d in sorted(rng.sample(range(days), max(1, n))):
+        a, b = rng.choice(((480, 720), (840, 1080), (480, 1080), (1110, 1260), (540, 1020)))
+        jitter = rng.randint(-45, 45)
+        out.append((d * DAY + a + jitter, d * DAY + b + jitter + rng.randint(-20, 20)))
+    return tuple(out)
+
+
+def generate_family(name: str | Family, *, seed: int = 1, counties: int | None = None, scale: float = 1.0) -> Generated:
+    """A reproducible instance of a family; counties and scale (of volunteers and orders) shrink it for tests."""
+    family = FAMILIES[name] if isinstance(name, str) else name
+    n_counties = counties or family.counties
+    rng = random.Random(f"family-{seed}-{family}-{n_counties}-{scale}")
+    stations: list[Station] = []
+    teams: list[Team] = []
+    vols: list[Volunteer] = []
+    by_county: list[tuple[list[Station], list[Team]]] = []
+    rare_ids: set[str] = set()
+    for ci, (clat, clon) in enumerate(_county_centres(n_counties, rng)):
+        seat = Station(f"s{ci:02d}-seat", round(clat, 5), round(clon, 5), "county")
+        towns = [
+            Station(f"s{ci:02d}-t{k:02d}", *_offset(clat, clon, rng.uniform(5, 25), rng), "township")
+            for k in range(rng.randint(8, 14))
+        ]
+        villages = []
+        for k in range(rng.randint(15, 30)):
+            town = rng.choice(towns)
+            villages.append(
+                Station(f"s{ci:02d}-v{k:02d}", *_offset(town.lat, town.lon, rng.uniform(2, 10), rng), "village")
+            )
+        sts = [seat, *towns, *villages]
+        stations += sts
+        cteams = [Team(f"T{ci:02d}-c{k}", seat.id, "county") for k in range(rng.randint(2, 6))]
+        for k, town in enumerate(towns):
+            cteams += [Team(f"T{ci:02d}-t{k:02d}{j}", town.id, "township") for j in range(rng.randint(1, 3))]
+        cteams += [Team(f"T{ci:02d}-{v.id[-3:]}", v.id, "village") for v in villages if rng.random() < 0.5]
+        teams += cteams
+        by_county.append((sts, cteams))
+        weight = {"county": 3.0, "township": 1.5, "village": 1.0}
+        total_w = sum(weight[t.level] for t in cteams)
+        st_by = {s.id: s for s in sts}
+        n = 0
+        for team in cteams:
+            home = st_by[team.station]
+            near = [s for s in sts if haversine_km(s, home) < 15]
+            spec = rng.sample(COMMON, rng.randint(2, 4))
+            for _ in range(max(2, round(family.volunteers * scale * weight[team.level] / total_w))):
+                skills = set(rng.sample(spec, min(len(spec), rng.choice((1, 2, 2, 3, 4)))))
+                if rng.random() < 0.4:
+                    skills.add(rng.choice(COMMON))
+                station = home if rng.random() < 0.7 else rng.choice(near)
+                vid = f"V{ci:02d}-{n:05d}"
+                if family.adversarial and rng.random() < 0.04:
+                    # A scarce volunteer: holds the rare skill and common ones, lives in a village among the orders.
+                    skills.add(RARE)
+                    station = rng.choice(villages)
+                    rare_ids.add(vid)
+                elif not family.adversarial and rng.random() < 0.05:
+                    skills.add(RARE)
+                max_km = None
+                if family.max_km is not None and rng.random() < 0.6:
+                    max_km = round(family.max_km * rng.uniform(0.6, 1.6), 1)
+                vols.append(
+                    Volunteer(
+                        vid,
+                        team.id,
+                        station.id,
+                        tuple(sorted(skills)),
+                        _blocks(rng, family),
+                        rng.randint(*family.max_orders),
+                        max_km,
+                    )
+                )
+                n += 1
+    base = Instance(tuple(stations), tuple(teams), tuple(vols), (), (), horizon_minutes=family.days * DAY)
+    return _family_orders(base, family, by_county, rare_ids, n_counties, scale, rng)
+
+
+def _family_orders(
+    base: Instance,
+    family: Family,
+    by_county: list[tuple[list[Station], list[Team]]],
+    rare_ids: set[str],
+    n_counties: int,
+    scale: float,
+    rng: random.Random,
+) -> Generated:
+    st_by = base.station_by_id
+    members: dict[str, list[Volunteer]] = {}
+    for v in base.volunteers:
+        members.setdefault(v.team, []).append(v)
+    busy: dict[str, list[tuple[int, int]]] = {}
+    load: dict[str, int] = {}
+    orders: list[Order] = []
+    fixed: list[FixedAssignment] = []
+    witness: list[FixedAssignment] = []
+    rare_vols = [v for v in base.volunteers if v.id in rare_ids]
+
+    def km(a: str, b: str) -> float:
+        return base.road_factor * haversine_km(st_by[a], st_by[b])
+
+    def plant(station: str, duration: int, cteams: list[Team], lead: Volunteer | None, rare: bool):
+        """Team, start and crew (volunteer, skill) free for an order at station, committing their time; or None."""
+        by_dist = sorted(cteams, key=lambda t: (km(t.station, station), t.id))
+        far = [t for t in by_dist if km(t.station, station) >= 20]
+        for _ in range(8):
+            if lead is not None:
+                team = base.team_by_id[lead.team]
+            else:
+                team = rng.choice(far) if far and rng.random() < family.far else rng.choice(by_dist[:6])
+            pool = [
+                v
+                for v in members.get(team.id, [])
+                if load.get(v.id, 0) < v.max_orders
+                and within_max_km(km(v.station, station), v.max_km)
+                and (rare or v.id not in rare_ids)
+            ]
+            first = lead if lead is not None else (rng.choice(pool) if pool else None)
+            if first is None or first not in pool:
+                if lead is not None:
+                    return None
+                continue
+            t = travel_minutes(km(first.station, station), base.speed_kmh)
+            fits = [
+                b
+                for b in first.available
+                if b[1] - b[0] >= duration + 2 * t and not any(s < b[1] and b[0] < e for s, e in busy.get(first.id, []))
+            ]
+            if not fits:
+                continue
+            a, b = rng.choice(fits)
+            lo, hi = a + t, b - t - duration
+            # Near the middle of the block, where the rest of the team is most likely free too.
+            start = rng.randint(lo + (hi - lo) // 4, hi - (hi - lo) // 4)
+            size = rng.randint(*family.crew)
+            crew = []
+            for v in sorted(pool, key=lambda v: (v.id != first.id, rng.random())):
+                if len(crew) >= size:
+                    break
+                tv = travel_minutes(km(v.station, station), base.speed_kmh)
+                iv = (start - tv, start + duration + tv)
+                if any(x <= iv[0] and iv[1] <= y for x, y in v.available) and not any(
+                    s < iv[1] and iv[0] < e for s, e in busy.get(v.id, [])
+                ):
+                    crew.append((v, iv))
+            target = rng.randint(*family.distinct_skills) if len(crew) > 1 else 1
+            used: list[str] = []
+            chosen = []
+            for v, _ in crew:
+                own = [s for s in v.skills if s != RARE or (rare and v is first)]
+                if rare and v is first:
+                    own = [RARE]
+                fresh = [s for s in own if s not in used]
+                pick = (
+                    rng.choice(fresh)
+                    if fresh and len(used) < target
+                    else rng.choice([s for s in own if s in used] or own)
+                )
+                if pick not in used:
+                    used.append(pick)
+                chosen.append((v.id, pick))
+            for (v, iv), _ in zip(crew, chosen, strict=True):
+                busy.setdefault(v.id, []).append(iv)
+                load[v.id] = load.get(v.id, 0) + 1
+            return team, start, chosen
+        return None
+
+    n_orders = round(family.orders * scale) * n_counties
+    for i in range(n_orders):
+        sts, cteams = by_county[i % n_counties]
+        u = rng.random()
+        station = (
+            sts[0]
+            if u < 0.1
+            else rng.choice([s for s in sts if s.level == "township"])
+            if u < 0.4
+            else rng.choice([s for s in sts if s.level == "village"])
+        )
+        duration = rng.choice((45, 60, 75, 90, 120, 150, 180, 240))
+        priority = rng.randint(1, 5)
+        lead = None
+        rare = family.adversarial and i % 3 == 0 and bool(rare_vols)
+        if rare:
+            # A low-priority order only a scarce volunteer can serve, at his own village.
+            lead = rng.choice(rare_vols)
+            station, priority = st_by[lead.station], rng.randint(1, 2)
+        elif family.adversarial and rare_vols:
+            # Higher-priority orders where the scarce volunteers live: the nearest crew is the wrong one.
+            station, priority = st_by[rng.choice(rare_vols).station], rng.randint(3, 5)
+        planted = None
+        if rng.random() < family.planted or rare:
+            for _attempt in range(30 if family.planted >= 1.0 else 1):
+                planted = plant(station.id, duration, cteams, lead, rare)
+                if planted is not None or rare:
+                    break
+                station = rng.choice(sts)
+                duration = rng.choice((45, 60, 90, 120))
+            if planted is None and (family.planted >= 1.0 or rare):
+                continue
+        oid = f"Q{i:06d}"
+        if planted is not None:
+            team, start, crew = planted
+            needs: dict[str, int] = {}
+            for _, sk in crew:
+                needs[sk] = needs.get(sk, 0) + 1
+            day0 = start - start % DAY
+            w0 = max(day0, start - rng.randint(0, family.hug))
+            w1 = min(day0 + DAY, start + duration + rng.randint(0, family.hug))
+            windows = [(w0, w1)]
+            if family.hug > 60 and rng.random() < 0.3:
+                d = rng.randrange(family.days)
+                if d * DAY != day0:
+                    a = d * DAY + rng.randint(480, 900)
+                    windows.append((a, a + duration + rng.randint(30, 240)))
+            windows.sort()
+            excl: tuple[str, ...] = ()
+            if rng.random() < family.exclusions:
+                near = sorted(cteams, key=lambda t: (km(t.station, station.id), t.id))[:8]
+                excl = tuple(
+                    sorted({t.id for t in rng.sample(near, min(len(near), rng.randint(*family.excluded)))} - {team.id})
+                )
+            orders.append(
+                Order(
+                    oid,
+                    station.id,
+                    tuple(Need(sk, n) for sk, n in sorted(needs.items())),
+                    duration,
+                    tuple(windows),
+                    priority,
+                    excl,
+                )
+            )
+            assignment = FixedAssignment(oid, team.id, start, tuple(sorted(v for v, _ in crew)))
+            witness.append(assignment)
+            if rng.random() < family.fixed:
+                fixed.append(assignment)
+        else:
+            skills = rng.sample(COMMON, rng.choice((1, 1, 2, 2, 3)))
+            needs_t = tuple(Need(sk, rng.choice((1, 1, 2))) for sk in sorted(skills))
+            windows = []
+            for d in sorted(rng.sample(range(family.days), rng.choice((1, 1, 2, 3)))):
+                a = d * DAY + rng.randint(480, 960)
+                windows.append((a, a + duration + rng.randint(0, 300)))
+            excl = ()
+            if rng.random() < family.exclusions:
+                excl = tuple(sorted(t.id for t in rng.sample(cteams, min(len(cteams), rng.randint(*family.excluded)))))
+            orders.append(Order(oid, station.id, needs_t, duration, tuple(windows), priority, excl))
+    inst = Instance(
+        base.stations, base.teams, base.volunteers, tuple(orders), tuple(fixed), horizon_minutes=family.days * DAY
+    )
+    optimum = inst.total_priority if len(witness) == len(orders) else None
+    return Generated(inst, optimum, tuple(witness))

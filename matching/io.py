@@ -309,13 +309,17 @@ def solution_to_dict(solution: Solution) -> dict[str, Any]:
     return {
         "format": SOLUTION_FORMAT,
         "assignments": [assignment(a) for a in solution.assignments],
-        "unassigned": [{"order": u.order, "code": u.code, "reason": u.reason} for u in solution.unassigned],
+        "unassigned": [
+            {"order": u.order, "code": u.code, "reason": u.reason, **({"params": dict(u.params)} if u.params else {})}
+            for u in solution.unassigned
+        ],
         "stats": {
             "served_priority": s.served_priority,
             "travel_km": s.travel_km,
             "bound": s.bound,
             "seconds": s.seconds,
             "status": s.status,
+            **({"travel_bound_km": s.travel_bound_km} if s.travel_bound_km is not None else {}),
         },
     }
 
@@ -347,7 +351,10 @@ def solution_from_dict(data: Mapping[str, Any]) -> Solution:
         reason = u.get("reason", "") if isinstance(u, Mapping) else ""
         if not isinstance(reason, str):
             raise InstanceError(f"{w}.reason: expected a string")
-        unassigned.append(Unassigned(_str(u, "order", w), str(u.get("code", "unknown")), reason))
+        params = u.get("params") or {}
+        if not isinstance(params, Mapping):
+            raise InstanceError(f"{w}.params: expected an object")
+        unassigned.append(Unassigned(_str(u, "order", w), str(u.get("code", "unknown")), reason, dict(params)))
     st = data.get("stats") or {}
     if not isinstance(st, Mapping):
         raise InstanceError("stats: expected an object")
@@ -358,6 +365,7 @@ def solution_from_dict(data: Mapping[str, Any]) -> Solution:
             int(st.get("bound") or 0),
             float(st.get("seconds") or 0.0),
             str(st.get("status", "UNKNOWN")),
+            None if st.get("travel_bound_km") is None else float(st["travel_bound_km"]),
         )
     except (TypeError, ValueError) as e:
         raise InstanceError(f"stats: expected numbers ({e})") from e

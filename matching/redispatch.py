@@ -6,12 +6,13 @@ import gc
 import time
 from collections.abc import Iterable
 
+from matching.assemble import EngineError, build_solution
 from matching.candidates import Problem
 from matching.constraints import objective, validate
 from matching.cpsat import evaluate, solve_subset
 from matching.domain import Assignment, FixedAssignment, Instance, Preferences, Solution, Stats
-from matching.solver import EngineError, build_solution
-from matching.state import Costs, Placement, State
+from matching.score import Costs
+from matching.state import Placement, State
 
 # Pending (not yet accepted) plan orders that may be moved or bumped to make room, at most this many.
 MAX_MOVABLE = 6
@@ -145,9 +146,18 @@ def _redispatch(
                     state.remove(oi)
             for oi in sorted(res.placements):
                 state.place(oi, res.placements[oi])
-    known = {u.order: (u.code, u.reason) for u in plan.unassigned if u.order not in targets}
+    known = {u.order: u for u in plan.unassigned if u.order not in targets}
     sol = build_solution(
-        problem, costs, dict(state.plan), instance.total_priority, False, t0, known, check=False, fixed_terms=False
+        problem,
+        costs,
+        dict(state.plan),
+        instance.total_priority,
+        False,
+        t0,
+        known,
+        check=False,
+        fixed_terms=False,
+        certify_travel=False,
     )
     # Assignments that did not change come back exactly as written in the plan (same skills, same cost terms);
     # the held work left out of the small problem comes back too.

@@ -9,10 +9,18 @@ cross-region dispatch is given up; the proved bound is taken over the whole inst
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
-from matching.domain import Instance, Order
+from matching.assemble import EngineError, assignment
+from matching.candidates import Problem
+from matching.constraints import objective, validate
+from matching.domain import Instance, Order, Preferences, Solution, Stats
+from matching.explain import explain_unassigned
+from matching.params import log
+from matching.score import Costs
+from matching.state import State
 
 LINK_KM = 20.0
 
@@ -129,3 +137,43 @@ def regions(instance: Instance, max_orders: int) -> list[Instance]:
             )
         )
     return out
+
+
+def stitch(instance: Instance, solutions: list[Solution], prefs: Preferences, t0: float) -> Solution:
+    """Merge region solutions, give each unserved order one more chance across regions, and prove the bound.
+
+    The bound counts every order that could be served on its own, taken over the whole instance.
+    """
+    by_order = {a.order: a for sol in solutions for a in sol.assignments}
+    unserved = {o.id for o in instance.orders if o.id not in by_order}
+    # One look at the whole instance for the unserved orders: can they be served at all (the bound), can they be
+    # served now by another region's team (insertion), and if not, why.
+    problem = Problem(instance, only_orders=unserved)
+    log.debug("stitch problem built after %.2f s", time.monotonic() - t0)
+    costs = Costs(problem, prefs)
+    state = State(problem, costs)
+    fixed_ids = set(instance.fixed_by_order)
+    for a in by_order.values():
+        if a.order not in fixed_ids:  # fixed work is already folded into the problem
+            state.occupy(problem.order_index[a.order], a.start, [problem.vol_index[c.id] for c in a.volunteers])
+    bound = sum(o.priority for o in instance.orders if o.id not in unserved)
+    for oi in sorted(problem.free, key=lambda oi: (-problem.orders[oi].priority, oi)):
+        if problem.info[oi].feasible:
+            bound += problem.orders[oi].priority
+            best = state.best_insert(oi)
+            if best is not None:
+                state.place(oi, best[1])
+    log.debug("cross-region insertion: %d more", len(state.plan))
+    new = {problem.orders[oi].id: assignment(problem, state, oi, pl) for oi, pl in state.plan.items()}
+    assignments = tuple(by_order.get(o.id) or new[o.id] for o in instance.orders if o.id in by_order or o.id in new)
+    left = [oi for oi in sorted(problem.free) if oi not in state.plan]
+    unassigned = tuple(explain_unassigned(problem, state, left))
+    sol = Solution(assignments, unassigned, Stats(0, 0.0, 0, 0.0, ""))
+    errors = validate(instance, sol, problem.dist)
+    if errors:
+        raise EngineError("engine produced an invalid solution: " + "; ".join(errors[:5]))
+    served, km = objective(instance, sol, problem.dist)
+    if served > bound:
+        raise EngineError(f"engine proved bound {bound} below its own served priority {served}")
+    stats = Stats(served, round(km, 3), bound, round(time.monotonic() - t0, 3), "FEASIBLE")
+    return Solution(assignments, unassigned, stats)

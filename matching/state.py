@@ -6,7 +6,7 @@ import bisect
 from dataclasses import dataclass
 
 from matching.candidates import OrderInfo, Pair, Problem, match_crew
-from matching.domain import LEVELS, Preferences
+from matching.score import Costs, total
 
 Crew = tuple[tuple[int, str], ...]  # (volunteer index, skill)
 # Objective integers: travel and penalties in metres; priority outranks any travel through BIG.
@@ -22,32 +22,6 @@ class Placement:
     crew: Crew
 
 
-class Costs:
-    """Named soft costs in km-equivalents: travel plus the optional preferences."""
-
-    def __init__(self, problem: Problem, prefs: Preferences) -> None:
-        self.p = problem
-        self.prefs = prefs
-
-    def team_penalty(self, oi: int, team: int) -> dict[str, float]:
-        """Preference penalties of serving order oi with a team, by name."""
-        out: dict[str, float] = {}
-        if self.prefs.tier_weight:
-            lvl = LEVELS.index(self.p.teams[team].level)
-            if lvl:
-                out["tier"] = self.prefs.tier_weight * lvl
-        if self.prefs.repeat_team_weight:
-            o = self.p.orders[oi]
-            preferred = set(o.preferred_teams) | set(self.prefs.history.get(o.station, ()))
-            if preferred and self.p.teams[team].id not in preferred:
-                out["repeat_team"] = self.prefs.repeat_team_weight
-        return out
-
-    def volunteer_penalty(self, load: int) -> float:
-        """Fair-spread penalty for giving one more order to a volunteer who already has `load`."""
-        return self.prefs.fairness_weight * load
-
-
 class State:
     """Busy intervals and loads per volunteer, and the placement of each served free order."""
 
@@ -57,6 +31,7 @@ class State:
         self.busy: dict[int, list[tuple[int, int, int]]] = {}  # v -> sorted (start, end, order)
         self.load: dict[int, int] = {}
         self.plan: dict[int, Placement] = {}
+        self.version = 0  # counts changes to the plan
         # While constructing: km-equivalent cost of using a volunteer that other unplaced orders also need.
         self.pressure: dict[int, float] = {}
 
@@ -88,6 +63,7 @@ class State:
             bisect.insort(self.busy.setdefault(v, []), (pl.start - t, pl.start + o.duration + t, oi))
             self.load[v] = self.load.get(v, 0) + 1
         self.plan[oi] = pl
+        self.version += 1
 
     def occupy(self, oi: int, start: int, volunteers: list[int]) -> None:
         """Block volunteers' time for an order served outside this state (e.g. by another region)."""
@@ -100,21 +76,21 @@ class State:
     def remove(self, oi: int) -> Placement:
         """Undo a placement."""
         pl = self.plan.pop(oi)
+        self.version += 1
         for v, _ in pl.crew:
             self.busy[v] = [x for x in self.busy[v] if x[2] != oi]
             self.load[v] -= 1
         return pl
 
-    def cost(self, oi: int, pl: Placement) -> float:
-        """Soft cost (km-equivalents) of a placement: round-trip travel plus preferences."""
+    def terms(self, oi: int, pl: Placement) -> list:
+        """The named soft terms of a placement (see matching.score), against the rest of the plan."""
         pairs = {pr.v: pr for op in self.p.info[oi].options if op.team == pl.team for pr in op.pairs}
-        c = sum(2 * pairs[v].km for v, _ in pl.crew)
-        c += sum(self.costs.team_penalty(oi, pl.team).values())
-        if self.costs.prefs.fairness_weight:
-            c += sum(
-                self.costs.volunteer_penalty(self.load.get(v, 0) - (1 if oi in self.plan else 0)) for v, _ in pl.crew
-            )
-        return c
+        mine = 1 if oi in self.plan else 0
+        return self.costs.score(oi, pl.team, ((v, pairs[v].km, self.load.get(v, 0) - mine) for v, _ in pl.crew))
+
+    def cost(self, oi: int, pl: Placement) -> float:
+        """Soft cost (km-equivalents) of a placement: the sum of its terms."""
+        return total(self.terms(oi, pl))
 
     def best_insert(self, oi: int) -> tuple[float, Placement] | None:
         """The cheapest placement of an unplaced order against the current plan, or None."""
@@ -126,7 +102,7 @@ class State:
         for op in info.options:
             if not op.feasible:
                 continue
-            kms = sorted(2 * p.km for p in op.pairs)
+            kms = sorted(self.costs.travel(p.km) for p in op.pairs)
             lb = sum(kms[:n]) + sum(self.costs.team_penalty(oi, op.team).values())
             opts.append((lb, op.team, op))
         opts.sort(key=lambda x: (x[0], x[1]))
@@ -152,11 +128,8 @@ class State:
                     if not (r[0][0] <= s <= r[0][1] or (len(r) > 1 and any(lo <= s <= hi for lo, hi in r[1:]))):
                         continue
                     if self.is_free(p.v, s - p.t, s + dur + p.t):
-                        c = (
-                            2 * p.km
-                            + (self.costs.volunteer_penalty(self.load.get(p.v, 0)) if fair else 0.0)
-                            + pressure.get(p.v, 0.0)
-                        )
+                        load = self.load.get(p.v, 0) if fair else 0
+                        c = self.costs.volunteer_cost(p.km, load) + pressure.get(p.v, 0.0)
                         cands.append((p.v, p.skills, c))
                 if len(cands) < n:
                     continue

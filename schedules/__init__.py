@@ -8,7 +8,6 @@ runs missed while no scheduler was up fire once (coalesced) when one comes back.
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
@@ -18,6 +17,7 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.base import BaseTrigger
 from flask import Flask
 
+from app.core.timeutil import LOCAL_TZ
 from app.extensions import db
 from schedules.jobs import JOBS, enabled_jobs
 from schedules.runner import FUNC_REF, bind_app, run_job
@@ -72,7 +72,7 @@ def build_scheduler(app: Flask) -> DiandanScheduler:
         jobstores={"default": SharedEngineJobStore(engine=engine, tablename=JOBSTORE_TABLE)},
         executors={"default": ThreadPoolExecutor(max_workers=app.config["SCHEDULER_WORKERS"])},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": _grace(app)},
-        timezone=ZoneInfo(app.config["TIMEZONE"]),
+        timezone=LOCAL_TZ,
     )
 
 

@@ -70,9 +70,27 @@ def _weekly_roster(config: Mapping[str, Any], tz: tzinfo) -> BaseTrigger:
     return CronTrigger(day_of_week=config["SCHEDULE_ROSTER_DAY"], hour=hour, minute=minute, timezone=tz)
 
 
+_SPECS: dict[str, JobSpec] = {}
+
+
+def scheduled(
+    description: str, trigger: Callable[[Mapping[str, Any], tzinfo], BaseTrigger]
+) -> Callable[[Callable[[datetime], Counts]], Callable[[datetime], Counts]]:
+    """Make the decorated body the job of its own name, which must be one the app lists, run on the trigger."""
+
+    def register(body: Callable[[datetime], Counts]) -> Callable[[datetime], Counts]:
+        if body.__name__ not in JOB_NAMES:
+            raise LookupError(f"job {body.__name__} is not listed in app.scheduling.JOB_NAMES")
+        _SPECS[body.__name__] = JobSpec(body.__name__, description, body, trigger)
+        return body
+
+    return register
+
+
 # --- bodies ---
 
 
+@scheduled("Dispatch run over open orders", _every("SCHEDULE_DISPATCH_MINUTES", "minutes"))
 def dispatch(now: datetime) -> Counts:
     """Run the engine over open orders, county by county."""
     from app.accounts.access import subtree_ids
@@ -109,6 +127,7 @@ def dispatch(now: datetime) -> Counts:
     return dict(counts)
 
 
+@scheduled("Expire unanswered proposals", _every("SCHEDULE_PROPOSAL_DEADLINES_MINUTES", "minutes"))
 def proposal_deadlines(now: datetime) -> Counts:
     """Lapse unanswered proposals: the order goes back without that team, escalating a tier per the rule."""
     from app.dispatch.models import Proposal
@@ -122,6 +141,7 @@ def proposal_deadlines(now: datetime) -> Counts:
     return {"expired": len(expired), "escalated": escalated}
 
 
+@scheduled("Expire unserved orders", _every("SCHEDULE_ORDER_EXPIRY_MINUTES", "minutes"))
 def order_expiry(now: datetime) -> Counts:
     """Orders whose windows all passed unserved expire; the resident is told (through the outbox)."""
     from app.dispatch.crew import expire_stale_orders
@@ -129,6 +149,7 @@ def order_expiry(now: datetime) -> Counts:
     return {"expired": len(expire_stale_orders(now=now))}
 
 
+@scheduled("Publish weekly rosters", _weekly_roster)
 def roster_publication(now: datetime) -> Counts:
     """Publish the coming week's roster per team and per volunteer, where it changed."""
     from app.rosters.service import publication_week, publish_rosters
@@ -143,6 +164,7 @@ def roster_publication(now: datetime) -> Counts:
     }
 
 
+@scheduled("Remind volunteers the day before", _daily("SCHEDULE_REMINDER_TIME"))
 def reminders(now: datetime) -> Counts:
     """Remind each crew member of a job starting before the end of tomorrow (once per job, member and time)."""
     from app.notifications import messages
@@ -187,12 +209,14 @@ def take_coverage_snapshot(*, day: Any) -> int:
     return int(take_snapshot(day=day) or 0)
 
 
+@scheduled("Nightly coverage snapshot", _daily("SCHEDULE_COVERAGE_TIME"))
 def coverage_snapshot(now: datetime) -> Counts:
     """Record yesterday's coverage (the job runs after midnight, when that day is complete)."""
     day = to_local(now).date() - timedelta(days=1)
     return {"day": day.isoformat(), "rows": take_coverage_snapshot(day=day)}
 
 
+@scheduled("Deliver notifications", _every("SCHEDULE_NOTIFY_SECONDS", "seconds"))
 def notifications(now: datetime) -> Counts:
     """Send due outbox messages; failures are retried with backoff and every failure keeps its reason."""
     from app.notifications import service as notify
@@ -208,6 +232,7 @@ def notifications(now: datetime) -> Counts:
     return {"claimed": len(ids), **{k: outcomes[k] for k in ("sent", "retry", "failed", "skipped") if outcomes[k]}}
 
 
+@scheduled("Remind owners of deliberation demands due soon", _daily("SCHEDULE_DEMAND_REMINDER_TIME"))
 def demand_reminders(now: datetime) -> Counts:
     """Remind owners of deliberation demands due soon or overdue (once per demand, due date and kind)."""
     from app.deliberation.service import remind_due
@@ -215,10 +240,12 @@ def demand_reminders(now: datetime) -> Counts:
     return remind_due(now=now)
 
 
+@scheduled("Prune old job runs and messages", _daily("SCHEDULE_HOUSEKEEPING_TIME"))
 def housekeeping(now: datetime) -> Counts:
-    """Drop old job runs and finished outbox messages, so the log and the outbox stay small."""
+    """Drop old job runs, finished outbox messages and old idempotency answers, so the tables stay small."""
     from flask import current_app
 
+    from app.idempotency.service import purge_idempotency_records
     from app.notifications.service import prune_messages
     from app.scheduling.service import prune_job_runs
 
@@ -226,36 +253,19 @@ def housekeeping(now: datetime) -> Counts:
     return {
         "job_runs": prune_job_runs(before=now - timedelta(days=config["SCHEDULER_JOB_LOG_DAYS"])),
         "messages": prune_messages(before=now - timedelta(days=config["NOTIFY_KEEP_DAYS"])),
+        "idempotency_keys": purge_idempotency_records(now=now),
     }
 
 
-JOBS: dict[str, JobSpec] = {
-    spec.name: spec
-    for spec in (
-        JobSpec("dispatch", "Dispatch run over open orders", dispatch, _every("SCHEDULE_DISPATCH_MINUTES", "minutes")),
-        JobSpec(
-            "proposal_deadlines",
-            "Expire unanswered proposals",
-            proposal_deadlines,
-            _every("SCHEDULE_PROPOSAL_DEADLINES_MINUTES", "minutes"),
-        ),
-        JobSpec(
-            "order_expiry", "Expire unserved orders", order_expiry, _every("SCHEDULE_ORDER_EXPIRY_MINUTES", "minutes")
-        ),
-        JobSpec("roster_publication", "Publish weekly rosters", roster_publication, _weekly_roster),
-        JobSpec("reminders", "Remind volunteers the day before", reminders, _daily("SCHEDULE_REMINDER_TIME")),
-        JobSpec("coverage_snapshot", "Nightly coverage snapshot", coverage_snapshot, _daily("SCHEDULE_COVERAGE_TIME")),
-        JobSpec("notifications", "Deliver notifications", notifications, _every("SCHEDULE_NOTIFY_SECONDS", "seconds")),
-        JobSpec("housekeeping", "Prune old job runs and messages", housekeeping, _daily("SCHEDULE_HOUSEKEEPING_TIME")),
-        JobSpec(
-            "demand_reminders",
-            "Remind owners of deliberation demands due soon",
-            demand_reminders,
-            _daily("SCHEDULE_DEMAND_REMINDER_TIME"),
-        ),
-    )
-}
-assert tuple(JOBS) == JOB_NAMES, "schedules.jobs and app.scheduling.JOB_NAMES must list the same jobs"
+def registry() -> dict[str, JobSpec]:
+    """Every job the app lists (app.scheduling.JOB_NAMES, in its order) with its body and trigger."""
+    missing = [name for name in JOB_NAMES if name not in _SPECS]
+    if missing:
+        raise LookupError(f"listed jobs without a body: {', '.join(missing)}")
+    return {name: _SPECS[name] for name in JOB_NAMES}
+
+
+JOBS = registry()
 
 
 def enabled_jobs(config: Mapping[str, Any]) -> list[str]:

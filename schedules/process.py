@@ -14,6 +14,7 @@ from flask import Flask
 
 from schedules import DiandanScheduler, build_scheduler
 from schedules.locks import Lock, leader_lock
+from schedules.runner import close_abandoned_runs
 
 logger = logging.getLogger("diandan.scheduler")
 
@@ -77,6 +78,10 @@ def run_scheduler(
             continue
         announced = False
         say("holding the scheduler lock: running jobs")
+        # A leader killed mid-job left its run `running`; the new leader closes it before starting.
+        closed = close_abandoned_runs(app)
+        if closed:
+            say(f"closed {closed} job run(s) left running by a stopped scheduler")
         scheduler = build_scheduler(app)
         try:
             if once:

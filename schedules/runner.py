@@ -94,6 +94,33 @@ def run_job(app: Flask, name: str, *, trigger: str = "manual") -> JobResult:
             db.session.remove()
 
 
+def close_abandoned_runs(app: Flask) -> int:
+    """Close the job runs a killed process left `running` (no live process holds their job's lock); how many."""
+    closed = 0
+    with app.app_context():
+        try:
+            names = sorted(set(db.session.scalars(db.select(JobRun.job).where(JobRun.outcome == "running"))))
+            db.session.rollback()
+            for name in names:
+                with job_lock(app, name) as got:
+                    if not got:  # a live process is running this job now: its run is not abandoned
+                        continue
+                    now = utcnow()
+                    for run in db.session.scalars(
+                        db.select(JobRun).where(JobRun.job == name, JobRun.outcome == "running")
+                    ):
+                        run.outcome = "failed"
+                        run.finished_at = now
+                        run.error = "abandoned: the process running it stopped before it finished"
+                        closed += 1
+                    db.session.commit()
+        finally:
+            db.session.remove()
+    if closed:
+        logger.warning("closed %d job run(s) left running by a stopped process", closed)
+    return closed
+
+
 def _execute(app: Flask, name: str, body: Any) -> JobResult:
     try:
         counts = body(utcnow())

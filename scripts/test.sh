@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PYTHONHASHSEED=0
+echo "== ruff (lint and format) over the whole tree"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 echo "== tests on SQLite"
 .venv/bin/python -m pytest "$@"
 if [ "${DIANDAN_SKIP_POSTGRES:-0}" = 1 ]; then

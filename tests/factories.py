@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from app.accounts.models import User
+from app.core.timeutil import LOCAL_TZ, utcnow
 from app.demo.reference import seed_reference_data
+from app.dispatch.models import Proposal, ProposalMember
 from app.extensions import db
 from app.menu.models import MenuItem, Skill
+from app.orders import service as orders
+from app.orders.models import Order
 from app.stations.models import Station
 from app.volunteers.models import AvailabilitySlot, Team, Volunteer
 
@@ -120,3 +125,70 @@ def build_world() -> World:
     w.volunteers["v1"].user_id = w.users["volunteer"].id
     db.session.flush()
     return w
+
+
+def build_second_county(w: World) -> World:
+    """A second county (西吉县) beside the first, with a village, a team, a volunteer and its staff and lead."""
+    county = make_station("XJ", "西吉县新时代文明实践中心", "county", 35.96, 105.73)
+    town = make_station("XJ-JQ", "吉强镇新时代文明实践所", "township", 35.97, 105.72, county)
+    village = make_station("XJ-JQ-01", "吉强镇龙王坝村新时代文明实践站", "village", 35.98, 105.70, town)
+    db.session.flush()
+    w.stations.update({s.code: s for s in (county, town, village)})
+    team = Team(code="T-XJ", name="龙王坝村志愿服务队", level="village", station=village)
+    db.session.add(team)
+    db.session.flush()
+    w.teams[team.code] = team
+    w.users["county2"] = make_user("county2", "county_staff", county)
+    w.users["staff2"] = make_user("staff2", "station_staff", village)
+    w.users["lead2"] = make_user("lead2", "team_lead", village, team=team)
+    w.users["resident2"] = make_user("resident2", "resident", village)
+    team.lead_user_id = w.users["lead2"].id
+    w.volunteers["x1"] = make_volunteer("X1", team, village, ["household-visit", "elder-care"])
+    db.session.flush()
+    return w
+
+
+def slot(index: int, *, days: int = 1, hours: int = 2) -> datetime:
+    """A distinct two-hour service slot per index, local daytime, from tomorrow on."""
+    day = (datetime.now(LOCAL_TZ) + timedelta(days=days + index // 4)).date()
+    return datetime(day.year, day.month, day.day, 8 + 3 * (index % 4), tzinfo=LOCAL_TZ)
+
+
+def placed_order(world: World, start: datetime) -> Order:
+    """An elder-care visit (MI-15) placed by station staff for a walk-in, wanted around `start`."""
+    return orders.place_order(
+        user=world.users["staff"],
+        menu_item_id=world.menu_item("MI-15").id,
+        station_id=world.stations["PY-BY-01"].id,
+        windows=[{"start": start, "end": start + timedelta(hours=3)}],
+        resident={"name": "马大爷", "phone": "13900000000"},
+    )
+
+
+def proposed_order(world: World, start: datetime, crew: list[Volunteer], *, team: Team | None = None) -> Proposal:
+    """A dispatched order: placed, with a pending proposal to the village team for `crew` at `start`."""
+    order = placed_order(world, start)
+    skill = db.session.scalar(db.select(Skill).where(Skill.code == "elder-care"))
+    proposal = Proposal(
+        order=order,
+        team=team or world.teams["T-V-A1"],
+        start_at=start,
+        end_at=start + timedelta(minutes=order.duration_minutes),
+        deadline_at=utcnow() + timedelta(hours=12),
+        status="pending",
+        explanation={},
+    )
+    proposal.crew = [ProposalMember(volunteer=v, skill=skill) for v in crew]
+    db.session.add(proposal)
+    orders.transition(order, "dispatched", actor=None, reason="proposed (test)")
+    db.session.flush()
+    return proposal
+
+
+def accepted_order(world: World, start: datetime, crew: list[Volunteer], *, team: Team | None = None) -> Proposal:
+    """An accepted order: proposed, then accepted by the team's lead through the service."""
+    from app.dispatch.proposals import accept_proposal
+
+    proposal = proposed_order(world, start, crew, team=team)
+    lead = db.session.get(type(world.users["admin"]), proposal.team.lead_user_id)
+    return accept_proposal(user=lead, proposal_id=proposal.id)

@@ -38,11 +38,19 @@ def test_demo_is_deterministic(db) -> None:
     load_demo(volunteers=60, orders=5, seed=11, reset=True)
     again = [(v.name, tuple(s.code for s in v.skills)) for v in db.session.scalars(db.select(Volunteer))]
     assert first == again
-    assert stations == [(o.station_id, o.menu_item_id)
-                        for o in db.session.scalars(db.select(Order).order_by(Order.id))]
+    assert stations == [(o.station_id, o.menu_item_id) for o in db.session.scalars(db.select(Order).order_by(Order.id))]
 
 
 def test_demo_refuses_to_load_twice(db) -> None:
     load_demo(volunteers=30, orders=0, seed=1)
     with pytest.raises(ValueError, match="already loaded"):
         load_demo(volunteers=30, orders=0, seed=1)
+
+
+def test_demo_breaks_no_invariant(db) -> None:
+    """Issue 13 row 23: the demo's past orders never put a volunteer in two overlapping jobs (doctor finds none)."""
+    from app.integrity.service import find_violations
+
+    load_demo(volunteers=120, orders=15, seed=7)
+    db.session.commit()
+    assert find_violations() == []

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.timeutil import utcnow
-from app.core.types import UTCDateTime
+from app.core.types import EncryptedString, UTCDateTime
 from app.extensions import db
 from app.stations.models import Station
 
@@ -35,17 +35,24 @@ class User(UserMixin, db.Model):
     # County, township or station the user acts within; None only for admins.
     scope_station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", use_alter=True), index=True)
-    phone: Mapped[str | None] = mapped_column(String(32))
+    # Encrypted at rest (DATA_KEYS); shown masked except to the accepted crew's lead (app.orders.phones).
+    phone: Mapped[str | None] = mapped_column(EncryptedString())
     email: Mapped[str | None] = mapped_column(String(120))
     locale: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Part of the id kept in session and remember cookies: raising it (logout, password change) ends them all.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     scope_station: Mapped[Station | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: user id and session epoch, so a raised epoch revokes old cookies."""
+        return f"{self.id}:{self.session_epoch or 0}"
 
     def set_password(self, password: str) -> None:
         """Hash and store a password."""

@@ -41,4 +41,27 @@ class UserCreateSchema(Schema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
     display_name = fields.String(load_default=None, validate=validate.Length(max=80))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    station_code = fields.String(load_default=None, allow_none=True)
+    station_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+
+
+class TokenInfoSchema(Schema):
+    """One of the caller's bearer tokens (never its value)."""
+
+    id = fields.Integer()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    revoked = fields.Boolean()
+    current = fields.Boolean(metadata={"description": "the token this request was sent with"})
+
+
+class PasswordChangeSchema(Schema):
+    """Change one's own password."""
+
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+
+
+class PasswordResetSchema(Schema):
+    """A new password set by staff."""
+
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))

@@ -1,4 +1,5 @@
-"""Error handlers: JSON bodies naming the field under /api, readable pages elsewhere."""
+"""Error handlers: JSON bodies naming the field under /api, readable pages elsewhere (the request's transaction
+is already rolled back by core.transactions)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from app.core.errors import DomainError, OutOfScope
-from app.extensions import db
 
 # Where flask-smorest says a field came from; a body names the field itself.
 _LOCATIONS = ("json", "query", "form", "files", "headers", "path")
@@ -24,6 +25,10 @@ class PageMessages(Protocol):
     def http_message(self, error: HTTPException) -> str: ...
 
     def unexpected_message(self) -> str: ...
+
+
+# Deadlock, serialization failure, lock not available.
+RETRYABLE_SQLSTATES = ("40P01", "40001", "55P03")
 
 
 def _wants_json() -> bool:
@@ -45,7 +50,6 @@ def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: Re
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        db.session.rollback()
         if error.status == 403 or isinstance(error, OutOfScope):
             _record_refusal(error.status, error.message)
         if _wants_json():
@@ -57,7 +61,6 @@ def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: Re
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
-        db.session.rollback()
         if error.code in (401, 403):
             _record_refusal(error.code, error.description or "")
         if _wants_json():
@@ -79,7 +82,6 @@ def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: Re
         return render_template("error.html", status=error.code, message=messages.http_message(error)), error.code
 
     def plain_error(status: int, code: str, message: str):
-        db.session.rollback()
         if _wants_json():
             return jsonify({"status": status, "code": code, "message": message}), status
         return render_template("error.html", status=status, message=messages.domain_message(message)), status
@@ -93,11 +95,25 @@ def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: Re
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error: IntegrityError):
         # Two requests raced to create the same thing (a second check-in, a second rating): the loser hears 409.
+        if "volunteer_overlap" in str(error.orig):
+            return plain_error(409, "conflict", "a volunteer would be in two jobs at the same time")
         return plain_error(409, "conflict", "this was already recorded")
+
+    @app.errorhandler(StaleDataError)
+    def handle_stale_data(error: StaleDataError):
+        # Compare-and-set on the row's version: another request changed it first; the loser hears 409.
+        return plain_error(409, "conflict", "this was changed meanwhile; reload and try again")
+
+    @app.errorhandler(OperationalError)
+    def handle_operational_error(error: OperationalError):
+        # A deadlock or serialization failure that still happens is a retryable conflict, never a 500.
+        if getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+            response = plain_error(409, "retry", "the database was busy with a conflicting change; try again")
+            return response[0], response[1], {"Retry-After": "1"}
+        return handle_unexpected(error)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        db.session.rollback()
         app.logger.exception("unhandled error")
         if app.config.get("TESTING") and app.config.get("PROPAGATE_EXCEPTIONS", True):
             raise error

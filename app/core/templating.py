@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Flask
 
+from app.core.masking import mask_phone
 from app.core.timeutil import to_local
 
 
@@ -21,4 +22,5 @@ def install_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     app.add_template_filter(local_time, "localtime")
+    app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_global(get_locale, "get_locale")

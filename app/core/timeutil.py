@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+# The one time zone the service shows and plans in (config, Babel, the scheduler and feeds all use it).
+LOCAL_TZ_NAME = "Asia/Shanghai"
+LOCAL_TZ = ZoneInfo(LOCAL_TZ_NAME)
 
 _clock_override: datetime | None = None
 

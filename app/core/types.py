@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import DateTime, String, TypeDecorator
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -27,3 +27,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class EncryptedString(TypeDecorator[str]):
+    """Text stored encrypted (app.core.crypto); reads give the plain text back. Not searchable by value."""
+
+    impl = String(255)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        from app.core.crypto import encrypt_text
+
+        return None if value is None else encrypt_text(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        from app.core.crypto import decrypt_text
+
+        return None if value is None else decrypt_text(value)

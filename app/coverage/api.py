@@ -6,9 +6,9 @@ from datetime import date
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
+from app.core.transactions import Blueprint
 from app.coverage import exports, service
 from app.coverage.schemas import (
     ContributionReportSchema,

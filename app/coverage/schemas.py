@@ -55,7 +55,9 @@ class TrendsQuerySchema(Schema):
 
     weeks = fields.Integer(load_default=12, validate=validate.Range(1, 260))
     station_id = _id_field()
-    priority = fields.String(load_default=None, metadata={"description": "practice priority code"})
+    priority = fields.String(
+        load_default=None, validate=validate.Length(max=32), metadata={"description": "practice priority code"}
+    )
 
 
 class ContributionsQuerySchema(PeriodQuerySchema):
@@ -73,7 +75,9 @@ class ContributionsExportQuerySchema(ContributionsQuerySchema):
 class MapQuerySchema(PeriodQuerySchema):
     """Map of a period, optionally for one practice priority."""
 
-    priority = fields.String(load_default=None, metadata={"description": "practice priority code"})
+    priority = fields.String(
+        load_default=None, validate=validate.Length(max=32), metadata={"description": "practice priority code"}
+    )
 
 
 class HexagonQuerySchema(MapQuerySchema):

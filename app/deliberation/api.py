@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
+from app.core.transactions import Blueprint
 from app.deliberation import service
 from app.deliberation.schemas import (
     AssignSchema,
@@ -20,7 +20,6 @@ from app.deliberation.schemas import (
     MoveSchema,
     PlacedOrderSchema,
 )
-from app.extensions import db
 
 blp = Blueprint(
     "deliberation",
@@ -43,7 +42,6 @@ class Meetings(MethodView):
     def post(self, data: dict):
         """Record a meeting: station, date, attendees, topics, minutes."""
         meeting = service.record_meeting(user=api_user(), **data)
-        db.session.commit()
         return meeting
 
 
@@ -68,7 +66,6 @@ class Demands(MethodView):
     def post(self, data: dict):
         """Capture a demand raised at a meeting (or directly at a station)."""
         demand = service.raise_demand(user=api_user(), **data)
-        db.session.commit()
         return demand
 
 
@@ -84,7 +81,6 @@ class DemandById(MethodView):
     def patch(self, data: dict, demand_id: int):
         """Change the owner or due date of an unfinished demand."""
         demand = service.assign(user=api_user(), demand_id=demand_id, **data)
-        db.session.commit()
         return demand
 
 
@@ -95,7 +91,6 @@ class DemandTransition(MethodView):
     def post(self, data: dict, demand_id: int):
         """One lifecycle step: accepted (owner, due date), in_progress, done, reported_back or declined (note)."""
         demand = service.move(user=api_user(), demand_id=demand_id, **data)
-        db.session.commit()
         return demand
 
 
@@ -114,5 +109,4 @@ class DemandOrders(MethodView):
     def post(self, data: dict, demand_id: int):
         """Place an order at the demand's station to meet it (an accepted demand is then in progress)."""
         order = service.place_orders(user=api_user(), demand_id=demand_id, **data)
-        db.session.commit()
         return order

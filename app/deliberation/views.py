@@ -17,8 +17,7 @@ from app.deliberation.models import DEMAND_CATEGORIES
 from app.extensions import db
 from app.menu.models import MenuItem
 from app.stations.models import Station
-from app.web.errors import domain_message
-from app.web.pages import act_and_return, me, roles
+from app.web.pages import act_and_return, me, refused, roles
 from app.web.service_messages import N_
 
 bp = Blueprint("deliberation_views", __name__, template_folder="templates")
@@ -127,10 +126,8 @@ def create_meeting():
             topics=request.form.get("topics", "").splitlines()[:30],
             minutes=request.form.get("minutes", "")[:20_000],
         )
-        db.session.commit()
     except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error.message), "error")
+        flash(refused(error), "error")
         return redirect(url_for("deliberation_views.index"))
     flash(_("Meeting recorded"), "success")
     return redirect(url_for("deliberation_views.meeting", meeting_id=meeting.id))

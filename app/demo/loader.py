@@ -344,6 +344,12 @@ def _history(
 
     now = utcnow()
     count = 0
+    # Past jobs already given to each volunteer: a crew is drawn only from members free then (no double booking).
+    booked: dict[int, list[tuple[datetime, datetime]]] = {}
+
+    def free(volunteer: Volunteer, start: datetime, end: datetime) -> bool:
+        return all(end <= s or e <= start for s, e in booked.get(volunteer.id, []))
+
     for village in villages:
         liked = rng.sample(menu, k=rng.randint(4, 9))
         members = [v for t in teams if t.station_id in (village.id, village.parent_id) for v in t.members]
@@ -368,10 +374,17 @@ def _history(
             order.windows = [OrderWindow(start_at=start, end_at=start + timedelta(hours=4))]
             order.needs = [OrderNeed(skill_id=n.skill_id, count=n.count) for n in item.needs]
             order.events = [OrderEvent(kind="submitted", to_status="submitted", at=created, data={})]
-            if fate in ("rated", "completed") and members:
+            end = start + timedelta(minutes=item.duration_minutes)
+            team_members = (
+                [m for m in members if m.team_id == members[0].team_id and free(m, start, end)] if members else []
+            )
+            if fate in ("rated", "completed") and not team_members:
+                fate = order.status = "expired"
+            if fate in ("rated", "completed"):
                 accepted = created + timedelta(minutes=rng.randint(20, 60 * 30))
-                team_members = [m for m in members if m.team_id == members[0].team_id] or members
                 crew = rng.sample(team_members, k=min(len(team_members), sum(n.count for n in item.needs)))
+                for volunteer in crew:
+                    booked.setdefault(volunteer.id, []).append((start, end))
                 order.accepted_at = accepted
                 order.started_at = start
                 order.completed_at = start + timedelta(minutes=item.duration_minutes)

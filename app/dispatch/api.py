@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
+from app.core.transactions import Blueprint
 from app.dispatch import proposals as proposals_service
 from app.dispatch import runs as runs_service
 from app.dispatch.schemas import (
@@ -16,7 +16,6 @@ from app.dispatch.schemas import (
     RunSchema,
     SwapSchema,
 )
-from app.extensions import db
 
 blp = Blueprint("dispatch", __name__, url_prefix="", description="Dispatch runs (派单) and proposals (接单)")
 
@@ -35,7 +34,6 @@ class Runs(MethodView):
         runs = runs_service.run_dispatch_for_counties(
             county_code=data["county"], trigger="api", actor=api_user(), time_limit=data["time_limit"]
         )
-        db.session.commit()
         return runs
 
 
@@ -70,7 +68,6 @@ class ProposalAccept(MethodView):
     def post(self, proposal_id: int):
         """Accept (team lead): the order is accepted and the crew rostered."""
         proposal = proposals_service.accept_proposal(user=api_user(), proposal_id=proposal_id)
-        db.session.commit()
         return proposal
 
 
@@ -81,7 +78,6 @@ class ProposalDecline(MethodView):
     def post(self, data: dict, proposal_id: int):
         """Decline with a reason (team lead): the order is re-dispatched without this team."""
         proposal = proposals_service.decline_proposal(user=api_user(), proposal_id=proposal_id, reason=data["reason"])
-        db.session.commit()
         return proposal
 
 
@@ -92,5 +88,4 @@ class ProposalSwap(MethodView):
     def post(self, data: dict, proposal_id: int):
         """Swap a crew member for another team member with the same skill (team lead)."""
         proposal = proposals_service.swap_crew_member(user=api_user(), proposal_id=proposal_id, **data)
-        db.session.commit()
         return proposal

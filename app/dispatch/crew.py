@@ -47,8 +47,8 @@ def _resolve_crew_member(user: User, order: Order, volunteer_id: int | None) -> 
 
 
 def check_in(*, user: User, order_id: int, volunteer_id: int | None = None) -> ServiceRecord:
-    """A crew member arrives; the first check-in puts the order in service."""
-    order = orders.get_order(user=user, order_id=order_id)
+    """A crew member arrives; the first check-in puts the order in service (two at once take turns)."""
+    order = orders.get_order(user=user, order_id=order_id, lock=True)
     if order.status not in ("accepted", "in_service"):
         raise InvalidTransition(f"an order that is {order.status} cannot be checked in to", field="status")
     volunteer = _resolve_crew_member(user, order, volunteer_id)
@@ -66,8 +66,11 @@ def check_in(*, user: User, order_id: int, volunteer_id: int | None = None) -> S
 
 
 def check_out(*, user: User, order_id: int, volunteer_id: int | None = None) -> ServiceRecord:
-    """A crew member leaves; when the whole crew has been and gone, the order is completed."""
-    order = orders.get_order(user=user, order_id=order_id)
+    """A crew member leaves; when the whole crew has been and gone, the order is completed.
+
+    The order's row lock makes the last two check-outs take turns, so the second sees the first and completes.
+    """
+    order = orders.get_order(user=user, order_id=order_id, lock=True)
     if order.status != "in_service":
         raise InvalidTransition(f"an order that is {order.status} cannot be checked out of", field="status")
     volunteer = _resolve_crew_member(user, order, volunteer_id)
@@ -93,7 +96,7 @@ def check_out(*, user: User, order_id: int, volunteer_id: int | None = None) -> 
 
 def complete_order(*, user: User, order_id: int, reason: str = "") -> Order:
     """The lead or station staff close an order in service when not all of the crew came (who came is kept)."""
-    order = orders.get_order(user=user, order_id=order_id)
+    order = orders.get_order(user=user, order_id=order_id, lock=True)
     if order.status != "in_service":
         raise InvalidTransition(f"an order that is {order.status} cannot be completed", field="status")
     proposal = accepted_proposal(order)

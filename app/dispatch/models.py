@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import DDL, JSON, CheckConstraint, FetchedValue, ForeignKey, Index, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -57,6 +57,14 @@ class Proposal(db.Model):
     __tablename__ = "proposals"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'accepted', 'declined', 'expired', 'withdrawn')", name="status"),
+        # One live (pending or accepted) proposal per order, whatever races.
+        Index(
+            "uq_proposals_live_order",
+            "order_id",
+            unique=True,
+            postgresql_where=text("status IN ('pending', 'accepted')"),
+            sqlite_where=text("status IN ('pending', 'accepted')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,7 +100,70 @@ class ProposalMember(db.Model):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
     skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"))
+    # Copies of the proposal's time and liveness, kept by the database (triggers) so that it can refuse a
+    # volunteer two overlapping live jobs (see VOLUNTEER_SLOT_DDL).
+    start_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
+    end_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
+    live: Mapped[bool] = mapped_column(server_default=text("true"), server_onupdate=FetchedValue())
 
     proposal: Mapped[Proposal] = relationship(back_populates="crew")
     volunteer: Mapped[Volunteer] = relationship()
     skill: Mapped[Skill] = relationship()
+
+
+# No volunteer in two overlapping live jobs, held by the database. PostgreSQL: an exclusion constraint over the
+# copied time slots (btree_gist). SQLite (one writer at a time): a trigger makes the same check in the writing
+# transaction. Both keep the copies in step with the proposal by triggers. The migration runs the same DDL.
+VOLUNTEER_SLOT_DDL: dict[str, list[str]] = {
+    "postgresql": [
+        "CREATE EXTENSION IF NOT EXISTS btree_gist",
+        """CREATE OR REPLACE FUNCTION proposal_members_copy_slot() RETURNS trigger AS $$
+        BEGIN
+            SELECT p.start_at, p.end_at, p.status IN ('pending', 'accepted')
+              INTO NEW.start_at, NEW.end_at, NEW.live FROM proposals p WHERE p.id = NEW.proposal_id;
+            RETURN NEW;
+        END $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER proposal_members_copy_slot BEFORE INSERT OR UPDATE ON proposal_members
+        FOR EACH ROW EXECUTE FUNCTION proposal_members_copy_slot()""",
+        """CREATE OR REPLACE FUNCTION proposals_sync_member_slots() RETURNS trigger AS $$
+        BEGIN
+            UPDATE proposal_members SET proposal_id = proposal_id WHERE proposal_id = NEW.id;
+            RETURN NEW;
+        END $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER proposals_sync_member_slots AFTER UPDATE OF status, start_at, end_at ON proposals
+        FOR EACH ROW EXECUTE FUNCTION proposals_sync_member_slots()""",
+        """ALTER TABLE proposal_members ADD CONSTRAINT ex_proposal_members_volunteer_overlap
+        EXCLUDE USING gist (volunteer_id WITH =, tstzrange(start_at, end_at) WITH &&) WHERE (live)""",
+    ],
+    "sqlite": [
+        """CREATE TRIGGER proposal_members_copy_slot AFTER INSERT ON proposal_members BEGIN
+            UPDATE proposal_members SET proposal_id = proposal_id WHERE id = NEW.id;
+        END""",
+        """CREATE TRIGGER proposal_members_slot_refresh AFTER UPDATE OF proposal_id, volunteer_id
+        ON proposal_members BEGIN
+            UPDATE proposal_members SET
+                start_at = (SELECT start_at FROM proposals WHERE id = NEW.proposal_id),
+                end_at = (SELECT end_at FROM proposals WHERE id = NEW.proposal_id),
+                live = (SELECT status IN ('pending', 'accepted') FROM proposals WHERE id = NEW.proposal_id)
+            WHERE id = NEW.id;
+        END""",
+        """CREATE TRIGGER proposals_sync_member_slots AFTER UPDATE OF status, start_at, end_at ON proposals BEGIN
+            UPDATE proposal_members SET proposal_id = proposal_id WHERE proposal_id = NEW.id;
+        END""",
+        """CREATE TRIGGER proposal_members_no_overlap AFTER UPDATE OF live, start_at, end_at ON proposal_members
+        WHEN NEW.live BEGIN
+            SELECT RAISE(ABORT, 'ex_proposal_members_volunteer_overlap') WHERE EXISTS (
+                SELECT 1 FROM proposal_members m
+                WHERE m.volunteer_id = NEW.volunteer_id AND m.id <> NEW.id AND m.live
+                  AND m.start_at < NEW.end_at AND NEW.start_at < m.end_at);
+        END""",
+    ],
+}
+
+for _dialect, _statements in VOLUNTEER_SLOT_DDL.items():
+    for _statement in _statements:
+        event.listen(ProposalMember.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 
 from app.accounts.access import MANAGER_ROLES, STAFF_ROLES, scope_station_ids, station_in_scope
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
-from app.core.timeutil import utcnow, week_start
-from app.dispatch.adapter import road_km
+from app.core.timeutil import utcnow
 from app.dispatch.models import LIVE, Proposal, ProposalMember
+from app.dispatch.recheck import check_replacement
+from app.dispatch.recheck import clash as rostered_elsewhere
 from app.dispatch.runs import redispatch_orders
 from app.extensions import db
 from app.orders import service as orders
 from app.orders.models import Order
 from app.volunteers.models import Team, Volunteer
-from app.volunteers.service import free_intervals
-from matching.travel import travel_minutes
 
 
 def _visible_proposals_query(user: User):
@@ -75,6 +74,19 @@ def get_proposal(*, user: User, proposal_id: int) -> Proposal:
     return proposal
 
 
+def _get_proposal_locked(*, user: User, proposal_id: int) -> Proposal:
+    """A proposal the user may see, after taking its order's row lock (then the proposal's), both re-read."""
+    proposal = get_proposal(user=user, proposal_id=proposal_id)
+    orders.lock_order(proposal.order)
+    db.session.execute(
+        db.select(Proposal)
+        .where(Proposal.id == proposal.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return proposal
+
+
 def _ensure_may_answer(user: User, proposal: Proposal) -> None:
     if proposal.team.lead_user_id == user.id:
         return
@@ -107,7 +119,7 @@ def _claim(proposal: Proposal, status: str, *, user: User, now: datetime) -> Non
 
 def accept_proposal(*, user: User, proposal_id: int) -> Proposal:
     """The team lead accepts: the order is accepted and the crew is rostered."""
-    proposal = get_proposal(user=user, proposal_id=proposal_id)
+    proposal = _get_proposal_locked(user=user, proposal_id=proposal_id)
     _ensure_may_answer(user, proposal)
     now = utcnow()
     _ensure_pending(proposal, now)
@@ -117,7 +129,7 @@ def accept_proposal(*, user: User, proposal_id: int) -> Proposal:
             raise InvalidTransition(
                 f"{volunteer.name} is no longer an active member of the team; swap them first", field="crew"
             )
-        clash = _clash(volunteer, proposal)
+        clash = rostered_elsewhere(volunteer, proposal)
         if clash is not None:
             raise InvalidTransition(
                 f"{volunteer.name} is already rostered at that time (order {clash.order.code}); swap them first",
@@ -153,7 +165,7 @@ def _reopen(proposal: Proposal, *, actor: User | None, exclusion: str, reason: s
 
 def decline_proposal(*, user: User, proposal_id: int, reason: str) -> Proposal:
     """The team lead declines with a reason; the order goes back for re-dispatch without this team."""
-    proposal = get_proposal(user=user, proposal_id=proposal_id)
+    proposal = _get_proposal_locked(user=user, proposal_id=proposal_id)
     _ensure_may_answer(user, proposal)
     if not reason or not reason.strip():
         raise ValidationFailed("say why the team declines", field="reason")
@@ -180,6 +192,11 @@ def expire_overdue_proposals(*, now: datetime | None = None) -> list[Proposal]:
             db.select(Proposal).where(Proposal.status == "pending", Proposal.deadline_at <= now).order_by(Proposal.id)
         )
     )
+    orders.lock_orders({proposal.order_id for proposal in overdue})
+    for proposal in overdue:
+        db.session.refresh(proposal)
+    # An answer may have come in between the look and the lock.
+    overdue = [proposal for proposal in overdue if proposal.status == "pending"]
     for proposal in overdue:
         proposal.status = "expired"
         proposal.responded_at = now
@@ -198,33 +215,9 @@ def withdraw_live_proposals(order: Order, *, actor: User | None, reason: str) ->
         proposal.responded_at = utcnow()
 
 
-def _clash(volunteer: Volunteer, proposal: Proposal) -> Proposal | None:
-    """Another live proposal of the volunteer's whose time (with travel) overlaps this one."""
-    others = db.session.scalars(
-        db.select(Proposal)
-        .join(ProposalMember)
-        .where(
-            ProposalMember.volunteer_id == volunteer.id,
-            Proposal.status.in_(LIVE),
-            Proposal.id != proposal.id,
-            Proposal.start_at < proposal.end_at + timedelta(hours=3),
-            Proposal.end_at > proposal.start_at - timedelta(hours=3),
-        )
-    )
-    speed = current_app.config["SPEED_KMH"]
-    mine = travel_minutes(road_km(volunteer.station, proposal.order.station), speed)
-    for other in others:
-        theirs = travel_minutes(road_km(volunteer.station, other.order.station), speed)
-        if other.start_at - timedelta(minutes=theirs) < proposal.end_at + timedelta(
-            minutes=mine
-        ) and proposal.start_at - timedelta(minutes=mine) < other.end_at + timedelta(minutes=theirs):
-            return other
-    return None
-
-
 def swap_crew_member(*, user: User, proposal_id: int, out_volunteer_id: int, in_volunteer_id: int) -> Proposal:
     """The lead replaces one crew member with another team member who holds the same skill and is free."""
-    proposal = get_proposal(user=user, proposal_id=proposal_id)
+    proposal = _get_proposal_locked(user=user, proposal_id=proposal_id)
     _ensure_may_answer(user, proposal)
     if proposal.status not in LIVE or proposal.order.status not in ("dispatched", "accepted"):
         raise InvalidTransition("the crew can change only before the service starts", field="status")
@@ -238,29 +231,7 @@ def swap_crew_member(*, user: User, proposal_id: int, out_volunteer_id: int, in_
         raise ValidationFailed("the replacement is already on the crew", field="in_volunteer_id")
     if member.skill not in newcomer.skills:
         raise ValidationFailed(f"the replacement lacks the skill {member.skill.code}", field="in_volunteer_id")
-    km = road_km(newcomer.station, proposal.order.station)
-    if newcomer.max_km is not None and km > newcomer.max_km:
-        raise ValidationFailed("the order is beyond the replacement's distance limit", field="in_volunteer_id")
-    travel = timedelta(minutes=travel_minutes(km, current_app.config["SPEED_KMH"]))
-    free = free_intervals(
-        newcomer, proposal.start_at - travel - timedelta(minutes=1), proposal.end_at + travel + timedelta(minutes=1)
-    )
-    if not any(s <= proposal.start_at - travel and proposal.end_at + travel <= e for s, e in free):
-        raise ValidationFailed("the replacement is not available then", field="in_volunteer_id")
-    if _clash(newcomer, proposal) is not None:
-        raise ValidationFailed("the replacement is rostered elsewhere then", field="in_volunteer_id")
-    week = week_start(proposal.start_at)
-    promised = sum(
-        1
-        for other in db.session.scalars(
-            db.select(Proposal)
-            .join(ProposalMember)
-            .where(ProposalMember.volunteer_id == newcomer.id, Proposal.status.in_(LIVE))
-        )
-        if week_start(other.start_at) == week
-    )
-    if promised >= newcomer.max_orders_per_week:
-        raise ValidationFailed("the replacement has reached their weekly limit", field="in_volunteer_id")
+    check_replacement(newcomer, proposal)
     departing = member.volunteer
     member.volunteer = newcomer
     # The engine's cost terms named the departing volunteer; keep only what still holds, and say so.

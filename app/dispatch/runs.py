@@ -99,13 +99,20 @@ def _store_proposal(problem: Problem, assignment, *, run: DispatchRun, now: date
     return proposal
 
 
-def _lock_county(county: Station) -> None:
+def _lock_county(county: Station, *, wait: bool = True) -> bool:
     """Serialise dispatch runs of one county until this transaction ends, so no order gets two proposals.
 
-    PostgreSQL: a transaction-scoped advisory lock. SQLite allows one writer at a time, and a run writes first.
+    PostgreSQL: a transaction-scoped advisory lock, first in the one lock order (county, orders, proposals);
+    without `wait`, False when another run holds it. SQLite allows one writer at a time, and a run writes first.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    if wait:
         db.session.execute(db.text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": 3401, "key": county.id})
+        return True
+    return bool(
+        db.session.scalar(db.text("SELECT pg_try_advisory_xact_lock(:space, :key)"), {"space": 3401, "key": county.id})
+    )
 
 
 def run_dispatch(
@@ -116,12 +123,19 @@ def run_dispatch(
     time_limit: float | None = None,
     now: datetime | None = None,
     order_ids: set[int] | None = None,
-) -> DispatchRun:
-    """Solve one county's open orders (or just some) and store a pending proposal per placed order."""
+    wait: bool = True,
+) -> DispatchRun | None:
+    """Solve one county's open orders (or just some) and store a pending proposal per placed order.
+
+    Orders are read without locks and solved; only at the end are they locked (in id order) and re-read, and
+    only those still `submitted` get a proposal or an escalation: a cancel during the run is never overwritten.
+    Without `wait`, None when another run of the county holds its lock.
+    """
     config = current_app.config
     now = now or utcnow()
     time_limit = time_limit if time_limit is not None else config["DISPATCH_TIME_LIMIT_S"]
-    _lock_county(county)
+    if not _lock_county(county, wait=wait):
+        return None
     run = DispatchRun(county=county, trigger=trigger, started_at=now, created_by_id=actor.id if actor else None)
     db.session.add(run)
     db.session.flush()
@@ -135,30 +149,44 @@ def run_dispatch(
     statuses: list[str] = []
     pending = set(problem.orders)
     fixed: list[dict] = []
+    tiers = {key: order.tier for key, order in problem.orders.items()}
+    escalations: dict[str, list[str]] = defaultdict(list)
     # Each order is tried at its tier first; those the engine cannot place escalate a tier and are retried
     # in the same run with the placements already made held fixed. The run's bound adds up each pass's
-    # proved bound on what its new orders could add.
-    for _ in range(3):
-        if not pending:
-            break
-        solution = _solve(problem, problem.instance_for(pending, fixed), time_limit=time_limit)
-        statuses.append(solution.stats.status)
-        bound += solution.stats.bound - sum(problem.orders[f["order"]].priority for f in fixed)
-        new = [a for a in solution.assignments if a.order in pending]
-        assignments.extend(new)
-        fixed = fixed + [
-            {"order": a.order, "team": a.team, "start": a.start, "volunteers": [m.id for m in a.volunteers]}
-            for a in new
-        ]
-        pending = set()
-        for item in solution.unassigned:
-            unassigned[item.order] = item
-            order = problem.orders[item.order]
-            if config["ESCALATE_WHEN_UNSERVED"] and orders.escalate(
-                order, actor=None, reason=f"no team could take it at the {order.tier} tier: {item.reason}"
-            ):
-                pending.add(item.order)
-                problem.refresh_exclusions(item.order)
+    # proved bound on what its new orders could add. Escalations are only noted here (nothing is written
+    # while the engine works) and recorded below for the orders still submitted.
+    with db.session.no_autoflush:
+        for _ in range(3):
+            if not pending:
+                break
+            solution = _solve(problem, problem.instance_for(pending, fixed), time_limit=time_limit)
+            statuses.append(solution.stats.status)
+            bound += solution.stats.bound - sum(problem.orders[f["order"]].priority for f in fixed)
+            new = [a for a in solution.assignments if a.order in pending]
+            assignments.extend(new)
+            fixed = fixed + [
+                {"order": a.order, "team": a.team, "start": a.start, "volunteers": [m.id for m in a.volunteers]}
+                for a in new
+            ]
+            pending = set()
+            for item in solution.unassigned:
+                unassigned[item.order] = item
+                order = problem.orders[item.order]
+                higher = orders.next_tier(order.tier) if config["ESCALATE_WHEN_UNSERVED"] else None
+                if higher is not None:
+                    escalations[item.order].append(f"no team could take it at the {order.tier} tier: {item.reason}")
+                    order.tier = higher
+                    pending.add(item.order)
+                    problem.refresh_exclusions(item.order)
+        for key, order in problem.orders.items():
+            order.tier = tiers[key]
+    locked = orders.lock_orders({order.id for order in problem.orders.values()})
+    still_open = {key for key, order in problem.orders.items() if locked.get(order.id, order).status == "submitted"}
+    for key in sorted(still_open & set(escalations)):
+        for reason in escalations[key]:
+            orders.escalate(problem.orders[key], actor=None, reason=reason)
+    assignments = [a for a in assignments if a.order in still_open]
+    unassigned = {key: item for key, item in unassigned.items() if key in still_open}
     for assignment in assignments:
         unassigned.pop(assignment.order, None)
         _store_proposal(problem, assignment, run=run, now=now)
@@ -244,14 +272,17 @@ def redispatch_orders(targets: list[Order], *, now: datetime | None = None) -> l
             by_county[order.station.county().id].append(order)
     runs = []
     for county_id, group in sorted(by_county.items()):
-        runs.append(
-            run_dispatch(
-                county=db.session.get(Station, county_id),
-                trigger="redispatch",
-                actor=None,
-                time_limit=current_app.config["REDISPATCH_TIME_LIMIT_S"],
-                now=now,
-                order_ids={o.id for o in group},
-            )
+        # Never wait for a county's lock while holding an order's (that is the wrong lock order): when a run
+        # is under way, the next one places these orders.
+        run = run_dispatch(
+            county=db.session.get(Station, county_id),
+            trigger="redispatch",
+            actor=None,
+            time_limit=current_app.config["REDISPATCH_TIME_LIMIT_S"],
+            now=now,
+            order_ids={o.id for o in group},
+            wait=False,
         )
+        if run is not None:
+            runs.append(run)
     return runs

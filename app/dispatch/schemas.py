@@ -11,7 +11,12 @@ from app.dispatch.models import PROPOSAL_STATUSES
 class RunRequestSchema(Schema):
     """Run dispatch now for one county (default: every county in your scope)."""
 
-    county = fields.String(load_default=None, allow_none=True, metadata={"description": "county station code"})
+    county = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=32),
+        metadata={"description": "county station code"},
+    )
     time_limit = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0.5, max=300))
 
 

@@ -22,9 +22,12 @@ def on_order_event(sender: object, event: Any = None, **extra: object) -> None:
 
 
 def orders_proposed_to_lead(user: User) -> Select:
-    """Orders proposed to any team the user leads."""
+    """Orders proposed to any team the user leads, until the team says no (declined or let the proposal lapse):
+    after that the order, its later history and the resident are no business of that team's lead."""
     teams = db.select(Team.id).where(Team.lead_user_id == user.id)
-    return db.select(Proposal.order_id).where(Proposal.team_id.in_(teams))
+    return db.select(Proposal.order_id).where(
+        Proposal.team_id.in_(teams), Proposal.status.in_(("pending", "accepted", "withdrawn"))
+    )
 
 
 def orders_crewed_by(user: User) -> Select:

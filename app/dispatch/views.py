@@ -13,10 +13,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.core.errors import DomainError
 from app.dispatch import proposals as proposals_service
 from app.dispatch import runs as runs_service
-from app.extensions import db
 from app.volunteers.service import list_volunteers
-from app.web.errors import domain_message
-from app.web.pages import act_and_return, me, roles
+from app.web.pages import act_and_return, me, refused, roles
 
 bp = Blueprint("dispatch_views", __name__)
 
@@ -145,10 +143,8 @@ def runs():
             county = user.scope_station.county().code if user.scope_station is not None else None
             try:
                 done = runs_service.run_dispatch_for_counties(county_code=county, trigger="manual", actor=user)
-                db.session.commit()
             except DomainError as error:
-                db.session.rollback()
-                flash(domain_message(error.message), "error")
+                flash(refused(error), "error")
             else:
                 proposed = sum(r.orders_proposed for r in done)
                 considered = sum(r.orders_considered for r in done)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
-from app.extensions import db
+from app.core.transactions import Blueprint
 from app.incentives import documents, service
 from app.incentives.schemas import (
     AccountSchema,
@@ -48,7 +47,6 @@ class Rules(MethodView):
         """Every points rule version, newest first."""
         api_user()
         rules = service.list_rules()
-        db.session.commit()
         return rules
 
     @blp.arguments(RuleCreateSchema)
@@ -56,7 +54,6 @@ class Rules(MethodView):
     def post(self, data: dict):
         """A new rule version (county staff, admin): applies from effective_from on, past points unchanged."""
         rule = service.create_rule(user=api_user(), **data)
-        db.session.commit()
         return rule
 
 
@@ -104,7 +101,6 @@ class HoursCorrections(MethodView):
     def post(self, data: dict, entry_id: int):
         """Staff correct a service line with a new line of signed minutes; points follow at that line's rule."""
         line = service.correct_hours(user=api_user(), entry_id=entry_id, **data)
-        db.session.commit()
         return line
 
 
@@ -121,7 +117,6 @@ class ShopItems(MethodView):
     def post(self, data: dict):
         """Station staff add an item to a shop in their scope."""
         item = service.create_item(user=api_user(), **data)
-        db.session.commit()
         return item
 
 
@@ -132,7 +127,6 @@ class ShopItemById(MethodView):
     def patch(self, data: dict, item_id: int):
         """Restock (add_stock, signed), reprice, retire or describe an item; stock never goes below zero."""
         item = service.update_item(user=api_user(), item_id=item_id, **data)
-        db.session.commit()
         return item
 
 
@@ -149,7 +143,6 @@ class Redemptions(MethodView):
     def post(self, data: dict):
         """Redeem one item for points (409 out_of_stock or insufficient_points)."""
         redemption = service.redeem(user=api_user(), **data)
-        db.session.commit()
         return redemption
 
 
@@ -159,7 +152,6 @@ class RedemptionHandOver(MethodView):
     def post(self, redemption_id: int):
         """Staff record that the item was handed over."""
         redemption = service.hand_over(user=api_user(), redemption_id=redemption_id)
-        db.session.commit()
         return redemption
 
 
@@ -169,7 +161,6 @@ class RedemptionCancel(MethodView):
     def post(self, redemption_id: int):
         """Staff cancel a redemption not yet handed over: stock and points go back."""
         redemption = service.cancel_redemption(user=api_user(), redemption_id=redemption_id)
-        db.session.commit()
         return redemption
 
 

@@ -15,8 +15,7 @@ from app.extensions import db
 from app.incentives import documents, service
 from app.stations.models import Station
 from app.volunteers.service import volunteer_of
-from app.web.errors import domain_message
-from app.web.pages import act_and_return, me, roles
+from app.web.pages import act_and_return, me, refused, roles
 from app.web.service_messages import N_
 
 bp = Blueprint("incentives_views", __name__, url_prefix="/incentives")
@@ -76,7 +75,7 @@ def mine():
         abort(404)
     account = service.account(user=user, volunteer_id=volunteer.id)
     start, end = _year_period()
-    page = render_template(
+    return render_template(
         "incentives/mine.html",
         volunteer=volunteer,
         account=account,
@@ -87,8 +86,6 @@ def mine():
         end=end,
         **_labels(),
     )
-    db.session.commit()  # the first visit may create rule version 1
-    return page
 
 
 @bp.post("/redeem/<int:item_id>")
@@ -109,8 +106,8 @@ def _certificate_response(volunteer_id: int) -> Response:
     except DomainError as error:
         if error.status == 404:
             raise
-        flash(domain_message(error.message), "error")
-        return redirect(request.referrer or url_for("web.home"))
+        flash(refused(error), "error")
+        return redirect(url_for("web.home"))
     response = Response(documents.certificate_pdf(cert), mimetype=documents.PDF_MIMETYPE)
     response.headers["Content-Disposition"] = f'inline; filename="certificate_{cert.serial}.pdf"'
     return response
@@ -164,7 +161,7 @@ def subsidy():
     try:
         report = service.subsidy_report(user=me(), start=start, end=end)
     except DomainError as error:
-        flash(domain_message(error.message), "error")
+        flash(refused(error), "error")
         return redirect(url_for("incentives_views.rankings"))
     response = Response(documents.subsidy_xlsx(report), mimetype=documents.XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="subsidy_{start}_{end}.xlsx"'
@@ -263,9 +260,7 @@ def cancel_redemption(redemption_id: int):
 @roles(*MANAGER_ROLES)
 def rules():
     """Points rule versions and a form for the next one."""
-    page = render_template("incentives/rules.html", rules=service.list_rules())
-    db.session.commit()
-    return page
+    return render_template("incentives/rules.html", rules=service.list_rules())
 
 
 @bp.post("/rules")

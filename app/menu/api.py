@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
-from app.extensions import db
+from app.core.transactions import Blueprint
 from app.menu import service
 from app.menu.schemas import (
     MenuItemCreateSchema,
@@ -62,7 +61,6 @@ class MenuItems(MethodView):
     def post(self, data: dict):
         """Add a menu item (county staff)."""
         item = service.create_menu_item(user=api_user(), **data)
-        db.session.commit()
         return item
 
 
@@ -79,5 +77,4 @@ class MenuItemById(MethodView):
     def patch(self, data: dict, item_id: int):
         """Edit or (de)activate a menu item (county staff)."""
         item = service.update_menu_item(user=api_user(), item_id=item_id, **data)
-        db.session.commit()
         return item

@@ -7,6 +7,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.core.schemas import Id
 from app.menu.models import MODES, ORDERABLE_BY
 
+# A menu description is read on a phone; anything longer is a paste gone wrong (or an attack on every reader).
+DESCRIPTION_MAX = 2000
+
 
 class PracticePrioritySchema(Schema):
     """One of the five practice priorities."""
@@ -76,8 +79,10 @@ class MenuItemCreateSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=40))
     title = fields.String(required=True, validate=validate.Length(min=1, max=120))
     title_en = fields.String(load_default="", validate=validate.Length(max=160))
-    description = fields.String(load_default="")
-    priority = fields.String(required=True, metadata={"description": "practice priority code"})
+    description = fields.String(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
+    priority = fields.String(
+        required=True, validate=validate.Length(max=32), metadata={"description": "practice priority code"}
+    )
     mode = fields.String(required=True, validate=validate.OneOf(MODES))
     duration_minutes = fields.Integer(required=True, validate=validate.Range(min=15, max=12 * 60))
     default_priority = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5))
@@ -97,7 +102,7 @@ class MenuItemUpdateSchema(Schema):
 
     title = fields.String(validate=validate.Length(min=1, max=120))
     title_en = fields.String(validate=validate.Length(max=160))
-    description = fields.String()
+    description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
     duration_minutes = fields.Integer(validate=validate.Range(min=15, max=12 * 60))
     default_priority = fields.Integer(validate=validate.Range(min=1, max=5))
     orderable_by = fields.String(validate=validate.OneOf(ORDERABLE_BY))
@@ -107,7 +112,7 @@ class MenuItemUpdateSchema(Schema):
 class MenuQuerySchema(Schema):
     """Filters for the menu."""
 
-    priority = fields.String()
+    priority = fields.String(validate=validate.Length(max=32))
     mode = fields.String(validate=validate.OneOf(MODES))
     station_id = fields.Integer(metadata={"description": "only items orderable at this station"})
     include_inactive = fields.Boolean(load_default=False)

@@ -14,13 +14,12 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from app.core.errors import DomainError
 from app.core.timeutil import LOCAL_TZ, to_local, utcnow
-from app.extensions import db
 from app.menu import service as menu_service
 from app.menu.models import MODES
 from app.orders import service as order_service
 from app.stations.service import list_stations
 from app.web.helpers import MODE_LABELS, localized
-from app.web.pages import choices, me, roles, show_error
+from app.web.pages import choices, me, refused, roles, show_error
 
 bp = Blueprint("menu_views", __name__)
 
@@ -164,13 +163,9 @@ def order(item_id: int):
                         else None,
                         notes=form.notes.data or "",
                     )
-                    db.session.commit()
                 except DomainError as error:
-                    db.session.rollback()
                     if (error.field or "").startswith("windows"):
-                        from app.web.errors import domain_message
-
-                        window_error = domain_message(error.message)
+                        window_error = refused(error)
                     else:
                         show_error(form, error, {"resident": "resident_name"})
                 else:
@@ -244,9 +239,7 @@ def create():
                     code=form.code.data.strip(),
                     **_item_fields(form),
                 )
-                db.session.commit()
             except DomainError as error:
-                db.session.rollback()
                 show_error(form, error, {"needs": "need_skill"})
             else:
                 flash(_("Saved."), "success")
@@ -268,9 +261,7 @@ def edit(item_id: int):
                 item_id=item.id,
                 **_item_fields(form),
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Saved."), "success")

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from importlib import import_module
 from typing import Any, Protocol
 
+from app.core.masking import mask_address
 from app.notifications.models import OutboxMessage
 
 logger = logging.getLogger("diandan.notifications")
@@ -41,7 +42,8 @@ class LogSender:
         self.config = config
 
     def send(self, message: OutboxMessage) -> None:
-        logger.info("notify %s <%s>: %s | %s", message.recipient_name, message.address, message.subject, message.body)
+        # Never the name, the text or the full address: logs are kept and read far more widely than the outbox.
+        logger.info("notify #%s %s to %s", message.id, message.kind, mask_address(message.address))
 
 
 class SmtpSender:
@@ -72,7 +74,7 @@ class SmtpSender:
             try:
                 client.send_message(email)
             except smtplib.SMTPRecipientsRefused as error:
-                raise PermanentFailure(f"recipient refused: {error.recipients}") from error
+                raise PermanentFailure("recipient refused") from error
 
 
 def _post_json(url: str, payload: dict, *, token: str, timeout: float) -> dict:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from app.accounts.models import User
+from app.core.masking import mask_address
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.notifications.models import DeliveryAttempt, OutboxMessage
@@ -127,6 +128,7 @@ def claim_due(*, now: datetime | None = None, limit: int | None = None) -> list[
         # The sender may have delivered before the process died; sending again could duplicate it.
         message.status = "failed"
         _log(message, outcome="failed", error="interrupted while sending; not retried to avoid a duplicate", now=now)
+        _purge_personal_data(message)
     query = (
         db.select(OutboxMessage)
         .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
@@ -173,8 +175,18 @@ def deliver(*, message_id: int, now: datetime | None = None) -> str:
         message.sent_at = now
         _log(message, outcome="sent", error="", now=now)
     message.claimed_at = None
+    if message.status in ("sent", "failed"):
+        _purge_personal_data(message)
     db.session.flush()
     return message.status if message.status != "pending" else "retry"
+
+
+def _purge_personal_data(message: OutboxMessage) -> None:
+    """A finished message keeps only what delivery statistics need: no text, no name, a masked address."""
+    message.subject = ""
+    message.body = ""
+    message.recipient_name = ""
+    message.address = mask_address(message.address)
 
 
 def outbox_counts() -> dict[str, int]:

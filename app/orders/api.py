@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
-from app.dispatch import crew
-from app.extensions import db
+from app.core.transactions import Blueprint
+from app.dispatch import crew, phones
+from app.idempotency.service import HEADER_DOC, run_once
 from app.orders import service
 from app.orders.schemas import (
     CancelSchema,
@@ -18,6 +18,7 @@ from app.orders.schemas import (
     OrderSchema,
     RatingInSchema,
     RatingSchema,
+    ResidentPhoneSchema,
     ServiceRecordSchema,
 )
 
@@ -34,11 +35,14 @@ class Orders(MethodView):
 
     @blp.arguments(OrderCreateSchema)
     @blp.response(201, OrderSchema)
+    @blp.doc(parameters=[HEADER_DOC])
     def post(self, data: dict):
-        """Place an order for yourself (resident) or for a resident (station staff)."""
-        order = service.place_order(user=api_user(), **data)
-        db.session.commit()
-        return order
+        """Place an order for yourself (resident) or for a resident (station staff); retry with the same
+        Idempotency-Key and it is placed once."""
+        user = api_user()
+        return run_once(
+            user=user, status=201, schema=OrderSchema(), call=lambda: service.place_order(user=user, **data)
+        )
 
 
 @blp.route("/<int:order_id>")
@@ -53,11 +57,27 @@ class OrderById(MethodView):
 class OrderCancel(MethodView):
     @blp.arguments(CancelSchema)
     @blp.response(200, OrderSchema)
+    @blp.doc(parameters=[HEADER_DOC])
     def post(self, data: dict, order_id: int):
         """Cancel an order that is not yet in service."""
-        order = service.cancel_order(user=api_user(), order_id=order_id, **data)
-        db.session.commit()
-        return order
+        user = api_user()
+        return run_once(
+            user=user,
+            status=200,
+            schema=OrderSchema(),
+            call=lambda: service.cancel_order(user=user, order_id=order_id, **data),
+        )
+
+
+@blp.route("/<int:order_id>/resident-phone")
+class OrderResidentPhone(MethodView):
+    @blp.response(200, ResidentPhoneSchema)
+    def get(self, order_id: int):
+        """The resident's full phone, for the lead of the accepted crew while the order is live (audited)."""
+        user = api_user()
+        order = service.get_order(user=user, order_id=order_id)
+        full = phones.reveal_phone(user=user, order=order)
+        return {"phone": full, "masked": phones.masked_phone(order)}
 
 
 @blp.route("/<int:order_id>/events")
@@ -72,22 +92,32 @@ class OrderEvents(MethodView):
 class OrderCheckIn(MethodView):
     @blp.arguments(CrewActionSchema)
     @blp.response(201, ServiceRecordSchema)
+    @blp.doc(parameters=[HEADER_DOC])
     def post(self, data: dict, order_id: int):
         """A crew member checks in (default: yourself)."""
-        record = crew.check_in(user=api_user(), order_id=order_id, **data)
-        db.session.commit()
-        return record
+        user = api_user()
+        return run_once(
+            user=user,
+            status=201,
+            schema=ServiceRecordSchema(),
+            call=lambda: crew.check_in(user=user, order_id=order_id, **data),
+        )
 
 
 @blp.route("/<int:order_id>/check-out")
 class OrderCheckOut(MethodView):
     @blp.arguments(CrewActionSchema)
     @blp.response(200, ServiceRecordSchema)
+    @blp.doc(parameters=[HEADER_DOC])
     def post(self, data: dict, order_id: int):
         """A crew member checks out (default: yourself)."""
-        record = crew.check_out(user=api_user(), order_id=order_id, **data)
-        db.session.commit()
-        return record
+        user = api_user()
+        return run_once(
+            user=user,
+            status=200,
+            schema=ServiceRecordSchema(),
+            call=lambda: crew.check_out(user=user, order_id=order_id, **data),
+        )
 
 
 @blp.route("/<int:order_id>/complete")
@@ -97,7 +127,6 @@ class OrderComplete(MethodView):
     def post(self, data: dict, order_id: int):
         """Close an order in service when not all of the crew came (team lead or station staff)."""
         order = crew.complete_order(user=api_user(), order_id=order_id, **data)
-        db.session.commit()
         return order
 
 
@@ -115,8 +144,13 @@ class OrderRating(MethodView):
 
     @blp.arguments(RatingInSchema)
     @blp.response(201, RatingSchema)
+    @blp.doc(parameters=[HEADER_DOC])
     def post(self, data: dict, order_id: int):
         """Rate a served order (评单): stars, the six words as tags, a comment."""
-        rating = service.rate_order(user=api_user(), order_id=order_id, **data)
-        db.session.commit()
-        return rating
+        user = api_user()
+        return run_once(
+            user=user,
+            status=201,
+            schema=RatingSchema(),
+            call=lambda: service.rate_order(user=user, order_id=order_id, **data),
+        )

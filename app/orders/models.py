@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.core.timeutil import utcnow
-from app.core.types import UTCDateTime
+from app.core.types import EncryptedString, UTCDateTime
 from app.extensions import db
 from app.menu.models import MenuItem, Skill
 from app.stations.models import Station
@@ -29,7 +29,8 @@ class Resident(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    # Encrypted at rest (DATA_KEYS); shown masked except to the accepted crew's lead (app.orders.phones).
+    phone: Mapped[str | None] = mapped_column(EncryptedString())
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     note: Mapped[str] = mapped_column(String(200), default="")
@@ -74,6 +75,10 @@ class Order(db.Model):
     # Why the last dispatch run could not place it (engine's reason), shown to staff and residents.
     unassigned_code: Mapped[str | None] = mapped_column(String(40))
     unassigned_reason: Mapped[str | None] = mapped_column(String(400))
+    # Every UPDATE of an order is a compare-and-set on this counter: of two racing changes the loser gets 409.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     menu_item: Mapped[MenuItem] = relationship()
     station: Mapped[Station] = relationship()

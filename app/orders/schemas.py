@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.core.masking import mask_phone
 from app.core.schemas import Id
 from app.menu.schemas import NeedInSchema, NeedSchema
 from app.orders.models import RATING_TAGS, STATUSES
@@ -129,6 +130,10 @@ class OrderSchema(Schema):
     menu_item = fields.Function(lambda o: o.menu_item.title)
     station_id = Id()
     resident = fields.Function(lambda o: o.resident.name if o.resident else None)
+    resident_phone = fields.Function(
+        lambda o: mask_phone(o.resident.phone) if o.resident and o.resident.phone else None,
+        metadata={"description": "masked (138****1234); the accepted crew's lead may GET .../resident-phone"},
+    )
     priority = fields.Integer()
     tier = fields.String()
     duration_minutes = fields.Integer()
@@ -143,3 +148,10 @@ class OrderSchema(Schema):
     completed_at = fields.AwareDateTime(allow_none=True)
     service_records = fields.List(fields.Nested(ServiceRecordSchema))
     rating = fields.Nested(RatingSchema, allow_none=True)
+
+
+class ResidentPhoneSchema(Schema):
+    """The resident's full phone number, shown to the accepted crew's lead (recorded in the audit log)."""
+
+    phone = fields.String()
+    masked = fields.String()

@@ -14,6 +14,7 @@ from sqlalchemy import Select
 from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, scope_station_ids, station_in_scope
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.core.intervals import union
 from app.core.signals import order_event_recorded
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
@@ -133,14 +134,7 @@ def _normalise_windows(windows: list[dict], duration: int, now: datetime) -> lis
                 f"the window is shorter than the service ({duration} minutes)", field=f"windows.{index}.end"
             )
         spans.append((start, end))
-    spans.sort()
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    return union(spans)
 
 
 def _resident_for(user: User, station: Station, resident_id: int | None, resident: dict | None) -> Resident | None:
@@ -291,12 +285,38 @@ def list_orders(
     return list(db.session.scalars(query).unique())
 
 
-def get_order(*, user: User, order_id: int) -> Order:
-    """One order the user may see, or 404 (existence is not revealed)."""
-    order = db.session.scalar(_visible_orders_query(user).where(Order.id == order_id))
+def get_order(*, user: User, order_id: int, lock: bool = False) -> Order:
+    """One order the user may see, or 404 (existence is not revealed); `lock` takes its row lock first."""
+    query = _visible_orders_query(user).where(Order.id == order_id)
+    if lock:
+        query = query.with_for_update(of=Order).execution_options(populate_existing=True)
+    order = db.session.scalar(query)
     if order is None:
         raise NotFound("order not found")
     return order
+
+
+def lock_orders(order_ids: set[int] | list[int]) -> dict[int, Order]:
+    """Take the row locks of some orders, in id order, and reload them as they are now.
+
+    The one lock order everywhere: a county's dispatch lock, then orders by id, then their proposals and crew.
+    Every change of an order's state starts here, so a change never works on a status another one has moved.
+    """
+    if not order_ids:
+        return {}
+    found = db.session.scalars(
+        db.select(Order)
+        .where(Order.id.in_(sorted(order_ids)))
+        .order_by(Order.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {order.id: order for order in found}
+
+
+def lock_order(order: Order) -> Order:
+    """Take one order's row lock and reload it (see lock_orders)."""
+    return lock_orders([order.id])[order.id]
 
 
 def _may_act_for_resident(user: User, order: Order) -> bool:
@@ -309,7 +329,7 @@ def _may_act_for_resident(user: User, order: Order) -> bool:
 
 def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:
     """The resident or staff cancel an order that is not yet in service (dispatch withdraws a live proposal)."""
-    order = get_order(user=user, order_id=order_id)
+    order = get_order(user=user, order_id=order_id, lock=True)
     if not _may_act_for_resident(user, order):
         raise Forbidden("only the resident or station staff may cancel")
     if order.status not in CANCELLABLE:
@@ -320,7 +340,7 @@ def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:
 
 def rate_order(*, user: User, order_id: int, stars: int, tags: list[str], comment: str = "") -> Rating:
     """The resident (or staff for them) rates a completed order (评单)."""
-    order = get_order(user=user, order_id=order_id)
+    order = get_order(user=user, order_id=order_id, lock=True)
     if not _may_act_for_resident(user, order):
         raise Forbidden("only the resident or station staff may rate")
     if order.status == "rated":
@@ -377,5 +397,8 @@ def orders_past_their_windows(*, now: datetime) -> list[Order]:
 
 def expire_orders(stale: list[Order]) -> None:
     """Expire orders that went unserved (dispatch withdraws their live proposals on the event)."""
-    for order in stale:
+    wanted = {order.id: order.status for order in stale}
+    locked = lock_orders(set(wanted))
+    # Between the look and the lock an order may have moved on (accepted, cancelled): leave those alone.
+    for order in [locked[i] for i in sorted(wanted) if i in locked and locked[i].status == wanted[i]]:
         transition(order, "expired", actor=None, reason="every requested time window passed unserved")

@@ -10,7 +10,7 @@ from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField,
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.accounts.access import STAFF_ROLES
-from app.dispatch import crew
+from app.dispatch import crew, phones
 from app.dispatch.crew import accepted_proposal
 from app.orders import service as order_service
 from app.orders.models import RATING_TAGS, STATUSES
@@ -72,6 +72,19 @@ def list_orders():
 @roles()
 def detail(order_id: int):
     """One order: status, times, the engine's reason if not placed, the crew, the timeline and what can be done."""
+    return _detail_page(order_id)
+
+
+@bp.post("/orders/<int:order_id>/phone")
+@roles("team_lead")
+def reveal_phone(order_id: int):
+    """The accepted crew's lead sees the resident's full number on the order page (the look is audited)."""
+    order = order_service.get_order(user=me(), order_id=order_id)
+    revealed = phones.reveal_phone(user=me(), order=order)
+    return _detail_page(order_id, revealed_phone=revealed)
+
+
+def _detail_page(order_id: int, *, revealed_phone: str | None = None):
     user = me()
     order = order_service.get_order(user=user, order_id=order_id)
     proposal = accepted_proposal(order)
@@ -89,6 +102,8 @@ def detail(order_id: int):
         rate_form=RateForm(),
         crew_form=CrewForm(),
         tags=RATING_TAGS,
+        revealed_phone=revealed_phone,
+        may_reveal_phone=phones.may_reveal_phone(user=user, order=order),
     )
 
 

@@ -6,13 +6,13 @@ from datetime import date
 
 from flask import Response, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
-from app.accounts.access import MANAGER_ROLES, require_role
+from app.accounts.access import MANAGER_ROLES, require_role, scope_station_ids
 from app.accounts.auth import api_user
 from app.accounts.models import User
 from app.core.timeutil import iso_week_label, utcnow, week_start
-from app.extensions import db
+from app.core.transactions import Blueprint
 from app.rosters import exports, service
 from app.rosters.schemas import (
     RosterFeedQuerySchema,
@@ -54,10 +54,10 @@ class Publish(MethodView):
     @blp.response(200, RosterPublishReportSchema)
     def post(self, data: dict):
         """Publish a new version of every roster that changed in a week (county staff; the scheduler does it weekly)."""
-        require_role(api_user(), *MANAGER_ROLES)
+        user = api_user()
+        require_role(user, *MANAGER_ROLES)
         week = data.get("week") or service.publication_week(utcnow())
-        report = service.publish_rosters(week=week, now=utcnow())
-        db.session.commit()
+        report = service.publish_rosters(week=week, now=utcnow(), station_ids=scope_station_ids(user))
         return report
 
 
@@ -81,7 +81,6 @@ class FeedToken(MethodView):
         """Your calendar feed token and feed links (made on first use)."""
         user = api_user()
         token = service.feed_token(user=user)
-        db.session.commit()
         return {"token": token, "feeds": _feed_links(user, token)}
 
     @blp.response(201, RosterFeedTokenSchema)
@@ -89,14 +88,12 @@ class FeedToken(MethodView):
         """Make a new feed token; every earlier feed link stops working."""
         user = api_user()
         token = service.feed_token(user=user, rotate=True)
-        db.session.commit()
         return {"token": token, "feeds": _feed_links(user, token)}
 
     @blp.response(204)
     def delete(self):
         """Revoke your feed token."""
         service.revoke_feed_token(user=api_user())
-        db.session.commit()
 
 
 def _caller(token: str | None) -> User:

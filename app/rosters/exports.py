@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
-from app.core.timeutil import to_local
+from app.core.timeutil import LOCAL_TZ_NAME, to_local
 from app.menu.models import MODE_LABELS_ZH
 from app.rosters.service import FeedItem, Owner
 
@@ -27,7 +27,7 @@ def calendar_bytes(*, owner: Owner, items: list[FeedItem]) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"{owner.name} · 点单排班")
-    calendar.add("x-wr-timezone", "Asia/Shanghai")
+    calendar.add("x-wr-timezone", LOCAL_TZ_NAME)
     # Calendar apps that honour these poll hourly rather than daily.
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")

@@ -44,7 +44,10 @@ class RosterQuerySchema(RosterWeekQuerySchema):
 
 
 class RosterFeedQuerySchema(StrictSchema):
-    token = fields.String(metadata={"description": "feed token (calendar apps cannot send a bearer header)"})
+    token = fields.String(
+        validate=validate.Length(max=128),
+        metadata={"description": "feed token (calendar apps cannot send a bearer header)"},
+    )
 
 
 class RosterPublishSchema(RosterWeekQuerySchema):

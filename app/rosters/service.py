@@ -321,11 +321,16 @@ def _publish_one(owner: Owner, entries: list[dict[str, Any]], week: date, now: d
     return roster
 
 
-def publish_rosters(*, week: date, now: datetime | None = None) -> PublishReport:
-    """Publish a new version of every team's and volunteer's roster for a week whose jobs changed (idempotent)."""
+def publish_rosters(*, week: date, now: datetime | None = None, station_ids: set[int] | None = None) -> PublishReport:
+    """Publish a new version of every team's and volunteer's roster for a week whose jobs changed (idempotent).
+
+    With `station_ids` (a caller's scope), only the rosters of teams at those stations and of their members.
+    """
     now = now or utcnow()
     start, end = week_bounds(week)
     jobs = _all_jobs(start, end)
+    if station_ids is not None:
+        jobs = [p for p in jobs if p.team.station_id in station_ids]
     by_team: dict[int, list[Proposal]] = defaultdict(list)
     by_volunteer: dict[int, list[Proposal]] = defaultdict(list)
     for proposal in jobs:
@@ -338,6 +343,17 @@ def publish_rosters(*, week: date, now: datetime | None = None) -> PublishReport
     ).all()
     team_ids = set(by_team) | {t for t, _ in earlier if t is not None}
     volunteer_ids = set(by_volunteer) | {v for _, v in earlier if v is not None}
+    if station_ids is not None:
+        team_ids = set(
+            db.session.scalars(db.select(Team.id).where(Team.id.in_(team_ids), Team.station_id.in_(station_ids)))
+        )
+        volunteer_ids = set(
+            db.session.scalars(
+                db.select(Volunteer.id)
+                .join(Team, Volunteer.team_id == Team.id)
+                .where(Volunteer.id.in_(volunteer_ids), Team.station_id.in_(station_ids))
+            )
+        )
     report = PublishReport(week_start=week)
     for team in db.session.scalars(db.select(Team).where(Team.id.in_(team_ids)).order_by(Team.id)):
         entries = [entry_for(p) for p in by_team.get(team.id, [])]
@@ -482,6 +498,8 @@ def user_from_feed_token(raw: str) -> User | None:
         return None
     key = db.session.scalar(db.select(FeedKey).where(FeedKey.user_id == int(user_part)))
     if key is None or not hmac.compare_digest(signature, _sign(key.user_id, key.nonce)):
+        return None
+    if key.created_at + timedelta(days=current_app.config["ROSTER_FEED_TOKEN_DAYS"]) <= utcnow():
         return None
     user = db.session.get(User, key.user_id)
     return user if user is not None and user.active else None

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.core.timeutil import iso_week_label, parse_iso_week, to_local, utcnow, week_start
-from app.extensions import db
 from app.rosters import service
 from app.rosters.api import export_response
 from app.rosters.schemas import WEEK_PATTERN
@@ -117,7 +116,6 @@ def download(kind: str, owner_id: int, fmt: str):
 def new_feed_token():
     """Make (or replace) your calendar feed link; older links stop working."""
     service.feed_token(user=current_user, rotate=True)
-    db.session.commit()
     target = request.form.get("next", "")
     # Only go back to a roster page: an open redirect would let a link send people anywhere.
     if not target.startswith("/rosters/"):

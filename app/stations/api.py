@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.accounts.auth import api_user
-from app.extensions import db
+from app.core.transactions import Blueprint
 from app.stations import service
 from app.stations.schemas import StationCreateSchema, StationQuerySchema, StationSchema
 
@@ -26,7 +25,6 @@ class Stations(MethodView):
     def post(self, data: dict):
         """Add a station (county staff, admin)."""
         station = service.create_station(user=api_user(), **data)
-        db.session.commit()
         return station
 
 

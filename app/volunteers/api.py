@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.accounts.auth import api_user
-from app.extensions import db
+from app.core.transactions import Blueprint
 from app.volunteers import service
 from app.volunteers.schemas import (
     AvailabilitySchema,
@@ -43,7 +42,6 @@ class Teams(MethodView):
     def post(self, data: dict):
         """Add a team (staff)."""
         team = service.create_team(user=api_user(), **data)
-        db.session.commit()
         return team
 
 
@@ -68,7 +66,6 @@ class Volunteers(MethodView):
     def post(self, data: dict):
         """Register a volunteer (staff)."""
         volunteer = service.create_volunteer(user=api_user(), **data)
-        db.session.commit()
         return volunteer
 
 
@@ -84,7 +81,6 @@ class VolunteerById(MethodView):
     def patch(self, data: dict, volunteer_id: int):
         """Change skills, team or limits."""
         volunteer = service.update_volunteer(user=api_user(), volunteer_id=volunteer_id, **data)
-        db.session.commit()
         return volunteer
 
 
@@ -100,5 +96,4 @@ class VolunteerAvailability(MethodView):
     def put(self, data: dict, volunteer_id: int):
         """Replace weekly availability and exceptions."""
         result = service.set_availability(user=api_user(), volunteer_id=volunteer_id, **data)
-        db.session.commit()
         return result

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.types import UTCDateTime
+from app.core.types import EncryptedString, UTCDateTime
 from app.extensions import db
 from app.menu.models import Skill, Specialty
 from app.stations.models import Station
@@ -52,7 +52,8 @@ class Volunteer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(80))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    # Encrypted at rest (DATA_KEYS); shown masked except to the accepted crew's lead (app.orders.phones).
+    phone: Mapped[str | None] = mapped_column(EncryptedString())
     email: Mapped[str | None] = mapped_column(String(120))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)

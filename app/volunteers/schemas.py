@@ -28,7 +28,7 @@ class TeamCreateSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=40))
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     station_id = Id(required=True)
-    specialty = fields.String(load_default=None, allow_none=True)
+    specialty = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
     lead_user_id = Id(load_default=None, allow_none=True)
 
 
@@ -97,7 +97,9 @@ class VolunteerCreateSchema(Schema):
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
     team_id = Id(load_default=None, allow_none=True)
     station_id = Id(required=True)
-    skills = fields.List(fields.String(), load_default=list, validate=validate.Length(max=20))
+    skills = fields.List(
+        fields.String(validate=validate.Length(max=32)), load_default=list, validate=validate.Length(max=20)
+    )
     max_orders_per_week = fields.Integer(load_default=3, validate=validate.Range(min=0, max=50))
     max_km = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0.1, max=1000))
 
@@ -108,7 +110,7 @@ class VolunteerUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=80))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     team_id = Id(allow_none=True)
-    skills = fields.List(fields.String(), validate=validate.Length(max=20))
+    skills = fields.List(fields.String(validate=validate.Length(max=32)), validate=validate.Length(max=20))
     max_orders_per_week = fields.Integer(validate=validate.Range(min=0, max=50))
     max_km = fields.Float(allow_none=True, validate=validate.Range(min=0.1, max=1000))
     active = fields.Boolean()
@@ -119,6 +121,6 @@ class VolunteerQuerySchema(Schema):
 
     team_id = Id()
     station_id = Id()
-    skill = fields.String()
+    skill = fields.String(validate=validate.Length(max=32))
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=2000))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, require_role, scope_station_ids
+from app.accounts.access import (
+    STAFF_ROLES,
+    ensure_station_in_scope,
+    require_role,
+    scope_station_ids,
+    station_in_scope,
+)
 from app.accounts.models import User
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.intervals import subtract, union
@@ -84,8 +90,11 @@ def create_team(
         specialty_row = db.session.scalar(db.select(Specialty).where(Specialty.code == specialty))
         if specialty_row is None:
             raise ValidationFailed(f"unknown specialty {specialty}", field="specialty")
-    if lead_user_id is not None and db.session.get(User, lead_user_id) is None:
-        raise ValidationFailed("unknown user", field="lead_user_id")
+    if lead_user_id is not None:
+        lead = db.session.get(User, lead_user_id)
+        # A lead from another county would read this county's orders and residents through the team.
+        if lead is None or lead.scope_station is None or lead.scope_station.county().id != station.county().id:
+            raise ValidationFailed("the lead must be a user of the team's county", field="lead_user_id")
     team = Team(
         code=code, name=name, level=station.level, station=station, specialty=specialty_row, lead_user_id=lead_user_id
     )
@@ -170,11 +179,18 @@ def create_volunteer(*, user: User, skills: list[str], **fields: object) -> Volu
     return volunteer
 
 
+def can_manage_volunteer(user: User, volunteer: Volunteer) -> bool:
+    """A team member is managed through their team (its lead, or staff over the team's station); only a volunteer
+    without a team is managed by staff over their home station (seeing someone is not managing them)."""
+    if volunteer.team is not None:
+        return can_manage_team(user, volunteer.team)
+    return user.role in STAFF_ROLES and station_in_scope(user, volunteer.station_id)
+
+
 def update_volunteer(*, user: User, volunteer_id: int, **changes: object) -> Volunteer:
     """Change a volunteer's skills, team or limits (their lead or staff; a volunteer their own phone)."""
     volunteer = get_volunteer(user=user, volunteer_id=volunteer_id)
-    manager = volunteer.team is not None and can_manage_team(user, volunteer.team) or user.role in STAFF_ROLES
-    if not manager and set(changes) - {"phone"}:
+    if not can_manage_volunteer(user, volunteer) and set(changes) - {"phone"}:
         raise Forbidden("only the team lead or staff may change this")
     if "team_id" in changes:
         _check_team(user, changes["team_id"])  # type: ignore[arg-type]
@@ -208,6 +224,8 @@ def merged_slots(weekly: list[dict]) -> list[AvailabilitySlot]:
 def set_availability(*, user: User, volunteer_id: int, weekly: list[dict], exceptions: list[dict]) -> dict:
     """Replace a volunteer's availability (self, lead or staff); overlapping weekly slots are merged."""
     volunteer = get_volunteer(user=user, volunteer_id=volunteer_id)
+    if volunteer.user_id != user.id and not can_manage_volunteer(user, volunteer):
+        raise Forbidden("only the volunteer, their team lead or staff over their team may change this")
     keys = [(e["day"], e["start_minute"]) for e in exceptions]
     if len(keys) != len(set(keys)):
         raise ValidationFailed("two exceptions start at the same day and minute", field="exceptions")
@@ -241,11 +259,6 @@ def free_intervals(volunteer: Volunteer, start: datetime, end: datetime) -> list
         spans.extend((midnight + timedelta(minutes=s), midnight + timedelta(minutes=e)) for s, e in free)
         day += timedelta(days=1)
     # Join spans across midnight, then clip to the requested period.
-    joined: list[tuple[datetime, datetime]] = []
-    for s, e in spans:
-        if joined and joined[-1][1] == s:
-            joined[-1] = (joined[-1][0], e)
-        else:
-            joined.append((s, e))
+    joined = union(spans)
     clipped = [(max(s, start), min(e, end)) for s, e in joined if e > start and s < end]
     return [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in clipped]

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
 from app.core.errors import DomainError
 from app.extensions import db
@@ -60,23 +60,22 @@ def my_service():
         return redirect(url_for("dispatch_views.inbox"))
     if volunteer is None:
         abort(404)
-    upcoming = [
-        o for o in order_service.list_orders(user=user, limit=200) if o.status in ("accepted", "in_service")
-    ]
+    upcoming = [o for o in order_service.list_orders(user=user, limit=200) if o.status in ("accepted", "in_service")]
     from app.dispatch.crew import accepted_proposal
 
     plans = [(o, accepted_proposal(o)) for o in upcoming]
     plans.sort(key=lambda pair: pair[1].start_at if pair[1] else pair[0].created_at)
     records = {r.order_id: r for r in _records(volunteer)}
-    return render_template("volunteers/me.html", volunteer=volunteer, plans=plans, records=records,
-                           served=_served(volunteer))
+    return render_template(
+        "volunteers/me.html", volunteer=volunteer, plans=plans, records=records, served=_served(volunteer)
+    )
 
 
 class AvailabilityForm(FlaskForm):
     """CSRF and a day off to add; the weekly slots are read from the request (slot-<day>-<n>-start/end)."""
 
     day_off = DateField(_l("Add a day I cannot serve"), validators=[Optional()])
-    day_off_note = StringField(_l("Note"), validators=[Optional()])
+    day_off_note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
 def _minute(value: str) -> int | None:
@@ -118,22 +117,34 @@ def _availability_page(volunteer_id: int, back: str):
         weekly, problems = _parse_weekly(request.form)
         keep = {int(v) for v in request.form.getlist("keep_exception") if v.isdigit()}
         exceptions = [
-            {"day": e.day, "start_minute": e.start_minute, "end_minute": e.end_minute, "available": e.available,
-             "note": e.note}
-            for e in current["exceptions"] if e.id in keep
+            {
+                "day": e.day,
+                "start_minute": e.start_minute,
+                "end_minute": e.end_minute,
+                "available": e.available,
+                "note": e.note,
+            }
+            for e in current["exceptions"]
+            if e.id in keep
         ]
         if form.day_off.data and not any(e["day"] == form.day_off.data and e["start_minute"] == 0 for e in exceptions):
-            exceptions.append({"day": form.day_off.data, "start_minute": 0, "end_minute": 1440, "available": False,
-                               "note": (form.day_off_note.data or "").strip()[:200]})
+            exceptions.append(
+                {
+                    "day": form.day_off.data,
+                    "start_minute": 0,
+                    "end_minute": 1440,
+                    "available": False,
+                    "note": (form.day_off_note.data or "").strip()[:200],
+                }
+            )
         if problems:
             form.form_errors.append(_("Some times are not valid: each start must be before its end (HH:MM)."))
         else:
             try:
-                volunteer_service.set_availability(user=user, volunteer_id=volunteer_id, weekly=weekly,
-                                                   exceptions=exceptions)
-                db.session.commit()
+                volunteer_service.set_availability(
+                    user=user, volunteer_id=volunteer_id, weekly=weekly, exceptions=exceptions
+                )
             except DomainError as error:
-                db.session.rollback()
                 show_error(form, error)
             else:
                 flash(_("Your available times are saved."), "success")
@@ -142,9 +153,16 @@ def _availability_page(volunteer_id: int, back: str):
     for slot in current["weekly"]:
         by_day[slot.weekday].append(slot)
     values = request.form if request.method == "POST" else None
-    return render_template("volunteers/availability.html", volunteer=volunteer, by_day=by_day, form=form,
-                           exceptions=current["exceptions"], slots_per_day=SLOTS_PER_DAY, values=values,
-                           problems=set(problems))
+    return render_template(
+        "volunteers/availability.html",
+        volunteer=volunteer,
+        by_day=by_day,
+        form=form,
+        exceptions=current["exceptions"],
+        slots_per_day=SLOTS_PER_DAY,
+        values=values,
+        problems=set(problems),
+    )
 
 
 @bp.route("/me/availability", methods=["GET", "POST"])
@@ -203,14 +221,15 @@ def volunteers():
     user = me()
     team_id = request.args.get("team_id", type=int)
     rows = volunteer_service.list_volunteers(user=user, team_id=team_id, limit=500)
-    return render_template("volunteers/list.html", volunteers=rows, teams=volunteer_service.list_teams(user=user),
-                           team_id=team_id)
+    return render_template(
+        "volunteers/list.html", volunteers=rows, teams=volunteer_service.list_teams(user=user), team_id=team_id
+    )
 
 
 class VolunteerForm(FlaskForm):
     """What staff or the lead may change about a volunteer."""
 
-    phone = StringField(_l("Phone"), validators=[Optional()])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     team_id = SelectField(_l("Team"), coerce=int)
     max_orders_per_week = IntegerField(_l("Most orders per week"), validators=[NumberRange(min=0, max=21)])
     max_km = FloatField(_l("Farthest distance (km)"), validators=[Optional(), NumberRange(min=1, max=500)])
@@ -231,16 +250,19 @@ def volunteer(volunteer_id: int):
     if form.validate_on_submit():
         try:
             volunteer_service.update_volunteer(
-                user=user, volunteer_id=row.id, phone=(form.phone.data or "").strip() or None,
-                team_id=form.team_id.data or None, max_orders_per_week=form.max_orders_per_week.data,
-                max_km=form.max_km.data, active=form.active.data,
+                user=user,
+                volunteer_id=row.id,
+                phone=(form.phone.data or "").strip() or None,
+                team_id=form.team_id.data or None,
+                max_orders_per_week=form.max_orders_per_week.data,
+                max_km=form.max_km.data,
+                active=form.active.data,
             )
-            db.session.commit()
         except DomainError as error:
-            db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("volunteers_views.volunteer", volunteer_id=row.id))
-    return render_template("volunteers/volunteer.html", volunteer=row, form=form, served=_served(row),
-                           error_text=domain_message)
+    return render_template(
+        "volunteers/volunteer.html", volunteer=row, form=form, served=_served(row), error_text=domain_message
+    )

@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 
 from app.accounts.models import User
 from app.core.errors import DomainError, Forbidden
+from app.extensions import db
 from app.web.errors import domain_message
 
 
@@ -36,9 +37,15 @@ def roles(*allowed: str) -> Callable:
     return decorate
 
 
+def refused(error: DomainError) -> str:
+    """Undo what a refused service call wrote (the request then commits nothing of it) and word its refusal."""
+    db.session.rollback()
+    return domain_message(error.message)
+
+
 def show_error(form: FlaskForm, error: DomainError, field_map: dict[str, str] | None = None) -> None:
-    """Attach a service's refusal to the form field it names, or to the form as a whole."""
-    message = domain_message(error.message)
+    """Undo a refused service call and attach its refusal to the form field it names, or to the form as a whole."""
+    message = refused(error)
     name = error.field or ""
     target = (field_map or {}).get(name) or (field_map or {}).get(name.split(".")[0]) or name.split(".")[0]
     field = form._fields.get(target) if target else None
@@ -66,19 +73,15 @@ def choices(pairs: Iterable[tuple[Any, Any]]) -> list:
 
 
 def act_and_return(call: Callable[[], object], done: str, fallback_url: str):
-    """Run one service call, commit once, flash the outcome and go back (404s still raise)."""
+    """Run one service call, flash the outcome and go back (404s still raise; the request commits)."""
     from flask import flash, redirect, request
-
-    from app.extensions import db
 
     try:
         call()
-        db.session.commit()
     except DomainError as error:
-        db.session.rollback()
         if error.status == 404:
             raise
-        flash(domain_message(error.message), "error")
+        flash(refused(error), "error")
     else:
         flash(done, "success")
     return redirect(safe_next(request.form.get("next")) or fallback_url)

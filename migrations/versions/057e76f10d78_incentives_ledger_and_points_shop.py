@@ -1,7 +1,7 @@
 """incentives ledger and points shop
 
 Revision ID: 057e76f10d78
-Revises: a1d17e0c0b01
+Revises: c8f2d3e4b5a6
 Create Date: 2026-12-01 23:05:19.521740
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '057e76f10d78'
-down_revision = 'a1d17e0c0b01'
+down_revision = 'c8f2d3e4b5a6'
 branch_labels = None
 depends_on = None
 

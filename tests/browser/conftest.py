@@ -53,8 +53,10 @@ def window(days: int) -> dict:
     from app.core.timeutil import LOCAL_TZ
 
     day = (datetime.now(LOCAL_TZ) + timedelta(days=days)).date()
-    return {"start": datetime(day.year, day.month, day.day, 9, tzinfo=LOCAL_TZ),
-            "end": datetime(day.year, day.month, day.day, 12, tzinfo=LOCAL_TZ)}
+    return {
+        "start": datetime(day.year, day.month, day.day, 9, tzinfo=LOCAL_TZ),
+        "end": datetime(day.year, day.month, day.day, 12, tzinfo=LOCAL_TZ),
+    }
 
 
 @dataclass
@@ -85,7 +87,9 @@ def _seed() -> dict[str, int]:
 
     def place(user: str, item: str, days: int) -> int:
         order = order_service.place_order(
-            user=who(user), menu_item_id=world.menu_item(item).id, station_id=world.stations["PY-BY-01"].id,
+            user=who(user),
+            menu_item_id=world.menu_item(item).id,
+            station_id=world.stations["PY-BY-01"].id,
             windows=[window(days=days)],
             resident=None if user == "resident" else {"name": "马大爷", "phone": "13900000000"},
         )
@@ -97,8 +101,9 @@ def _seed() -> dict[str, int]:
         db.session.commit()
 
     def accept(lead: str, order_id: int) -> list[int]:
-        proposal = next(p for p in proposals_service.list_proposals(user=who(lead), status="pending")
-                        if p.order_id == order_id)
+        proposal = next(
+            p for p in proposals_service.list_proposals(user=who(lead), status="pending") if p.order_id == order_id
+        )
         proposals_service.accept_proposal(user=who(lead), proposal_id=proposal.id)
         db.session.commit()
         return [m.volunteer_id for m in proposal.crew]
@@ -188,8 +193,9 @@ def open_page(browser, live: Live):
     contexts = []
 
     def build(username: str | None = None, viewport: dict = DESKTOP):
-        context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      device_scale_factor=1)
+        context = browser.new_context(
+            viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", device_scale_factor=1
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)

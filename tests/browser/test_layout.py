@@ -7,8 +7,10 @@ import pytest
 from tests.browser.conftest import DESKTOP, PHONE
 
 # The threaded test server sometimes drops a static file (favicon, font) when Chromium closes the page mid-request.
-pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
-              pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 # Cells narrower than this are what "one character per line" looks like.
 SQUEEZED_PX = 40
@@ -29,10 +31,19 @@ _LAYOUT = """
 """.replace("SQUEEZED_PX", str(SQUEEZED_PX))
 
 
-@pytest.mark.parametrize(("path", "user"), [
-    ("/orders", "staff"), ("/orders", "county"), ("/dispatch", "county"), ("/manage/menu", "county"),
-    ("/teams", "county"), ("/volunteers", "county"), ("/dashboard", "county"), ("/inbox", "lead_v"),
-])
+@pytest.mark.parametrize(
+    ("path", "user"),
+    [
+        ("/orders", "staff"),
+        ("/orders", "county"),
+        ("/dispatch", "county"),
+        ("/manage/menu", "county"),
+        ("/teams", "county"),
+        ("/volunteers", "county"),
+        ("/dashboard", "county"),
+        ("/inbox", "lead_v"),
+    ],
+)
 def test_phone_lists_do_not_squeeze_or_spill(open_page, live, path: str, user: str) -> None:
     page = open_page(user, PHONE)
     page.goto(f"{live.url}{path}")

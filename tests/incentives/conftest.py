@@ -20,6 +20,7 @@ from tests.factories import World
 # Served at 09:00 local on 2026-11-10; the clock is frozen at check-out.
 SERVED = datetime(2026, 11, 10, 9, 0, tzinfo=LOCAL_TZ)
 _codes = itertools.count(1)
+PROPOSALS_FROM = datetime(2026, 1, 1, 9, 0, tzinfo=LOCAL_TZ)
 
 
 @pytest.fixture()
@@ -36,8 +37,9 @@ def serve(world: World) -> Callable[..., Order]:
         item: str = "MI-15",
     ) -> Order:
         menu_item = world.menu_item(item)
+        number = next(_codes)
         order = Order(
-            code=f"I{next(_codes):06d}",
+            code=f"I{number:06d}",
             menu_item_id=menu_item.id,
             station_id=world.stations[station].id,
             status="in_service",
@@ -58,8 +60,9 @@ def serve(world: World) -> Callable[..., Order]:
             Proposal(
                 order_id=order.id,
                 team_id=volunteers[0].team_id,
-                start_at=at - timedelta(minutes=max(crew.values())),
-                end_at=at,
+                # Each proposal on its own day: the database refuses a volunteer on two overlapping proposals.
+                start_at=PROPOSALS_FROM + timedelta(days=number),
+                end_at=PROPOSALS_FROM + timedelta(days=number, hours=2),
                 deadline_at=at - timedelta(days=1),
                 status="accepted",
                 crew=[ProposalMember(volunteer_id=v.id, skill_id=skill.id) for v in volunteers],

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from matching import Preferences, solve, validate
-from matching import solver as engine
 from matching.generate import generate
+from matching.params import SearchParams
 
 
 def two_teams(make_instance, **order):
@@ -103,11 +101,9 @@ def test_fair_spread(make_instance):
     assert sorted(loads.values()) == [1, 2]
 
 
-def test_regional_path_is_valid(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(engine, "REGIONAL_ABOVE", 50)
-    monkeypatch.setattr(engine, "REGION_ORDERS", 30)
+def test_regional_path_is_valid():
     inst = generate("small", seed=3)
-    sol = solve(inst, time_limit=2, workers=1)
+    sol = solve(inst, time_limit=2, workers=1, params=SearchParams(regional_above=50, region_orders=30))
     assert validate(inst, sol) == []
     assert sol.stats.bound >= sol.stats.served_priority
     assert {a.order for a in sol.assignments} | {u.order for u in sol.unassigned} == {o.id for o in inst.orders}

@@ -83,9 +83,15 @@ def test_log_sender_delivers_once(app, db, caplog) -> None:
     with caplog.at_level("INFO", logger="diandan.notifications"):
         assert _deliver_all(NOW) == ["sent"]
         assert _deliver_all(NOW + timedelta(hours=1)) == []
-    assert sum("正文" in r.getMessage() for r in caplog.records) == 1
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("notify #")]
+    assert len(lines) == 1
     message = db.session.scalar(db.select(OutboxMessage))
     assert (message.status, message.attempts, message.sent_at) == ("sent", 1, NOW)
+    # Issue 13 row 11: the log holds neither the text, nor the name, nor the full address ...
+    assert "正文" not in lines[0] and PERSON.name not in lines[0] and PERSON.email not in lines[0]
+    # ... and the delivered message keeps none of them either.
+    assert (message.subject, message.body, message.recipient_name) == ("", "", "")
+    assert message.address != PERSON.email and message.address.endswith("@" + PERSON.email.split("@")[1])
     assert [a.outcome for a in message.attempt_log] == ["sent"]
 
 

@@ -24,7 +24,7 @@ def login(client):
         # The db fixture's app context outlives requests, so Flask-Login's cached user would leak into the next.
         g.pop("_login_user", None)
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
 
     return sign_in

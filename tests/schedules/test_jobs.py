@@ -168,13 +168,23 @@ def test_housekeeping_drops_old_runs_and_finished_messages(app, db, at_t0) -> No
         message.status = status
     notify.enqueue(key="recent", kind="test", recipient=notify.Recipient(name="x"), subject="s", body="b", now=T0)
     db.session.commit()
-    assert run_job(app, "housekeeping").counts == {"job_runs": 1, "messages": 1}
-    assert run_job(app, "housekeeping").counts == {"job_runs": 0, "messages": 0}
+    assert run_job(app, "housekeeping").counts == {"job_runs": 1, "messages": 1, "idempotency_keys": 0}
+    assert run_job(app, "housekeeping").counts == {"job_runs": 0, "messages": 0, "idempotency_keys": 0}
     db.session.expire_all()
     assert sorted(db.session.scalars(db.select(OutboxMessage.dedupe_key))) == ["old-pending:log", "recent:log"]
 
 
-def test_job_names_agree_with_the_app() -> None:
+def test_every_listed_job_has_a_body_and_no_body_goes_unlisted(monkeypatch) -> None:
     from app.scheduling import JOB_NAMES
 
     assert tuple(jobs.JOBS) == JOB_NAMES
+    assert all(spec.name == name and spec.body.__name__ == name for name, spec in jobs.JOBS.items())
+    monkeypatch.setattr(jobs, "JOB_NAMES", (*JOB_NAMES, "nightly_audit"))
+    with pytest.raises(LookupError, match="listed jobs without a body: nightly_audit"):
+        jobs.registry()
+
+    def unlisted(now):  # noqa: ANN001, ANN202
+        return {}
+
+    with pytest.raises(LookupError, match="job unlisted is not listed"):
+        jobs.scheduled("An unlisted job", jobs.JOBS["housekeeping"].trigger)(unlisted)

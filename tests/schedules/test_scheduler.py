@@ -107,3 +107,26 @@ def test_status_and_run_job_commands(shared_app, shared_world) -> None:
     assert "scheduler: not running" in status.output
     assert "order_expiry" in status.output and "ok" in status.output
     assert runner.invoke(scheduler_group, ["run-job", "nope"]).exit_code == 2
+
+
+def test_a_new_leader_closes_runs_a_killed_leader_left_running(shared_app) -> None:
+    """Issue 13 row 19: `running` rows of a dead process are closed on start; a live process's run is left alone."""
+    from schedules.locks import job_lock
+    from schedules.process import run_scheduler
+
+    with shared_app.app_context():
+        dead = JobRun(job="dispatch", host="gone:1", outcome="running")
+        live = JobRun(job="reminders", host="here:2", outcome="running")
+        db.session.add_all([dead, live])
+        db.session.commit()
+        dead_id, live_id = dead.id, live.id
+    with job_lock(shared_app, "reminders") as held:
+        assert held
+        run_scheduler(shared_app, once=True, handle_signals=False, say=lambda _: None)
+    with shared_app.app_context():
+        db.session.expire_all()
+        closed, untouched = db.session.get(JobRun, dead_id), db.session.get(JobRun, live_id)
+        assert (closed.outcome, closed.finished_at is not None) == ("failed", True)
+        assert "abandoned" in closed.error
+        assert untouched.outcome == "running"
+        db.session.rollback()

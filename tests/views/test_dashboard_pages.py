@@ -12,7 +12,7 @@ def test_dashboard_shows_figures_map_gaps_and_exports(pages, world, make_order) 
     assert 'id="map"' in body and "vendor/leaflet/leaflet.js" in body and "vendor/chartjs/chart.umd.js" in body
     assert "完成率" in body and "接单用时（中位数）" in body and 'data-testid="gap-table"' in body
     assert "/dashboard/export/coverage.xlsx" in body
-    assert "http://" not in body.replace('http://localhost', '') and "https://" not in body
+    assert "http://" not in body.replace("http://localhost", "") and "https://" not in body
 
 
 def test_map_layers_are_geojson_for_the_scope(pages, world) -> None:

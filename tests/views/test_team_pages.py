@@ -79,8 +79,14 @@ def test_station_staff_see_runs_but_cannot_run(pages, world) -> None:
 def test_availability_editor_saves_weekly_slots_and_days_off(pages, world) -> None:
     pages.login("volunteer")
     assert "周一" in pages.get("/me/availability").get_data(as_text=True)
-    form = {"slot-0-0-start": "08:00", "slot-0-0-end": "12:00", "slot-2-1-start": "14:00", "slot-2-1-end": "24:00",
-            "day_off": "2030-01-02", "day_off_note": "探亲"}
+    form = {
+        "slot-0-0-start": "08:00",
+        "slot-0-0-end": "12:00",
+        "slot-2-1-start": "14:00",
+        "slot-2-1-end": "24:00",
+        "day_off": "2030-01-02",
+        "day_off_note": "探亲",
+    }
     assert pages.post("/me/availability", data=form).status_code == 302
     volunteer = _db.session.get(Volunteer, world.volunteers["v1"].id)
     slots = [(s.weekday, s.start_minute, s.end_minute) for s in volunteer.availability]
@@ -108,8 +114,10 @@ def test_staff_deactivate_a_volunteer(pages, world) -> None:
     volunteer_id = world.volunteers["v2"].id
     pages.login("county")
     assert pages.get("/volunteers").status_code == 200
-    response = pages.post(f"/volunteers/{volunteer_id}", data={"team_id": world.teams["T-V-A1"].id,
-                                                                "max_orders_per_week": 2, "max_km": "", "phone": ""})
+    response = pages.post(
+        f"/volunteers/{volunteer_id}",
+        data={"team_id": world.teams["T-V-A1"].id, "max_orders_per_week": 2, "max_km": "", "phone": ""},
+    )
     assert response.status_code == 302
     volunteer = _db.session.get(Volunteer, volunteer_id)
     assert volunteer.active is False and volunteer.max_orders_per_week == 2
@@ -127,8 +135,15 @@ def test_menu_management_is_for_county_staff(pages, world) -> None:
     assert pages.get("/manage/menu").status_code == 403
     pages.login("county")
     assert "MI-01" in pages.get("/manage/menu").get_data(as_text=True)
-    form = {"title": "理论宣讲（新）", "title_en": "", "description": "", "mode": "lecture", "duration_minutes": 60,
-            "default_priority": 3, "orderable_by": "resident"}
+    form = {
+        "title": "理论宣讲（新）",
+        "title_en": "",
+        "description": "",
+        "mode": "lecture",
+        "duration_minutes": 60,
+        "default_priority": 3,
+        "orderable_by": "resident",
+    }
     assert pages.post(f"/manage/menu/{item.id}", data=form).status_code == 302
     _db.session.refresh(item)
     assert item.title == "理论宣讲（新）" and item.active is False
@@ -136,9 +151,18 @@ def test_menu_management_is_for_county_staff(pages, world) -> None:
 
 def test_menu_item_is_created_with_its_need(pages, world) -> None:
     pages.login("county")
-    form = {"code": "MI-99", "priority": "culture", "title": "剪纸", "mode": "culture", "duration_minutes": 90,
-            "default_priority": 2, "orderable_by": "resident", "need_skill": "calligraphy", "need_count": 1,
-            "active": "y"}
+    form = {
+        "code": "MI-99",
+        "priority": "culture",
+        "title": "剪纸",
+        "mode": "culture",
+        "duration_minutes": 90,
+        "default_priority": 2,
+        "orderable_by": "resident",
+        "need_skill": "calligraphy",
+        "need_count": 1,
+        "active": "y",
+    }
     assert pages.post("/manage/menu/new", data=form).status_code == 302
     item = world.menu_item("MI-99")
     assert item.active and item.needs[0].skill.code == "calligraphy"

@@ -77,8 +77,10 @@
               var p = feature.properties;
               lyr.bindPopup(popup(p, labels));
               if (p.name) {
-                lyr.bindTooltip(p.name + " · " + (p.orders ? pct(p.fulfilment) : labels.none),
-                                { direction: "top", className: "station-label" });
+                // Leaflet puts a string tooltip in innerHTML; a text node keeps a station name as plain text.
+                var label = document.createElement("span");
+                label.textContent = p.name + " · " + (p.orders ? pct(p.fulfilment) : labels.none);
+                lyr.bindTooltip(label, { direction: "top", className: "station-label" });
               }
             }
           }).addTo(map);

@@ -1,0 +1,1 @@
+"""Integrity: the invariants the database must hold, and the doctor that checks them."""

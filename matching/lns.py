@@ -1,0 +1,109 @@
+"""Large neighbourhood search: which orders to re-place together, and one CP-SAT step that re-places them."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from matching.cpsat import evaluate, solve_subset
+from matching.params import Budget
+from matching.state import State
+
+
+class Neighbours:
+    """Which orders compete for the same volunteers, nearest in time first."""
+
+    def __init__(self, state: State, orders: list[int]) -> None:
+        self.state = state
+        self.by_vol: dict[int, list[int]] = {}
+        self.mid: dict[int, int] = {}
+        for oi in orders:
+            lo_all, hi_all = None, None
+            for op in state.p.info[oi].options:
+                if op.feasible:
+                    for pr in op.pairs:
+                        self.by_vol.setdefault(pr.v, []).append(oi)
+                        for lo, hi in pr.ranges:
+                            lo_all = lo if lo_all is None else min(lo_all, lo)
+                            hi_all = hi if hi_all is None else max(hi_all, hi)
+            self.mid[oi] = ((lo_all or 0) + (hi_all or 0)) // 2
+
+    def blockers(self, oi: int, size: int, rng: random.Random) -> list[int]:
+        """An unserved order with the served orders holding its volunteers' time, filled up with near ones."""
+        state = self.state
+        order = state.p.orders[oi]
+        found: dict[int, int] = {}
+        for op in state.p.info[oi].options:
+            if not op.feasible:
+                continue
+            for pr in op.pairs:
+                # A volunteer at max_orders is held by every order it serves, whenever that is.
+                capped = state.load.get(pr.v, 0) >= state.p.cap[pr.v]
+                for busy_from, busy_to, o2 in state.busy.get(pr.v, ()):
+                    if capped or any(
+                        busy_from < hi + order.duration + pr.t and busy_to > lo - pr.t for lo, hi in pr.ranges
+                    ):
+                        found[o2] = found.get(o2, 0) + 1
+        # Blockers holding many of its volunteers first; a random few of the rest keep retries different.
+        ranked = sorted(found, key=lambda o2: (-found[o2], state.p.orders[o2].priority, o2))
+        head = ranked[: (size - 1) * 2 // 3]
+        rest = ranked[len(head) :]
+        pick = head + sorted(rng.sample(rest, min(len(rest), size - 1 - len(head))))
+        if len(pick) < size - 1:
+            pick += [x for x in self.around(oi, size, rng)[1:] if x not in set(pick)][: size - 1 - len(pick)]
+        return [oi, *pick]
+
+    def around(self, oi: int, size: int, rng: random.Random) -> list[int]:
+        """Up to size orders sharing volunteers with oi, preferring the ones close in time."""
+        plan = self.state.plan
+        at = plan[oi].start if oi in plan else self.mid[oi]
+        seen = {oi}
+        near = []
+        for op in self.state.p.info[oi].options:
+            if op.feasible:
+                for pr in op.pairs:
+                    for o2 in self.by_vol.get(pr.v, ()):
+                        if o2 not in seen:
+                            seen.add(o2)
+                            t2 = plan[o2].start if o2 in plan else self.mid[o2]
+                            near.append((abs(t2 - at), o2))
+        near.sort()
+        pool = [o2 for _, o2 in near[: 2 * size]]
+        if len(pool) > size - 1:
+            # Mostly the nearest, with a little randomness so repeated visits explore different neighbourhoods.
+            pool = pool[: (size - 1) // 2] + sorted(rng.sample(pool[(size - 1) // 2 :], size - 1 - (size - 1) // 2))
+        return [oi, *pool]
+
+
+def lns_step(
+    state: State,
+    subset: list[int],
+    *,
+    seed: int,
+    dtime: float,
+    budget: Budget,
+    teams: int,
+    extra: int,
+    step_overhead: float,
+    pair_work: float,
+    focus: frozenset[int] = frozenset(),
+) -> bool:
+    """Re-place a neighbourhood with CP-SAT and keep it if strictly better; counts its work in the budget."""
+    seconds = max(0.05, min(dtime * 4, budget.deadline - time.monotonic()))
+    result = solve_subset(
+        state, subset, seed=seed, dtime=dtime, seconds=seconds, max_teams=teams, extra=extra, focus=focus
+    )
+    # Work is counted from the model's size alone, which repeats exactly (CP-SAT's own time is capped by dtime).
+    budget.spend(step_overhead + pair_work * result.size)
+    if not result.found:
+        return False
+    before = evaluate(state, subset, result.big)
+    after = evaluate(state, subset, result.big, result.placements)
+    if after <= before:
+        return False
+    for oi in subset:
+        if oi in state.plan:
+            state.remove(oi)
+    for oi in sorted(result.placements):
+        state.place(oi, result.placements[oi])
+    return True

@@ -1,0 +1,132 @@
+"""What steers a search: the knobs (SearchParams), its budget, and the progress it reports as it goes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger("matching")
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """Every knob of the search in one place; the defaults are what `solve()` uses."""
+
+    # Construction: km-equivalent cost per other unplaced order that could use the same volunteer.
+    pressure_km: float = 0.3
+    # Ejection tries per unserved order while constructing.
+    eject_tries: int = 40
+    # Squeaky-wheel rebuilds: at most so many, taking at most this share of a part's time, each moving an order
+    # left out up by so many priority levels, given up after so many rebuilds in a row that serve no more.
+    squeaky_rounds: int = 12
+    squeaky_share: float = 0.6
+    squeaky_boost: int = 5
+    squeaky_patience: int = 2
+    # Rough speed of one greedy-and-ejection pass and of pruning, to budget work independently of the wall clock.
+    orders_per_second: float = 1000.0
+    prune_orders_per_second: float = 600.0
+    # Parts at most this big (orders, pruned pairs) go to the exact CP-SAT model.
+    exact_orders: int = 40
+    exact_pairs: int = 1500
+    # Polish steps: neighbourhood size (orders), cheapest teams and spare volunteers per team, CP-SAT work per step.
+    neighbourhood: int = 25
+    lns_teams: int = 5
+    lns_extra: int = 4
+    step_dtime: float = 0.3
+    # Work counted per step for building its model: a fixed part and a part per volunteer-order pair.
+    step_overhead: float = 0.01
+    pair_work: float = 6e-4
+    # Repair steps (serving more) look wider: more orders, teams and volunteers per step, over a few rounds.
+    repair_neighbourhood: int = 30
+    repair_teams: int = 8
+    repair_extra: int = 6
+    repair_rounds: int = 3
+    repair_dtime: float = 0.3
+    # Anytime search: rounds that improve nothing widen the neighbourhood by this factor, up to max_neighbourhood
+    # orders; while short of the bound, repair rounds alternate with polish slices of so many steps.
+    widen: float = 1.5
+    max_neighbourhood: int = 60
+    polish_slice: int = 40
+    # Instances with more orders than regional_above are solved by geographic regions of about region_orders
+    # orders, with about stitch_seconds per 10,000 volunteers kept for stitching and proving the bound; within a
+    # region of many teams each order looks at its nearest region_teams teams.
+    regional_above: int = 2500
+    region_orders: int = 1000
+    stitch_seconds: float = 1.3
+    region_teams: int = 20
+    # The LP relaxation may take this share of a part's time (it is skipped when the part gets less than
+    # lp_min_seconds in deterministic mode, where its wall time would make runs differ).
+    lp_share: float = 0.25
+    lp_min_seconds: float = 15.0
+    # Deterministic mode: work units granted per second of time limit (wall clock is then only a safety net).
+    dtime_per_second: float = 0.35
+    # Share of the time limit, plus a fixed part in seconds, kept for explaining, validating and assembling.
+    assembly_share: float = 0.03
+    assembly_seconds: float = 0.15
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a search stands: seconds since it began, served priority, proved bound and travel of the best plan."""
+
+    seconds: float
+    served_priority: int
+    bound: int
+    travel_km: float
+    stage: str
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class Budget:
+    """When a stage must stop: a wall-clock deadline, and in deterministic mode a budget of counted work."""
+
+    def __init__(self, deadline: float, work: float | None) -> None:
+        self.deadline = deadline
+        self.work = work  # None: anytime, bounded by the deadline alone
+        self.used = 0.0
+        self.stop: Callable[[], bool] | None = None  # proof that nothing better exists ends the search early
+
+    @property
+    def deterministic(self) -> bool:
+        """Whether the search is bounded by counted work (repeatable) rather than by the clock."""
+        return self.work is not None
+
+    def left(self, share: float = 1.0) -> bool:
+        """Whether there is time (and work, up to share of it) left."""
+        if time.monotonic() >= self.deadline:
+            return False
+        if self.stop is not None and self.stop():
+            return False
+        return self.work is None or self.used < self.work * share
+
+    def seconds_left(self) -> float:
+        """Wall seconds to the deadline."""
+        return max(0.0, self.deadline - time.monotonic())
+
+    def spend(self, work: float) -> None:
+        """Count work done."""
+        self.used += work
+
+
+class Reporter:
+    """Reports a part's best plan so far, at most every `every` seconds unless served or bound changed."""
+
+    def __init__(self, send: Callable[[int, int, float, str], None] | None, every: float = 0.25) -> None:
+        self.send = send
+        self.every = every
+        self.last: tuple[int, int] | None = None
+        self.at = 0.0
+
+    def __call__(self, served: int, bound: int, travel: float, stage: str) -> None:
+        """Send (served, bound, travel, stage) if it is news."""
+        if self.send is None:
+            return
+        now = time.monotonic()
+        if self.last == (served, bound) and now - self.at < self.every:
+            return
+        self.last, self.at = (served, bound), now
+        self.send(served, bound, travel, stage)

@@ -1,0 +1,63 @@
+"""Repair: serve more by re-placing each unserved order together with the orders that hold its volunteers' time."""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING
+
+from matching.construct import served_priority
+from matching.lns import Neighbours, lns_step
+from matching.params import Budget, SearchParams
+
+if TYPE_CHECKING:
+    from matching.solver import Certificate
+from matching.state import State
+
+
+def repair_round(
+    state: State,
+    feasible: list[int],
+    neighbours: Neighbours,
+    *,
+    proof: Certificate,
+    size: int,
+    focus: int,
+    params: SearchParams,
+    budget: Budget,
+    rng: random.Random,
+    seed: int,
+    share: float = 1.0,
+) -> bool:
+    """One pass over the unserved orders, highest priority (then LP guidance) first; whether any more was served.
+
+    The unserved order and its `focus - 1` main blockers may use any team and volunteer; the rest of its
+    neighbourhood of `size` orders stays with their cheapest few.
+    """
+    problem = state.p
+    served = served_priority(state)
+    before = served
+    waiting = sorted(
+        (oi for oi in feasible if oi not in state.plan),
+        key=lambda oi: (-problem.orders[oi].priority, -round(proof.guide.get(oi, 0.0), 3), oi),
+    )
+    for oi in waiting:
+        if served >= proof.bound or not budget.left(share):
+            break
+        if oi in state.plan:
+            continue
+        hood = neighbours.blockers(oi, size, rng)
+        improved = lns_step(
+            state,
+            hood,
+            seed=seed,
+            dtime=params.repair_dtime,
+            budget=budget,
+            teams=params.repair_teams,
+            extra=params.repair_extra,
+            step_overhead=params.step_overhead,
+            pair_work=params.pair_work,
+            focus=frozenset(hood[:focus]),
+        )
+        if improved:
+            served = served_priority(state)
+    return served > before

@@ -1,0 +1,181 @@
+"""Issue 13's races, reproduced against the served app on PostgreSQL with 50+ requests at once; afterwards every
+invariant is checked in the database (the doctor)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.dispatch.models import Proposal
+from app.extensions import db
+from app.orders.models import Order, OrderEvent
+from tests.factories import accepted_order, make_volunteer, placed_order, proposed_order, slot
+from tests.races.conftest import Call, assert_doctor_clean, no_server_errors
+
+PAIRS = 25
+
+
+def test_cancels_during_a_dispatch_run_are_never_overwritten(server, world, bearer) -> None:
+    """Row 2: a dispatch run stores proposals only for orders still submitted when it writes."""
+    ids = [placed_order(world, slot(i)).id for i in range(50)]
+    db.session.commit()
+    staff, county = bearer("staff"), bearer("county")
+    calls = [Call("POST", "/api/v1/dispatch/runs", county, {"county": "PY", "time_limit": 2})]
+    calls += [Call("POST", f"/api/v1/orders/{i}/cancel", staff, {"reason": "changed my mind"}) for i in ids]
+    replies = server.fire(calls)
+    no_server_errors(replies)
+    assert replies[0].status == 201, replies[0]
+    assert [r.status for r in replies[1:]] == [200] * len(ids)
+    db.session.remove()
+    assert set(db.session.scalars(db.select(Order.status).where(Order.id.in_(ids)))) == {"cancelled"}
+    assert db.session.scalar(db.select(db.func.count()).where(Proposal.status.in_(("pending", "accepted")))) == 0
+    assert_doctor_clean()
+
+
+def test_accept_and_cancel_at_once_never_both_blind(server, world, bearer) -> None:
+    """Row 7: the lead's accept and the resident's cancel take turns; a cancel after an accept sees it."""
+    v1 = world.volunteers["v1"]
+    proposals = [proposed_order(world, slot(i), [v1]) for i in range(PAIRS)]
+    db.session.commit()
+    lead, staff = bearer("lead_v"), bearer("staff")
+    calls = []
+    for proposal in proposals:
+        calls.append(Call("POST", f"/api/v1/proposals/{proposal.id}/accept", lead))
+        calls.append(Call("POST", f"/api/v1/orders/{proposal.order_id}/cancel", staff, {"reason": "no longer needed"}))
+    replies = server.fire(calls)
+    no_server_errors(replies)
+    db.session.remove()
+    for index, proposal in enumerate(proposals):
+        accept, cancel = replies[2 * index], replies[2 * index + 1]
+        assert cancel.status == 200, cancel  # a cancel is allowed before and after an accept
+        assert accept.status in (200, 409), accept
+        kinds = [
+            e.to_status
+            for e in db.session.scalars(
+                db.select(OrderEvent)
+                .where(OrderEvent.order_id == proposal.order_id, OrderEvent.to_status.is_not(None))
+                .order_by(OrderEvent.id)
+            )
+        ]
+        expected = (
+            ["submitted", "dispatched", "accepted", "cancelled"]
+            if accept.status == 200
+            else ["submitted", "dispatched", "cancelled"]
+        )
+        assert kinds == expected
+    assert_doctor_clean()
+
+
+def test_the_last_two_check_outs_at_once_complete_the_order(server, world, bearer) -> None:
+    """Row 6: the check-out that completes an order is decided in the database (the order's row lock)."""
+    from app.dispatch.crew import check_in
+
+    v1, v2 = world.volunteers["v1"], world.volunteers["v2"]
+    proposals = [accepted_order(world, slot(i), [v1, v2]) for i in range(PAIRS)]
+    for proposal in proposals:
+        for volunteer in (v1, v2):
+            check_in(user=world.users["staff"], order_id=proposal.order_id, volunteer_id=volunteer.id)
+    db.session.commit()
+    staff = bearer("staff")
+    calls = [
+        Call("POST", f"/api/v1/orders/{p.order_id}/check-out", staff, {"volunteer_id": v.id})
+        for p in proposals
+        for v in (v1, v2)
+    ]
+    replies = server.fire(calls)
+    no_server_errors(replies)
+    assert all(r.status in (200, 201) for r in replies), [r for r in replies if r.status >= 300][:3]
+    db.session.remove()
+    ids = [p.order_id for p in proposals]
+    assert set(db.session.scalars(db.select(Order.status).where(Order.id.in_(ids)))) == {"completed"}
+    assert_doctor_clean()
+
+
+def test_two_check_ins_at_once_record_one_transition(server, world, bearer) -> None:
+    """Row 6: of two first check-ins at once, one puts the order in service and the other is a plain check-in."""
+    v1, v2 = world.volunteers["v1"], world.volunteers["v2"]
+    proposals = [accepted_order(world, slot(i), [v1, v2]) for i in range(PAIRS)]
+    db.session.commit()
+    staff = bearer("staff")
+    calls = [
+        Call("POST", f"/api/v1/orders/{p.order_id}/check-in", staff, {"volunteer_id": v.id})
+        for p in proposals
+        for v in (v1, v2)
+    ]
+    replies = server.fire(calls)
+    no_server_errors(replies)
+    assert all(r.status in (200, 201) for r in replies), [r for r in replies if r.status >= 300][:3]
+    db.session.remove()
+    ids = [p.order_id for p in proposals]
+    transitions = db.session.scalar(
+        db.select(db.func.count()).where(OrderEvent.order_id.in_(ids), OrderEvent.to_status == "in_service")
+    )
+    assert transitions == PAIRS
+    assert_doctor_clean()
+
+
+def test_two_swaps_at_once_never_double_book_a_volunteer(server, world, bearer) -> None:
+    """Row 8: the database refuses a volunteer two overlapping live jobs, whichever swap commits first."""
+    team, village = world.teams["T-V-A1"], world.stations["PY-BY-01"]
+
+    def member(code: str):
+        return make_volunteer(code, team, village, ["elder-care"], hours=(0, 24), max_orders=50)
+
+    start = slot(0)
+    pairs = []
+    for i in range(PAIRS):
+        first, second, newcomer = member(f"A{i}"), member(f"B{i}"), member(f"C{i}")
+        db.session.flush()
+        pairs.append(
+            (
+                accepted_order(world, start, [first]),
+                accepted_order(world, start + timedelta(minutes=30), [second]),
+                first,
+                second,
+                newcomer,
+            )
+        )
+    db.session.commit()
+    lead = bearer("lead_v")
+    calls = []
+    for one, other, first, second, newcomer in pairs:
+        calls.append(
+            Call(
+                "POST",
+                f"/api/v1/proposals/{one.id}/swap",
+                lead,
+                {"out_volunteer_id": first.id, "in_volunteer_id": newcomer.id},
+            )
+        )
+        calls.append(
+            Call(
+                "POST",
+                f"/api/v1/proposals/{other.id}/swap",
+                lead,
+                {"out_volunteer_id": second.id, "in_volunteer_id": newcomer.id},
+            )
+        )
+    replies = server.fire(calls)
+    no_server_errors(replies)
+    for index in range(PAIRS):
+        statuses = sorted(r.status for r in replies[2 * index : 2 * index + 2])
+        assert statuses[0] == 200 and statuses[1] in (409, 422), statuses
+    assert_doctor_clean()
+
+
+def test_fifty_retries_of_one_order_place_it_once(server, world, bearer) -> None:
+    """Row 9: the same POST /orders with the same Idempotency-Key, 50 at once: one order, the same answer."""
+    start = slot(0)
+    body = {
+        "menu_item_id": world.menu_item("MI-15").id,
+        "station_id": world.stations["PY-BY-01"].id,
+        "windows": [{"start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat()}],
+        "resident": {"name": "马大爷"},
+    }
+    headers = {**bearer("staff"), "Idempotency-Key": "phone-retry-1"}
+    replies = server.fire([Call("POST", "/api/v1/orders", headers, body) for _ in range(50)])
+    no_server_errors(replies)
+    assert {r.status for r in replies} == {201}
+    assert all(r.body == replies[0].body for r in replies)
+    db.session.remove()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 1
+    assert_doctor_clean()
