@@ -11,6 +11,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app.core.schemas import ErrorSchema
+
 # Named constraints so Alembic can alter them on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,7 +31,15 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+
+
+class DiandanApi(Api):
+    """flask-smorest with the project's error body in the spec (code is a string such as "not_found")."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = DiandanApi()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()

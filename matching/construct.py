@@ -109,7 +109,7 @@ def squeaky(
     last = state
     stale = 0
     round_cost = len(feasible) / params.orders_per_second
-    share = params.squeaky_share * (budget.deadline - began)
+    share = params.anytime_squeaky_share * (budget.deadline - began)
     rounds = 1
     for rnd in range(params.squeaky_rounds):
         if served >= bound or time.monotonic() + took >= budget.deadline:

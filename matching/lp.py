@@ -102,8 +102,10 @@ class Relaxation:
                         n_cols += 1
                         priority.append(0.0)
                         travel.append(2 * pr.km)
-                    # A volunteer fills at most one need, and only if the order is served by its team.
-                    rows.add([*ys, x], [1.0] * len(ys) + [-1.0], -inf, 0.0)
+                    # A volunteer fills at most one need, and only if the order is served by its team (implied when
+                    # it holds one needed skill of which one is needed: the fill row then caps it at x).
+                    if len(ys) > 1 or order.demand[pr.skills[0]] > 1:
+                        rows.add([*ys, x], [1.0] * len(ys) + [-1.0], -inf, 0.0)
                     busy = order.duration + 2 * pr.t
                     for y in ys:
                         uses.setdefault(pr.v, []).append((y, float(busy)))

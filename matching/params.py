@@ -22,6 +22,7 @@ class SearchParams:
     # left out up by so many priority levels, given up after so many rebuilds in a row that serve no more.
     squeaky_rounds: int = 12
     squeaky_share: float = 0.6
+    anytime_squeaky_share: float = 0.25  # of the wall time, when the search is anytime
     squeaky_boost: int = 5
     squeaky_patience: int = 2
     # Rough speed of one greedy-and-ejection pass and of pruning, to budget work independently of the wall clock.
@@ -60,11 +61,17 @@ class SearchParams:
     # lp_min_seconds in deterministic mode, where its wall time would make runs differ).
     lp_share: float = 0.25
     lp_min_seconds: float = 15.0
+    # The helper on a spare core solves the LP first on parts given at least helper_lp_seconds, then searches
+    # with another seed until helper_margin (share of the part's time) before the deadline.
+    helper_lp_seconds: float = 12.0
+    helper_margin: float = 0.03
     # Deterministic mode: work units granted per second of time limit (wall clock is then only a safety net).
     dtime_per_second: float = 0.35
-    # Share of the time limit, plus a fixed part in seconds, kept for explaining, validating and assembling.
-    assembly_share: float = 0.03
-    assembly_seconds: float = 0.15
+    # Time kept for explaining, validating and assembling the answer: a fixed part and a part per order (on an
+    # idle core; scaled by how busy the machine is), at most a share of the time limit.
+    assembly_seconds: float = 0.02
+    assembly_seconds_per_order: float = 2.5e-4
+    assembly_share: float = 0.2
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,8 @@ def stitch(instance: Instance, solutions: list[Solution], prefs: Preferences, t0
     unserved = {o.id for o in instance.orders if o.id not in by_order}
     # One look at the whole instance for the unserved orders: can they be served at all (the bound), can they be
     # served now by another region's team (insertion), and if not, why.
-    problem = Problem(instance, only_orders=unserved)
+    # Every fixed assignment was checked by the region that holds it.
+    problem = Problem(instance, only_orders=unserved, trusted_fixed=True)
     log.debug("stitch problem built after %.2f s", time.monotonic() - t0)
     costs = Costs(problem, prefs)
     state = State(problem, costs)

@@ -119,30 +119,67 @@ class Certificate:
                 self.floor = floor if self.floor is None else max(self.floor, floor)
 
 
-def _lp_child(conn, problem: Problem, orders: list[int], seconds: float) -> None:
-    relaxation = Relaxation(problem, orders)
-    solved = relaxation.bound(seconds)
-    conn.send(("bound", solved))
-    if solved is not None:
-        conn.send(("floor", solved[0], relaxation.travel_floor(solved[0], seconds)))
+def _helper_child(
+    conn,
+    problem: Problem,
+    costs: Costs,
+    orders: list[int],
+    seconds: float,
+    deadline: float,
+    seed: int,
+    params: SearchParams,
+    static: int,
+) -> None:
+    """On the spare core: the LP relaxation (on long runs), then a second search, LP-guided, with another seed."""
+    proof = Certificate(static, {})
+    if seconds >= params.helper_lp_seconds:
+        relaxation = Relaxation(problem, orders)
+        solved = relaxation.bound(seconds)
+        conn.send(("bound", solved))
+        if solved is not None:
+            floor = relaxation.travel_floor(solved[0], seconds)
+            conn.send(("floor", solved[0], floor))
+            proof.absorb(solved[0], solved[1], floor)
+    budget = Budget(deadline, None)
+    if time.monotonic() < deadline:
+        state, _ = squeaky(problem, costs, orders, params, budget, seconds, proof.bound, proof.guide)
+        _anytime_search(
+            state, orders, Neighbours(state, orders), proof, params, budget, random.Random(seed), Reporter(None)
+        )
+        conn.send(("plan", served_priority(state), plan_cost(state), dict(state.plan)))
     conn.close()
 
 
-class _LpHelper:
-    """The LP relaxation solved in a forked process while the search runs on; its results read as they come."""
+class _Helper:
+    """A forked process on the spare core, solving the LP relaxation and a second search while the search runs."""
 
-    def __init__(self, problem: Problem, orders: list[int], seconds: float, certificate: Certificate) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        costs: Costs,
+        orders: list[int],
+        budget: Budget,
+        seed: int,
+        params: SearchParams,
+        static: int,
+        certificate: Certificate,
+    ) -> None:
         ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_lp_child, args=(child, problem, orders, seconds), daemon=True)
+        seconds = budget.seconds_left()
+        # Its plan must be back before the part's deadline.
+        deadline = budget.deadline - max(0.02, params.helper_margin * seconds)
+        args = (child, problem, costs, orders, seconds, deadline, seed + 7919, params, static)
+        self.process = ctx.Process(target=_helper_child, args=args, daemon=True)
         self.process.start()
         child.close()
         self.certificate = certificate
+        self.plan: tuple[int, float, dict[int, Placement]] | None = None
         self.done = False
 
-    def poll(self) -> None:
-        """Absorb whatever the helper has sent."""
-        while not self.done and self.conn.poll():
+    def poll(self, timeout: float = 0.0) -> None:
+        """Absorb whatever the helper has sent (waiting up to timeout for something)."""
+        while not self.done and self.conn.poll(timeout):
             try:
                 message = self.conn.recv()
             except EOFError:
@@ -150,12 +187,22 @@ class _LpHelper:
                 break
             if message[0] == "bound" and message[1] is not None:
                 self.certificate.absorb(message[1][0], message[1][1], None)
-                log.debug("LP helper: bound %d", message[1][0])
+                log.debug("helper: LP bound %d", message[1][0])
             elif message[0] == "floor":
                 self.certificate.absorb(message[1], {}, message[2])
+            elif message[0] == "plan":
+                self.plan = message[1:]
                 self.done = True
-            elif message[0] == "bound":
-                self.done = True
+
+    def adopt_if_better(self, state: State, feasible: list[int], wait: float) -> None:
+        """Take the helper's plan when it serves more, or as much with less cost."""
+        self.poll(wait)
+        if self.plan is None:
+            return
+        served, cost, placements = self.plan
+        if (served, -cost) > (served_priority(state), -plan_cost(state)):
+            log.debug("helper's plan is better: %d, %.1f", served, cost)
+            _replace(state, feasible, placements)
 
     def close(self) -> None:
         """Stop the helper."""
@@ -204,7 +251,7 @@ def solve_part(
     # deterministic run differ, so there it runs inline, and only on long runs.
     helper = None
     if problem.complete and not exact_size and not deterministic and helpers:
-        helper = _LpHelper(problem, feasible, seconds, proof)
+        helper = _Helper(problem, costs, feasible, budget, seed, params, static, proof)
     try:
         return _search(problem, costs, feasible, static, proof, budget, nominal, seed, params, report, helper)
     finally:
@@ -223,7 +270,7 @@ def _search(
     seed: int,
     params: SearchParams,
     report: Reporter,
-    helper: _LpHelper | None,
+    helper: _Helper | None,
 ) -> PartResult:
     """Construct, then solve exactly (small parts) or repair and polish until the budget ends or proof."""
     deterministic = budget.deterministic
@@ -270,8 +317,8 @@ def _search(
             best = state.best_insert(oi)
             if best is not None:
                 state.place(oi, best[1])
-    if helper is not None:
-        helper.poll()
+    if helper is not None and not proved():
+        helper.adopt_if_better(state, feasible, wait=max(0.0, budget.deadline - time.monotonic()) + 0.05)
     optimal = not deterministic and proved()
     report(served_priority(state), proof.bound, plan_cost(state), "done")
     floors = [f for f in (proof.floor, alone if proof.bound == static else None) if f is not None]
@@ -515,11 +562,15 @@ def _solve_plain(
     t0: float,
     max_teams: int | None,
 ) -> Solution:
+    wall, cpu = time.perf_counter(), time.process_time()
     problem = Problem(instance, max_teams=max_teams)
     costs = Costs(problem, prefs)
     parts = components(problem)
+    # How much of a core this process gets (wall over CPU time of the prune): a busy machine assembles slower.
+    slowdown = max(1.0, (time.perf_counter() - wall) / max(1e-3, time.process_time() - cpu))
     log.debug("pruned %d orders in %d parts after %.2f s", len(problem.free), len(parts), time.monotonic() - t0)
-    reserve = params.assembly_share * time_limit + params.assembly_seconds
+    per_order = params.assembly_seconds_per_order * len(instance.orders)
+    reserve = min(params.assembly_share * time_limit, (params.assembly_seconds + per_order) * slowdown)
     if deterministic:
         reserve = 0.08 * time_limit + 0.3  # wide enough for a busy machine, so the work budget decides
     remaining = max(0.1, time_limit - (time.monotonic() - t0) - reserve)
@@ -609,9 +660,13 @@ def _solve_regional(
     t0: float,
 ) -> Solution:
     """Solve region by region in parallel, then give unserved orders one more chance across regions."""
+    wall, cpu = time.perf_counter(), time.process_time()
     subs = regions(instance, params.region_orders)
+    # How much of a core this process gets (wall over CPU time of pure work): a busy machine stitches slower.
+    slowdown = 1.0 if deterministic else max(1.0, (time.perf_counter() - wall) / max(1e-3, time.process_time() - cpu))
     # The stitching after the regions needs a few seconds on a province; the regions get the rest.
-    reserve = params.stitch_seconds * (1 + len(instance.volunteers) / 10000)
+    reserve = min(0.5 * time_limit, params.stitch_seconds * (1 + len(instance.volunteers) / 10000) * slowdown)
+    log.debug("%d regions; stitch reserve %.1f s (slowdown %.1f)", len(subs), reserve, slowdown)
     budget = max(0.5, time_limit - reserve)  # not the wall clock: each region's share must repeat exactly
     deadline = t0 + max(0.5, time_limit - reserve)
     total = sum(len(r.orders) for r in subs)

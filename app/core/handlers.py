@@ -71,8 +71,16 @@ def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: Re
             field_errors = data.get("messages") or data.get("errors")
             if field_errors:
                 # Flatten {"json": {"field": [...]}} so the body names the field directly.
-                if isinstance(field_errors, dict) and len(field_errors) == 1 and next(iter(field_errors)) in _LOCATIONS:
+                if (
+                    isinstance(field_errors, dict)
+                    and len(field_errors) == 1
+                    and next(iter(field_errors)) in _LOCATIONS
+                    and isinstance(next(iter(field_errors.values())), dict)
+                ):
                     field_errors = next(iter(field_errors.values()))
+                if not isinstance(field_errors, dict):
+                    # The spec promises an object of field -> messages; a bare list is about the body as a whole.
+                    field_errors = {"body": field_errors}
                 body["errors"] = field_errors
             response = jsonify(body)
             response.status_code = error.code or 500

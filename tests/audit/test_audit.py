@@ -100,3 +100,12 @@ def test_postgres_trigger_refuses_raw_update_and_delete(world, db) -> None:
         with pytest.raises(DBAPIError, match="append-only"):
             db.session.execute(text(statement))
         db.session.rollback()
+
+
+def test_every_committed_staff_change_is_recorded(client, world, token_for, db) -> None:
+    county = token_for("county")
+    item = world.menu_item("MI-15")
+    response = client.patch(f"/api/v1/menu-items/{item.id}", json={"title": "改过的标题"}, headers=county)
+    assert response.status_code == 200
+    (entry,) = _entries(db, action="request.menu.MenuItemById")
+    assert (entry.actor_username, entry.target_type, entry.target_id) == ("county", "item", str(item.id))

@@ -66,6 +66,7 @@ class Live:
     url: str
     orders: dict[str, int] = field(default_factory=dict)
     stations: int = 0
+    app: object = None
 
 
 def _seed() -> dict[str, int]:
@@ -153,7 +154,7 @@ def live(tmp_path_factory) -> Iterator[Live]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Live(url=f"http://127.0.0.1:{server.server_port}", orders=orders, stations=stations)
+    yield Live(url=f"http://127.0.0.1:{server.server_port}", orders=orders, stations=stations, app=app)
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.orders.models import Order, OrderEvent
 from app.scheduling.models import JobRun
+from config import TestingConfig
 from schedules import build_scheduler
 from schedules.process import run_scheduler
 from tests.rosters.builders import place, propose
@@ -36,6 +37,8 @@ class Process:
             "DIANDAN_SCHEDULER_STANDBY_POLL_S": "0.2",
             "DIANDAN_SCHEDULER_HEARTBEAT_S": "0.5",
             "DIANDAN_NOTIFY_CHANNELS": "log",
+            # The test app wrote phones under the testing data key; the child must read them with the same one.
+            "DIANDAN_DATA_KEYS": ",".join(TestingConfig.DATA_KEYS),
             "PYTHONUNBUFFERED": "1",
         }
         self.proc = subprocess.Popen(
