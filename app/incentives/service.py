@@ -391,17 +391,21 @@ class Account:
 
 def account(*, user: User, volunteer_id: int) -> Account:
     """Balance, earned points and hours of one volunteer (their own, or staff in scope)."""
-    volunteer = _volunteer_in_scope(user, volunteer_id)
+    return account_of(_volunteer_in_scope(user, volunteer_id).id)
+
+
+def account_of(volunteer_id: int) -> Account:
+    """Balance, earned points and hours of a volunteer the caller has already been allowed to see."""
     earned = db.session.scalar(
         db.select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
-            PointsEntry.volunteer_id == volunteer.id, PointsEntry.kind.in_(EARNED_KINDS)
+            PointsEntry.volunteer_id == volunteer_id, PointsEntry.kind.in_(EARNED_KINDS)
         )
     )
     minutes = db.session.scalar(
-        db.select(func.coalesce(func.sum(HoursEntry.minutes), 0)).where(HoursEntry.volunteer_id == volunteer.id)
+        db.select(func.coalesce(func.sum(HoursEntry.minutes), 0)).where(HoursEntry.volunteer_id == volunteer_id)
     )
     return Account(
-        volunteer_id=volunteer.id, balance=balance_of(volunteer.id), earned=int(earned), minutes=int(minutes)
+        volunteer_id=volunteer_id, balance=balance_of(volunteer_id), earned=int(earned), minutes=int(minutes)
     )
 
 

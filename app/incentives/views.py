@@ -282,3 +282,45 @@ def create_rule():
         _("New rule in force"),
         url_for("incentives_views.rules"),
     )
+
+
+@bp.get("/volunteers/<int:volunteer_id>")
+@roles(*STAFF_ROLES)
+def volunteer_ledger(volunteer_id: int):
+    """A volunteer's hours lines with a correction form on each service line, their balance and certificate."""
+    user = me()
+    account = service.account(user=user, volunteer_id=volunteer_id)
+    from app.volunteers.models import Volunteer
+
+    return render_template(
+        "incentives/ledger.html",
+        volunteer=db.session.get(Volunteer, volunteer_id),
+        account=account,
+        lines=service.hours_entries(user=user, volunteer_id=volunteer_id),
+        start=_year_period()[0],
+        end=_year_period()[1],
+        **_labels(),
+    )
+
+
+@bp.post("/hours/<int:entry_id>/corrections")
+@roles(*STAFF_ROLES)
+def correct(entry_id: int):
+    """Append a correction to a service line."""
+    from app.incentives.models import HoursEntry
+
+    line = db.session.get(HoursEntry, entry_id)
+    back = url_for("incentives_views.volunteer_ledger", volunteer_id=line.volunteer_id) if line else url_for("web.home")
+    minutes = request.form.get("minutes", "").strip()
+    try:
+        delta = int(minutes)
+    except ValueError:
+        flash(_("Please check what you entered"), "error")
+        return redirect(back)
+    return act_and_return(
+        lambda: service.correct_hours(
+            user=me(), entry_id=entry_id, minutes=delta, reason=request.form.get("reason", "")[:400]
+        ),
+        _("Correction recorded"),
+        back,
+    )

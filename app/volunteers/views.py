@@ -36,10 +36,10 @@ def _my_volunteer():
 
 def _served(volunteer) -> dict:  # noqa: ANN001
     """Orders served, hours and spendable points, from the incentives ledger (corrections included)."""
-    from app.incentives.service import account
+    from app.incentives.service import account_of
 
     served = {r.order_id for r in _records(volunteer) if r.minutes and r.order.status in ("completed", "rated")}
-    standing = account(user=me(), volunteer_id=volunteer.id)
+    standing = account_of(volunteer.id)
     return {"orders": len(served), "hours": standing.hours, "points": standing.balance}
 
 

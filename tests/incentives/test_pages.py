@@ -87,3 +87,25 @@ def test_rankings_rules_and_subsidy_pages(pages, world, serve) -> None:
     masked = pages.get("/incentives/rankings?month=2026-11").get_data(as_text=True)
     assert "志***" in masked and "志愿者V1" not in masked
     assert pages.get("/incentives/rules").status_code == 403
+
+
+def test_staff_correct_hours_on_the_ledger_page(pages, world, serve) -> None:
+    serve({"v1": 60})
+    v1 = world.volunteers["v1"]
+    pages.login("staff")
+    assert "/incentives/volunteers/" in pages.get(f"/volunteers/{v1.id}").get_data(as_text=True)
+    page = pages.get(f"/incentives/volunteers/{v1.id}").get_data(as_text=True)
+    assert "的服务时长" in page and "更正" in page
+    line = service.hours_entries(user=world.users["staff"], volunteer_id=v1.id)[0]
+    done = pages.post(
+        f"/incentives/hours/{line.id}/corrections", data={"minutes": "-15", "reason": "提前离开"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "更正已记录" in done and "提前离开" in done
+    assert service.balance_of(v1.id) == 10 - 2  # 15 minutes at 10 an hour, rounded
+    too_much = pages.post(
+        f"/incentives/hours/{line.id}/corrections", data={"minutes": "-100", "reason": "x"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "更正已记录" not in too_much
+    assert len(service.hours_entries(user=world.users["staff"], volunteer_id=v1.id)) == 2
+    pages.login("staff_b")
+    assert pages.get(f"/incentives/volunteers/{v1.id}").status_code == 404
