@@ -1,31 +1,30 @@
-"""Configuration: a Config class reading the environment with defaults, plus TestingConfig."""
+"""Configuration: Flask's own keys in `Config` (plus `TestingConfig`), the service's settings typed and grouped
+by concern below, read from the environment and validated when the app is built (`create_app`).
+
+To add a setting: add a field to the group it belongs to, named as the code reads it (`app.config["NAME"]`),
+with a comment saying what it is for. It is read from `DIANDAN_NAME` (unless an alias says otherwise), checked
+against its type at start (a bad value stops the start with a message naming the variable), and copied into
+`app.config`. `tests/test_config.py` fails when code reads a key that no group or `Config` declares.
+"""
 
 from __future__ import annotations
 
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.core.timeutil import LOCAL_TZ_NAME
 
 BASE_DIR = Path(__file__).resolve().parent
 
-
-def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
-
-
-def _env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
-
-
-def _env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def _env_optional_int(name: str) -> int | None:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else None
+# "HH:MM", local time (Asia/Shanghai).
+CLOCK = r"^([01]?\d|2[0-3]):[0-5]\d$"
+# A comma-separated list in the environment ("log,email"), a list in code.
+CommaList = Annotated[list[str], NoDecode]
 
 
 def normalize_database_url(url: str) -> str:
@@ -38,16 +37,271 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def _database_url() -> str:
-    return normalize_database_url(os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'diandan.db'}"))
+class SettingsError(ValueError):
+    """The environment holds a setting the service cannot use; the message names each variable."""
+
+
+class Settings(BaseSettings):
+    """A group of settings, each read from DIANDAN_<NAME> (empty means the default)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DIANDAN_", case_sensitive=True, env_ignore_empty=True, extra="ignore", frozen=True
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _split_comma_lists(cls, value: Any, info: Any) -> Any:
+        annotation = cls.model_fields[info.field_name].annotation
+        if isinstance(value, str) and annotation == list[str]:
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+
+class CoreSettings(Settings):
+    """Secrets and the database."""
+
+    # Empty: a random key is made on first start and kept in instance/secret_key (app.core.security).
+    SECRET_KEY: str = Field("", validation_alias="SECRET_KEY")
+    # SQLAlchemy URL; PostgreSQL as postgresql://user:pass@host/db (psycopg 3 is used).
+    SQLALCHEMY_DATABASE_URI: str = Field(
+        f"sqlite:///{BASE_DIR / 'instance' / 'diandan.db'}", validation_alias="DATABASE_URL"
+    )
+
+    # Where the generated session secret and data keys are kept; empty: the app's instance folder.
+    INSTANCE_PATH: str = ""
+
+    @field_validator("SQLALCHEMY_DATABASE_URI")
+    @classmethod
+    def _psycopg3(cls, url: str) -> str:
+        return normalize_database_url(url)
+
+
+class AuthSettings(Settings):
+    """Sign-in and API tokens."""
+
+    API_TOKEN_HOURS: int = Field(24 * 7, gt=0)
+    # "Remember me" cookies and page sessions last this long.
+    REMEMBER_DAYS: int = Field(14, gt=0)
+    SESSION_HOURS: int = Field(12, gt=0)
+    # Throttling (Flask-Limiter). Storage: the service's own database by default, shared by every worker;
+    # or e.g. redis://host:6379/0 (needs the `redis` package). "memory://" is per process: tests only.
+    RATELIMIT_STORAGE_URI: str = "diandan-db://"
+    # Sign-in attempts (page and API) per client address, and failed ones per username.
+    LOGIN_RATE_LIMIT: str = "20 per minute"
+    LOGIN_FAILURE_LIMIT: str = "10 per 15 minutes"
+
+
+class SecuritySettings(Settings):
+    """HTTPS, proxies, input limits and the keys for personal data at rest (README "Security")."""
+
+    # Behind HTTPS set DIANDAN_HTTPS=true: Secure cookies and HSTS.
+    HTTPS: bool = False
+    # Trust X-Forwarded-For/-Proto from this many proxies in front (0: none), so audit IPs and https are right.
+    PROXY_COUNT: int = Field(0, ge=0)
+    # Request bodies over this many bytes are refused (413) before they are read.
+    MAX_CONTENT_LENGTH: int = Field(1024 * 1024, gt=0, validation_alias="DIANDAN_MAX_CONTENT_BYTES")
+    JSON_MAX_DEPTH: int = Field(32, gt=0)
+    # Backstop for any JSON string; each schema field has its own tighter limit.
+    TEXT_MAX_CHARS: int = Field(10_000, gt=0)
+    # Keys for personal data at rest (phones), comma-separated Fernet keys: the first encrypts, any decrypts.
+    # Empty: one is made on first start and kept in instance/data_keys. Rotate: put a new key first, keep the old
+    # ones after it, run `diandan keys rotate`, then drop the old ones.
+    DATA_KEYS: CommaList = []
+
+
+class OrderSettings(Settings):
+    """Placing and listing orders."""
+
+    ORDER_MAX_DAYS_AHEAD: int = Field(60, gt=0)
+    # How long a retried request (same Idempotency-Key) is answered from memory rather than done again.
+    IDEMPOTENCY_KEEP_HOURS: int = Field(24, gt=0)
+    # Rows per page on the staff order list.
+    ORDER_LIST_PAGE_SIZE: int = Field(50, gt=0)
+
+
+class DispatchSettings(Settings):
+    """The engine's runs and the proposals they make."""
+
+    # One week by default: the engine's per-volunteer limit is then exactly the weekly limit (see dispatch).
+    DISPATCH_HORIZON_DAYS: int = Field(7, gt=0)
+    DISPATCH_TIME_LIMIT_S: float = Field(10.0, gt=0)
+    DISPATCH_SEED: int = 0
+    # A folder to write each run's instance and solution to (diandan.match/1 files); empty writes none.
+    DISPATCH_DUMP_DIR: str = ""
+    ROAD_FACTOR: float = Field(1.3, gt=0)
+    SPEED_KMH: float = Field(30.0, gt=0)
+    # Escalate an order one tier (village -> township -> county) after this many declines or lapses at its tier.
+    ESCALATE_AFTER_REJECTIONS: int = Field(1, ge=1)
+    # Also escalate when a run finds no team at the order's tier (and retry within the same run).
+    ESCALATE_WHEN_UNSERVED: bool = True
+    # Orders are not proposed to start sooner than this, so a team has time to answer and travel.
+    DISPATCH_MIN_LEAD_MINUTES: int = Field(120, ge=0)
+    # A declined order is re-placed at once (with that team excluded) instead of waiting for the next run.
+    REDISPATCH_ON_DECLINE: bool = True
+    REDISPATCH_TIME_LIMIT_S: float = Field(1.0, gt=0)
+    PROPOSAL_DEADLINE_HOURS: int = Field(24, gt=0)
+    # Soft preferences (weights; 0 turns one off).
+    PREFER_LOWER_TIER_WEIGHT: float = Field(1.0, ge=0)
+    FAIR_SPREAD_WEIGHT: float = Field(0.5, ge=0)
+    REPEAT_TEAM_WEIGHT: float = Field(0.5, ge=0)
+
+
+class IncentiveSettings(Settings):
+    """Points for the work done."""
+
+    # Points awarded per served hour.
+    POINTS_PER_HOUR: int = Field(10, ge=0)
+    # Extra points each volunteer on an order earns when the resident gives it 5 stars.
+    POINTS_FIVE_STAR_BONUS: int = Field(5, ge=0)
+    # Extra points per order priority level above 3 (these three seed rule version 1; later versions are data).
+    POINTS_PRIORITY_BONUS: int = Field(2, ge=0)
+    # Subsidy paid per served hour in the subsidy report (yuan).
+    SUBSIDY_YUAN_PER_HOUR: float = Field(10.0, ge=0)
+    # Who issues the service certificate (志愿服务证明).
+    CERTIFICATE_ISSUER: str = "彭阳县新时代文明实践中心"
+
+
+class CoverageSettings(Settings):
+    """Coverage figures, gaps and the map."""
+
+    # A station x priority with no served order in this many days is a gap.
+    COVERAGE_GAP_DAYS: int = Field(90, ge=1)
+    # Period (days ending today) the coverage API shows when no start is given.
+    COVERAGE_DEFAULT_DAYS: int = Field(30, ge=1)
+    # The nightly snapshot records coverage over this many days ending on the snapshot day.
+    COVERAGE_SNAPSHOT_WINDOW_DAYS: int = Field(30, ge=1)
+    # Map colour classes: fulfilment at or above GOOD is "high", below POOR is "low", between is "medium".
+    COVERAGE_GOOD_FULFILMENT: float = Field(0.8, ge=0, le=1)
+    COVERAGE_POOR_FULFILMENT: float = Field(0.5, ge=0, le=1)
+    # Map: no tile layer by default so the map works offline.
+    MAP_TILE_URL: str = ""
+    MAP_TILE_ATTRIBUTION: str = ""
+
+
+class SchedulerSettings(Settings):
+    """The scheduler process (schedules/): one leader runs the jobs; cron times are local (Asia/Shanghai)."""
+
+    # Job names to run; empty means every job.
+    SCHEDULER_JOBS: CommaList = []
+    # Lock file used on SQLite (PostgreSQL uses an advisory lock); default sits beside the database file.
+    SCHEDULER_LOCK_FILE: str = ""
+    # How often a standby instance tries to take over, and the leader checks it still holds the lock.
+    SCHEDULER_STANDBY_POLL_S: float = Field(15.0, gt=0)
+    SCHEDULER_HEARTBEAT_S: float = Field(30.0, gt=0)
+    # A run missed by more than this is dropped (None: always run once after downtime, coalesced).
+    SCHEDULER_MISFIRE_GRACE_S: int | None = Field(None, gt=0)
+    SCHEDULER_WORKERS: int = Field(4, ge=1)
+    SCHEDULE_DISPATCH_MINUTES: int = Field(15, ge=1)
+    SCHEDULE_PROPOSAL_DEADLINES_MINUTES: int = Field(5, ge=1)
+    SCHEDULE_ORDER_EXPIRY_MINUTES: int = Field(30, ge=1)
+    SCHEDULE_ROSTER_DAY: str = "sun"
+    SCHEDULE_ROSTER_TIME: str = Field("18:00", pattern=CLOCK)
+    SCHEDULE_REMINDER_TIME: str = Field("17:00", pattern=CLOCK)
+    SCHEDULE_COVERAGE_TIME: str = Field("01:30", pattern=CLOCK)
+    SCHEDULE_NOTIFY_SECONDS: int = Field(60, ge=1)
+    SCHEDULE_HOUSEKEEPING_TIME: str = Field("03:00", pattern=CLOCK)
+    SCHEDULE_DEMAND_REMINDER_TIME: str = Field("09:00", pattern=CLOCK)
+    # Owners of deliberation demands are reminded this many days before the due date (and once when overdue).
+    DELIBERATION_REMIND_DAYS: int = Field(3, ge=0)
+    # Housekeeping drops job runs and finished outbox messages older than these.
+    SCHEDULER_JOB_LOG_DAYS: int = Field(90, ge=1)
+    # Finished messages are emptied of personal data at once; the remaining rows go after this many days.
+    NOTIFY_KEEP_DAYS: int = Field(30, ge=1)
+
+
+class RosterSettings(Settings):
+    """Published rosters and calendar feeds."""
+
+    # Publication covers the week holding (publication time + this lead), e.g. Sunday 18:00 -> next week.
+    ROSTER_PUBLISH_LEAD_HOURS: int = Field(24, ge=0)
+    # iCalendar feeds span this many days back and ahead; UIDs end in this domain so they stay globally unique.
+    ROSTER_FEED_PAST_DAYS: int = Field(30, ge=0)
+    ROSTER_FEED_FUTURE_DAYS: int = Field(120, ge=0)
+    # A calendar feed link stops working this many days after it was made (make a new one on the roster page).
+    ROSTER_FEED_TOKEN_DAYS: int = Field(180, gt=0)
+    ROSTER_UID_DOMAIN: str = "diandan.local"
+
+
+class NotificationSettings(Settings):
+    """The outbox, delivered by the scheduler; channels tried for every recipient who has an address."""
+
+    NOTIFY_ENABLED: bool = True
+    NOTIFY_CHANNELS: CommaList = ["log"]
+    # channel -> "module:Class" to plug in another sender (e.g. a real SMS gateway client); JSON in the environment.
+    NOTIFY_SENDERS: dict[str, str] = {}
+    NOTIFY_MAX_ATTEMPTS: int = Field(6, ge=1)
+    NOTIFY_BACKOFF_BASE_S: int = Field(60, ge=0)
+    NOTIFY_BACKOFF_MAX_S: int = Field(6 * 3600, ge=0)
+    NOTIFY_BATCH_SIZE: int = Field(200, ge=1)
+    # A message claimed this long ago and never finished may have gone out; it is failed, not resent.
+    NOTIFY_STALE_SENDING_MINUTES: int = Field(15, ge=1)
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = Field(587, gt=0, lt=65536)
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_STARTTLS: bool = True
+    SMTP_SSL: bool = False
+    SMTP_FROM: str = "diandan@localhost"
+    SMTP_TIMEOUT_S: float = Field(10.0, gt=0)
+    SMS_GATEWAY_URL: str = ""
+    SMS_GATEWAY_TOKEN: str = ""
+    WECHAT_TEMPLATE_URL: str = ""
+    WECHAT_ACCESS_TOKEN: str = ""
+    WECHAT_TEMPLATE_ID: str = ""
+
+
+SETTINGS_GROUPS: tuple[type[Settings], ...] = (
+    CoreSettings,
+    AuthSettings,
+    SecuritySettings,
+    OrderSettings,
+    DispatchSettings,
+    IncentiveSettings,
+    CoverageSettings,
+    SchedulerSettings,
+    RosterSettings,
+    NotificationSettings,
+)
+
+
+def env_name(group: type[Settings], field: str) -> str:
+    """The environment variable a setting is read from."""
+    alias = group.model_fields[field].validation_alias
+    return alias if isinstance(alias, str) else f"DIANDAN_{field}"
+
+
+def load_settings() -> dict[str, Any]:
+    """Every group's settings read from the environment and validated, as app.config keys and values."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for group in SETTINGS_GROUPS:
+        try:
+            values.update(group().model_dump())
+        except ValidationError as error:
+            for item in error.errors():
+                name = str(item["loc"][0]) if item["loc"] else ""
+                field = next((f for f in group.model_fields if name in (f, env_name(group, f))), None)
+                variable = env_name(group, field) if field is not None else name
+                problems.append(f"{variable}={os.environ.get(variable, '')!r}: {item['msg']}")
+    if problems:
+        raise SettingsError("invalid settings in the environment: " + "; ".join(problems))
+    return values | flask_keys(values)
+
+
+def flask_keys(values: dict[str, Any]) -> dict[str, Any]:
+    """Flask's own keys that follow from the service's settings."""
+    return {
+        "SESSION_COOKIE_SECURE": values["HTTPS"],
+        "REMEMBER_COOKIE_SECURE": values["HTTPS"],
+        "REMEMBER_COOKIE_DURATION": timedelta(days=values["REMEMBER_DAYS"]),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=values["SESSION_HOURS"]),
+        "MAX_FORM_MEMORY_SIZE": values["MAX_CONTENT_LENGTH"],
+    }
 
 
 class Config:
-    """Production-ready defaults, each overridable from the environment."""
+    """Flask's and the extensions' own keys; the service's settings come from the groups above at start."""
 
-    # Empty: a random key is made on first start and kept in instance/secret_key (app.core.security).
-    SECRET_KEY = os.environ.get("SECRET_KEY", "")
-    SQLALCHEMY_DATABASE_URI = _database_url()
     # hide_parameters: a failed statement's error (and so the log) never carries the values, e.g. a phone number.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     TESTING = False
@@ -74,154 +328,12 @@ class Config:
     LANGUAGES = ["zh_Hans_CN", "en"]
 
     WTF_CSRF_TIME_LIMIT = None
-
-    # Auth
     PASSWORD_HASH_METHOD = "scrypt"
-    API_TOKEN_HOURS = _env_int("DIANDAN_API_TOKEN_HOURS", 24 * 7)
-
-    # Security (README "Security"). Behind HTTPS set DIANDAN_HTTPS=1: Secure cookies and HSTS.
-    HTTPS = os.environ.get("DIANDAN_HTTPS", "0") == "1"
-    # Trust X-Forwarded-For/-Proto from this many proxies in front (0: none), so audit IPs and https are right.
-    PROXY_COUNT = _env_int("DIANDAN_PROXY_COUNT", 0)
-    SESSION_COOKIE_SECURE = HTTPS
-    REMEMBER_COOKIE_SECURE = HTTPS
     SESSION_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_DURATION = timedelta(days=_env_int("DIANDAN_REMEMBER_DAYS", 14))
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("DIANDAN_SESSION_HOURS", 12))
-    # Request bodies over this many bytes are refused (413) before they are read.
-    MAX_CONTENT_LENGTH = _env_int("DIANDAN_MAX_CONTENT_BYTES", 1024 * 1024)
-    MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
-    JSON_MAX_DEPTH = _env_int("DIANDAN_JSON_MAX_DEPTH", 32)
-    # Backstop for any JSON string; each schema field has its own tighter limit.
-    TEXT_MAX_CHARS = _env_int("DIANDAN_TEXT_MAX_CHARS", 10_000)
-    # Keys for personal data at rest (phones), comma-separated Fernet keys: the first encrypts, any decrypts.
-    # Empty: one is made on first start and kept in instance/data_keys. Rotate: put a new key first, keep the old
-    # ones after it, run `diandan keys rotate`, then drop the old ones.
-    DATA_KEYS = _env_list("DIANDAN_DATA_KEYS", "")
-    # Throttling (Flask-Limiter). Storage: the service's own database by default, shared by every worker;
-    # or e.g. redis://host:6379/0 (needs the `redis` package). "memory://" is per process: tests only.
-    RATELIMIT_STORAGE_URI = os.environ.get("DIANDAN_RATELIMIT_STORAGE_URI", "diandan-db://")
     RATELIMIT_HEADERS_ENABLED = True
-    # Sign-in attempts (page and API) per client address, and failed ones per username.
-    LOGIN_RATE_LIMIT = os.environ.get("DIANDAN_LOGIN_RATE_LIMIT", "20 per minute")
-    LOGIN_FAILURE_LIMIT = os.environ.get("DIANDAN_LOGIN_FAILURE_LIMIT", "10 per 15 minutes")
-
-    # Dispatch
-    # One week by default: the engine's per-volunteer limit is then exactly the weekly limit (see dispatch).
-    DISPATCH_HORIZON_DAYS = _env_int("DIANDAN_DISPATCH_HORIZON_DAYS", 7)
-    DISPATCH_TIME_LIMIT_S = _env_float("DIANDAN_DISPATCH_TIME_LIMIT_S", 10.0)
-    DISPATCH_SEED = _env_int("DIANDAN_DISPATCH_SEED", 0)
-    ROAD_FACTOR = _env_float("DIANDAN_ROAD_FACTOR", 1.3)
-    SPEED_KMH = _env_float("DIANDAN_SPEED_KMH", 30.0)
-    ORDER_MAX_DAYS_AHEAD = _env_int("DIANDAN_ORDER_MAX_DAYS_AHEAD", 60)
-    # How long a retried request (same Idempotency-Key) is answered from memory rather than done again.
-    IDEMPOTENCY_KEEP_HOURS = _env_int("DIANDAN_IDEMPOTENCY_KEEP_HOURS", 24)
-    # Escalate an order one tier (village -> township -> county) after this many declines or lapses at its tier.
-    ESCALATE_AFTER_REJECTIONS = _env_int("DIANDAN_ESCALATE_AFTER_REJECTIONS", 1)
-    # Also escalate when a run finds no team at the order's tier (and retry within the same run).
-    ESCALATE_WHEN_UNSERVED = os.environ.get("DIANDAN_ESCALATE_WHEN_UNSERVED", "1") == "1"
-    # Orders are not proposed to start sooner than this, so a team has time to answer and travel.
-    DISPATCH_MIN_LEAD_MINUTES = _env_int("DIANDAN_DISPATCH_MIN_LEAD_MINUTES", 120)
-    # A declined order is re-placed at once (with that team excluded) instead of waiting for the next run.
-    REDISPATCH_ON_DECLINE = os.environ.get("DIANDAN_REDISPATCH_ON_DECLINE", "1") == "1"
-    REDISPATCH_TIME_LIMIT_S = _env_float("DIANDAN_REDISPATCH_TIME_LIMIT_S", 1.0)
-    PROPOSAL_DEADLINE_HOURS = _env_int("DIANDAN_PROPOSAL_DEADLINE_HOURS", 24)
-    # Soft preferences (weights; 0 turns one off).
-    PREFER_LOWER_TIER_WEIGHT = _env_float("DIANDAN_PREFER_LOWER_TIER_WEIGHT", 1.0)
-    FAIR_SPREAD_WEIGHT = _env_float("DIANDAN_FAIR_SPREAD_WEIGHT", 0.5)
-    REPEAT_TEAM_WEIGHT = _env_float("DIANDAN_REPEAT_TEAM_WEIGHT", 0.5)
-
-    # Points awarded per served hour (incentives).
-    POINTS_PER_HOUR = _env_int("DIANDAN_POINTS_PER_HOUR", 10)
-    # Extra points each volunteer on an order earns when the resident gives it 5 stars.
-    POINTS_FIVE_STAR_BONUS = _env_int("DIANDAN_POINTS_FIVE_STAR_BONUS", 5)
-    # Extra points per order priority level above 3 (these three seed rule version 1; later versions are data).
-    POINTS_PRIORITY_BONUS = _env_int("DIANDAN_POINTS_PRIORITY_BONUS", 2)
-    # Subsidy paid per served hour in the subsidy report (yuan).
-    SUBSIDY_YUAN_PER_HOUR = _env_float("DIANDAN_SUBSIDY_YUAN_PER_HOUR", 10.0)
-    # Who issues the service certificate (志愿服务证明).
-    CERTIFICATE_ISSUER = os.environ.get("DIANDAN_CERTIFICATE_ISSUER", "彭阳县新时代文明实践中心")
-
-    # Coverage: a station x priority with no served order in this many days is a gap.
-    COVERAGE_GAP_DAYS = _env_int("DIANDAN_COVERAGE_GAP_DAYS", 90)
-    # Period (days ending today) the coverage API shows when no start is given.
-    COVERAGE_DEFAULT_DAYS = _env_int("DIANDAN_COVERAGE_DEFAULT_DAYS", 30)
-    # The nightly snapshot records coverage over this many days ending on the snapshot day.
-    COVERAGE_SNAPSHOT_WINDOW_DAYS = _env_int("DIANDAN_COVERAGE_SNAPSHOT_WINDOW_DAYS", 30)
-    # Map colour classes: fulfilment at or above GOOD is "high", below POOR is "low", between is "medium".
-    COVERAGE_GOOD_FULFILMENT = _env_float("DIANDAN_COVERAGE_GOOD_FULFILMENT", 0.8)
-    COVERAGE_POOR_FULFILMENT = _env_float("DIANDAN_COVERAGE_POOR_FULFILMENT", 0.5)
-
-    # Map: no tile layer by default so the map works offline.
-    MAP_TILE_URL = os.environ.get("DIANDAN_MAP_TILE_URL", "")
-    MAP_TILE_ATTRIBUTION = os.environ.get("DIANDAN_MAP_TILE_ATTRIBUTION", "")
-    # Rows per page on the staff order list.
-    ORDER_LIST_PAGE_SIZE = _env_int("DIANDAN_ORDER_LIST_PAGE_SIZE", 50)
-
-    # Scheduler (schedules/): one leader process runs the jobs; cron times are local (Asia/Shanghai).
-    # Job names to run; empty means every job.
-    SCHEDULER_JOBS = _env_list("DIANDAN_SCHEDULER_JOBS", "")
-    # Lock file used on SQLite (PostgreSQL uses an advisory lock); default sits beside the database file.
-    SCHEDULER_LOCK_FILE = os.environ.get("DIANDAN_SCHEDULER_LOCK_FILE", "")
-    # How often a standby instance tries to take over, and the leader checks it still holds the lock.
-    SCHEDULER_STANDBY_POLL_S = _env_float("DIANDAN_SCHEDULER_STANDBY_POLL_S", 15.0)
-    SCHEDULER_HEARTBEAT_S = _env_float("DIANDAN_SCHEDULER_HEARTBEAT_S", 30.0)
-    # A run missed by more than this is dropped (None: always run once after downtime, coalesced).
-    SCHEDULER_MISFIRE_GRACE_S = _env_optional_int("DIANDAN_SCHEDULER_MISFIRE_GRACE_S")
-    SCHEDULER_WORKERS = _env_int("DIANDAN_SCHEDULER_WORKERS", 4)
-    SCHEDULE_DISPATCH_MINUTES = _env_int("DIANDAN_SCHEDULE_DISPATCH_MINUTES", 15)
-    SCHEDULE_PROPOSAL_DEADLINES_MINUTES = _env_int("DIANDAN_SCHEDULE_PROPOSAL_DEADLINES_MINUTES", 5)
-    SCHEDULE_ORDER_EXPIRY_MINUTES = _env_int("DIANDAN_SCHEDULE_ORDER_EXPIRY_MINUTES", 30)
-    SCHEDULE_ROSTER_DAY = os.environ.get("DIANDAN_SCHEDULE_ROSTER_DAY", "sun")
-    SCHEDULE_ROSTER_TIME = os.environ.get("DIANDAN_SCHEDULE_ROSTER_TIME", "18:00")
-    SCHEDULE_REMINDER_TIME = os.environ.get("DIANDAN_SCHEDULE_REMINDER_TIME", "17:00")
-    SCHEDULE_COVERAGE_TIME = os.environ.get("DIANDAN_SCHEDULE_COVERAGE_TIME", "01:30")
-    SCHEDULE_NOTIFY_SECONDS = _env_int("DIANDAN_SCHEDULE_NOTIFY_SECONDS", 60)
-    SCHEDULE_HOUSEKEEPING_TIME = os.environ.get("DIANDAN_SCHEDULE_HOUSEKEEPING_TIME", "03:00")
-    SCHEDULE_DEMAND_REMINDER_TIME = os.environ.get("DIANDAN_SCHEDULE_DEMAND_REMINDER_TIME", "09:00")
-    # Owners of deliberation demands are reminded this many days before the due date (and once when overdue).
-    DELIBERATION_REMIND_DAYS = _env_int("DIANDAN_DELIBERATION_REMIND_DAYS", 3)
-    # Housekeeping drops job runs and finished outbox messages older than these.
-    SCHEDULER_JOB_LOG_DAYS = _env_int("DIANDAN_SCHEDULER_JOB_LOG_DAYS", 90)
-    # Finished messages are emptied of personal data at once; the remaining rows go after this many days.
-    NOTIFY_KEEP_DAYS = _env_int("DIANDAN_NOTIFY_KEEP_DAYS", 30)
-
-    # Rosters: publication covers the week holding (publication time + this lead), e.g. Sunday 18:00 -> next week.
-    ROSTER_PUBLISH_LEAD_HOURS = _env_int("DIANDAN_ROSTER_PUBLISH_LEAD_HOURS", 24)
-    # iCalendar feeds span this many days back and ahead; UIDs end in this domain so they stay globally unique.
-    ROSTER_FEED_PAST_DAYS = _env_int("DIANDAN_ROSTER_FEED_PAST_DAYS", 30)
-    ROSTER_FEED_FUTURE_DAYS = _env_int("DIANDAN_ROSTER_FEED_FUTURE_DAYS", 120)
-    # A calendar feed link stops working this many days after it was made (make a new one on the roster page).
-    ROSTER_FEED_TOKEN_DAYS = _env_int("DIANDAN_ROSTER_FEED_TOKEN_DAYS", 180)
-    ROSTER_UID_DOMAIN = os.environ.get("DIANDAN_ROSTER_UID_DOMAIN", "diandan.local")
-
-    # Notifications: an outbox delivered by the scheduler; channels tried for every recipient who has an address.
-    NOTIFY_ENABLED = os.environ.get("DIANDAN_NOTIFY_ENABLED", "1") == "1"
-    NOTIFY_CHANNELS = _env_list("DIANDAN_NOTIFY_CHANNELS", "log")
-    # channel -> "module:Class" to plug in another sender (e.g. a real SMS gateway client).
-    NOTIFY_SENDERS: dict[str, str] = {}
-    NOTIFY_MAX_ATTEMPTS = _env_int("DIANDAN_NOTIFY_MAX_ATTEMPTS", 6)
-    NOTIFY_BACKOFF_BASE_S = _env_int("DIANDAN_NOTIFY_BACKOFF_BASE_S", 60)
-    NOTIFY_BACKOFF_MAX_S = _env_int("DIANDAN_NOTIFY_BACKOFF_MAX_S", 6 * 3600)
-    NOTIFY_BATCH_SIZE = _env_int("DIANDAN_NOTIFY_BATCH_SIZE", 200)
-    # A message claimed this long ago and never finished may have gone out; it is failed, not resent.
-    NOTIFY_STALE_SENDING_MINUTES = _env_int("DIANDAN_NOTIFY_STALE_SENDING_MINUTES", 15)
-    SMTP_HOST = os.environ.get("DIANDAN_SMTP_HOST", "")
-    SMTP_PORT = _env_int("DIANDAN_SMTP_PORT", 587)
-    SMTP_USERNAME = os.environ.get("DIANDAN_SMTP_USERNAME", "")
-    SMTP_PASSWORD = os.environ.get("DIANDAN_SMTP_PASSWORD", "")
-    SMTP_STARTTLS = os.environ.get("DIANDAN_SMTP_STARTTLS", "1") == "1"
-    SMTP_SSL = os.environ.get("DIANDAN_SMTP_SSL", "0") == "1"
-    SMTP_FROM = os.environ.get("DIANDAN_SMTP_FROM", "diandan@localhost")
-    SMTP_TIMEOUT_S = _env_float("DIANDAN_SMTP_TIMEOUT_S", 10.0)
-    SMS_GATEWAY_URL = os.environ.get("DIANDAN_SMS_GATEWAY_URL", "")
-    SMS_GATEWAY_TOKEN = os.environ.get("DIANDAN_SMS_GATEWAY_TOKEN", "")
-    WECHAT_TEMPLATE_URL = os.environ.get("DIANDAN_WECHAT_TEMPLATE_URL", "")
-    WECHAT_ACCESS_TOKEN = os.environ.get("DIANDAN_WECHAT_ACCESS_TOKEN", "")
-    WECHAT_TEMPLATE_ID = os.environ.get("DIANDAN_WECHAT_TEMPLATE_ID", "")
 
 
 class TestingConfig(Config):

@@ -8,8 +8,11 @@ from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config_object: object | str = "config.Config", **overrides: object) -> Flask:
-    """Build the app from a config class (or its import path) and keyword overrides."""
+    """Build the app from the settings in the environment, a config class (or its import path) and overrides."""
+    from config import load_settings
+
     app = Flask(__name__, instance_relative_config=False)
+    app.config.update(load_settings())
     app.config.from_object(config_object)
     app.config.update(overrides)
     register_security(app)

@@ -8,6 +8,8 @@ export PYTHONHASHSEED=0
 echo "== ruff (lint and format) over the whole tree"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== mypy (app, matching, schedules, config; level in pyproject.toml)"
+.venv/bin/mypy
 echo "== tests on SQLite"
 .venv/bin/python -m pytest "$@"
 if [ "${DIANDAN_SKIP_POSTGRES:-0}" = 1 ]; then

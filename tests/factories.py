@@ -96,6 +96,8 @@ def build_world() -> World:
     village_b1 = make_station("PY-CM-01", "草庙乡草庙村新时代文明实践站", "village", 35.96, 106.49, town_b)
     w.stations = {s.code: s for s in (county, town_a, town_b, village_a1, village_a2, village_b1)}
     db.session.flush()
+    # The reference menu is this county's own (a second county has none until it adds or adopts some).
+    db.session.execute(db.update(MenuItem).where(MenuItem.station_id.is_(None)).values(station_id=county.id))
 
     village_team = Team(code="T-V-A1", name="阳洼村文明践行队", level="village", station=village_a1)
     town_team = Team(code="T-T-A", name="白阳镇理论政策宣讲队", level="township", station=town_a)
@@ -154,12 +156,12 @@ def slot(index: int, *, days: int = 1, hours: int = 2) -> datetime:
     return datetime(day.year, day.month, day.day, 8 + 3 * (index % 4), tzinfo=LOCAL_TZ)
 
 
-def placed_order(world: World, start: datetime) -> Order:
-    """An elder-care visit (MI-15) placed by station staff for a walk-in, wanted around `start`."""
+def placed_order(world: World, start: datetime, *, station: str = "PY-BY-01") -> Order:
+    """An elder-care visit (MI-15) placed by the county's staff for a walk-in at a station, wanted around `start`."""
     return orders.place_order(
-        user=world.users["staff"],
+        user=world.users["county"],
         menu_item_id=world.menu_item("MI-15").id,
-        station_id=world.stations["PY-BY-01"].id,
+        station_id=world.stations[station].id,
         windows=[{"start": start, "end": start + timedelta(hours=3)}],
         resident={"name": "马大爷", "phone": "13900000000"},
     )

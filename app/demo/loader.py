@@ -163,6 +163,10 @@ def load_demo(
         )
     db.session.add_all([*townships.values(), *villages])
     db.session.flush()
+    # The demo county's menu is its own (a second county would add or adopt its own).
+    for item in menu:
+        if item.station_id is None:
+            item.station_id = county.id
 
     # Teams: the county's 8 specialty teams; three per township; one civility team per village station.
     teams: list[Team] = []

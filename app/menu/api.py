@@ -78,3 +78,11 @@ class MenuItemById(MethodView):
         """Edit or (de)activate a menu item (county staff)."""
         item = service.update_menu_item(user=api_user(), item_id=item_id, **data)
         return item
+
+
+@blp.route("/menu-items/<int:item_id>/adopt")
+class MenuItemAdopt(MethodView):
+    @blp.response(201, MenuItemSchema)
+    def post(self, item_id: int):
+        """Adopt a shared template into your county (county staff): your stations then order your own copy."""
+        return service.adopt_menu_item(user=api_user(), item_id=item_id)

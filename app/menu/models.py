@@ -72,8 +72,11 @@ class MenuItem(db.Model):
     duration_minutes: Mapped[int]
     default_priority: Mapped[int] = mapped_column(default=3)
     orderable_by: Mapped[str] = mapped_column(String(16), default="resident")
-    # The station whose subtree may order this item; None means every station.
+    # The station whose subtree may order this item, inside the county that owns it; None makes it a shared
+    # template: offered everywhere, changed only by an admin, until a county adopts it (takes its own copy).
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), index=True)
+    # The shared template this county item was adopted from; the county's stations then see the copy only.
+    adopted_from_id: Mapped[int | None] = mapped_column(ForeignKey("menu_items.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
 
     priority: Mapped[PracticePriority] = relationship()

@@ -69,6 +69,7 @@ class MenuItemSchema(Schema):
     default_priority = fields.Integer()
     orderable_by = fields.String()
     station_id = Id(allow_none=True)
+    adopted_from_id = Id(allow_none=True, metadata={"description": "the shared template this item was adopted from"})
     active = fields.Boolean()
     needs = fields.List(fields.Nested(NeedSchema))
 

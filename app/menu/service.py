@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.accounts.access import MANAGER_ROLES, ensure_station_in_scope, require_role, subtree_ids
+from app.accounts.access import MANAGER_ROLES, ensure_station_in_scope, require_role, scope_station_ids, subtree_ids
 from app.accounts.models import User
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.extensions import db
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
 from app.stations.models import Station
@@ -33,9 +33,24 @@ def skill_by_code(code: str, *, field: str = "skill") -> Skill:
     return skill
 
 
-def item_orderable_at(item: MenuItem, station: Station) -> bool:
-    """Whether an active item's scope covers a station."""
-    return item.active and (item.station_id is None or station.id in subtree_ids(item.station_id))
+def _adopted_by(county_id: int) -> set[int]:
+    """Templates a county has adopted (its stations see the county's copy instead)."""
+    return set(
+        db.session.scalars(
+            db.select(MenuItem.adopted_from_id).where(
+                MenuItem.adopted_from_id.is_not(None), MenuItem.station_id == county_id
+            )
+        )
+    )
+
+
+def item_orderable_at(item: MenuItem, station: Station, *, adopted: set[int] | None = None) -> bool:
+    """Whether an active item's scope covers a station (a template: unless the station's county adopted it)."""
+    if not item.active:
+        return False
+    if item.station_id is None:
+        return item.id not in (adopted if adopted is not None else _adopted_by(station.county().id))
+    return station.id in subtree_ids(item.station_id)
 
 
 def list_menu(
@@ -44,9 +59,15 @@ def list_menu(
     mode: str | None = None,
     station_id: int | None = None,
     include_inactive: bool = False,
+    manager: User | None = None,
 ) -> list[MenuItem]:
-    """Menu items, grouped by priority order then code; optionally only those orderable at a station."""
+    """Menu items, grouped by priority order then code; optionally only those orderable at a station, or only
+    those a manager looks after (their county's and the shared templates)."""
     query = db.select(MenuItem).join(PracticePriority).order_by(PracticePriority.sort_order, MenuItem.code)
+    if manager is not None:
+        ids = scope_station_ids(manager)
+        if ids is not None:
+            query = query.where(MenuItem.station_id.is_(None) | MenuItem.station_id.in_(ids))
     if not include_inactive:
         query = query.where(MenuItem.active.is_(True))
     if priority is not None:
@@ -58,7 +79,8 @@ def list_menu(
         station = db.session.get(Station, station_id)
         if station is None:
             raise NotFound("station not found", field="station_id")
-        items = [item for item in items if item_orderable_at(item, station)]
+        adopted = _adopted_by(station.county().id)
+        items = [item for item in items if item_orderable_at(item, station, adopted=adopted)]
     return items
 
 
@@ -81,6 +103,11 @@ def create_menu_item(*, user: User, needs: list[dict], priority: str, **fields: 
     station_id = fields.get("station_id")
     if station_id is not None:
         ensure_station_in_scope(user, int(station_id), field="station_id")  # type: ignore[arg-type]
+    elif user.role != "admin":
+        # County staff add to their own county's menu; only an admin adds a shared template.
+        if user.scope_station is None:
+            raise ValidationFailed("say which station may order it", field="station_id")
+        fields["station_id"] = user.scope_station.county().id
     item = MenuItem(priority=practice, **fields)
     for index, need in enumerate(needs):
         item.needs.append(
@@ -91,13 +118,57 @@ def create_menu_item(*, user: User, needs: list[dict], priority: str, **fields: 
     return item
 
 
+def ensure_may_change_item(user: User, item: MenuItem) -> None:
+    """A county's item is changed by managers whose scope covers it (another county's: 404); a shared template
+    only by an admin (a county adopts it to make it its own)."""
+    require_role(user, *MANAGER_ROLES)
+    if item.station_id is None:
+        if user.role != "admin":
+            raise Forbidden("a shared template is changed by an admin; adopt it to change your county's copy")
+        return
+    ensure_station_in_scope(user, item.station_id)
+
+
 def update_menu_item(*, user: User, item_id: int, **changes: object) -> MenuItem:
     """Edit or (de)activate a menu item (county staff)."""
     require_role(user, *MANAGER_ROLES)
     item = get_menu_item(item_id)
-    if item.station_id is not None:
-        ensure_station_in_scope(user, item.station_id)
+    ensure_may_change_item(user, item)
     for key, value in changes.items():
         setattr(item, key, value)
     db.session.flush()
     return item
+
+
+def adopt_menu_item(*, user: User, item_id: int) -> MenuItem:
+    """A county takes its own copy of a shared template: its stations then order (and its staff edit) the copy."""
+    require_role(user, *MANAGER_ROLES)
+    template = get_menu_item(item_id)
+    if template.station_id is not None:
+        raise ValidationFailed("only a shared template can be adopted", field="item_id")
+    scope = user.scope_station
+    if scope is None:
+        raise ValidationFailed("adopt as staff of a county", field="item_id")
+    county = scope.county()
+    if scope.id != county.id:
+        raise Forbidden("a county centre's staff adopt menu items")
+    if template.id in _adopted_by(county.id):
+        raise InvalidTransition("your county has already adopted this item", field="item_id")
+    copy = MenuItem(
+        code=f"{template.code}@{county.code}"[:40],
+        title=template.title,
+        title_en=template.title_en,
+        description=template.description,
+        priority_id=template.priority_id,
+        mode=template.mode,
+        duration_minutes=template.duration_minutes,
+        default_priority=template.default_priority,
+        orderable_by=template.orderable_by,
+        station_id=county.id,
+        adopted_from_id=template.id,
+        active=True,
+    )
+    copy.needs = [MenuItemNeed(skill_id=n.skill_id, count=n.count) for n in template.needs]
+    db.session.add(copy)
+    db.session.flush()
+    return copy

@@ -19,7 +19,7 @@ from app.menu.models import MODES
 from app.orders import service as order_service
 from app.stations.service import list_stations
 from app.web.helpers import MODE_LABELS, localized
-from app.web.pages import choices, me, refused, roles, show_error
+from app.web.pages import act_and_return, choices, me, refused, roles, show_error
 
 bp = Blueprint("menu_views", __name__)
 
@@ -211,8 +211,8 @@ class MenuItemForm(FlaskForm):
 @bp.get("/manage/menu")
 @roles(*MANAGER_ROLES)
 def manage():
-    """Every menu item, active or not."""
-    items = menu_service.list_menu(include_inactive=True)
+    """The menu items the caller manages (their county's) and the shared templates, active or not."""
+    items = menu_service.list_menu(include_inactive=True, manager=me())
     return render_template("menu/manage.html", items=items, priorities=menu_service.list_priorities())
 
 
@@ -252,6 +252,7 @@ def create():
 def edit(item_id: int):
     """Edit or take off (activate / deactivate) a menu item."""
     item = menu_service.get_menu_item(item_id)
+    menu_service.ensure_may_change_item(me(), item)
     form = MenuItemForm(obj=item)
     _fill_choices(form)
     if form.validate_on_submit():
@@ -281,3 +282,14 @@ def _item_fields(form: MenuItemForm) -> dict:
         "orderable_by": form.orderable_by.data,
         "active": form.active.data,
     }
+
+
+@bp.post("/manage/menu/<int:item_id>/adopt")
+@roles(*MANAGER_ROLES)
+def adopt(item_id: int):
+    """Take the county's own copy of a shared template."""
+    return act_and_return(
+        lambda: menu_service.adopt_menu_item(user=me(), item_id=item_id),
+        _("Adopted: your county now has its own copy."),
+        url_for("menu_views.manage"),
+    )

@@ -65,4 +65,13 @@ SERVICE_MESSAGES = (
     N_("unknown team"),
     N_("unknown user"),
     N_("volunteer not found"),
+    N_("a shared template is changed by an admin; adopt it to change your county's copy"),
+    N_("your county has already adopted this item"),
+    N_("only a shared template can be adopted"),
+    N_("a county centre's staff adopt menu items"),
+    N_("this was changed meanwhile; reload and try again"),
+    N_("the database was busy with a conflicting change; try again"),
+    N_("a volunteer would be in two jobs at the same time"),
+    N_("only the volunteer, their team lead or staff over their team may change this"),
+    N_("the lead must be a user of the team's county"),
 )
