@@ -1,7 +1,7 @@
 """incentives ledger and points shop
 
 Revision ID: 057e76f10d78
-Revises: c8f2d3e4b5a6
+Revises: d9a3e4f5c6b7
 Create Date: 2026-12-01 23:05:19.521740
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '057e76f10d78'
-down_revision = 'c8f2d3e4b5a6'
+down_revision = 'd9a3e4f5c6b7'
 branch_labels = None
 depends_on = None
 
