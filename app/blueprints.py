@@ -14,12 +14,14 @@ from app.incentives.api import blp as incentives_api
 from app.incentives.views import bp as incentives_views
 from app.menu.api import blp as menu_api
 from app.menu.views import bp as menu_views
+from app.ops.views import bp as ops_views
 from app.orders.api import blp as orders_api
 from app.orders.views import bp as orders_views
 from app.rosters.api import blp as rosters_api
 from app.rosters.views import bp as rosters_views
 from app.scheduling.views import bp as scheduling_views
 from app.stations.api import blp as stations_api
+from app.stations.views import bp as stations_views
 from app.volunteers.api import blp as volunteers_api
 from app.volunteers.views import bp as volunteers_views
 from app.web.views import bp as web_views
@@ -39,6 +41,7 @@ API_BLUEPRINTS = [
 ]
 
 PAGE_BLUEPRINTS = [
+    ops_views,
     web_views,
     rosters_views,
     scheduling_views,
@@ -51,4 +54,5 @@ PAGE_BLUEPRINTS = [
     incentives_views,
     deliberation_views,
     audit_views,
+    stations_views,
 ]

@@ -64,14 +64,24 @@ def dispatch_group() -> None:
     default=None,
     help="Also write each solved instance and solution (diandan.match/1 JSON) into this folder.",
 )
+@click.option("--queue", "queue_only", is_flag=True, help="Only queue the runs for the scheduler or the workers.")
 @with_appcontext
-def dispatch_run(county_code: str | None, time_limit: float | None, dump_dir: str | None) -> None:
+def dispatch_run(county_code: str | None, time_limit: float | None, dump_dir: str | None, queue_only: bool) -> None:
     """Run the matching engine over open orders now and store proposals."""
     from flask import current_app
 
     from app.dispatch.runs import run_dispatch_for_counties
     from app.extensions import db
 
+    if queue_only:
+        from app.dispatch.queue import queue_runs, send_to_workers
+
+        queued = queue_runs(county_code=county_code, actor=None, trigger="cli", time_limit=time_limit)
+        send_to_workers(queued)
+        db.session.commit()
+        for run in queued:
+            click.echo(f"run {run.id} county={run.county.code} status={run.status}")
+        return
     if dump_dir:
         current_app.config["DISPATCH_DUMP_DIR"] = dump_dir
     runs = run_dispatch_for_counties(county_code=county_code, trigger="cli", actor=None, time_limit=time_limit)

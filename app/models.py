@@ -1,11 +1,11 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees them all."""
 
-from app.accounts.models import ApiToken, User
+from app.accounts.models import ApiToken, LoginCode, User
 from app.audit.models import AuditEntry
 from app.core.ratelimit import RateLimitCounter
 from app.coverage.models import CoverageSnapshot
 from app.deliberation.models import Demand, DemandEvent, DemandOrder, Meeting
-from app.dispatch.models import DispatchRun, Proposal, ProposalMember
+from app.dispatch.models import DispatchProgress, DispatchRun, Proposal, ProposalMember
 from app.idempotency.models import IdempotencyRecord
 from app.incentives.models import HoursEntry, PointsBalance, PointsEntry, PointsRule, Redemption, ShopItem
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
@@ -18,12 +18,13 @@ from app.orders.models import (
     OrderWindow,
     Rating,
     Resident,
+    ServiceCorrection,
     ServiceRecord,
 )
 from app.rosters.models import FeedKey, RosterVersion
-from app.scheduling.models import JobRun
+from app.scheduling.models import Heartbeat, JobRun
 from app.stations.models import Station
-from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer
+from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer, VolunteerImport
 
 __all__ = [
     "ApiToken",
@@ -35,8 +36,11 @@ __all__ = [
     "Demand",
     "DemandEvent",
     "DemandOrder",
+    "DispatchProgress",
     "DispatchRun",
     "FeedKey",
+    "Heartbeat",
+    "LoginCode",
     "IdempotencyRecord",
     "HoursEntry",
     "JobRun",
@@ -60,6 +64,7 @@ __all__ = [
     "Redemption",
     "Resident",
     "RosterVersion",
+    "ServiceCorrection",
     "ServiceRecord",
     "ShopItem",
     "Skill",
@@ -68,4 +73,5 @@ __all__ = [
     "Team",
     "User",
     "Volunteer",
+    "VolunteerImport",
 ]

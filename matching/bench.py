@@ -351,7 +351,7 @@ def targets(rows: list[Row], p95: float | None) -> str:
 
 
 def write_report(path: str, text: str, cmd: str, loads: list[float]) -> None:
-    """Write BENCHMARKS.md: how it was measured, the table, and the targets."""
+    """Write BENCHMARKS.md: how it was measured, the table, and the targets; other sections already there stay."""
     import ortools
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -377,8 +377,24 @@ volunteers on the roster. Peak MB counts the solving process plus its worker pro
 {families}
 
 """
+    others = _others(path)
     with open(path, "w", encoding="utf-8") as f:
-        f.write(head + text + "\n\n" + NOTES)
+        f.write(head + text + "\n\n" + NOTES + others)
+
+
+ENGINE_SECTIONS = ("## How the engine gets there", "## Reading these figures")
+
+
+def _others(path: str) -> str:
+    """Sections of an existing report that the engine did not write (from the first such heading on): kept."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines(keepends=True)
+    except OSError:
+        return ""
+    for i, line in enumerate(lines):
+        if line.startswith("## ") and not line.startswith(ENGINE_SECTIONS):
+            return "\n" + "".join(lines[i:])
+    return ""
 
 
 NOTES = """## How the engine gets there

@@ -89,7 +89,8 @@ def lns_step(
     focus: frozenset[int] = frozenset(),
 ) -> bool:
     """Re-place a neighbourhood with CP-SAT and keep it if strictly better; counts its work in the budget."""
-    seconds = max(0.05, min(dtime * 4, budget.deadline - time.monotonic()))
+    # Deterministic time decides when a step ends; its wall-clock cap must not, where runs are to repeat.
+    seconds = max(0.05, min(dtime * (40 if budget.deterministic else 4), budget.deadline - time.monotonic()))
     result = solve_subset(
         state, subset, seed=seed, dtime=dtime, seconds=seconds, max_teams=teams, extra=extra, focus=focus
     )

@@ -15,6 +15,7 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from flask import current_app
 
 from app.core.timeutil import iso_week_label, local_midnight, to_local
 from app.extensions import db
@@ -100,6 +101,8 @@ def dispatch(now: datetime) -> Counts:
 
     counts: Counter[str] = Counter()
     errors: list[str] = []
+    if current_app.config["BROKER_URL"]:
+        return _dispatch_on_workers(now)
     for county in counties():
         code = county.code
         waiting = db.session.scalar(
@@ -125,6 +128,35 @@ def dispatch(now: datetime) -> Counts:
     if errors:
         raise JobFailed("; ".join(errors), dict(counts))
     return dict(counts)
+
+
+def _waiting_counties() -> list:
+    from app.accounts.access import subtree_ids
+    from app.orders.models import Order
+    from app.stations.service import counties
+
+    waiting = []
+    for county in counties():
+        has_orders = db.session.scalar(
+            db.select(db.func.count())
+            .select_from(Order)
+            .where(Order.status == "submitted", Order.station_id.in_(subtree_ids(county.id)))
+        )
+        if has_orders:
+            waiting.append(county)
+    return waiting
+
+
+def _dispatch_on_workers(now: datetime) -> Counts:
+    """Worker mode: one queued run per county with open orders, one Celery task each (the fan-out)."""
+    from app.dispatch.queue import queue_runs, send_to_workers
+
+    runs = []
+    for county in _waiting_counties():
+        runs += queue_runs(county_code=county.code, actor=None, trigger="schedule", time_limit=None, now=now)
+    send_to_workers(runs)
+    db.session.commit()
+    return {"runs_sent": len(runs)}
 
 
 @scheduled("Expire unanswered proposals", _every("SCHEDULE_PROPOSAL_DEADLINES_MINUTES", "minutes"))
@@ -224,6 +256,13 @@ def notifications(now: datetime) -> Counts:
     ids = notify.claim_due(now=now)
     # The claim is committed before anything goes out, so a crash mid-send cannot send a message twice.
     db.session.commit()
+    if current_app.config["BROKER_URL"]:
+        from schedules.worker import configure_producer, deliver_message
+
+        configure_producer(current_app)
+        for message_id in ids:
+            deliver_message.delay(message_id)
+        return {"claimed": len(ids), "sent_to_workers": len(ids)}
     outcomes: Counter[str] = Counter()
     for message_id in ids:
         outcomes[notify.deliver(message_id=message_id, now=now)] += 1

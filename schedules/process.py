@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -66,6 +68,7 @@ def run_scheduler(
     lock: Lock = leader_lock(app)
     give_up_at = time.monotonic() + wait
     announced = False
+    drain: QueueDrain | None = None
     while not stop.is_set():
         if not lock.acquire():
             if once and time.monotonic() >= give_up_at:
@@ -90,16 +93,81 @@ def run_scheduler(
                 return ran
             scheduler.start()
             say("jobs: " + ", ".join(f"{k} ({v})" for k, v in scheduler.sync_report.items()))
+            if not app.config["BROKER_URL"]:
+                drain = QueueDrain(app)
+                drain.start()
+            beat(app)
             while not stop.wait(heartbeat):
                 if not lock.healthy():
                     say("lost the scheduler lock: standing by")
                     break
+                beat(app)
         finally:
+            if drain is not None:
+                drain.stop()
+                drain = None
             if scheduler.running:
                 scheduler.shutdown(wait=True)
+            if not once:
+                beat(app, clear=True)
             lock.release()
     say("scheduler stopped")
     return []
+
+
+class QueueDrain(threading.Thread):
+    """The leader's worker for dispatch runs asked for through the API, when there is no broker."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(name="dispatch-queue", daemon=True)
+        self.app = app
+        self.poll = float(app.config["DISPATCH_QUEUE_POLL_S"])
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        from app.dispatch.queue import execute_run, runs_to_take
+        from app.extensions import db
+
+        host = f"{socket.gethostname()}:{os.getpid()}"
+        while not self.halt.is_set():
+            with self.app.app_context():
+                try:
+                    for run_id in runs_to_take():
+                        if self.halt.is_set():
+                            break
+                        execute_run(run_id=run_id, host=host)
+                except Exception:  # noqa: BLE001 (logged by execute_run or here; the next poll tries again)
+                    db.session.rollback()
+                    logger.exception("dispatch queue poll failed")
+                finally:
+                    db.session.remove()
+            self.halt.wait(self.poll)
+
+    def stop(self) -> None:
+        """Finish the run in hand, then stop."""
+        self.halt.set()
+        self.join()
+
+
+def beat(app: Flask, *, clear: bool = False) -> None:
+    """Record (or, when stopping, remove) the leader's heartbeat, which readiness checks; never fatal."""
+    from app.core.timeutil import utcnow
+    from app.extensions import db
+    from app.scheduling.service import clear_heartbeat, record_heartbeat
+
+    host = f"{socket.gethostname()}:{os.getpid()}"
+    with app.app_context():
+        try:
+            if clear:
+                clear_heartbeat(host=host)
+            else:
+                record_heartbeat(host=host, now=utcnow())
+            db.session.commit()
+        except Exception:  # noqa: BLE001 (a database blip must not stop the jobs; readiness will show it)
+            db.session.rollback()
+            logger.exception("could not record the scheduler heartbeat")
+        finally:
+            db.session.remove()
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

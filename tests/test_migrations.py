@@ -20,7 +20,7 @@ def _migrated_matches_models(url: str) -> list:
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": False})
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)
         db.engine.dispose()
     return diff

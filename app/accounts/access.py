@@ -16,7 +16,7 @@ MANAGER_ROLES = ("county_staff", "admin")
 def require_role(user: User, *roles: str) -> None:
     """Refuse (403) unless the user holds one of the roles."""
     if user.role not in roles:
-        raise Forbidden(f"role {user.role} may not do this")
+        raise Forbidden("role %(role)s may not do this", params={"role": user.role})
 
 
 def subtree_ids(station_id: int) -> set[int]:

@@ -12,6 +12,7 @@ from flask import current_app, g, request
 from flask_smorest import abort
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.accounts import throttle
 from app.accounts.models import ApiToken, User
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -78,7 +79,9 @@ def issue_token(*, user: User) -> tuple[str, ApiToken]:
 
 def token_from_bearer(raw: str) -> ApiToken | None:
     """The live token with this raw value, or None."""
-    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
+    token = db.session.scalar(
+        db.select(ApiToken).where(ApiToken.token_hash == _digest(raw)).options(db.joinedload(ApiToken.user))
+    )
     if token is None or token.revoked or token.expires_at <= utcnow() or not token.user.active:
         return None
     return token
@@ -103,6 +106,8 @@ def api_user() -> User:
     scheme, _, raw = header.partition(" ")
     token = token_from_bearer(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
     if token is None:
+        if header:
+            throttle.count_bearer_failure()
         abort(401, message="A valid bearer token is required (POST /api/v1/auth/token).")
     g.api_user = token.user
     g.api_token = token

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.timeutil import utcnow
@@ -37,6 +37,9 @@ class User(UserMixin, db.Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", use_alter=True), index=True)
     # Encrypted at rest (DATA_KEYS); shown masked except to the accepted crew's lead (app.orders.phones).
     phone: Mapped[str | None] = mapped_column(EncryptedString())
+    # A keyed digest of the mobile number, kept with it, so phone sign-in can find the account (the phone
+    # itself is encrypted and not searchable).
+    phone_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     email: Mapped[str | None] = mapped_column(String(120))
     locale: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
@@ -45,6 +48,13 @@ class User(UserMixin, db.Model):
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     scope_station: Mapped[Station | None] = relationship()
+
+    @validates("phone")
+    def _keep_phone_digest(self, key: str, value: str | None) -> str | None:
+        from app.accounts.phone_numbers import digest_of_phone
+
+        self.phone_digest = digest_of_phone(value)
+        return value
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -78,3 +88,18 @@ class ApiToken(db.Model):
     revoked: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship()
+
+
+class LoginCode(db.Model):
+    """A one-time code sent to a phone to sign in or sign up; only digests of the phone and the code are kept."""
+
+    __tablename__ = "login_codes"
+    __table_args__ = (CheckConstraint("attempts >= 0", name="attempts_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_digest: Mapped[str] = mapped_column(String(64), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
+from flask_smorest import abort
+from limits import parse
 
 from app.extensions import limiter
 
@@ -36,3 +38,10 @@ per_username_failures = limiter.shared_limit(
     exempt_when=_not_a_post,
     deduct_when=lambda response: response.status_code == 401,
 )
+
+
+def count_bearer_failure() -> None:
+    """Count a request with a bad bearer token against its address; 429 once the address is over the limit."""
+    limit = parse(current_app.config["BEARER_FAILURE_LIMIT"])
+    if not limiter.limiter.hit(limit, "bearer-failures", get_remote_address()):
+        abort(429, message="too many requests with an invalid token; wait and try again")

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A request the rules refuse; carries an HTTP status, a code and optionally the offending field."""
+    """A request the rules refuse; carries an HTTP status, a code and optionally the offending field.
+
+    `message` is an English message id with %(name)s placeholders filled from `params`: the API shows it filled
+    in, and pages translate the id and then fill it in (app.web.errors), so no page parses English back.
+    """
 
     status = 409
     code = "conflict"
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self, message: str, *, field: str | None = None, code: str | None = None, params: dict | None = None
+    ) -> None:
+        self.template = message
+        self.params = dict(params or {})
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
         self.field = field
         if code is not None:
             self.code = code

@@ -20,7 +20,7 @@ _LOCATIONS = ("json", "query", "form", "files", "headers", "path")
 class PageMessages(Protocol):
     """What an error page says, in the reader's language (the web layer provides it)."""
 
-    def domain_message(self, message: str) -> str: ...
+    def domain_message(self, error: DomainError | str) -> str: ...
 
     def http_message(self, error: HTTPException) -> str: ...
 
@@ -55,9 +55,7 @@ def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: Re
         if _wants_json():
             body = {"status": error.status, **error.to_dict()}
             return jsonify(body), error.status
-        return render_template(
-            "error.html", status=error.status, message=messages.domain_message(error.message)
-        ), error.status
+        return render_template("error.html", status=error.status, message=messages.domain_message(error)), error.status
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -23,3 +23,10 @@ def mask_address(address: str | None) -> str:
     if sum(ch.isdigit() for ch in address) >= 5:
         return mask_phone(address)
     return address[:2] + "***"
+
+
+def mask_name(name: str | None) -> str:
+    """A name with all but its first character starred, such as 马**."""
+    if not name:
+        return ""
+    return name[0] + "*" * max(len(name) - 1, 1)

@@ -200,7 +200,7 @@ def check_period(start: date, end: date) -> None:
     if end < start:
         raise ValidationFailed("end must not be before start", field="end")
     if (end - start).days >= MAX_PERIOD_DAYS:
-        raise ValidationFailed(f"period is longer than {MAX_PERIOD_DAYS} days", field="start")
+        raise ValidationFailed("period is longer than %(n)s days", field="start", params={"n": MAX_PERIOD_DAYS})
 
 
 def period_conds(column: Any, start: date, end: date) -> list[ColumnElement[bool]]:
@@ -231,7 +231,7 @@ def priority_by_code(code: str | None) -> PriorityRef | None:
     for ref in practice_priorities():
         if ref.code == code:
             return ref
-    raise ValidationFailed(f"unknown practice priority {code}", field="priority")
+    raise ValidationFailed("unknown practice priority %(code)s", field="priority", params={"code": code})
 
 
 def stations_in(ids: set[int] | None, with_orders: Iterable[int] = ()) -> list[Station]:

@@ -247,7 +247,11 @@ def move(
     """Take a demand one step along its lifecycle, if the rules allow it."""
     demand = get_demand(user=user, demand_id=demand_id)
     if to_status not in TRANSITIONS.get(demand.status, ()):
-        raise InvalidTransition(f"a demand that is {demand.status} cannot become {to_status}", field="to_status")
+        raise InvalidTransition(
+            "a demand that is %(state)s cannot become %(step)s",
+            field="to_status",
+            params={"state": demand.status, "step": to_status},
+        )
     if to_status == "accepted":
         owner = _owner(demand.station_id, owner_id if owner_id is not None else (demand.owner_id or user.id))
         if due_on is None and demand.due_on is None:
@@ -290,7 +294,9 @@ def place_orders(
 
     demand = get_demand(user=user, demand_id=demand_id)
     if demand.status not in OPEN_STATUSES:
-        raise InvalidTransition(f"a demand that is {demand.status} cannot be turned into orders", field="status")
+        raise InvalidTransition(
+            "a demand that is %(state)s cannot be turned into orders", field="status", params={"state": demand.status}
+        )
     order = place_order(
         user=user,
         menu_item_id=menu_item_id,

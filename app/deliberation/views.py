@@ -52,6 +52,8 @@ MESSAGES = (
     N_("the owner is staff responsible for this station"),
     N_("change the owner or the due date"),
     N_("a finished demand keeps its owner and due date"),
+    N_("a demand that is %(state)s cannot become %(step)s"),
+    N_("a demand that is %(state)s cannot be turned into orders"),
 )
 NEXT_STEPS = {
     "collected": ("accepted", "declined"),

@@ -48,6 +48,55 @@ SKILLS = [
     ("fire-safety", "消防安全", "Fire safety", "civility"),
 ]
 
+# What each menu item brings, shown on the menu tiles: (Chinese, English).
+DESCRIPTIONS = {
+    "MI-01": (
+        "宣讲员到村里，用身边事讲清新思想。",
+        "A speaker comes to the village and explains new thinking through everyday examples.",
+    ),
+    "MI-02": (
+        "听老党员讲党史，一起交流心得。",
+        "Veteran members tell Party history; neighbours share what it means to them.",
+    ),
+    "MI-03": ("每周一次读书会，共读理论好书。", "A weekly circle that reads and discusses a book on theory together."),
+    "MI-04": ("把红色故事讲给孩子们听。", "Stories of the revolution told to pupils at school."),
+    "MI-05": ("手把手教会使用学习强国。", "One-to-one help with the Xuexi Qiangguo study app."),
+    "MI-06": (
+        "上门讲清低保、补贴等惠民政策。",
+        "At your door: what benefits, allowances and subsidies you are entitled to.",
+    ),
+    "MI-07": ("讲解乡村振兴的新政策和机会。", "The new rural revitalisation policies and the chances they open."),
+    "MI-08": ("律师志愿者免费解答法律问题。", "Volunteer lawyers answer legal questions free of charge."),
+    "MI-09": ("解读医保、养老保险怎么交、怎么报。", "How health and pension insurance are paid for and claimed."),
+    "MI-10": ("调解邻里、家庭矛盾纠纷。", "Mediation of disputes between neighbours or within families."),
+    "MI-11": ("讲身边好人好事，传承好家风。", "Talks on good deeds nearby and on passing good family ways on."),
+    "MI-12": ("评选宣传身边好人，树立榜样。", "Finding and honouring good neighbours as role models."),
+    "MI-13": ("志愿者辅导孩子作业、补习功课。", "Volunteers help children with homework and catching up."),
+    "MI-14": ("陪伴留守儿童，开展亲情关爱活动。", "Company and activities for children whose parents work far away."),
+    "MI-15": ("上门陪伴老人，帮忙打扫、代办事务。", "Home visits to older people: company, cleaning and errands."),
+    "MI-16": (
+        "医生进村量血压、看病、讲健康知识。",
+        "Doctors in the village: blood pressure, check-ups and health advice.",
+    ),
+    "MI-17": ("学习心肺复苏、止血包扎等急救技能。", "Learn CPR, stopping bleeding and other first aid."),
+    "MI-18": ("文艺队进村演出，丰富文化生活。", "A performing troupe brings a show to the village."),
+    "MI-19": ("书法志愿者现场写春联、送福字。", "Calligraphers write spring couplets and fu characters for you."),
+    "MI-20": ("老师教广场舞，强身健体。", "A teacher leads square dancing for fitness and fun."),
+    "MI-21": ("在农家书屋组织读书、讲故事活动。", "Reading and storytelling at the village library."),
+    "MI-22": (
+        "教老人用智能手机：视频通话、扫码、缴费。",
+        "Helping seniors use smartphones: video calls, QR codes, paying bills.",
+    ),
+    "MI-23": ("农技员到田间地头指导种植。", "An agronomist advises on crops right in your field."),
+    "MI-24": ("指导科学养殖、防治疫病。", "Advice on raising livestock and preventing disease."),
+    "MI-25": ("宣讲移风易俗，倡导文明新风。", "Talks on letting go of costly customs and taking up civil ones."),
+    "MI-26": ("倡导红白事简办，减轻负担。", "Encouraging simpler weddings and funerals to ease the burden."),
+    "MI-27": ("志愿者入户讲解垃圾分类。", "Volunteers explain waste sorting household by household."),
+    "MI-28": ("清理楼道杂物，消除安全隐患。", "Clearing stairwell clutter that blocks escape routes."),
+    "MI-29": ("一起植树种草，美化村庄。", "Planting trees and grass together to green the village."),
+    "MI-30": ("上门检查用火用电，讲解消防知识。", "Home checks of stoves and wiring, with fire safety advice."),
+}
+
 # (code, title, title_en, priority, mode, minutes, default priority, orderable_by, needs)
 MENU = [
     (
@@ -308,6 +357,8 @@ def seed_reference_data() -> None:
             code=code,
             title=title,
             title_en=title_en,
+            description=DESCRIPTIONS.get(code, ("", ""))[0],
+            description_en=DESCRIPTIONS.get(code, ("", ""))[1],
             priority=priorities[priority],
             mode=mode,
             duration_minutes=minutes,

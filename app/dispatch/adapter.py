@@ -233,6 +233,14 @@ def preferences(problem: Problem) -> matching.Preferences:
         by_station: dict[int, set[str]] = defaultdict(set)
         for station_id, team_id in rows:
             by_station[station_id].add(f"tm-{team_id}")
+        # A station's own teams are always among its usual ones: a village team serving its own village
+        # must not be costed (or explained) as an unusual choice.
+        if by_station:
+            own = db.session.execute(
+                db.select(Team.station_id, Team.id).where(Team.station_id.in_(by_station), Team.active.is_(True))
+            ).all()
+            for station_id, team_id in own:
+                by_station[station_id].add(f"tm-{team_id}")
         # The engine looks repeat teams up by the order's station.
         for station_id, team_keys in by_station.items():
             history[f"st-{station_id}"] = tuple(sorted(team_keys))

@@ -18,6 +18,8 @@ from app.stations.models import Station
 from app.volunteers.models import Team, Volunteer
 
 PROPOSAL_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn")
+# A run asked for through the API is queued until a worker takes it; runs started in-process begin at running.
+RUN_STATUSES = ("queued", "running", "done", "failed")
 # A live proposal holds its crew's time: awaiting an answer, or accepted.
 LIVE = ("pending", "accepted")
 
@@ -32,7 +34,7 @@ class DispatchRun(db.Model):
     trigger: Mapped[str] = mapped_column(String(16), default="manual")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
     solver_status: Mapped[str] = mapped_column(String(32), default="")
     orders_considered: Mapped[int] = mapped_column(default=0)
     orders_proposed: Mapped[int] = mapped_column(default=0)
@@ -46,9 +48,43 @@ class DispatchRun(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Unassigned orders with the engine's reasons, for staff to read.
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Asked for through the API: queued, then run by the scheduler or a Celery worker with this time limit.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    time_limit: Mapped[float | None] = mapped_column()
+    # How often a worker started it (a worker lost mid-run leaves nothing stored; the retry starts again).
+    attempts: Mapped[int] = mapped_column(default=0)
 
     county: Mapped[Station] = relationship()
     created_by: Mapped[User | None] = relationship()
+    live_progress: Mapped[DispatchProgress | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def progress(self) -> dict[str, Any]:
+        """The engine's latest report while the run is under way (empty before the first and once it is over)."""
+        report = self.live_progress
+        if report is None or self.status not in ("queued", "running"):
+            return {}
+        return {
+            "seconds": round(report.seconds, 1),
+            "served": report.served,
+            "bound": report.bound,
+            "travel_km": round(report.travel_km, 1),
+            "stage": report.stage,
+        }
+
+
+class DispatchProgress(db.Model):
+    """The engine's latest report on a run under way, written outside the run's own transaction (PostgreSQL)."""
+
+    __tablename__ = "dispatch_progress"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("dispatch_runs.id", ondelete="CASCADE"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seconds: Mapped[float] = mapped_column(default=0.0)
+    served: Mapped[int] = mapped_column(default=0)
+    bound: Mapped[int] = mapped_column(default=0)
+    travel_km: Mapped[float] = mapped_column(default=0.0)
+    stage: Mapped[str] = mapped_column(String(32), default="")
 
 
 class Proposal(db.Model):

@@ -97,7 +97,9 @@ def _ensure_may_answer(user: User, proposal: Proposal) -> None:
 
 def _ensure_pending(proposal: Proposal, now: datetime) -> None:
     if proposal.status != "pending":
-        raise InvalidTransition(f"the proposal is already {proposal.status}", field="status")
+        raise InvalidTransition(
+            "the proposal is already %(status)s", field="status", params={"status": proposal.status}
+        )
     if proposal.deadline_at <= now:
         raise InvalidTransition("the proposal's deadline has passed", field="deadline_at")
 
@@ -127,20 +129,24 @@ def accept_proposal(*, user: User, proposal_id: int) -> Proposal:
         volunteer = member.volunteer
         if not volunteer.active or volunteer.team_id != proposal.team_id:
             raise InvalidTransition(
-                f"{volunteer.name} is no longer an active member of the team; swap them first", field="crew"
+                "%(name)s is no longer an active member of the team; swap them first",
+                field="crew",
+                params={"name": volunteer.name},
             )
         clash = rostered_elsewhere(volunteer, proposal)
         if clash is not None:
             raise InvalidTransition(
-                f"{volunteer.name} is already rostered at that time (order {clash.order.code}); swap them first",
+                "%(name)s is already rostered at that time (order %(code)s); swap them first",
                 field="crew",
+                params={"name": volunteer.name, "code": clash.order.code},
             )
     _claim(proposal, "accepted", user=user, now=now)
     orders.transition(
         proposal.order,
         "accepted",
         actor=user,
-        reason=f"accepted by {proposal.team.name}",
+        reason="accepted by %(team)s",
+        reason_params={"team": proposal.team.name},
         data={"team": proposal.team.code, "proposal": proposal.id},
     )
     return proposal
@@ -160,7 +166,12 @@ def _reopen(proposal: Proposal, *, actor: User | None, exclusion: str, reason: s
     )
     rejections = sum(1 for e in order.exclusions if e.team.level == order.tier)
     if rejections >= current_app.config["ESCALATE_AFTER_REJECTIONS"]:
-        orders.escalate(order, actor=actor, reason=f"{rejections} team(s) at the {order.tier} tier said no")
+        orders.escalate(
+            order,
+            actor=actor,
+            reason="%(n)s team(s) at the %(tier)s tier said no",
+            reason_params={"n": rejections, "tier": order.tier},
+        )
 
 
 def decline_proposal(*, user: User, proposal_id: int, reason: str) -> Proposal:
@@ -230,7 +241,9 @@ def swap_crew_member(*, user: User, proposal_id: int, out_volunteer_id: int, in_
     if any(m.volunteer_id == newcomer.id for m in proposal.crew):
         raise ValidationFailed("the replacement is already on the crew", field="in_volunteer_id")
     if member.skill not in newcomer.skills:
-        raise ValidationFailed(f"the replacement lacks the skill {member.skill.code}", field="in_volunteer_id")
+        raise ValidationFailed(
+            "the replacement lacks the skill %(skill)s", field="in_volunteer_id", params={"skill": member.skill.code}
+        )
     check_replacement(newcomer, proposal)
     departing = member.volunteer
     member.volunteer = newcomer
@@ -243,7 +256,8 @@ def swap_crew_member(*, user: User, proposal_id: int, out_volunteer_id: int, in_
         proposal.order,
         kind="crew_changed",
         actor=user,
-        reason=f"{departing.name} replaced by {newcomer.name}",
+        reason="%(out)s replaced by %(in)s",
+        reason_params={"out": departing.name, "in": newcomer.name},
         data={"out": departing.code, "in": newcomer.code, "proposal": proposal.id},
     )
     db.session.flush()

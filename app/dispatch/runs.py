@@ -16,6 +16,7 @@ from app.core.signals import proposal_created
 from app.core.timeutil import utcnow
 from app.dispatch.adapter import Problem, build_problem, preferences
 from app.dispatch.models import DispatchRun, Proposal, ProposalMember
+from app.dispatch.progress import progress_reporter
 from app.extensions import db
 from app.orders import service as orders
 from app.orders.models import Order
@@ -23,10 +24,19 @@ from app.stations.models import Station
 from app.stations.service import counties, station_by_code
 
 
-def _solve(problem: Problem, instance_dict: dict, *, time_limit: float) -> matching.Solution:
+def _solve(
+    problem: Problem, instance_dict: dict, *, time_limit: float, progress: matching.ProgressCallback | None = None
+) -> matching.Solution:
     instance = matching.instance_from_dict(instance_dict)
+    config = current_app.config
+    # DISPATCH_ENGINE_WORKERS (1) keeps the engine from forking out of a threaded web or scheduler process.
     solution = matching.solve(
-        instance, time_limit=time_limit, seed=current_app.config["DISPATCH_SEED"], preferences=preferences(problem)
+        instance,
+        time_limit=time_limit,
+        seed=config["DISPATCH_SEED"],
+        preferences=preferences(problem),
+        workers=config["DISPATCH_ENGINE_WORKERS"],
+        progress=progress,
     )
     dump_dir = current_app.config.get("DISPATCH_DUMP_DIR")
     if dump_dir:
@@ -87,11 +97,13 @@ def _store_proposal(problem: Problem, assignment, *, run: DispatchRun, now: date
     db.session.add(proposal)
     order.unassigned_code = None
     order.unassigned_reason = None
+    order.unassigned_params = {}
     orders.transition(
         order,
         "dispatched",
         actor=None,
-        reason=f"proposed to {proposal.team.name}",
+        reason="proposed to %(team)s",
+        reason_params={"team": proposal.team.name},
         data={"team": proposal.team.code, "run": run.id, "start": start_at.isoformat()},
     )
     db.session.flush()
@@ -123,22 +135,25 @@ def run_dispatch(
     time_limit: float | None = None,
     now: datetime | None = None,
     order_ids: set[int] | None = None,
+    run: DispatchRun | None = None,
     wait: bool = True,
 ) -> DispatchRun | None:
     """Solve one county's open orders (or just some) and store a pending proposal per placed order.
 
     Orders are read without locks and solved; only at the end are they locked (in id order) and re-read, and
     only those still `submitted` get a proposal or an escalation: a cancel during the run is never overwritten.
-    Without `wait`, None when another run of the county holds its lock.
+    Without `wait`, None when another run of the county holds its lock. A queued run (see `app.dispatch.queue`)
+    is passed in and filled; otherwise a new run is recorded.
     """
     config = current_app.config
     now = now or utcnow()
     time_limit = time_limit if time_limit is not None else config["DISPATCH_TIME_LIMIT_S"]
     if not _lock_county(county, wait=wait):
         return None
-    run = DispatchRun(county=county, trigger=trigger, started_at=now, created_by_id=actor.id if actor else None)
-    db.session.add(run)
-    db.session.flush()
+    if run is None:
+        run = DispatchRun(county=county, trigger=trigger, started_at=now, created_by_id=actor.id if actor else None)
+        db.session.add(run)
+        db.session.flush()
     clock = time.perf_counter()
     problem = build_problem(county=county, now=now, order_ids=order_ids)
     run.orders_considered = len(problem.orders)
@@ -150,7 +165,7 @@ def run_dispatch(
     pending = set(problem.orders)
     fixed: list[dict] = []
     tiers = {key: order.tier for key, order in problem.orders.items()}
-    escalations: dict[str, list[str]] = defaultdict(list)
+    escalations: dict[str, list[dict]] = defaultdict(list)
     # Each order is tried at its tier first; those the engine cannot place escalate a tier and are retried
     # in the same run with the placements already made held fixed. The run's bound adds up each pass's
     # proved bound on what its new orders could add. Escalations are only noted here (nothing is written
@@ -159,7 +174,9 @@ def run_dispatch(
         for _ in range(3):
             if not pending:
                 break
-            solution = _solve(problem, problem.instance_for(pending, fixed), time_limit=time_limit)
+            solution = _solve(
+                problem, problem.instance_for(pending, fixed), time_limit=time_limit, progress=progress_reporter(run.id)
+            )
             statuses.append(solution.stats.status)
             bound += solution.stats.bound - sum(problem.orders[f["order"]].priority for f in fixed)
             new = [a for a in solution.assignments if a.order in pending]
@@ -174,7 +191,9 @@ def run_dispatch(
                 order = problem.orders[item.order]
                 higher = orders.next_tier(order.tier) if config["ESCALATE_WHEN_UNSERVED"] else None
                 if higher is not None:
-                    escalations[item.order].append(f"no team could take it at the {order.tier} tier: {item.reason}")
+                    escalations[item.order].append(
+                        {"tier": order.tier, "why": item.reason, "code": item.code, **_engine_params(item)}
+                    )
                     order.tier = higher
                     pending.add(item.order)
                     problem.refresh_exclusions(item.order)
@@ -183,8 +202,13 @@ def run_dispatch(
     locked = orders.lock_orders({order.id for order in problem.orders.values()})
     still_open = {key for key, order in problem.orders.items() if locked.get(order.id, order).status == "submitted"}
     for key in sorted(still_open & set(escalations)):
-        for reason in escalations[key]:
-            orders.escalate(problem.orders[key], actor=None, reason=reason)
+        for params in escalations[key]:
+            orders.escalate(
+                problem.orders[key],
+                actor=None,
+                reason="no team could take it at the %(tier)s tier: %(why)s",
+                reason_params=params,
+            )
     assignments = [a for a in assignments if a.order in still_open]
     unassigned = {key: item for key, item in unassigned.items() if key in still_open}
     for assignment in assignments:
@@ -194,10 +218,17 @@ def run_dispatch(
     for key, item in unassigned.items():
         order = problem.orders[key]
         if order.unassigned_reason != item.reason:
-            orders.record_event(order, kind="not_placed", actor=None, reason=item.reason, data={"code": item.code})
+            orders.record_event(
+                order,
+                kind="not_placed",
+                actor=None,
+                reason=item.reason,
+                data={"code": item.code, "params": _engine_params(item)},
+            )
         order.unassigned_code = item.code
         order.unassigned_reason = item.reason
-        details.append({"order": order.code, "code": item.code, "reason": item.reason})
+        order.unassigned_params = _engine_params(item)
+        details.append({"order": order.code, "code": item.code, "reason": item.reason, "params": _engine_params(item)})
     run.orders_proposed = len(assignments)
     run.orders_unassigned = len(unassigned)
     run.served_priority = sum(problem.orders[a.order].priority for a in assignments)
@@ -212,6 +243,20 @@ def run_dispatch(
     return run
 
 
+def target_counties(*, county_code: str | None, actor: User | None) -> list[Station]:
+    """The counties a run covers: one by its code, or every county in the actor's scope."""
+    if actor is not None:
+        require_role(actor, *MANAGER_ROLES)
+    if county_code:
+        county = station_by_code(county_code)
+        if actor is not None and not station_in_scope(actor, county.id):
+            raise NotFound("county not found in your scope", field="county")
+        if county.level != "county":
+            raise ValidationFailed("dispatch runs per county centre", field="county")
+        return [county]
+    return [c for c in counties() if actor is None or station_in_scope(actor, c.id)]
+
+
 def run_dispatch_for_counties(
     *,
     county_code: str | None = None,
@@ -221,19 +266,8 @@ def run_dispatch_for_counties(
     now: datetime | None = None,
 ) -> list[DispatchRun]:
     """Run dispatch county by county (they are independent); one county when its code is given."""
-    if actor is not None:
-        require_role(actor, *MANAGER_ROLES)
-    if county_code:
-        county = station_by_code(county_code)
-        if actor is not None and not station_in_scope(actor, county.id):
-            raise NotFound("county not found in your scope", field="county")
-        if county.level != "county":
-            raise ValidationFailed("dispatch runs per county centre", field="county")
-        targets = [county]
-    else:
-        targets = [c for c in counties() if actor is None or station_in_scope(actor, c.id)]
     runs = []
-    for county in targets:
+    for county in target_counties(county_code=county_code, actor=actor):
         runs.append(run_dispatch(county=county, trigger=trigger, actor=actor, time_limit=time_limit, now=now))
     return runs
 
@@ -286,3 +320,9 @@ def redispatch_orders(targets: list[Order], *, now: datetime | None = None) -> l
         if run is not None:
             runs.append(run)
     return runs
+
+
+def _engine_params(item: object) -> dict:
+    """The values the engine gives with an unassigned reason (skill, counts ...), for translated sentences."""
+    params = getattr(item, "params", None) or {}
+    return {str(key): value for key, value in dict(params).items() if isinstance(value, str | int | float)}

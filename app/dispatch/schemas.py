@@ -39,6 +39,11 @@ class RunSchema(Schema):
     travel_km = fields.Float()
     seconds = fields.Float()
     details = fields.Dict()
+    queued_at = fields.AwareDateTime(allow_none=True)
+    attempts = fields.Integer()
+    progress = fields.Function(
+        lambda r: r.progress, metadata={"description": "while running: the engine's seconds, served, bound, travel"}
+    )
 
 
 class CrewMemberSchema(Schema):

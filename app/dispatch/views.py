@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,8 +12,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.errors import DomainError
 from app.dispatch import proposals as proposals_service
+from app.dispatch import queue as dispatch_queue
 from app.dispatch import runs as runs_service
 from app.volunteers.service import list_volunteers
+from app.web.helpers import STATUS_LABELS, label
 from app.web.pages import act_and_return, me, refused, roles
 
 bp = Blueprint("dispatch_views", __name__)
@@ -95,7 +97,9 @@ def decline(proposal_id: int):
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
         return redirect(url_for("dispatch_views.inbox"))
-    reason = (form.reason.data or "").strip() or (form.preset.data or "").strip()
+    preset, typed = (form.preset.data or "").strip(), (form.reason.data or "").strip()
+    # A chosen reason and the lead's own words are both kept: the words usually explain the choice.
+    reason = f"{preset}: {typed}" if preset and typed else (preset or typed)
     if not reason:
         flash(_("Please say why the team declines."), "error")
         return redirect(url_for("dispatch_views.inbox"))
@@ -109,7 +113,7 @@ def decline(proposal_id: int):
 @roles(*LEADS)
 def swap(proposal_id: int):
     """Swap a crew member."""
-    form = SwapForm()
+    form = SwapForm(formdata=_swap_formdata())
     if not form.validate_on_submit():
         flash(_("Please pick who to replace and who replaces them."), "error")
         return redirect(url_for("dispatch_views.inbox"))
@@ -122,6 +126,17 @@ def swap(proposal_id: int):
         ),
         _("The crew has been changed."),
     )
+
+
+def _swap_formdata():  # noqa: ANN202
+    """The swap form's fields, also read from the inbox's single 'out:in' choice of who replaces whom."""
+    from werkzeug.datastructures import MultiDict
+
+    data = MultiDict(request.form)
+    out_id, sep, in_id = (request.form.get("pair") or "").partition(":")
+    if sep and out_id.isdigit() and in_id.isdigit():
+        data["out_volunteer_id"], data["in_volunteer_id"] = out_id, in_id
+    return data
 
 
 class RunForm(FlaskForm):
@@ -142,15 +157,28 @@ def runs():
         if form.validate_on_submit():
             county = user.scope_station.county().code if user.scope_station is not None else None
             try:
-                done = runs_service.run_dispatch_for_counties(county_code=county, trigger="manual", actor=user)
+                queued = dispatch_queue.queue_runs(county_code=county, trigger="manual", actor=user, time_limit=None)
             except DomainError as error:
                 flash(refused(error), "error")
             else:
-                proposed = sum(r.orders_proposed for r in done)
-                considered = sum(r.orders_considered for r in done)
-                flash(
-                    _("Dispatch finished: %(p)s of %(c)s open orders proposed to teams.", p=proposed, c=considered),
-                    "success",
-                )
+                dispatch_queue.send_to_workers(queued)
+                flash(_("Dispatch has started; this page shows its progress and updates itself."), "success")
             return redirect(url_for("dispatch_views.runs"))
     return render_template("dispatch/runs.html", runs=runs_service.list_runs(user=user, limit=20), form=form)
+
+
+@bp.get("/dispatch/runs/<int:run_id>/state")
+@roles("station_staff", "county_staff", "admin")
+def run_state(run_id: int):
+    """A run's state and the engine's progress, polled by the dispatch page while the run is under way."""
+    run = runs_service.get_run(user=me(), run_id=run_id)
+    progress = run.progress or {}
+    return jsonify(
+        id=run.id,
+        status=run.status,
+        label=label(STATUS_LABELS, run.status),
+        finished=run.status in ("done", "failed"),
+        seconds=progress.get("seconds"),
+        served=progress.get("served"),
+        bound=progress.get("bound"),
+    )

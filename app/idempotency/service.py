@@ -66,7 +66,7 @@ def run_once(*, user: User, status: int, schema: Schema, call: Callable[[], obje
         return result
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise ValidationFailed(f"give 1 to {MAX_KEY_LENGTH} characters", field=HEADER)
+        raise ValidationFailed("give 1 to %(n)s characters", field=HEADER, params={"n": MAX_KEY_LENGTH})
     fingerprint = _fingerprint()
     found = _stored(user, key)
     if found is not None:

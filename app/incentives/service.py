@@ -602,7 +602,9 @@ def hand_over(*, user: User, redemption_id: int) -> Redemption:
     """Staff record that the volunteer took the item home."""
     redemption = _redemption_for_staff(user, redemption_id)
     if redemption.status != "redeemed":
-        raise InvalidTransition(f"a redemption that is {redemption.status} cannot be handed over", field="status")
+        raise InvalidTransition(
+            "a redemption that is %(state)s cannot be handed over", field="status", params={"state": redemption.status}
+        )
     redemption.status = "handed_over"
     redemption.handled_by_id = user.id
     redemption.handled_at = utcnow()

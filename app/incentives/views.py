@@ -34,6 +34,7 @@ MESSAGES = (
     N_("the period ends before it starts"),
     N_("shop item not found"),
     N_("say which volunteer"),
+    N_("a redemption that is %(state)s cannot be handed over"),
 )
 KIND_LABELS = {
     "service": N_("Service"),

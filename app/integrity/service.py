@@ -159,12 +159,48 @@ def team_leads_in_county() -> list[Violation]:
     return found
 
 
+def crew_slots_copy_their_jobs() -> list[Violation]:
+    """The crew rows' copies of their job's time and liveness (what the overlap constraint reads) are current."""
+    rows = db.session.execute(
+        db.select(ProposalMember.id, ProposalMember.proposal_id)
+        .join(Proposal, ProposalMember.proposal_id == Proposal.id)
+        .where(
+            (ProposalMember.start_at != Proposal.start_at)
+            | (ProposalMember.end_at != Proposal.end_at)
+            | (ProposalMember.live != Proposal.status.in_(LIVE))
+            | ProposalMember.start_at.is_(None)
+        )
+    ).all()
+    return [
+        Violation("crew_slot_current", f"crew row {member_id}", f"out of step with proposal {proposal_id}")
+        for member_id, proposal_id in rows
+    ]
+
+
+def orders_in_their_menu_county() -> list[Violation]:
+    """An order's menu item is its county's own (or a shared template)."""
+    from app.menu.models import MenuItem
+
+    stations = {s.id: s for s in db.session.scalars(db.select(Station))}
+    found = []
+    for order_id, order_station, item_station in db.session.execute(
+        db.select(Order.id, Order.station_id, MenuItem.station_id)
+        .join(MenuItem, Order.menu_item_id == MenuItem.id)
+        .where(MenuItem.station_id.is_not(None))
+    ):
+        if stations[order_station].county().id != stations[item_station].county().id:
+            found.append(Violation("menu_of_own_county", f"order {order_id}", "its menu item is another county's"))
+    return found
+
+
 CHECKS = (
     volunteers_double_booked,
     orders_match_their_proposals,
     orders_in_service_with_crew_gone,
     order_histories_chain,
     team_leads_in_county,
+    crew_slots_copy_their_jobs,
+    orders_in_their_menu_county,
 )
 
 

@@ -67,6 +67,7 @@ class MenuItem(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     title_en: Mapped[str] = mapped_column(String(160), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
     priority_id: Mapped[int] = mapped_column(ForeignKey("practice_priorities.id"), index=True)
     mode: Mapped[str] = mapped_column(String(16))
     duration_minutes: Mapped[int]

@@ -63,6 +63,7 @@ class MenuItemSchema(Schema):
     title = fields.String()
     title_en = fields.String()
     description = fields.String()
+    description_en = fields.String()
     priority = fields.Function(lambda m: m.priority.code)
     mode = fields.String()
     duration_minutes = fields.Integer()
@@ -81,6 +82,7 @@ class MenuItemCreateSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=120))
     title_en = fields.String(load_default="", validate=validate.Length(max=160))
     description = fields.String(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
+    description_en = fields.String(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
     priority = fields.String(
         required=True, validate=validate.Length(max=32), metadata={"description": "practice priority code"}
     )
@@ -104,6 +106,7 @@ class MenuItemUpdateSchema(Schema):
     title = fields.String(validate=validate.Length(min=1, max=120))
     title_en = fields.String(validate=validate.Length(max=160))
     description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
+    description_en = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
     duration_minutes = fields.Integer(validate=validate.Range(min=15, max=12 * 60))
     default_priority = fields.Integer(validate=validate.Range(min=1, max=5))
     orderable_by = fields.String(validate=validate.OneOf(ORDERABLE_BY))

@@ -29,7 +29,7 @@ def skill_by_code(code: str, *, field: str = "skill") -> Skill:
     """The skill with a code, or a 422 naming the field."""
     skill = db.session.scalar(db.select(Skill).where(Skill.code == code))
     if skill is None:
-        raise ValidationFailed(f"unknown skill {code}", field=field)
+        raise ValidationFailed("unknown skill %(code)s", field=field, params={"code": code})
     return skill
 
 
@@ -96,10 +96,10 @@ def create_menu_item(*, user: User, needs: list[dict], priority: str, **fields: 
     """Add a menu item (county staff)."""
     require_role(user, *MANAGER_ROLES)
     if db.session.scalar(db.select(MenuItem.id).where(MenuItem.code == fields["code"])) is not None:
-        raise ValidationFailed(f"menu item code {fields['code']} is taken", field="code")
+        raise ValidationFailed("menu item code %(code)s is taken", field="code", params={"code": fields["code"]})
     practice = db.session.scalar(db.select(PracticePriority).where(PracticePriority.code == priority))
     if practice is None:
-        raise ValidationFailed(f"unknown practice priority {priority}", field="priority")
+        raise ValidationFailed("unknown practice priority %(code)s", field="priority", params={"code": priority})
     station_id = fields.get("station_id")
     if station_id is not None:
         ensure_station_in_scope(user, int(station_id), field="station_id")  # type: ignore[arg-type]

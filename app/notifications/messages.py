@@ -1,39 +1,95 @@
-"""The texts residents, leads and volunteers receive, in Chinese (the people served read Chinese)."""
+"""The texts residents, leads and volunteers receive: English message ids, sent in the catalog's Chinese.
+
+The people served read Chinese, so messages are rendered in the default locale unless a caller asks for another.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
+from flask_babel import force_locale, gettext
+
 from app.core.timeutil import to_local
 
-# kind -> (subject, body); bodies are str.format templates over the values each caller passes.
+
+def N_(message: str) -> str:  # noqa: N802
+    """Mark a message id for extraction; it is translated when rendered."""
+    return message
+
+
+# kind -> (subject, body); bodies are %-templates over the values each caller passes.
 TEMPLATES: dict[str, tuple[str, str]] = {
-    "order_accepted": ("您的点单已被接单", "您在{station}点的“{item}”（{code}）已由{team}接单，服务时间：{start}。"),
+    "login_code": (
+        N_("Diandan sign-in code"),
+        N_("Your code is %(code)s. It works for %(minutes)s minutes. Do not tell it to anyone."),
+    ),
+    "order_accepted": (
+        N_("Your order has been accepted"),
+        N_("Your order “%(item)s” (%(code)s) at %(station)s was accepted by %(team)s. Service time: %(start)s."),
+    ),
     "order_expired": (
-        "您的点单已过期",
-        "很抱歉，您在{station}点的“{item}”（{code}）在您选择的时间内未能安排服务，已过期。欢迎重新点单。",
+        N_("Your order has lapsed"),
+        N_(
+            "Sorry: your order “%(item)s” (%(code)s) at %(station)s could not be served in the times you picked "
+            "and has lapsed. You are welcome to order again."
+        ),
     ),
-    "order_cancelled": ("您的点单已取消", "您在{station}点的“{item}”（{code}）已取消。{reason}"),
-    "order_completed": ("服务已完成，欢迎评单", "“{item}”（{code}）已完成服务，请为这次服务评分。"),
-    "job_cancelled": ("服务任务已取消", "{start}在{station}的“{item}”（{code}）已取消，无需前往。"),
+    "order_cancelled": (
+        N_("Your order has been cancelled"),
+        N_("Your order “%(item)s” (%(code)s) at %(station)s has been cancelled. %(reason)s"),
+    ),
+    "order_completed": (
+        N_("Service done: please rate it"),
+        N_("“%(item)s” (%(code)s) has been served. Please rate the service."),
+    ),
+    "job_cancelled": (
+        N_("Service job cancelled"),
+        N_("“%(item)s” (%(code)s) at %(station)s on %(start)s has been cancelled; no need to go."),
+    ),
     "proposal_new": (
-        "新派单待答复",
-        "{team}收到新派单：{station}“{item}”（{code}），时间：{start}，请在{deadline}前接单或说明原因。",
+        N_("New order to answer"),
+        N_(
+            "%(team)s has a new order: “%(item)s” (%(code)s) at %(station)s, time: %(start)s. "
+            "Please accept or give a reason by %(deadline)s."
+        ),
     ),
-    "roster_published": ("排班表已发布", "{owner} {week} 排班表（第{version}版）已发布：{summary}。"),
+    "roster_published": (
+        N_("Roster published"),
+        N_("The roster of %(owner)s for %(week)s (version %(version)s) is published: %(summary)s."),
+    ),
     "reminder": (
-        "明日服务提醒",
-        "提醒：{start}在{station}（{address}）有“{item}”（{code}）服务，您负责：{skill}。",
+        N_("Service tomorrow"),
+        N_("Reminder: “%(item)s” (%(code)s) at %(station)s (%(address)s) on %(start)s; your part: %(skill)s."),
     ),
 }
 
 
-def local_text(moment: datetime) -> str:
+# Phrases that go inside messages.
+PHRASES = (
+    N_("%(n)s services"),
+    N_("%(added)s added, %(removed)s cancelled, %(changed)s changed"),
+)
+
+
+def phrase(message_id: str, locale: str | None = None, **values: object) -> str:
+    """A phrase for inside a message, in the recipient's language."""
+    with force_locale(_locale(locale)):
+        return gettext(message_id) % values
+
+
+def _locale(locale: str | None) -> str:
+    return locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def local_text(moment: datetime, locale: str | None = None) -> str:
     """A time as people read it: local, month, day and minute."""
-    return to_local(moment).strftime("%m月%d日 %H:%M")
+    with force_locale(_locale(locale)):
+        return to_local(moment).strftime(gettext("%m-%d %H:%M"))
 
 
-def render(kind: str, **values: object) -> tuple[str, str]:
-    """The subject and body of a message kind."""
+def render(kind: str, locale: str | None = None, **values: object) -> tuple[str, str]:
+    """The subject and body of a message kind, in the recipient's language (the default locale unless given)."""
     subject, body = TEMPLATES[kind]
-    return subject, body.format(**values)
+    with force_locale(_locale(locale)):
+        return gettext(subject), gettext(body) % values

@@ -70,14 +70,15 @@ def enqueue(
     body: str,
     data: dict | None = None,
     now: datetime | None = None,
+    channels: list[str] | None = None,
 ) -> list[OutboxMessage]:
-    """Queue a message on every configured channel that reaches the recipient; a key already queued is skipped."""
+    """Queue a message on every configured channel (or those given) that reaches the recipient; once per key."""
     config = current_app.config
     if not config.get("NOTIFY_ENABLED", True):
         return []
     now = now or utcnow()
     queued: list[OutboxMessage] = []
-    for channel in config["NOTIFY_CHANNELS"]:
+    for channel in channels if channels is not None else config["NOTIFY_CHANNELS"]:
         address = recipient.address(channel)
         if not address:
             continue
@@ -102,6 +103,23 @@ def enqueue(
         queued.append(message)
     db.session.flush()
     return queued
+
+
+def deliver_now(*, message_ids: list[int], now: datetime | None = None) -> list[str]:
+    """Claim and send particular pending messages at once (a login code cannot wait for the next minute)."""
+    now = now or utcnow()
+    outcomes = []
+    for message_id in message_ids:
+        # A conditional update claims the row even if the scheduler is claiming at the same moment: one wins.
+        claimed = db.session.execute(
+            db.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+            .values(status="sending", claimed_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        if claimed.rowcount == 1:
+            outcomes.append(deliver(message_id=message_id, now=now))
+    return outcomes
 
 
 def backoff(attempts: int) -> timedelta:

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.menu.models import MenuItem
 from app.menu.service import item_orderable_at, skill_by_code
 from app.orders.models import (
+    OPEN_STATUSES,
     RATING_TAGS,
     Order,
     OrderEvent,
@@ -56,10 +57,19 @@ def record_event(
     from_status: str | None = None,
     to_status: str | None = None,
     reason: str = "",
+    reason_params: dict | None = None,
     data: dict | None = None,
     at: datetime | None = None,
 ) -> OrderEvent:
-    """Append an event to an order's log and announce it."""
+    """Append an event to an order's log and announce it.
+
+    A reason with `reason_params` is an English message id: the log keeps it filled in, and the id with its
+    parameters in `data`, so pages can show it translated.
+    """
+    data = dict(data or {})
+    if reason_params:
+        data["reason_id"], data["reason_params"] = reason, reason_params
+        reason = reason % reason_params
     event = OrderEvent(
         order=order,
         kind=kind,
@@ -67,7 +77,7 @@ def record_event(
         from_status=from_status,
         to_status=to_status,
         reason=reason[:400],
-        data=data or {},
+        data=data,
         at=at or utcnow(),
     )
     db.session.add(event)
@@ -83,11 +93,16 @@ def transition(
     actor: User | None,
     kind: str | None = None,
     reason: str = "",
+    reason_params: dict | None = None,
     data: dict | None = None,
 ) -> OrderEvent:
     """Move an order to a new status if the lifecycle allows it, and record who, when and why."""
     if to_status not in TRANSITIONS[order.status]:
-        raise InvalidTransition(f"an order that is {order.status} cannot become {to_status}", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot become %(to_status)s",
+            field="status",
+            params={"status": order.status, "to_status": to_status},
+        )
     from_status = order.status
     order.status = to_status
     now = utcnow()
@@ -107,6 +122,7 @@ def transition(
         from_status=from_status,
         to_status=to_status,
         reason=reason,
+        reason_params=reason_params,
         data=data,
         at=now,
     )
@@ -116,7 +132,7 @@ def _normalise_windows(windows: list[dict], duration: int, now: datetime) -> lis
     if not windows:
         raise ValidationFailed("give at least one time window", field="windows")
     if len(windows) > MAX_WINDOWS:
-        raise ValidationFailed(f"at most {MAX_WINDOWS} time windows", field="windows")
+        raise ValidationFailed("at most %(n)s time windows", field="windows", params={"n": MAX_WINDOWS})
     horizon = now + timedelta(days=current_app.config["ORDER_MAX_DAYS_AHEAD"])
     spans: list[tuple[datetime, datetime]] = []
     for index, window in enumerate(windows):
@@ -131,7 +147,9 @@ def _normalise_windows(windows: list[dict], duration: int, now: datetime) -> lis
             raise ValidationFailed("the window is too far ahead", field=f"windows.{index}.start")
         if (end - max(start, now)) < timedelta(minutes=duration):
             raise ValidationFailed(
-                f"the window is shorter than the service ({duration} minutes)", field=f"windows.{index}.end"
+                "the window is shorter than the service (%(minutes)s minutes)",
+                field=f"windows.{index}.end",
+                params={"minutes": duration},
             )
         spans.append((start, end))
     return union(spans)
@@ -333,7 +351,9 @@ def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:
     if not _may_act_for_resident(user, order):
         raise Forbidden("only the resident or station staff may cancel")
     if order.status not in CANCELLABLE:
-        raise InvalidTransition(f"an order that is {order.status} cannot be cancelled", field="status")
+        raise InvalidTransition(
+            "an order that is %(status)s cannot be cancelled", field="status", params={"status": order.status}
+        )
     transition(order, "cancelled", actor=user, reason=reason or "cancelled")
     return order
 
@@ -351,7 +371,7 @@ def rate_order(*, user: User, order_id: int, stars: int, tags: list[str], commen
         raise ValidationFailed("stars must be 1 to 5", field="stars")
     unknown = [t for t in tags if t not in RATING_TAGS]
     if unknown:
-        raise ValidationFailed(f"unknown tag {unknown[0]}", field="tags")
+        raise ValidationFailed("unknown tag %(tag)s", field="tags", params={"tag": unknown[0]})
     rating = Rating(order=order, stars=stars, tags=list(dict.fromkeys(tags)), comment=comment, rated_by_id=user.id)
     db.session.add(rating)
     transition(order, "rated", actor=user, data={"stars": stars})
@@ -370,14 +390,21 @@ def exclude_team(order: Order, team_id: int, *, reason: str) -> None:
         order.exclusions.append(OrderExclusion(team_id=team_id, reason=reason))
 
 
-def escalate(order: Order, *, actor: User | None, reason: str) -> bool:
+def escalate(order: Order, *, actor: User | None, reason: str, reason_params: dict | None = None) -> bool:
     """Raise the order's tier by one (village -> township -> county); False at the top."""
     higher = next_tier(order.tier)
     if higher is None:
         return False
     previous = order.tier
     order.tier = higher
-    record_event(order, kind="escalated", actor=actor, reason=reason, data={"from": previous, "to": higher})
+    record_event(
+        order,
+        kind="escalated",
+        actor=actor,
+        reason=reason,
+        reason_params=reason_params,
+        data={"from": previous, "to": higher},
+    )
     return True
 
 
@@ -402,3 +429,46 @@ def expire_orders(stale: list[Order]) -> None:
     # Between the look and the lock an order may have moved on (accepted, cancelled): leave those alone.
     for order in [locked[i] for i in sorted(wanted) if i in locked and locked[i].status == wanted[i]]:
         transition(order, "expired", actor=None, reason="every requested time window passed unserved")
+
+
+def open_duplicates(*, user: User, menu_item_id: int, station_id: int, resident: dict | None = None) -> list[Order]:
+    """Open orders for the same service, station and resident: a second one is most often a mistake."""
+    query = db.select(Order).where(
+        Order.menu_item_id == menu_item_id, Order.station_id == station_id, Order.status.in_(OPEN_STATUSES)
+    )
+    if user.role == "resident":
+        query = query.outerjoin(Resident, Order.resident_id == Resident.id).where(
+            (Resident.user_id == user.id) | (Order.placed_by_id == user.id)
+        )
+    elif resident is not None:
+        # A walk-in is recognised by phone when given, else by name, at that station.
+        query = query.join(Resident, Order.resident_id == Resident.id)
+        if resident.get("phone"):
+            query = query.where(Resident.phone == resident["phone"])
+        else:
+            query = query.where(Resident.name == resident.get("name", ""))
+    else:
+        return []
+    return list(db.session.scalars(query.order_by(Order.id)))
+
+
+def status_key(order: Order) -> str:
+    """The secret part of an order's short status link, for walk-ins without an account (keyed on SECRET_KEY)."""
+    import base64
+    import hashlib
+    import hmac
+
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), f"order-status:{order.id}:{order.code}".encode(), hashlib.sha256
+    ).digest()
+    return base64.b32encode(digest).decode()[:10].lower()
+
+
+def order_by_status_key(*, order_id: int, key: str) -> Order:
+    """The order a short status link names, or 404 when the key does not match."""
+    import hmac
+
+    order = db.session.get(Order, order_id)
+    if order is None or not hmac.compare_digest(status_key(order), (key or "").lower()):
+        raise NotFound("order not found")
+    return order

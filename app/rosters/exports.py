@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event, vDuration
 
+from app.core.exports import safe_cell
 from app.core.timeutil import LOCAL_TZ_NAME, to_local
 from app.menu.models import MODE_LABELS_ZH
 from app.rosters.service import FeedItem, Owner
@@ -17,6 +18,19 @@ from app.rosters.service import FeedItem, Owner
 
 def _crew_text(entry: dict[str, Any]) -> str:
     return "、".join(f"{c['name']}（{c['skill']}）" for c in entry["crew"])
+
+
+# Phones remind the crew this long before a job starts (time to travel to a village station).
+ALARM_BEFORE = timedelta(hours=1)
+
+
+def _reminder(title: str) -> Alarm:
+    """A display alarm before the job starts."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", title)
+    alarm.add("trigger", -ALARM_BEFORE)
+    return alarm
 
 
 def calendar_bytes(*, owner: Owner, items: list[FeedItem]) -> bytes:
@@ -29,7 +43,8 @@ def calendar_bytes(*, owner: Owner, items: list[FeedItem]) -> bytes:
     calendar.add("x-wr-calname", f"{owner.name} · 点单排班")
     calendar.add("x-wr-timezone", LOCAL_TZ_NAME)
     # Calendar apps that honour these poll hourly rather than daily.
-    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    # A vDuration so it is written as RFC 7986 wants (PT1H); a plain timedelta would come out as "1:00:00".
+    calendar.add("refresh-interval", vDuration(timedelta(hours=1)), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     for item in items:
         entry = item.entry
@@ -51,6 +66,8 @@ def calendar_bytes(*, owner: Owner, items: list[FeedItem]) -> bytes:
         event.add("categories", [MODE_LABELS_ZH.get(entry["mode"], entry["mode"])])
         event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
         event.add("transp", "TRANSPARENT" if item.cancelled else "OPAQUE")
+        if not item.cancelled:
+            event.add_component(_reminder(entry["title"]))
         calendar.add_component(event)
     return calendar.to_ical()
 
@@ -87,7 +104,7 @@ def csv_bytes(entries: list[dict[str, Any]], *, with_task: bool) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -105,7 +122,7 @@ def xlsx_bytes(entries: list[dict[str, Any]], *, with_task: bool, title: str) ->
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append([safe_cell(value) for value in row])
     sheet.freeze_panes = "A2"
     for column in sheet.columns:
         width = max((len(str(cell.value or "")) for cell in column), default=8)

@@ -151,6 +151,7 @@ def entry_for(proposal: Proposal, *, volunteer_id: int | None = None) -> dict[st
                 "code": m.volunteer.code,
                 "name": m.volunteer.name,
                 "skill": m.skill.name_zh,
+                "skill_en": m.skill.name_en,
             }
             for m in proposal.crew
         ),
@@ -162,6 +163,7 @@ def entry_for(proposal: Proposal, *, volunteer_id: int | None = None) -> dict[st
         "order_code": order.code,
         "proposal_id": proposal.id,
         "title": order.menu_item.title,
+        "title_en": order.menu_item.title_en,
         "mode": order.menu_item.mode,
         "start_at": proposal.start_at.isoformat(),
         "end_at": proposal.end_at.isoformat(),
@@ -174,7 +176,9 @@ def entry_for(proposal: Proposal, *, volunteer_id: int | None = None) -> dict[st
         "skill": "",
     }
     if volunteer_id is not None:
-        entry["skill"] = next((c["skill"] for c in crew if c["volunteer_id"] == volunteer_id), "")
+        mine = next((c for c in crew if c["volunteer_id"] == volunteer_id), None)
+        entry["skill"] = mine["skill"] if mine else ""
+        entry["skill_en"] = mine["skill_en"] if mine else ""
     return entry
 
 
@@ -258,9 +262,16 @@ def publication_week(now: datetime) -> date:
 
 
 def _summary(changes: dict[str, list], count: int, version: int) -> str:
+    from app.notifications import messages
+
     if version == 1:
-        return f"共{count}项服务"
-    return f"新增{len(changes['added'])}项，取消{len(changes['removed'])}项，变更{len(changes['changed'])}项"
+        return messages.phrase("%(n)s services", n=count)
+    return messages.phrase(
+        "%(added)s added, %(removed)s cancelled, %(changed)s changed",
+        added=len(changes["added"]),
+        removed=len(changes["removed"]),
+        changed=len(changes["changed"]),
+    )
 
 
 def _notify_publication(owner: Owner, roster: RosterVersion, now: datetime) -> None:

@@ -63,6 +63,9 @@ def _page_context(kind: str, owner_id: int) -> dict:
         "view": view,
         "owner": owner,
         "week_label": iso_week_label(week),
+        "week_dates": _week_dates(week),
+        "prev_dates": _week_dates(week - timedelta(days=7)),
+        "next_dates": _week_dates(week + timedelta(days=7)),
         "prev_week": iso_week_label(week - timedelta(days=7)),
         "next_week": iso_week_label(week + timedelta(days=7)),
         "days": _days(week, view.entries),
@@ -71,6 +74,11 @@ def _page_context(kind: str, owner_id: int) -> dict:
         "weekday_names": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
         "printed_at": utcnow(),
     }
+
+
+def _week_dates(monday) -> str:  # noqa: ANN001
+    """A week as people read it: its Monday and Sunday dates, such as 12-07 – 12-13."""
+    return f"{monday:%m-%d} – {monday + timedelta(days=6):%m-%d}"
 
 
 @bp.get("/")

@@ -46,3 +46,15 @@ class JobRun(db.Model):
         if self.finished_at is None:
             return None
         return round((self.finished_at - self.started_at).total_seconds(), 3)
+
+
+class Heartbeat(db.Model):
+    """A long-running process saying it is alive: the scheduler leader, a standby, a Celery worker."""
+
+    __tablename__ = "heartbeats"
+
+    # "scheduler" for the leader (one row, taken over by the next leader); "host:pid" rows for the others.
+    name: Mapped[str] = mapped_column(String(160), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), default="scheduler")
+    host: Mapped[str] = mapped_column(String(120), default="")
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

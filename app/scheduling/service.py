@@ -89,3 +89,33 @@ def prune_job_runs(*, before: datetime) -> int:
     """Forget finished job runs that started before a moment."""
     result = db.session.execute(db.delete(JobRun).where(JobRun.started_at < before, JobRun.outcome != "running"))
     return result.rowcount or 0
+
+
+LEADER = "scheduler"
+
+
+def record_heartbeat(*, name: str = LEADER, role: str = "scheduler", host: str, now: datetime) -> None:
+    """Say a process is alive (the leader's row is shared: whoever leads now overwrites it)."""
+    from app.scheduling.models import Heartbeat
+
+    beat = db.session.get(Heartbeat, name)
+    if beat is None:
+        db.session.add(Heartbeat(name=name, role=role, host=host, beat_at=now))
+    else:
+        beat.role, beat.host, beat.beat_at = role, host, now
+    db.session.flush()
+
+
+def clear_heartbeat(*, name: str = LEADER, host: str) -> None:
+    """A process stopping cleanly takes its heartbeat with it (only its own: a new leader may hold the row)."""
+    from app.scheduling.models import Heartbeat
+
+    db.session.execute(db.delete(Heartbeat).where(Heartbeat.name == name, Heartbeat.host == host))
+    db.session.flush()
+
+
+def leader_heartbeat() -> datetime | None:
+    """When the scheduler leader last said it was alive."""
+    from app.scheduling.models import Heartbeat
+
+    return db.session.scalar(db.select(Heartbeat.beat_at).where(Heartbeat.name == LEADER))

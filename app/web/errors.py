@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
+
+from app.core.errors import DomainError
 
 _HTTP_MESSAGES = {
     400: lazy_gettext("The request could not be understood. Go back and try again."),
@@ -20,53 +20,40 @@ _HTTP_MESSAGES = {
 }
 _CSRF_MESSAGE = lazy_gettext("The form has expired or was sent from another page. Go back, reload it and try again.")
 
-# Service messages with a value in them: (pattern with named groups, translated template using those names).
-_PATTERNS: list[tuple[re.Pattern[str], object]] = [
-    (
-        re.compile(r"^an order that is (?P<status>\w+) cannot be .+$"),
-        lazy_gettext("An order in this state (%(status)s) cannot be changed this way."),
-    ),
-    (
-        re.compile(r"^the window is shorter than the service \((?P<minutes>\d+) minutes\)$"),
-        lazy_gettext("A time you picked is shorter than the service (%(minutes)s minutes)."),
-    ),
-    (re.compile(r"^a demand that is \w+ cannot .+$"), lazy_gettext("This demand cannot take that step now.")),
-    (re.compile(r"^role \w+ may not do this$"), lazy_gettext("Your role may not do this.")),
-    (re.compile(r"^unknown tag .+$"), lazy_gettext("Please choose tags from the list.")),
-    (
-        re.compile(r"^(?:menu item|team|volunteer|station) code .+ is taken$"),
-        lazy_gettext("This code is already used; choose another."),
-    ),
-    (
-        re.compile(r"^the proposal is already (?P<status>\w+)$"),
-        lazy_gettext("This proposal has already been answered (%(status)s)."),
-    ),
-    (
-        re.compile(r"^(?P<name>.+) is already rostered at that time \(order (?P<code>\S+)\); swap them first$"),
-        lazy_gettext("%(name)s is already rostered at that time (order %(code)s); swap them first."),
-    ),
-    (
-        re.compile(r"^the replacement lacks the skill (?P<skill>\S+)$"),
-        lazy_gettext("The replacement lacks the skill this crew place needs."),
-    ),
-]
+
+def _display_params(params: dict) -> dict:
+    """Parameter values as the reader should see them: statuses and roles translated, skills by name."""
+    from app.web.helpers import ROLE_LABELS, STATUS_LABELS
+
+    shown = dict(params)
+    for key in ("status", "to_status"):
+        if key in shown:
+            shown[key] = str(STATUS_LABELS.get(shown[key], shown[key]))
+    if "role" in shown:
+        shown["role"] = str(ROLE_LABELS.get(shown["role"], shown["role"]))
+    if "skill" in shown:
+        from app.extensions import db
+        from app.menu.models import Skill
+        from app.web.helpers import localized
+
+        skill = db.session.scalar(db.select(Skill).where(Skill.code == shown["skill"]))
+        if skill is not None:
+            shown["skill"] = localized(skill)
+    return shown
 
 
-def domain_message(message: str) -> str:
-    """A service's (English) message in the reader's language."""
-    translated = gettext(message)
-    if translated != message:
+def domain_message(error: DomainError | str) -> str:
+    """A service's refusal in the reader's language: its message id translated, then its parameters filled in."""
+    if isinstance(error, str):
+        return gettext(error)
+    translated = gettext(error.template)
+    if not error.params:
         return translated
-    for pattern, template in _PATTERNS:
-        match = pattern.match(message)
-        if match:
-            from app.web.helpers import STATUS_LABELS
-
-            values = match.groupdict()
-            if "status" in values:
-                values["status"] = str(STATUS_LABELS.get(values["status"], values["status"]))
-            return str(template) % values if values else str(template)
-    return message
+    try:
+        return translated % _display_params(error.params)
+    except (KeyError, TypeError, ValueError):
+        # A translation that lost a placeholder must not hide the refusal: fall back to the English text.
+        return error.message
 
 
 def http_message(error: HTTPException) -> str:

@@ -9,6 +9,7 @@ from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app.core.masking import mask_name, mask_phone
 from app.core.timeutil import to_local
 
 ROLE_LABELS = {
@@ -31,6 +32,7 @@ STATUS_LABELS = {
     "pending": lazy_gettext("Awaiting answer"),
     "declined": lazy_gettext("Declined"),
     "withdrawn": lazy_gettext("Withdrawn"),
+    "queued": lazy_gettext("Queued"),
     "running": lazy_gettext("Running"),
     "done": lazy_gettext("Done"),
     "failed": lazy_gettext("Failed"),
@@ -56,17 +58,15 @@ EVENT_LABELS = {
     "crew_changed": lazy_gettext("Crew changed"),
     "proposal_declined": lazy_gettext("The team declined; looking for another team"),
     "proposal_expired": lazy_gettext("The team did not answer in time; looking for another team"),
+    "hours_confirmed": lazy_gettext("The lead confirmed a volunteer's hours"),
+    "correction_requested": lazy_gettext("A volunteer asked to correct their times"),
+    "correction_approved": lazy_gettext("A time correction was approved"),
+    "correction_rejected": lazy_gettext("A time correction was rejected"),
 }
-UNASSIGNED_LABELS = {
-    "window_too_short": lazy_gettext("The times picked are shorter than the service."),
-    "no_skill": lazy_gettext("No volunteer has the skill this service needs yet."),
-    "all_teams_excluded": lazy_gettext("Every team that could serve it has already said no."),
-    "out_of_reach": lazy_gettext("No volunteer with the right skill lives near enough."),
-    "max_orders": lazy_gettext("Every suitable volunteer is fully booked this week."),
-    "not_available": lazy_gettext("No suitable volunteer is free at the times picked. More times help."),
-    "no_team_with_all_skills": lazy_gettext("No single team has everyone needed free at the same time."),
-    "busy": lazy_gettext("The suitable volunteers are busy with other orders at those times."),
-    "unknown": lazy_gettext("The engine has not looked at this order yet."),
+PRESENCE_LABELS = {
+    "station_code": lazy_gettext("checked in with the station code"),
+    "lead": lazy_gettext("presence confirmed by the lead"),
+    "staff": lazy_gettext("presence confirmed by station staff"),
 }
 COST_TERM_LABELS = {
     "fixed": lazy_gettext("Serving the order"),
@@ -82,6 +82,9 @@ MODE_LABELS = {
     "culture": lazy_gettext("Culture and fun"),
     "action": lazy_gettext("Action"),
 }
+# The five modes' one-character badges (讲帮树乐行), and their English initials for English pages.
+MODE_BADGES = {"lecture": "讲", "help": "帮", "model": "树", "culture": "乐", "action": "行"}
+MODE_BADGES_EN = {"lecture": "L", "help": "H", "model": "M", "culture": "C", "action": "A"}
 LEVEL_LABELS = {
     "county": lazy_gettext("County centre"),
     "township": lazy_gettext("Township institute"),
@@ -120,7 +123,7 @@ class NavItem:
 # (label, endpoint, roles, endpoints that mark it current)
 _NAV = [
     (lazy_gettext("Order a service"), "menu_views.kiosk", ("resident", "station_staff"), ("menu_views.",)),
-    (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead",), ("dispatch_views.inbox",)),
+    (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead", "county_staff", "admin"), ("dispatch_views.inbox",)),
     (lazy_gettext("My service"), "volunteers_views.me", ("volunteer", "team_lead"), ("volunteers_views.me",)),
     (
         lazy_gettext("Availability"),
@@ -143,13 +146,13 @@ _NAV = [
         lazy_gettext("Teams"),
         "volunteers_views.teams",
         ("station_staff", "county_staff", "admin"),
-        ("volunteers_views.team", "volunteers_views.teams"),
+        ("volunteers_views.team", "volunteers_views.teams", "volunteers_views.new_team", "volunteers_views.edit_team"),
     ),
     (
         lazy_gettext("Volunteers"),
         "volunteers_views.volunteers",
         ("station_staff", "county_staff", "admin"),
-        ("volunteers_views.volunteer",),
+        ("volunteers_views.volunteer", "volunteers_views.import_"),
     ),
     (lazy_gettext("My points"), "incentives_views.mine", ("volunteer", "team_lead"), ("incentives_views.mine",)),
     (
@@ -173,6 +176,13 @@ _NAV = [
     ),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
     (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
+    (
+        lazy_gettext("Accounts"),
+        "accounts_views.users",
+        ("station_staff", "county_staff", "admin"),
+        ("accounts_views.user", "accounts_views.new_user"),
+    ),
+    (lazy_gettext("Check-in code"), "stations_views.my_code", ("station_staff",), ("stations_views.",)),
 ]
 
 
@@ -234,8 +244,8 @@ def localized(obj: object, field: str = "name") -> str:
     """The English or Chinese name of a reference row (name_zh/name_en, or title/title_en)."""
     if obj is None:
         return ""
-    if field == "title":
-        english, chinese = getattr(obj, "title_en", ""), getattr(obj, "title", "")
+    if field in ("title", "description"):
+        english, chinese = getattr(obj, f"{field}_en", ""), getattr(obj, field, "")
     else:
         english, chinese = getattr(obj, f"{field}_en", ""), getattr(obj, f"{field}_zh", "")
     return (english or chinese) if is_english() else (chinese or english)
@@ -267,6 +277,23 @@ def label(mapping: dict, key: str | None) -> str:
     return str(value) if value is not None else key
 
 
+def order_next_run(order) -> object:  # noqa: ANN001
+    """When the next dispatch run should have looked at an order: one scheduler period after it was placed or now."""
+    from datetime import timedelta
+
+    from app.core.timeutil import utcnow
+
+    period = timedelta(minutes=current_app.config["SCHEDULE_DISPATCH_MINUTES"])
+    return max(order.created_at, utcnow()) + period
+
+
+def kiosk_station():  # noqa: ANN201
+    """The kiosk's station in kiosk mode, else None (for the page frame)."""
+    from app.web import kiosk
+
+    return kiosk.station()
+
+
 def install(app_or_state) -> None:  # noqa: ANN001
     """Register the helpers as Jinja globals."""
     env = app_or_state.jinja_env
@@ -281,9 +308,15 @@ def install(app_or_state) -> None:  # noqa: ANN001
         role_label=lambda role: label(ROLE_LABELS, role),
         status_label=lambda status: label(STATUS_LABELS, status),
         event_label=lambda kind: label(EVENT_LABELS, kind),
-        unassigned_label=lambda code: label(UNASSIGNED_LABELS, code),
+        presence_label=lambda presence: label(PRESENCE_LABELS, presence),
         cost_term_label=lambda name: label(COST_TERM_LABELS, name),
+        mask_phone=mask_phone,
+        mask_name=mask_name,
+        kiosk_station=kiosk_station,
+        order_next_run=order_next_run,
+        kiosk_idle_seconds=lambda: current_app.config["KIOSK_IDLE_SECONDS"],
         mode_label=lambda mode: label(MODE_LABELS, mode),
+        mode_badge=lambda mode: (MODE_BADGES_EN if is_english() else MODE_BADGES).get(mode, ""),
         level_label=lambda level: label(LEVEL_LABELS, level),
         weekday_label=lambda index: str(WEEKDAYS[index]),
         weekday_of=lambda moment: str(WEEKDAYS[to_local(moment).weekday()]),

@@ -29,7 +29,7 @@ def roles(*allowed: str) -> Callable:
         @login_required
         def wrapper(*args: Any, **kwargs: Any):
             if allowed and current_user.role not in allowed:
-                raise Forbidden(f"role {current_user.role} may not do this")
+                raise Forbidden("role %(role)s may not do this", params={"role": current_user.role})
             return view(*args, **kwargs)
 
         return wrapper
@@ -40,7 +40,7 @@ def roles(*allowed: str) -> Callable:
 def refused(error: DomainError) -> str:
     """Undo what a refused service call wrote (the request then commits nothing of it) and word its refusal."""
     db.session.rollback()
-    return domain_message(error.message)
+    return domain_message(error)
 
 
 def show_error(form: FlaskForm, error: DomainError, field_map: dict[str, str] | None = None) -> None:

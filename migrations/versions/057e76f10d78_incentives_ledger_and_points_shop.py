@@ -1,7 +1,7 @@
 """incentives ledger and points shop
 
 Revision ID: 057e76f10d78
-Revises: d9a3e4f5c6b7
+Revises: 197a21d4f326
 Create Date: 2026-12-01 23:05:19.521740
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '057e76f10d78'
-down_revision = 'd9a3e4f5c6b7'
+down_revision = '197a21d4f326'
 branch_labels = None
 depends_on = None
 

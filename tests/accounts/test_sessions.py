@@ -212,4 +212,15 @@ def test_login_time_does_not_tell_whether_a_name_exists(app, world, method) -> N
     finally:
         app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
     # Both cost one scrypt check (tens of ms); before, the unknown name returned at once (26 ms vs 122 ms).
-    assert 0.5 < unknown / known < 2.0
+    # Loose bounds (the machine is shared); the old gap was 4.7x.
+    assert 1 / 3 < unknown / known < 3
+
+
+def test_guessing_bearer_tokens_is_throttled_per_address(client, world, token_for) -> None:
+    good = token_for("county")
+    statuses = [
+        client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer guess-{n}"}).status_code for n in range(35)
+    ]
+    assert statuses[:30] == [401] * 30 and set(statuses[30:]) == {429}
+    # A valid token still works: only failures are counted, and successes are never held up by them.
+    assert client.get("/api/v1/auth/me", headers=good).status_code == 200

@@ -193,9 +193,15 @@ def open_page(browser, live: Live):
     """Return a builder: a fresh page at a viewport size, offline but for the live server, optionally signed in."""
     contexts = []
 
-    def build(username: str | None = None, viewport: dict = DESKTOP):
+    def build(username: str | None = None, viewport: dict = DESKTOP, *, enforce_csp: bool = False):
+        # Playwright's wait_for_function evaluates strings in the page, which the app's CSP forbids (no eval);
+        # test_csp.py opens pages with the policy enforced.
         context = browser.new_context(
-            viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", device_scale_factor=1
+            viewport=viewport,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            device_scale_factor=1,
+            bypass_csp=not enforce_csp,
         )
         contexts.append(context)
         page = context.new_page()

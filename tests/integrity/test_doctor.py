@@ -69,3 +69,19 @@ def test_the_database_keeps_one_live_proposal_per_order(world) -> None:
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_doctor_finds_a_crew_row_out_of_step_with_its_job(app, world) -> None:
+    proposal = proposed_order(world, slot(0), [world.volunteers["v1"]])
+    db.session.commit()
+    # Bypass the triggers' bookkeeping, as a careless hand edit in the database could.
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        db.session.execute(db.text("ALTER TABLE proposal_members DISABLE TRIGGER proposal_members_copy_slot"))
+    db.session.execute(db.update(ProposalMember).values(live=False))
+    if postgres:
+        db.session.execute(db.text("ALTER TABLE proposal_members ENABLE TRIGGER proposal_members_copy_slot"))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(doctor)
+    assert result.exit_code == 1
+    assert f"out of step with proposal {proposal.id}" in result.output

@@ -76,7 +76,7 @@ def exact(problem: Problem) -> tuple[int, float]:
     return served, (served * result.big - result.objective) / UNIT
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_instances())
 def test_bounds_hold_against_the_exact_optimum(data: dict[str, Any]) -> None:
     inst = instance_from_dict(data)

@@ -74,3 +74,14 @@ def test_cli_solve_and_check(instance_data, tmp_path, capsys):
     assert main(["check", str(inst_path), str(sol_path)]) == 1
     sol_path.write_text("{not json")
     assert main(["check", str(inst_path), str(sol_path)]) == 2
+
+
+def test_bench_report_keeps_sections_it_did_not_write(tmp_path):
+    from matching.bench import write_report
+
+    report = tmp_path / "BENCHMARKS.md"
+    report.write_text("# old\n\nold table\n\n## How the engine gets there\n\nold notes\n\n## Service figures\n\nkept\n")
+    write_report(str(report), "| new table |", "python -m matching bench", [1.0])
+    text = report.read_text()
+    assert "| new table |" in text and "old table" not in text and "old notes" not in text
+    assert text.endswith("## Service figures\n\nkept\n") and text.count("## How the engine gets there") == 1

@@ -89,7 +89,7 @@ def test_off_preferences_cost_nothing(make_instance):
 )
 def test_construction_cpsat_and_explanation_price_alike(prefs):
     inst = generate("small", seed=3)
-    sol = solve(inst, time_limit=2, seed=1, preferences=prefs, deterministic=True)
+    sol = solve(inst, time_limit=1, seed=1, preferences=prefs, deterministic=True)
     problem = Problem(inst)
     costs = Costs(problem, prefs)
     state = State(problem, costs)

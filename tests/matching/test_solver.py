@@ -199,8 +199,8 @@ def test_preferences_never_cost_priority():
 def test_deterministic_mode_repeats():
     # Deterministic mode is bounded by counted work; the generous time limit is only a safety net on a busy machine.
     inst = generate("small", seed=2)
-    a = solve(inst, time_limit=3, seed=7, deterministic=True)
-    b = solve(inst, time_limit=3, seed=7, deterministic=True)
+    a = solve(inst, time_limit=2, seed=7, deterministic=True)
+    b = solve(inst, time_limit=2, seed=7, deterministic=True)
     assert validate(inst, a) == []
     assert a.assignments == b.assignments and a.unassigned == b.unassigned
     assert a.stats.bound == b.stats.bound >= a.stats.served_priority

@@ -28,9 +28,16 @@ def place(client, headers, world, item="MI-15", station="PY-BY-01", **extra) -> 
 
 
 def dispatch(client, headers) -> list[dict]:
+    """Ask for a run (202, queued), let the queue run it as the scheduler would, and return the finished runs."""
+    from app.dispatch.queue import execute_run
+
     response = client.post("/api/v1/dispatch/runs", json={"county": "PY", "time_limit": 2}, headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+    assert response.status_code == 202, response.get_json()
+    queued = response.get_json()
+    assert [r["status"] for r in queued] == ["queued"] * len(queued)
+    for run in queued:
+        assert execute_run(run_id=run["id"], host="test") == "done"
+    return [client.get(f"/api/v1/dispatch/runs/{r['id']}", headers=headers).get_json() for r in queued]
 
 
 def test_full_loop_end_to_end(client, world, token_for) -> None:

@@ -92,3 +92,13 @@ def test_bad_rotated_and_foreign_tokens_are_refused(client, token_for, feed) -> 
     assert client.delete("/api/v1/rosters/feed-token", headers=token_for("volunteer")).status_code == 204
     assert client.get(rotated["feeds"][0]["url"]).status_code == 401
     db.session.rollback()
+
+
+def test_feed_refresh_interval_is_a_valid_duration_and_jobs_carry_an_alarm(client, feed) -> None:
+    world, jobs, body = feed
+    (link,) = body["feeds"]
+    raw = client.get(link["url"]).data.decode()
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in raw
+    for event in Calendar.from_ical(raw.encode()).walk("VEVENT"):
+        (alarm,) = event.walk("VALARM")
+        assert str(alarm["ACTION"]) == "DISPLAY" and alarm.decoded("TRIGGER") == -timedelta(hours=1)

@@ -64,7 +64,9 @@ def test_scheduler_page_for_county_staff_only(client, login, db, at_t0, job) -> 
     page = client.get("/admin/scheduler/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "order_expiry" in html and "Boom: broke" in html and "roster_publication" in html
-    assert "pending: 2" in html  # the lead told of the proposal, the resident of the acceptance
+    # Jobs, outcomes and outbox states are named in the reader's language.
+    assert "过期未服务的订单" in html and "Boom: broke" in html and "发布每周排班表" in html
+    assert "等待发送: 2" in html  # the lead told of the proposal, the resident of the acceptance
+    assert ">failed<" not in html and "失败" in html
     login(at_t0.users["lead_v"])
     assert client.get("/admin/scheduler/").status_code == 403

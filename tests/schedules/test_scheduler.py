@@ -8,22 +8,13 @@ from zoneinfo import ZoneInfo
 from app.core.timeutil import LOCAL_TZ, set_clock
 from app.extensions import db
 from app.orders.models import Order
+from app.scheduling import JOB_NAMES
 from app.scheduling.models import JobRun, apscheduler_jobs
 from schedules import build_scheduler
 from schedules.process import run_due_jobs
 from tests.rosters.builders import place
 
-ALL = [
-    "dispatch",
-    "proposal_deadlines",
-    "order_expiry",
-    "roster_publication",
-    "reminders",
-    "coverage_snapshot",
-    "notifications",
-    "housekeeping",
-    "demand_reminders",
-]
+ALL = list(JOB_NAMES)
 
 
 def _stored(app) -> dict[str, float]:

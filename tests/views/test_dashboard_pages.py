@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+from csv import reader
+
 import pytest
+from openpyxl import load_workbook
 
 
 def test_dashboard_shows_figures_map_gaps_and_exports(pages, world, make_order) -> None:
@@ -24,13 +28,26 @@ def test_map_layers_are_geojson_for_the_scope(pages, world) -> None:
     assert hexes["type"] == "FeatureCollection" and hexes["features"][0]["geometry"]["type"] == "Polygon"
 
 
+# The first column heading of each export (the exports are in Chinese).
+EXPORT_HEADINGS = {"coverage": "站点编码", "gaps": "站点编码", "volunteers": "志愿者编号", "teams": "队伍编号"}
+
+
 @pytest.mark.parametrize("kind", ["coverage", "gaps", "volunteers", "teams"])
 def test_exports(pages, world, kind: str) -> None:
     pages.login("county")
+    heading = EXPORT_HEADINGS[kind]
     csv = pages.get(f"/dashboard/export/{kind}.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    assert csv.headers["Content-Disposition"].startswith(f'attachment; filename="{kind}_')
+    rows = list(reader(io.StringIO(csv.data.decode("utf-8-sig"))))
+    assert rows[0][0] == heading
+    if kind in ("coverage", "gaps"):
+        assert {row[0] for row in rows[1:]} >= {"PY-BY-01", "PY-BY-02"}  # every station in the county's scope
     xlsx = pages.get(f"/dashboard/export/{kind}.xlsx?days=365")
-    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.data)).worksheets[0]
+    assert sheet.cell(row=1, column=1).value == heading
+    assert sheet.max_row == len(rows)
 
 
 def test_dashboard_is_for_staff(pages, world) -> None:

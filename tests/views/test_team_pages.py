@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.dispatch.models import DispatchRun, Proposal
+from app.dispatch.runs import run_dispatch_for_counties
 from app.extensions import db as _db
 from app.orders.models import Order
 from app.volunteers.models import Volunteer
@@ -64,13 +65,29 @@ def test_county_runs_dispatch_now(pages, world, make_order) -> None:
     pages.login("county")
     response = pages.post("/dispatch", follow_redirects=True)
     body = response.get_data(as_text=True)
-    assert "派单完成" in body and 'data-testid="last-run"' in body
+    # The request only queues the run; the page polls it while it waits.
+    run = _db.session.scalar(_db.select(DispatchRun))
+    assert "派单已开始" in body and run.status == "queued"
+    assert f'data-live-run="/dispatch/runs/{run.id}/state"' in body
+    assert pages.get(f"/dispatch/runs/{run.id}/state").get_json()["label"] == "排队中"
+    from app.dispatch.queue import execute_run
+
+    assert execute_run(run_id=run.id, host="test") == "done"
+    state = pages.get(f"/dispatch/runs/{run.id}/state").get_json()
+    assert state["finished"] is True and state["label"] == "完成"
+    assert "data-live-run" not in pages.get("/dispatch").get_data(as_text=True)
     assert _db.session.scalar(_db.select(_db.func.count(DispatchRun.id))) == 1
 
 
 def test_station_staff_see_runs_but_cannot_run(pages, world) -> None:
+    run_dispatch_for_counties(county_code="PY", trigger="scheduled", actor=None, time_limit=1)
+    _db.session.commit()
     pages.login("town")
-    assert pages.get("/dispatch").status_code == 200
+    page = pages.get("/dispatch")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-testid="last-run"' in html and ">scheduled<" in html  # the county's run, with its figures
+    assert 'data-testid="run-dispatch"' not in html
     assert pages.post("/dispatch").status_code == 403
     pages.login("volunteer")
     assert pages.get("/dispatch").status_code == 403
@@ -101,6 +118,18 @@ def test_availability_editor_refuses_bad_times(pages, world) -> None:
     )
     assert "开始时间必须早于结束时间" in body
     assert len(_db.session.get(Volunteer, world.volunteers["v1"].id).availability) == 7
+
+
+def test_an_invalid_day_off_is_refused_on_screen(pages, world) -> None:
+    pages.login("volunteer")
+    before = len(_db.session.get(Volunteer, world.volunteers["v1"].id).availability)
+    response = pages.post(
+        "/me/availability", data={"slot-0-0-start": "08:00", "slot-0-0-end": "12:00", "day_off": "2030-13-45"}
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'class="field-error"' in body and "2026-12-24" in body
+    assert len(_db.session.get(Volunteer, world.volunteers["v1"].id).availability) == before
 
 
 def test_lead_sees_team_roster_and_availability(pages, world) -> None:

@@ -1,0 +1,1 @@
+"""Running the service: liveness and readiness probes, the load-benchmark baseline endpoint."""

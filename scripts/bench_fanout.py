@@ -1,0 +1,196 @@
+"""National-scale fan-out benchmark: many generated counties through Celery with K local workers.
+
+    .venv/bin/python scripts/bench_fanout.py --counties 200 --workers 2 --time-limit 0.5 --out bench-fanout.json
+
+Each county is one of the province-week kind (matching.generate: ~2,000 volunteers, 500 orders over a week).
+First every county is generated and solved one after another in this process (the single-process baseline);
+then the same counties go through Celery on a throwaway redis-server, one task per county, K worker processes.
+A task generates its county itself (as a real worker builds its county from the database) and solves it with
+the engine in-process. Reported: wall times, counties per minute, per-county p50/p95 solve seconds, peak RSS.
+
+This file is also the Celery app the bench's workers load (`celery --app bench_fanout worker`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from celery import Celery
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+bench = Celery("diandan-bench")
+bench.conf.update(
+    broker_url=os.environ.get("BENCH_BROKER_URL", "memory://"),
+    result_backend=os.environ.get("BENCH_BROKER_URL", "cache+memory://"),
+    task_serializer="json",
+    accept_content=["json"],
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    worker_hijack_root_logger=False,
+)
+
+
+def county_scale():  # noqa: ANN201
+    """One county of the province-week kind."""
+    from matching.generate import SCALES, Scale
+
+    province = SCALES["province"]
+    return Scale(1, province.volunteers_per_county, province.orders_per_county, province.planted, province.fixed)
+
+
+def solve_county(index: int, seed: int, time_limit: float) -> dict:
+    """Generate county `index` and solve it in this process; its figures."""
+    import matching
+    from matching.generate import generate
+
+    started = time.perf_counter()
+    instance = generate(county_scale(), seed=seed * 100_000 + index)
+    built = time.perf_counter()
+    solution = matching.solve(instance, time_limit=time_limit, seed=seed, workers=1)
+    done = time.perf_counter()
+    served = {a.order for a in solution.assignments}
+    return {
+        "county": index,
+        "orders": len(instance.orders),
+        "volunteers": len(instance.volunteers),
+        "build_s": round(built - started, 3),
+        "solve_s": round(done - built, 3),
+        "served_priority": sum(o.priority for o in instance.orders if o.id in served),
+        "bound": solution.stats.bound,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "pid": os.getpid(),
+    }
+
+
+@bench.task(name="bench.solve_county")
+def solve_county_task(index: int, seed: int, time_limit: float) -> dict:
+    """The fan-out's unit of work: one county."""
+    return solve_county(index, seed, time_limit)
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+
+def _summary(rows: list[dict], wall: float) -> dict:
+    solve = [r["solve_s"] for r in rows]
+    total = [r["build_s"] + r["solve_s"] for r in rows]
+    served, bound = sum(r["served_priority"] for r in rows), sum(r["bound"] for r in rows)
+    return {
+        "wall_s": round(wall, 1),
+        "counties_per_min": round(len(rows) / wall * 60, 1),
+        "solve_p50_s": _pct(solve, 0.5),
+        "solve_p95_s": _pct(solve, 0.95),
+        "sum_build_solve_s": round(sum(total), 1),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
+        "served_share_of_bound": round(served / max(1, bound), 4),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_redis(folder: str) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", folder],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("redis-server did not start")
+
+
+def run_fanout(counties: int, workers: int, seed: int, time_limit: float) -> tuple[list[dict], float]:
+    """Push every county through Celery with `workers` worker processes; results and wall time."""
+    with tempfile.TemporaryDirectory() as folder:
+        redis, url = _start_redis(folder)
+        env = {**os.environ, "BENCH_BROKER_URL": url, "PYTHONPATH": f"{ROOT / 'scripts'}:{ROOT}"}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "--app", "bench_fanout", "worker", "--pool", "prefork",
+             "--concurrency", str(workers), "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "--loglevel", "WARNING"],
+            cwd=ROOT / "scripts", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            bench.conf.broker_url = url
+            bench.conf.result_backend = url
+            # Wait until the workers answer, so start-up is not counted in the fan-out's time.
+            deadline = time.monotonic() + 60
+            while not bench.control.ping(timeout=0.5):
+                if time.monotonic() > deadline:
+                    raise SystemExit("workers did not start")
+            started = time.perf_counter()
+            results = [solve_county_task.delay(i, seed, time_limit) for i in range(counties)]
+            rows = [r.get(timeout=3600) for r in results]
+            wall = time.perf_counter() - started
+        finally:
+            worker.terminate()
+            worker.wait(60)
+            redis.terminate()
+            redis.wait(10)
+    return rows, wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--counties", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--time-limit", type=float, default=0.5, help="engine seconds per county")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    single = [solve_county(i, args.seed, args.time_limit) for i in range(args.counties)]
+    single_wall = time.perf_counter() - started
+    fanned, fan_wall = run_fanout(args.counties, args.workers, args.seed, args.time_limit)
+    baseline = _summary(single, single_wall)
+    fanout = _summary(fanned, fan_wall)
+    target = 1.2 * baseline["sum_build_solve_s"] / args.workers
+    report = {
+        "counties": args.counties,
+        "workers": args.workers,
+        "time_limit_s": args.time_limit,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "single_process": baseline,
+        "celery_fanout": fanout,
+        "target_wall_s": round(target, 1),
+        "target_met": fan_wall <= target,
+        "same_served_priority": [r["served_priority"] for r in single] == [r["served_priority"] for r in fanned],
+    }
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

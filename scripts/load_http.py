@@ -1,0 +1,169 @@
+"""Service speed under gunicorn on PostgreSQL, load client (locust, headless) on the same machine, 127.0.0.1 only.
+
+    .venv/bin/pip install -e ".[load]"
+    DATABASE_URL=postgresql://user@127.0.0.1/diandan_load .venv/bin/python scripts/load_http.py --out load.json
+
+The database is migrated and the demo county loaded (and dispatched once) if it is empty. gunicorn serves wsgi:app
+with the benchmark-only endpoint on (DIANDAN_BENCH_ENDPOINTS=1). Two bounded locust runs follow:
+  1. throughput: order creation and the one-row insert side by side, same clients each, no think time;
+  2. mix: residents ordering, team leads answering, county staff reading the dashboard.
+Then the orders acknowledged (201) are compared with the orders stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ms(value: str) -> float:
+    return float(value) if value not in ("", "N/A") else 0.0
+
+
+def _orders_stored(env: dict) -> int:
+    code = (
+        "from app import create_app; from app.extensions import db; from app.orders.models import Order; "
+        "app = create_app(); ctx = app.app_context(); ctx.push(); "
+        "print(db.session.scalar(db.select(db.func.count(Order.id))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def _prepare(env: dict) -> None:
+    subprocess.run([BIN / "diandan", "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    loaded = subprocess.run([BIN / "diandan", "demo", "load"], env=env, cwd=ROOT, capture_output=True, text=True)
+    if loaded.returncode == 0:
+        subprocess.run([BIN / "diandan", "dispatch", "run"], env=env, cwd=ROOT, check=True, capture_output=True)
+
+
+def _locust(host: str, classes: list[str], users: int, seconds: int, folder: str, tag: str) -> dict[str, dict]:
+    prefix = f"{folder}/{tag}"
+    subprocess.run(
+        [BIN / "locust", "-f", str(ROOT / "scripts" / "locustfile.py"), "--headless", "--host", host,
+         "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s", "--csv", prefix,
+         "--only-summary", "--loglevel", "WARNING", *classes],
+        cwd=ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    rows = {}
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            rows[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": round(float(row["Requests/s"]), 1),
+                "p50_ms": _ms(row["50%"]),
+                "p95_ms": _ms(row["95%"]),
+            }
+    return rows
+
+
+def _dispatch_request_ms(host: str, samples: int = 20) -> dict[str, float]:
+    """How long POST /dispatch/runs takes to answer (it only queues; no scheduler runs during the measurement)."""
+
+    def call(path: str, body: dict, token: str | None = None) -> dict:
+        headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+        request = urllib.request.Request(host + path, data=json.dumps(body).encode(), headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return {"status": response.status, "body": json.loads(response.read())}
+
+    token = call("/api/v1/auth/token", {"username": "county", "password": "diandan123"})["body"]["token"]
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        answer = call("/api/v1/dispatch/runs", {}, token)
+        times.append((time.perf_counter() - started) * 1000)
+        assert answer["status"] == 202, answer
+    times.sort()
+    return {"p50_ms": round(times[len(times) // 2], 1), "max_ms": round(times[-1], 1), "samples": samples}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=16, help="clients in each run")
+    parser.add_argument("--seconds", type=int, default=60, help="length of each run")
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("set DATABASE_URL to a PostgreSQL database")
+    env = {**os.environ, "DIANDAN_BENCH_ENDPOINTS": "1", "DIANDAN_LOG_LEVEL": "WARNING"}
+    _prepare(env)
+    port = _free_port()
+    host = f"http://127.0.0.1:{port}"
+    web_env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(args.web_workers)}
+    web = subprocess.Popen(
+        [BIN / "gunicorn", "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT, env=web_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    folder = tempfile.mkdtemp()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(host + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.2)
+        stored_before = _orders_stored(env)
+        throughput = _locust(host, ["OrderCreator", "OneRowInsert"], args.users, args.seconds, folder, "throughput")
+        mix = _locust(host, ["Resident", "TeamLead", "CountyStaff"], args.users, args.seconds, folder, "mix")
+        stored = _orders_stored(env) - stored_before
+        dispatch_request = _dispatch_request_ms(host)
+    finally:
+        web.terminate()
+        web.wait(30)
+        shutil.rmtree(folder, ignore_errors=True)
+    empty = {"requests": 0, "failures": 0, "rps": 0.0, "p50_ms": 0.0, "p95_ms": 0.0}
+    order, insert = throughput.get("POST /orders", empty), throughput.get("POST /bench/insert", empty)
+    acknowledged = sum(
+        run[name]["requests"] - run[name]["failures"]
+        for run in (throughput, mix)
+        for name in ("POST /orders",)
+        if name in run
+    )
+    report = {
+        "users": args.users,
+        "seconds": args.seconds,
+        "web_workers": args.web_workers,
+        "cpus": os.cpu_count(),
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "throughput_run": throughput,
+        "mix_run": mix,
+        "order_vs_insert_throughput": round(order["rps"] / max(insert["rps"], 1e-9), 3),
+        "order_vs_insert_p95": round(order["p95_ms"] / max(insert["p95_ms"], 1e-9), 2),
+        "errors": sum(r["failures"] for r in (*throughput.values(), *mix.values())),
+        # Every 201 for an order against the rows that appeared.
+        "orders_acknowledged": acknowledged,
+        "orders_stored": stored,
+        "dispatch_request": dispatch_request,
+    }
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

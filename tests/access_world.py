@@ -1,0 +1,94 @@
+"""Two counties with one object of every kind each, for walking every operation and page as every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.dispatch import crew
+from app.dispatch.models import DispatchRun
+from app.dispatch.proposals import accept_proposal
+from app.extensions import db
+from app.menu.models import MenuItem, MenuItemNeed
+from app.orders import service as orders
+from app.orders.models import Resident
+from tests.factories import World, build_second_county, proposed_order, slot
+
+# Who walks: every role of the first county, and the second county's staff.
+ROLES = ("admin", "county", "town", "staff", "resident", "lead_v", "volunteer", "county2")
+
+
+@dataclass
+class Objects:
+    """Path parameters for one county's objects."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+def _resident_order(world: World, resident: str, village: str, lead: str, crew_keys: list[str], team: str, index: int):
+    """An order the resident placed, proposed to a team and accepted by its lead, at a distinct slot."""
+    start = slot(index)
+    proposal = proposed_order(world, start, [world.volunteers[k] for k in crew_keys], team=world.teams[team])
+    order = proposal.order
+    # Make it the resident's own order at their village (the builder placed it as staff for a walk-in).
+    resident_user = world.users[resident]
+    own = db.session.scalar(db.select(Resident).where(Resident.user_id == resident_user.id))
+    if own is None:
+        own = Resident(
+            name=resident_user.display_name,
+            phone="13912345678",
+            station_id=world.stations[village].id,
+            user_id=resident_user.id,
+        )
+        db.session.add(own)
+    order.placed_by_id = resident_user.id
+    order.station_id = world.stations[village].id
+    order.resident = own
+    db.session.flush()
+    accept_proposal(user=world.users[lead], proposal_id=proposal.id)
+    return proposal
+
+
+def build_two_counties(world: World) -> tuple[Objects, Objects]:
+    """Objects in the first county (the walkers' own) and in the second (outside everyone's scope but admin's)."""
+    build_second_county(world)
+    own, other = Objects(), Objects()
+    template = world.menu_item("MI-15")
+    xj_item = MenuItem(
+        code="MI-XJ-1",
+        title="西吉县送医下乡",
+        priority_id=template.priority_id,
+        mode=template.mode,
+        duration_minutes=template.duration_minutes,
+        station_id=world.stations["XJ"].id,
+    )
+    xj_item.needs = [MenuItemNeed(skill_id=n.skill_id, count=n.count) for n in template.needs]
+    db.session.add(xj_item)
+    db.session.flush()
+    for objects, county, village, resident, lead, crew_keys, team, item, base in (
+        (own, "PY", "PY-BY-01", "resident", "lead_v", ["v1"], "T-V-A1", template.id, 0),
+        (other, "XJ", "XJ-JQ-01", "resident2", "lead2", ["x1"], "T-XJ", xj_item.id, 1),
+    ):
+        live = _resident_order(world, resident, village, lead, crew_keys, team, base)
+        served = _resident_order(world, resident, village, lead, crew_keys, team, base + 2)
+        volunteer = world.volunteers[crew_keys[0]]
+        crew.check_in(user=world.users["admin"], order_id=served.order_id, volunteer_id=volunteer.id)
+        crew.check_out(user=world.users["admin"], order_id=served.order_id, volunteer_id=volunteer.id)
+        orders.rate_order(user=world.users["admin"], order_id=served.order_id, stars=5, tags=["真点赞"])
+        run = DispatchRun(county_id=world.stations[county].id, trigger="test", status="done")
+        db.session.add(run)
+        db.session.flush()
+        objects.ids = {
+            "station_id": world.stations[village].id,
+            "item_id": item,
+            "team_id": world.teams[team].id,
+            "volunteer_id": volunteer.id,
+            "order_id": live.order_id,
+            "rated_order_id": served.order_id,
+            "proposal_id": live.id,
+            "run_id": run.id,
+            "owner_id": world.teams[team].id,
+            "user_id": world.users[lead].id,
+            "token_id": 0,
+        }
+    db.session.commit()
+    return own, other

@@ -1,0 +1,103 @@
+"""Every page, opened as every role signed in, on objects inside and outside the caller's scope (a second county),
+against the declared expectation table: allowed (200, or a redirect inside the app) or denied (403/404)."""
+
+from __future__ import annotations
+
+from tests.access_world import ROLES, build_two_counties
+from tests.views.conftest import PageClient
+
+EVERYONE = {"admin", "county", "town", "staff", "resident", "lead_v", "volunteer"}
+STAFF = {"admin", "county", "town", "staff"}
+MANAGERS = {"admin", "county"}
+TEAM_STAFF = STAFF | {"lead_v"}
+
+# Flask rule -> (URL to open, who of the first county may open it on the first county's object). On the second
+# county's object only admin may (the second county's staff mirror the first's), except where OTHER says.
+PAGES: dict[str, tuple[str, set[str]]] = {
+    "/": ("/", EVERYONE),
+    "/account/password": ("/account/password", EVERYONE),
+    "/admin/scheduler/": ("/admin/scheduler/", MANAGERS),
+    "/admin/users": ("/admin/users", STAFF),
+    "/admin/users/new": ("/admin/users/new", STAFF),
+    "/admin/users/<int:user_id>": ("/admin/users/{user_id}", STAFF),
+    "/dashboard/areas.geojson": ("/dashboard/areas.geojson", STAFF),
+    "/station/code": ("/station/code", {"town", "staff"}),
+    "/stations/<int:station_id>/code": ("/stations/{station_id}/code", STAFF),
+    "/teams/new": ("/teams/new", STAFF),
+    "/teams/<int:team_id>/edit": ("/teams/{team_id}/edit", STAFF),
+    "/volunteers/import": ("/volunteers/import", STAFF),
+    "/audit": ("/audit", MANAGERS),
+    "/audit/export.csv": ("/audit/export.csv", MANAGERS),
+    "/dashboard": ("/dashboard", STAFF),
+    "/dashboard/export/<kind>.<fmt>": ("/dashboard/export/coverage.csv", STAFF),
+    "/dashboard/hexagons.geojson": ("/dashboard/hexagons.geojson", STAFF),
+    "/dashboard/map.geojson": ("/dashboard/map.geojson", STAFF),
+    "/dispatch": ("/dispatch", STAFF),
+    "/inbox": ("/inbox", MANAGERS | {"lead_v"}),
+    "/manage/menu": ("/manage/menu", MANAGERS),
+    "/manage/menu/new": ("/manage/menu/new", MANAGERS),
+    "/manage/menu/<int:item_id>": ("/manage/menu/{item_id}", MANAGERS),
+    "/me": ("/me", {"lead_v", "volunteer"}),
+    "/me/availability": ("/me/availability", {"volunteer"}),
+    "/menu": ("/menu", STAFF | {"resident"}),
+    "/menu/<int:item_id>/order": ("/menu/{item_id}/order", STAFF | {"resident"}),
+    "/orders": ("/orders", EVERYONE),
+    "/orders/<int:order_id>": ("/orders/{order_id}", EVERYONE),
+    "/rosters/": ("/rosters/", TEAM_STAFF | {"volunteer"}),
+    "/rosters/<any(team, volunteer):kind>/<int:owner_id>": ("/rosters/team/{team_id}", TEAM_STAFF),
+    "/rosters/<any(team, volunteer):kind>/<int:owner_id>/print": ("/rosters/team/{team_id}/print", TEAM_STAFF),
+    "/rosters/<any(team, volunteer):kind>/<int:owner_id>/roster.<any(csv, xlsx):fmt>": (
+        "/rosters/volunteer/{volunteer_id}/roster.csv",
+        TEAM_STAFF | {"volunteer"},
+    ),
+    "/team": ("/team", {"lead_v"}),
+    "/teams": ("/teams", TEAM_STAFF),
+    "/teams/<int:team_id>": ("/teams/{team_id}", TEAM_STAFF),
+    "/volunteers": ("/volunteers", TEAM_STAFF),
+    "/volunteers/<int:volunteer_id>": ("/volunteers/{volunteer_id}", TEAM_STAFF),
+    "/volunteers/<int:volunteer_id>/availability": ("/volunteers/{volunteer_id}/availability", TEAM_STAFF),
+}
+# Another county's item is ordered at a station of that county only, so not even an admin's default page has it.
+NOBODY_ELSEWHERE = {"/menu/<int:item_id>/order"}
+# Pages that are not the access policy's business: signing in and out, the offline API docs' assets.
+NOT_WALKED = {"/login", "/logout", "/vendor/swagger-ui/<path:filename>", "/static/<path:filename>"}
+# An upload's preview is only its uploader's, even for admins (tests/volunteers/test_imports.py checks that).
+NOT_WALKED |= {"/volunteers/import/<int:import_id>"}
+
+
+def _allowed(rule: str, role: str, where: str) -> bool:
+    if role == "county2":
+        role, where = "county", {"own": "other", "other": "own"}[where]
+    allowed = PAGES[rule][1]
+    if where == "other":
+        return rule not in NOBODY_ELSEWHERE and role == "admin" and "admin" in allowed
+    return role in allowed
+
+
+def test_every_page_is_in_the_table(app) -> None:
+    rules = {r.rule for r in app.url_map.iter_rules() if "GET" in r.methods and not r.rule.startswith("/api/")}
+    assert sorted(rules - set(PAGES) - NOT_WALKED) == []
+
+
+def test_every_page_as_every_role_inside_and_outside_scope(app, world, pages) -> None:
+    own, other = build_two_counties(world)
+    clients = {}
+    for role in ROLES:
+        clients[role] = PageClient(app, app.response_class, use_cookies=True)
+        clients[role].login(role)
+    wrong = []
+    for rule, (template, _) in PAGES.items():
+        for where, objects in (("own", own), ("other", other)):
+            if "{" not in template and where == "other":
+                continue
+            url = template.format(**objects.ids)
+            for role in ROLES:
+                status = clients[role].get(url).status_code
+                allowed = (
+                    _allowed(rule, role, where)
+                    if "{" in template
+                    else _allowed(rule, role, "own") or (role == "county2" and "county" in PAGES[rule][1])
+                )
+                if (allowed and status not in (200, 302)) or (not allowed and status not in (403, 404)):
+                    wrong.append(f"{url} ({where}) as {role}: {status}, expected {'allow' if allowed else 'deny'}")
+    assert not wrong, "\n".join(wrong)
