@@ -11,13 +11,13 @@ from app.incentives import documents, service
 from app.incentives.schemas import (
     AccountSchema,
     CertificateQuerySchema,
-    CorrectionSchema,
     HoursEntrySchema,
     HoursQuerySchema,
     ItemCreateSchema,
     ItemQuerySchema,
     ItemSchema,
     ItemUpdateSchema,
+    LedgerCorrectionSchema,
     PointsEntrySchema,
     RankingQuerySchema,
     RankingRowSchema,
@@ -96,7 +96,7 @@ class VolunteerCertificate(MethodView):
 
 @blp.route("/hours/<int:entry_id>/corrections")
 class HoursCorrections(MethodView):
-    @blp.arguments(CorrectionSchema)
+    @blp.arguments(LedgerCorrectionSchema)
     @blp.response(201, HoursEntrySchema)
     def post(self, data: dict, entry_id: int):
         """Staff correct a service line with a new line of signed minutes; points follow at that line's rule."""

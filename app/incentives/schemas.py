@@ -55,7 +55,7 @@ class HoursEntrySchema(Schema):
     created_at = fields.AwareDateTime()
 
 
-class CorrectionSchema(Schema):
+class LedgerCorrectionSchema(Schema):
     """A correction of a service line: signed minutes and why."""
 
     minutes = fields.Integer(required=True, validate=validate.Range(min=-24 * 60, max=24 * 60))
