@@ -71,7 +71,6 @@ def test_matching_imports_nothing_from_the_service() -> None:
 
 def test_the_app_never_imports_the_scheduler() -> None:
     upward = {(m, t) for m, ts in _imports_from("app").items() for t in ts if _inside(t, "schedules")}
-    upward -= KNOWN_UPWARD
     assert upward == set()
 
 
@@ -92,24 +91,9 @@ def test_dispatch_sits_above_orders() -> None:
     assert upward == set()
 
 
-# Circles that came in with the front-door and words work after this test was written; each is closed by the
-# (lazy) import named here. Left for their owners to break; any other circle fails the test.
-KNOWN_CIRCLE_EDGES = {
-    ("app.accounts.models", "app.accounts.phone_login"),
-    ("app.web.words", "app.web.helpers"),
-    ("app.dispatch.queue", "schedules.worker"),
-}
-# An upward import that came with the dispatch queue (a lazy import of the worker's producer); left for its owner.
-KNOWN_UPWARD = {("app.dispatch.queue", "schedules.worker")}
-
-
 def test_no_import_circle_in_the_service_or_the_scheduler() -> None:
     # The factory (`app`) imports every package on purpose to wire them; it is the root, not part of a circle.
-    edges = {
-        m: {t for t in ts if t != "app" and (m, t) not in KNOWN_CIRCLE_EDGES}
-        for m, ts in graph().items()
-        if _inside(m, "app", "schedules")
-    }
+    edges = {m: {t for t in ts if t != "app"} for m, ts in graph().items() if _inside(m, "app", "schedules")}
     state: dict[str, int] = {}
     circles: list[list[str]] = []
 
