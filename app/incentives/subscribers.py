@@ -8,10 +8,11 @@ from app.core.signals import order_event_recorded
 
 
 def on_order_event(sender: Any, *, event: Any) -> None:
-    """A completed order writes its crew's hours and points; a rated one its rating bonus."""
+    """A completed order (or confirmed hours on one) writes its crew's hours and points; a rated one its bonus."""
     from app.incentives import service
 
-    if event.to_status == "completed":
+    # Hours count once the lead confirms them (honest check-in), which may come before or after completion.
+    if event.to_status == "completed" or event.kind in ("hours_confirmed", "correction_approved"):
         service.record_service(event.order)
     elif event.to_status == "rated":
         service.record_rating(event.order)

@@ -35,9 +35,13 @@ def serve(world: World) -> Callable[..., Order]:
         stars: int | None = None,
         at: datetime = SERVED,
         item: str = "MI-15",
+        checked_out_by: str = "admin",
     ) -> Order:
         menu_item = world.menu_item(item)
         number = next(_codes)
+        # Each order of a test a few hours before the one built before it: the database refuses a volunteer on two
+        # overlapping proposals, and the planned service must span the stay for its minutes to count.
+        at = at - timedelta(hours=4 * (db.session.scalar(db.select(db.func.count(Proposal.id))) or 0))
         order = Order(
             code=f"I{number:06d}",
             menu_item_id=menu_item.id,
@@ -60,9 +64,9 @@ def serve(world: World) -> Callable[..., Order]:
             Proposal(
                 order_id=order.id,
                 team_id=volunteers[0].team_id,
-                # Each proposal on its own day: the database refuses a volunteer on two overlapping proposals.
-                start_at=PROPOSALS_FROM + timedelta(days=number),
-                end_at=PROPOSALS_FROM + timedelta(days=number, hours=2),
+                # The planned service spans the stay, so the clipped minutes are the minutes served.
+                start_at=at - timedelta(minutes=max(crew.values())),
+                end_at=at,
                 deadline_at=at - timedelta(days=1),
                 status="accepted",
                 crew=[ProposalMember(volunteer_id=v.id, skill_id=skill.id) for v in volunteers],
@@ -73,7 +77,7 @@ def serve(world: World) -> Callable[..., Order]:
         try:
             for key in crew:
                 crew_service.check_out(
-                    user=world.users["admin"], order_id=order.id, volunteer_id=world.volunteers[key].id
+                    user=world.users[checked_out_by], order_id=order.id, volunteer_id=world.volunteers[key].id
                 )
             if stars is not None:
                 order_service.rate_order(user=world.users["admin"], order_id=order.id, stars=stars, tags=[])

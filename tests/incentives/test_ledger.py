@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from app.core.timeutil import set_clock
+from app.dispatch import crew as crew_service
 from app.extensions import db
 from app.incentives import service
 from app.incentives.models import HoursEntry, PointsBalance, PointsEntry, Redemption, ShopItem
@@ -29,6 +30,16 @@ def test_completion_writes_one_hours_line_per_crew_member_with_points(world, ser
     # 90 minutes at 10 an hour, plus 2 for each priority level above 3.
     assert service.balance_of(v1.id) == 15 + 2 * 2
     assert service.balance_of(v2.id) == 10 + 2 * 2
+
+
+def test_hours_a_volunteer_checked_out_count_once_the_lead_confirms_them(world, serve) -> None:
+    order = serve({"v1": 90}, checked_out_by="volunteer")
+    v1 = world.volunteers["v1"]
+    assert order.status == "completed" and _lines(v1) == [] and service.balance_of(v1.id) == 0
+    crew_service.confirm_hours(user=world.users["lead_v"], record_id=order.service_records[0].id)
+    (line,) = _lines(v1)
+    assert (line.kind, line.minutes) == ("service", 90)
+    assert service.balance_of(v1.id) == 15
 
 
 def test_the_ledger_is_written_once(world, serve) -> None:
