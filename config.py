@@ -200,6 +200,12 @@ class IncentiveSettings(Settings):
     POINTS_PER_HOUR: int = Field(10, ge=0)
     # Extra points each volunteer on an order earns when the resident gives it 5 stars.
     POINTS_FIVE_STAR_BONUS: int = Field(5, ge=0)
+    # Extra points per order priority level above 3 (these three seed rule version 1; later versions are data).
+    POINTS_PRIORITY_BONUS: int = Field(2, ge=0)
+    # Subsidy paid per served hour in the subsidy report (yuan).
+    SUBSIDY_YUAN_PER_HOUR: float = Field(10.0, ge=0)
+    # Who issues the service certificate (志愿服务证明).
+    CERTIFICATE_ISSUER: str = "彭阳县新时代文明实践中心"
 
 
 class CoverageSettings(Settings):
@@ -243,6 +249,9 @@ class SchedulerSettings(Settings):
     SCHEDULE_COVERAGE_TIME: str = Field("01:30", pattern=CLOCK)
     SCHEDULE_NOTIFY_SECONDS: int = Field(60, ge=1)
     SCHEDULE_HOUSEKEEPING_TIME: str = Field("03:00", pattern=CLOCK)
+    SCHEDULE_DEMAND_REMINDER_TIME: str = Field("09:00", pattern=CLOCK)
+    # Owners of deliberation demands are reminded this many days before the due date (and once when overdue).
+    DELIBERATION_REMIND_DAYS: int = Field(3, ge=0)
     # Housekeeping drops job runs and finished outbox messages older than these.
     SCHEDULER_JOB_LOG_DAYS: int = Field(90, ge=1)
     # Finished messages are emptied of personal data at once; the remaining rows go after this many days.

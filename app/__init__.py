@@ -145,10 +145,12 @@ def register_errorhandlers(app: Flask) -> None:
 def register_signals(app: Flask) -> None:
     """Connect the packages that listen to domain signals (blinker ignores a second connect)."""
     from app.dispatch.subscribers import connect_signals as connect_dispatch
+    from app.incentives.subscribers import connect_signals as connect_incentives
     from app.notifications.subscribers import connect_signals as connect_notifications
 
     connect_dispatch()
     connect_notifications()
+    connect_incentives()
 
 
 def register_template_helpers(app: Flask) -> None:

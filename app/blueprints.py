@@ -6,8 +6,12 @@ from app.audit.api import blp as audit_api
 from app.audit.views import bp as audit_views
 from app.coverage.api import blp as coverage_api
 from app.coverage.views import bp as coverage_views
+from app.deliberation.api import blp as deliberation_api
+from app.deliberation.views import bp as deliberation_views
 from app.dispatch.api import blp as dispatch_api
 from app.dispatch.views import bp as dispatch_views
+from app.incentives.api import blp as incentives_api
+from app.incentives.views import bp as incentives_views
 from app.menu.api import blp as menu_api
 from app.menu.views import bp as menu_views
 from app.ops.views import bp as ops_views
@@ -31,6 +35,8 @@ API_BLUEPRINTS = [
     dispatch_api,
     rosters_api,
     coverage_api,
+    incentives_api,
+    deliberation_api,
     audit_api,
 ]
 
@@ -45,6 +51,8 @@ PAGE_BLUEPRINTS = [
     volunteers_views,
     dispatch_views,
     coverage_views,
+    incentives_views,
+    deliberation_views,
     audit_views,
     stations_views,
 ]

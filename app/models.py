@@ -4,8 +4,10 @@ from app.accounts.models import ApiToken, LoginCode, User
 from app.audit.models import AuditEntry
 from app.core.ratelimit import RateLimitCounter
 from app.coverage.models import CoverageSnapshot
+from app.deliberation.models import Demand, DemandEvent, DemandOrder, Meeting
 from app.dispatch.models import DispatchProgress, DispatchRun, Proposal, ProposalMember
 from app.idempotency.models import IdempotencyRecord
+from app.incentives.models import HoursEntry, PointsBalance, PointsEntry, PointsRule, Redemption, ShopItem
 from app.menu.models import MenuItem, MenuItemNeed, PracticePriority, Skill, Specialty
 from app.notifications.models import DeliveryAttempt, OutboxMessage
 from app.orders.models import (
@@ -31,13 +33,18 @@ __all__ = [
     "AvailabilitySlot",
     "CoverageSnapshot",
     "DeliveryAttempt",
+    "Demand",
+    "DemandEvent",
+    "DemandOrder",
     "DispatchProgress",
     "DispatchRun",
     "FeedKey",
     "Heartbeat",
     "LoginCode",
     "IdempotencyRecord",
+    "HoursEntry",
     "JobRun",
+    "Meeting",
     "MenuItem",
     "MenuItemNeed",
     "Order",
@@ -46,15 +53,20 @@ __all__ = [
     "OrderNeed",
     "OrderWindow",
     "OutboxMessage",
+    "PointsBalance",
+    "PointsEntry",
+    "PointsRule",
     "PracticePriority",
     "RateLimitCounter",
     "Proposal",
     "ProposalMember",
     "Rating",
+    "Redemption",
     "Resident",
     "RosterVersion",
     "ServiceCorrection",
     "ServiceRecord",
+    "ShopItem",
     "Skill",
     "Specialty",
     "Station",

@@ -271,6 +271,14 @@ def notifications(now: datetime) -> Counts:
     return {"claimed": len(ids), **{k: outcomes[k] for k in ("sent", "retry", "failed", "skipped") if outcomes[k]}}
 
 
+@scheduled("Remind owners of deliberation demands due soon", _daily("SCHEDULE_DEMAND_REMINDER_TIME"))
+def demand_reminders(now: datetime) -> Counts:
+    """Remind owners of deliberation demands due soon or overdue (once per demand, due date and kind)."""
+    from app.deliberation.service import remind_due
+
+    return remind_due(now=now)
+
+
 @scheduled("Prune old job runs and messages", _daily("SCHEDULE_HOUSEKEEPING_TIME"))
 def housekeeping(now: datetime) -> Counts:
     """Drop old job runs, finished outbox messages and old idempotency answers, so the tables stay small."""

@@ -12,9 +12,10 @@ import os
 from celery import Celery, signals
 from flask import Flask
 
+from app.dispatch.queue import DISPATCH_QUEUE, DISPATCH_TASK
+
 logger = logging.getLogger("diandan.worker")
 
-DISPATCH_QUEUE = "dispatch"
 OUTBOX_QUEUE = "outbox"
 
 celery = Celery("diandan")
@@ -27,7 +28,7 @@ celery.conf.update(
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     task_routes={
-        "diandan.dispatch_run": {"queue": DISPATCH_QUEUE},
+        DISPATCH_TASK: {"queue": DISPATCH_QUEUE},
         "diandan.deliver_message": {"queue": OUTBOX_QUEUE},
     },
     broker_connection_retry_on_startup=True,
@@ -65,7 +66,7 @@ def _fresh_app_per_child(**_: object) -> None:
     _app = None
 
 
-@celery.task(name="diandan.dispatch_run", bind=True, max_retries=5, default_retry_delay=5)
+@celery.task(name=DISPATCH_TASK, bind=True, max_retries=5, default_retry_delay=5)
 def dispatch_run(self, run_id: int) -> str:  # noqa: ANN001
     """Execute one queued dispatch run (one county); a run already finished is left alone."""
     from sqlalchemy.exc import OperationalError

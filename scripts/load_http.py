@@ -77,20 +77,19 @@ def _locust(host: str, classes: list[str], users: int, seconds: int, folder: str
     return rows
 
 
-def _dispatch_request_ms(host: str, samples: int = 20) -> dict[str, float]:
+def _call(host: str, path: str, body: dict, token: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(host + path, data=json.dumps(body).encode(), headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return {"status": response.status, "body": json.loads(response.read())}
+
+
+def _dispatch_request_ms(host: str, token: str, samples: int = 20) -> dict[str, float]:
     """How long POST /dispatch/runs takes to answer (it only queues; no scheduler runs during the measurement)."""
-
-    def call(path: str, body: dict, token: str | None = None) -> dict:
-        headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-        request = urllib.request.Request(host + path, data=json.dumps(body).encode(), headers=headers, method="POST")
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return {"status": response.status, "body": json.loads(response.read())}
-
-    token = call("/api/v1/auth/token", {"username": "county", "password": "diandan123"})["body"]["token"]
     times = []
     for _ in range(samples):
         started = time.perf_counter()
-        answer = call("/api/v1/dispatch/runs", {}, token)
+        answer = _call(host, "/api/v1/dispatch/runs", {}, token)
         times.append((time.perf_counter() - started) * 1000)
         assert answer["status"] == 202, answer
     times.sort()
@@ -111,9 +110,10 @@ def main() -> None:
     port = _free_port()
     host = f"http://127.0.0.1:{port}"
     web_env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(args.web_workers)}
+    web_log = (Path(tempfile.gettempdir()) / "diandan-load-web.log").open("w")  # noqa: SIM115 (closed below)
     web = subprocess.Popen(
         [BIN / "gunicorn", "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=web_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=web_env, stdout=subprocess.DEVNULL, stderr=web_log,
     )  # fmt: skip
     folder = tempfile.mkdtemp()
     try:
@@ -126,14 +126,19 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise SystemExit("gunicorn did not start") from None
                 time.sleep(0.2)
+        county_token = _call(host, "/api/v1/auth/token", {"username": "county", "password": "diandan123"})["body"]
         stored_before = _orders_stored(env)
         throughput = _locust(host, ["OrderCreator", "OneRowInsert"], args.users, args.seconds, folder, "throughput")
         mix = _locust(host, ["Resident", "TeamLead", "CountyStaff"], args.users, args.seconds, folder, "mix")
         stored = _orders_stored(env) - stored_before
-        dispatch_request = _dispatch_request_ms(host)
+        try:
+            dispatch_request = _dispatch_request_ms(host, county_token["token"])
+        except OSError as error:  # reported, so the load figures above are not lost
+            dispatch_request = {"error": str(error)}
     finally:
         web.terminate()
         web.wait(30)
+        web_log.close()
         shutil.rmtree(folder, ignore_errors=True)
     empty = {"requests": 0, "failures": 0, "rps": 0.0, "p50_ms": 0.0, "p95_ms": 0.0}
     order, insert = throughput.get("POST /orders", empty), throughput.get("POST /bench/insert", empty)

@@ -27,9 +27,10 @@ Definitions:
   the resident had the service, not when it started. Both are medians in minutes.
 - Average rating = mean stars over rated orders.
 - Stations listed are the active stations in scope plus any inactive one with orders, so gaps show.
-- Contributions: hours = ServiceRecord.minutes / 60 over served orders; points = hours x POINTS_PER_HOUR plus
-  POINTS_FIVE_STAR_BONUS for each 5-star order the volunteer worked on. A volunteer counts toward their
-  current team. Tags count the six praise words (看得见 听得懂 信得过 愿参与 用得上 真点赞).
+- Contributions: hours = ServiceRecord.minutes / 60 over served orders; points = what the incentives ledger
+  (``app.incentives``) recorded as earned for service in the period at stations in scope, each entry under its
+  own rule version. A volunteer counts toward their current team.
+  Tags count the six praise words (看得见 听得懂 信得过 愿参与 用得上 真点赞).
 - Gaps: a station x priority with no order completed in the last ``days`` local days (today included).
 - Snapshot: for each station x priority, coverage over the COVERAGE_SNAPSHOT_WINDOW_DAYS ending on ``day``,
   with statuses as they stand when it runs; running it again for a day replaces that day's rows.
@@ -42,7 +43,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import case, func
 
 from app.accounts.models import User
@@ -62,6 +62,7 @@ from app.coverage.report import CoverageReport, StationCoverage, coverage
 from app.coverage.snapshots import snapshot_history, take_snapshot
 from app.coverage.trends import WeekTrend, trends
 from app.extensions import db
+from app.incentives.service import current_rule, earned_points
 from app.orders.models import RATING_TAGS, Order, Rating, ServiceRecord
 from app.volunteers.models import Team, Volunteer
 
@@ -82,7 +83,6 @@ __all__ = [
     "hexagons",
     "map_areas",
     "map_features",
-    "points",
     "snapshot_history",
     "station_label",
     "take_snapshot",
@@ -139,12 +139,6 @@ class ContributionReport:
 
 
 # Contributions (incentives)
-
-
-def points(*, minutes: int, five_star: int) -> float:
-    """Points for served minutes and 5-star orders, by POINTS_PER_HOUR and POINTS_FIVE_STAR_BONUS."""
-    config = current_app.config
-    return round(minutes / 60 * config["POINTS_PER_HOUR"] + five_star * config["POINTS_FIVE_STAR_BONUS"], 1)
 
 
 def _tag_counts() -> dict[str, int]:
@@ -212,6 +206,7 @@ def contributions(*, user: User, start: date, end: date, team_id: int | None = N
         if tid is not None:
             team_ratings[tid][order_id] = (stars, list(tags or []))
 
+    earned_by = earned_points(volunteer_ids=volunteer_ids, start=start, end=end, station_ids=ids)
     volunteers: list[VolunteerContribution] = []
     team_minutes: dict[int, int] = defaultdict(int)
     team_points: dict[int, float] = defaultdict(float)
@@ -219,7 +214,7 @@ def contributions(*, user: User, start: date, end: date, team_id: int | None = N
     for volunteer_id, orders, minutes, ratings, stars, five_star in per_volunteer:
         person = people[volunteer_id]
         team = teams.get(person.team_id) if person.team_id is not None else None
-        earned = points(minutes=int(minutes), five_star=int(five_star))
+        earned = earned_by.get(volunteer_id, 0)
         volunteers.append(
             VolunteerContribution(
                 volunteer_id=volunteer_id,
@@ -267,12 +262,13 @@ def contributions(*, user: User, start: date, end: date, team_id: int | None = N
         )
     volunteers.sort(key=lambda v: (-v.points, -v.hours, v.code))
     team_rows.sort(key=lambda t: (-t.points, -t.hours, t.code))
+    rule = current_rule()
     return ContributionReport(
         start=start,
         end=end,
         team_id=team_id,
-        points_per_hour=current_app.config["POINTS_PER_HOUR"],
-        five_star_bonus=current_app.config["POINTS_FIVE_STAR_BONUS"],
+        points_per_hour=rule.points_per_hour,
+        five_star_bonus=rule.rating_bonus,
         volunteers=volunteers,
         teams=team_rows,
     )

@@ -268,6 +268,12 @@ def load_demo(
     history = _history(rng, menu, villages, residents, teams, days=history_days)
     open_count = _open_orders(rng, menu, villages, residents, accounts["station"], orders)
     db.session.flush()
+    from app.incentives.demo import load_incentives
+
+    incentives = load_incentives(rng=random.Random(seed + 12), county=county, staff=accounts["admin"])
+    from app.deliberation.demo import load_deliberation
+
+    deliberation = load_deliberation(rng=random.Random(seed + 13), villages=villages, staff=accounts["admin"])
     return {
         "stations": 1 + len(townships) + len(villages),
         "teams": len(teams),
@@ -275,6 +281,8 @@ def load_demo(
         "menu items": len(menu),
         "open orders": open_count,
         "past orders": history,
+        **incentives,
+        **deliberation,
         "demo accounts": ", ".join(sorted(accounts)) + f" (password {DEMO_PASSWORD})",
     }
 

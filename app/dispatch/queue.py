@@ -8,9 +8,11 @@ lock is never run twice.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime, timedelta
 
+from celery import Celery
 from flask import current_app
 from sqlalchemy import event
 
@@ -57,6 +59,16 @@ def queue_runs(
     return runs
 
 
+DISPATCH_TASK = "diandan.dispatch_run"
+DISPATCH_QUEUE = "dispatch"
+
+
+@functools.cache
+def task_producer(broker_url: str) -> Celery:
+    """A Celery client that only sends tasks to the workers' broker (one per broker URL and process)."""
+    return Celery("diandan", broker=broker_url, set_as_current=False)
+
+
 def send_to_workers(runs: list[DispatchRun]) -> bool:
     """Hand queued runs to Celery once the transaction that queued them commits; False when there is no broker.
 
@@ -69,12 +81,11 @@ def send_to_workers(runs: list[DispatchRun]) -> bool:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def send(session: object) -> None:
-        from schedules.worker import configure_producer, dispatch_run
-
         try:
-            configure_producer(app)
+            producer = task_producer(app.config["BROKER_URL"])
             for run_id in run_ids:
-                dispatch_run.delay(run_id)
+                # Sent by name: the task lives with the workers (schedules.worker), above this layer.
+                producer.send_task(DISPATCH_TASK, args=[run_id], queue=DISPATCH_QUEUE)
         except Exception:  # noqa: BLE001 (the runs are stored as queued; the next dispatch job resends them)
             logger.exception("could not send dispatch runs %s to the workers", run_ids)
 

@@ -14,4 +14,5 @@ JOB_NAMES = (
     "coverage_snapshot",
     "notifications",
     "housekeeping",
+    "demand_reminders",
 )

@@ -16,7 +16,6 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.accounts.models import User
 from app.audit.service import list_entries
 from app.core.errors import DomainError
-from app.coverage.service import points as points_for
 from app.extensions import db
 from app.orders import service as order_service
 from app.volunteers import service as volunteer_service
@@ -39,15 +38,12 @@ def _my_volunteer():
 
 
 def _served(volunteer) -> dict:  # noqa: ANN001
-    """Minutes, orders and points from the volunteer's own checked-out service records."""
-    served = [r for r in _records(volunteer) if r.minutes and r.order.status in ("completed", "rated")]
-    minutes = sum(r.minutes or 0 for r in served)
-    five_star = sum(1 for r in served if r.order.rating is not None and r.order.rating.stars == 5)
-    return {
-        "orders": len(served),
-        "hours": round(minutes / 60, 1),
-        "points": points_for(minutes=minutes, five_star=five_star),
-    }
+    """Orders served, hours and spendable points, from the incentives ledger (corrections included)."""
+    from app.incentives.service import account_of
+
+    served = {r.order_id for r in _records(volunteer) if r.minutes and r.order.status in ("completed", "rated")}
+    standing = account_of(volunteer.id)
+    return {"orders": len(served), "hours": standing.hours, "points": standing.balance}
 
 
 def _records(volunteer) -> list:  # noqa: ANN001

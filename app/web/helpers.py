@@ -154,6 +154,26 @@ _NAV = [
         ("station_staff", "county_staff", "admin"),
         ("volunteers_views.volunteer", "volunteers_views.import_"),
     ),
+    (lazy_gettext("My points"), "incentives_views.mine", ("volunteer", "team_lead"), ("incentives_views.mine",)),
+    (
+        lazy_gettext("Points shop"),
+        "incentives_views.shop",
+        ("station_staff", "county_staff", "admin"),
+        ("incentives_views.shop",),
+    ),
+    (
+        lazy_gettext("Rankings"),
+        "incentives_views.rankings",
+        ("volunteer", "team_lead", "station_staff", "county_staff", "admin"),
+        ("incentives_views.rankings",),
+    ),
+    (lazy_gettext("Points rules"), "incentives_views.rules", ("county_staff", "admin"), ("incentives_views.rules",)),
+    (
+        lazy_gettext("Deliberation"),
+        "deliberation_views.index",
+        ("station_staff", "county_staff", "admin"),
+        ("deliberation_views.",),
+    ),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
     (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
     (
@@ -166,7 +186,7 @@ _NAV = [
 ]
 
 
-_NEEDS_VOLUNTEER_RECORD = {"volunteers_views.me", "volunteers_views.my_availability"}
+_NEEDS_VOLUNTEER_RECORD = {"volunteers_views.me", "volunteers_views.my_availability", "incentives_views.mine"}
 
 
 def nav_items() -> list[NavItem]:

@@ -42,6 +42,11 @@ _LAYOUT = """
         ("/volunteers", "county"),
         ("/dashboard", "county"),
         ("/inbox", "lead_v"),
+        ("/incentives/me", "volunteer"),
+        ("/incentives/shop", "staff"),
+        ("/incentives/rankings", "county"),
+        ("/incentives/rules", "county"),
+        ("/deliberation/", "staff"),
     ],
 )
 def test_phone_lists_do_not_squeeze_or_spill(open_page, live, path: str, user: str) -> None:

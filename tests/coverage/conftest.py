@@ -10,6 +10,7 @@ import pytest
 
 from app.core.timeutil import LOCAL_TZ
 from app.extensions import db
+from app.incentives.service import record_rating, record_service
 from app.orders.models import Order, OrderEvent, Rating, ServiceRecord
 from tests.factories import World
 
@@ -74,6 +75,9 @@ def make_order(world: World) -> Callable[..., Order]:
             order.rating = Rating(stars=stars, tags=list(tags))
         db.session.add(order)
         db.session.flush()
+        # Built straight into the database, so write the incentives ledger as the order events would.
+        record_service(order)
+        record_rating(order)
         return order
 
     return build

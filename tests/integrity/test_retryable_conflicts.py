@@ -6,9 +6,6 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import create_app
-from app.extensions import db
-
 
 class _DatabaseError(Exception):
     def __init__(self, sqlstate: str) -> None:
@@ -16,38 +13,21 @@ class _DatabaseError(Exception):
         self.sqlstate = sqlstate
 
 
-@pytest.fixture()
-def failing_app():
-    app = create_app("config.TestingConfig")
-
-    def deadlock():
-        raise OperationalError("UPDATE orders ...", {}, _DatabaseError("40P01"))
-
-    def serialization():
-        raise OperationalError("UPDATE orders ...", {}, _DatabaseError("40001"))
-
-    def stale():
-        raise StaleDataError("UPDATE statement on table 'orders' expected to update 1 row(s); 0 were matched.")
-
-    for name, view in (("deadlock", deadlock), ("serialization", serialization), ("stale", stale)):
-        app.add_url_rule(f"/api/v1/_test/{name}", name, view)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def _answer(app, error: Exception):
+    """What the app's error handlers answer an API request that raised `error`."""
+    with app.test_request_context("/api/v1/orders/1/cancel", method="POST"):
+        return app.make_response(app.handle_user_exception(error))
 
 
-@pytest.mark.parametrize("name", ["deadlock", "serialization"])
-def test_a_deadlock_or_serialization_failure_is_a_retryable_409(failing_app, name) -> None:
-    with failing_app.app_context():
-        response = failing_app.test_client().get(f"/api/v1/_test/{name}")
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
+def test_a_deadlock_or_serialization_failure_is_a_retryable_409(app, db, sqlstate) -> None:
+    response = _answer(app, OperationalError("UPDATE orders ...", {}, _DatabaseError(sqlstate)))
     assert response.status_code == 409
     assert response.get_json()["code"] == "retry"
     assert response.headers["Retry-After"] == "1"
 
 
-def test_a_lost_compare_and_set_is_409(failing_app) -> None:
-    with failing_app.app_context():
-        response = failing_app.test_client().get("/api/v1/_test/stale")
+def test_a_lost_compare_and_set_is_409(app, db) -> None:
+    response = _answer(app, StaleDataError("UPDATE statement on table 'orders' expected to update 1 row(s)"))
     assert response.status_code == 409
     assert response.get_json()["code"] == "conflict"

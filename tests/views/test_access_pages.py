@@ -33,6 +33,7 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "/dashboard/hexagons.geojson": ("/dashboard/hexagons.geojson", STAFF),
     "/dashboard/map.geojson": ("/dashboard/map.geojson", STAFF),
     "/dispatch": ("/dispatch", STAFF),
+    "/dispatch/runs/<int:run_id>/state": ("/dispatch/runs/{run_id}/state", STAFF),
     "/inbox": ("/inbox", MANAGERS | {"lead_v"}),
     "/manage/menu": ("/manage/menu", MANAGERS),
     "/manage/menu/new": ("/manage/menu/new", MANAGERS),
@@ -41,6 +42,8 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "/me/availability": ("/me/availability", {"volunteer"}),
     "/menu": ("/menu", STAFF | {"resident"}),
     "/menu/<int:item_id>/order": ("/menu/{item_id}/order", STAFF | {"resident"}),
+    # The confirmation page follows the order's visibility; the cancel itself is refused to leads and crews.
+    "/orders/<int:order_id>/cancel": ("/orders/{order_id}/cancel", EVERYONE),
     "/orders": ("/orders", EVERYONE),
     "/orders/<int:order_id>": ("/orders/{order_id}", EVERYONE),
     "/rosters/": ("/rosters/", TEAM_STAFF | {"volunteer"}),
@@ -61,8 +64,24 @@ PAGES: dict[str, tuple[str, set[str]]] = {
 NOBODY_ELSEWHERE = {"/menu/<int:item_id>/order"}
 # Pages that are not the access policy's business: signing in and out, the offline API docs' assets.
 NOT_WALKED = {"/login", "/logout", "/vendor/swagger-ui/<path:filename>", "/static/<path:filename>"}
+# The front door: phone sign-in, the development codes page, walk-ins' status links, the order confirmation and
+# cancel steps and kiosk mode hold their own access rules, tested in tests/views/test_front_door.py.
+NOT_WALKED |= {
+    "/login/phone",
+    "/login/phone/code",
+    "/signup",
+    "/dev/codes",
+    "/s/<int:order_id>/<key>",
+    "/menu/<int:item_id>/confirm",
+    "/orders/<int:order_id>/cancel",
+    "/kiosk/start",
+    "/kiosk/exit",
+    "/kiosk/slip/<int:order_id>/<key>",
+}
 # An upload's preview is only its uploader's, even for admins (tests/volunteers/test_imports.py checks that).
 NOT_WALKED |= {"/volunteers/import/<int:import_id>"}
+# Probes for the load balancer: no data, open to all; readiness answers 503 without a scheduler (tests/ops).
+NOT_WALKED |= {"/healthz", "/readyz"}
 
 
 def _allowed(rule: str, role: str, where: str) -> bool:

@@ -32,7 +32,8 @@ class _Text(HTMLParser):
         values = dict(attrs)
         if tag == "a" and (values.get("href") or "").startswith("/"):
             self.links.append(values["href"])
-        hidden = tag in ("script", "style") or (values.get("lang") or "").startswith("zh")
+        # A textarea holds data being edited (such as a menu item's Chinese description), not page words.
+        hidden = tag in ("script", "style", "textarea") or (values.get("lang") or "").startswith("zh")
         inside_hidden = bool(self._skip) and tag not in VOID_TAGS
         if hidden or inside_hidden:
             self._skip.append(tag)
