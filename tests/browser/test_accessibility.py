@@ -14,7 +14,19 @@ from tests.browser.conftest import PHONE, Offline
 AXE = Path(__file__).resolve().parents[2] / "build" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1440, "height": 900}
 # Not pages for people: feeds, exports, JSON, the API and its docs assets, and routes that only redirect.
-NOT_PAGES = ("/api/", "/static/", "/vendor/", ".ics", ".csv", ".xlsx", ".geojson", ".json", "/logout")
+NOT_PAGES = (
+    "/api/",
+    "/static/",
+    "/vendor/",
+    ".ics",
+    ".csv",
+    ".xlsx",
+    ".geojson",
+    ".json",
+    "/logout",
+    "/healthz",
+    "/readyz",
+)
 REDIRECTS = {"/station/code", "/team", "/signup", "/login/phone/code", "/kiosk/exit"}
 # Shown only in development (a 404 under TestingConfig).
 DEVELOPMENT_ONLY = {"/dev/codes"}
@@ -105,6 +117,6 @@ def test_no_serious_accessibility_violation_on_any_page(browser, live) -> None:
             visited.add(path.split("?")[0])
         assert page.offline_guard.external == []
         context.close()
+    assert not problems, "\n".join(problems)
     unvisited = _page_routes(live.app) - visited - REDIRECTS - DEVELOPMENT_ONLY
     assert not unvisited, f"pages no role visited (add them to EXTRA): {sorted(unvisited)}"
-    assert not problems, "\n".join(problems)
