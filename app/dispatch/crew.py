@@ -152,11 +152,6 @@ def _confirm(record: ServiceRecord, user: User) -> None:
     record.minutes = record.measured_minutes
     record.confirmed_at = utcnow()
     record.confirmed_by_id = user.id
-    db.session.flush()
-    # Hours confirmed after the order completed reach the incentives ledger now (it writes each record once).
-    from app.incentives.service import record_service
-
-    record_service(record.order)
 
 
 def _record_for_lead(user: User, record_id: int) -> ServiceRecord:
