@@ -21,6 +21,7 @@ NOT_PAGES = (
     ".ics",
     ".csv",
     ".xlsx",
+    ".pdf",
     ".geojson",
     ".json",
     "/logout",
