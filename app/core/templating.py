@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Flask
 
 from app.core.masking import mask_phone
-from app.core.timeutil import to_local
+from app.core.timeutil import to_local, utcnow
 
 
 def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -24,3 +24,4 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_time, "localtime")
     app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_global(get_locale, "get_locale")
+    app.add_template_global(utcnow, "now_utc")

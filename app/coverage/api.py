@@ -93,6 +93,15 @@ class StationMap(MethodView):
         return service.map_features(user=api_user(), **query)
 
 
+@blp.route("/areas.geojson")
+class AreaMap(MethodView):
+    @blp.arguments(MapQuerySchema, location="query")
+    @blp.response(200, FeatureCollectionSchema)
+    def get(self, query: dict):
+        """County outlines (installed dataset) and township areas (derived from the institutes) with fulfilment."""
+        return service.map_areas(user=api_user(), **query)
+
+
 @blp.route("/hexagons.geojson")
 class HexagonMap(MethodView):
     @blp.arguments(HexagonQuerySchema, location="query")

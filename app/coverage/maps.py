@@ -1,14 +1,17 @@
-"""Map data as GeoJSON: station points and H3 cells, with their figures and colour classes."""
+"""Map data as GeoJSON: station points, county outlines and township areas, and H3 cells, with their figures."""
 
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import h3
 
+from app.accounts.access import subtree_ids
 from app.accounts.models import User
 from app.core.errors import ValidationFailed
+from app.coverage import boundaries
 from app.coverage.aggregate import (
     Figures,
     Tally,
@@ -68,6 +71,7 @@ def map_features(*, user: User, start: date, end: date, priority: str | None = N
                 "station_id": station.id,
                 "code": station.code,
                 "name": station.name,
+                "label": station_label(station),
                 "level": station.level,
                 "parent_id": station.parent_id,
                 **figure_properties(accs.get(station.id, Tally()).figures()),
@@ -107,4 +111,78 @@ def hexagons(*, user: User, start: date, end: date, priority: str | None = None,
                 },
             }
         )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def station_label(station: Station) -> str:
+    """A station's short name for a map label: 白阳镇阳洼村新时代文明实践站 -> 阳洼村, ...实践所 -> 白阳镇."""
+    name = station.name
+    for suffix in ("新时代文明实践中心", "新时代文明实践所", "新时代文明实践站", "文明实践站", "文明实践所"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    if station.level == "village" and station.parent is not None:
+        parent = station_label(station.parent)
+        if name.startswith(parent) and len(name) > len(parent):
+            name = name[len(parent) :]
+    return name or station.name
+
+
+@lru_cache(maxsize=16)
+def _township_areas(
+    folder: str, county_name: str, institutes: tuple[tuple[int, float, float], ...]
+) -> dict[int, list[boundaries.Polygon]]:
+    found = boundaries.county_outline(folder, county_name)
+    return boundaries.township_areas(found[1], list(institutes)) if found else {}
+
+
+def map_areas(*, user: User, start: date, end: date, priority: str | None = None) -> dict[str, Any]:
+    """County outlines (from the installed dataset) and township areas (derived) with the townships' fulfilment."""
+    from flask import current_app
+
+    stations, accs = station_figures(user=user, start=start, end=end, priority=priority)
+    folder = str(current_app.config["MAP_BOUNDARIES_DIR"])
+    in_scope = {s.id for s in stations}
+    features: list[dict[str, Any]] = []
+    counties = {s.county().id: s.county() for s in stations}
+    for county in sorted(counties.values(), key=lambda s: s.code):
+        found = boundaries.county_outline(folder, county.name)
+        if found is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"county-{county.id}",
+                "geometry": {"type": "MultiPolygon", "coordinates": found[1]},
+                "properties": {
+                    "kind": "county",
+                    "station_id": county.id,
+                    "name": station_label(county),
+                    "source": "dataset",
+                },
+            }
+        )
+        townships = [c for c in county.children if c.level == "township" and c.active]
+        cells = _township_areas(folder, county.name, tuple((t.id, t.lat, t.lon) for t in townships))
+        for township in townships:
+            if township.id not in in_scope or township.id not in cells:
+                continue
+            pooled = Tally()
+            for station_id in subtree_ids(township.id):
+                pooled.merge(accs.get(station_id, Tally()))
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": f"township-{township.id}",
+                    "geometry": {"type": "MultiPolygon", "coordinates": cells[township.id]},
+                    "properties": {
+                        "kind": "township",
+                        "station_id": township.id,
+                        "code": township.code,
+                        "name": station_label(township),
+                        "source": "derived",
+                        **figure_properties(pooled.figures()),
+                    },
+                }
+            )
     return {"type": "FeatureCollection", "features": features}

@@ -57,7 +57,7 @@ from app.coverage.aggregate import (
     staff_scope,
 )
 from app.coverage.gaps import Gap, GapReport, gaps
-from app.coverage.maps import hexagons, map_features
+from app.coverage.maps import hexagons, map_areas, map_features, station_label
 from app.coverage.report import CoverageReport, StationCoverage, coverage
 from app.coverage.snapshots import snapshot_history, take_snapshot
 from app.coverage.trends import WeekTrend, trends
@@ -80,9 +80,11 @@ __all__ = [
     "coverage",
     "gaps",
     "hexagons",
+    "map_areas",
     "map_features",
     "points",
     "snapshot_history",
+    "station_label",
     "take_snapshot",
     "trends",
 ]

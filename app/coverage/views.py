@@ -67,6 +67,14 @@ def map_geojson():
     return jsonify(coverage_service.map_features(user=me(), start=start, end=end, priority=_priority()))
 
 
+@bp.get("/dashboard/areas.geojson")
+@roles(*STAFF)
+def areas_geojson():
+    """County outlines and township areas with the townships' fulfilment, for the dashboard map."""
+    start, end, _days = _period()
+    return jsonify(coverage_service.map_areas(user=me(), start=start, end=end, priority=_priority()))
+
+
 @bp.get("/dashboard/hexagons.geojson")
 @roles(*STAFF)
 def hexagons_geojson():

@@ -400,7 +400,13 @@ def _history(
                 db.session.add(proposal)
                 order.service_records = [
                     ServiceRecord(
-                        volunteer=v, check_in_at=start, check_out_at=order.completed_at, minutes=item.duration_minutes
+                        volunteer=v,
+                        check_in_at=start,
+                        check_out_at=order.completed_at,
+                        presence="lead",
+                        measured_minutes=item.duration_minutes,
+                        minutes=item.duration_minutes,
+                        confirmed_at=order.completed_at,
                     )
                     for v in crew
                 ]

@@ -6,8 +6,8 @@ from flask.views import MethodView
 
 from app.accounts.auth import api_user
 from app.core.transactions import Blueprint
+from app.dispatch import crew, queue
 from app.dispatch import proposals as proposals_service
-from app.dispatch import queue
 from app.dispatch import runs as runs_service
 from app.dispatch.schemas import (
     DeclineSchema,
@@ -17,6 +17,7 @@ from app.dispatch.schemas import (
     RunSchema,
     SwapSchema,
 )
+from app.orders.schemas import CorrectionRequestSchema, CorrectionSchema, ServiceRecordSchema
 
 blp = Blueprint("dispatch", __name__, url_prefix="", description="Dispatch runs (派单) and proposals (接单)")
 
@@ -91,3 +92,40 @@ class ProposalSwap(MethodView):
         """Swap a crew member for another team member with the same skill (team lead)."""
         proposal = proposals_service.swap_crew_member(user=api_user(), proposal_id=proposal_id, **data)
         return proposal
+
+
+@blp.route("/service-records/<int:record_id>/confirm")
+class ServiceRecordConfirm(MethodView):
+    @blp.response(200, ServiceRecordSchema)
+    def post(self, record_id: int):
+        """Confirm a checked-out stay (team lead or station staff): its minutes, clipped to the job, start to count."""
+        record = crew.confirm_hours(user=api_user(), record_id=record_id)
+        return record
+
+
+@blp.route("/service-records/<int:record_id>/corrections")
+class ServiceRecordCorrections(MethodView):
+    @blp.arguments(CorrectionRequestSchema)
+    @blp.response(201, CorrectionSchema)
+    def post(self, data: dict, record_id: int):
+        """Ask for other check-in/-out times (the volunteer or their lead); the lead or staff decide."""
+        correction = crew.request_correction(user=api_user(), record_id=record_id, **data)
+        return correction
+
+
+@blp.route("/service-corrections/<int:correction_id>/approve")
+class CorrectionApprove(MethodView):
+    @blp.response(200, CorrectionSchema)
+    def post(self, correction_id: int):
+        """Approve a correction: the record takes its times (the old ones are kept on the correction)."""
+        correction = crew.decide_correction(user=api_user(), correction_id=correction_id, approve=True)
+        return correction
+
+
+@blp.route("/service-corrections/<int:correction_id>/reject")
+class CorrectionReject(MethodView):
+    @blp.response(200, CorrectionSchema)
+    def post(self, correction_id: int):
+        """Reject a correction: the record stays as it was."""
+        correction = crew.decide_correction(user=api_user(), correction_id=correction_id, approve=False)
+        return correction

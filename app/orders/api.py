@@ -11,6 +11,7 @@ from app.idempotency.service import HEADER_DOC, run_once
 from app.orders import service
 from app.orders.schemas import (
     CancelSchema,
+    CheckInSchema,
     CrewActionSchema,
     EventSchema,
     OrderCreateSchema,
@@ -90,11 +91,11 @@ class OrderEvents(MethodView):
 
 @blp.route("/<int:order_id>/check-in")
 class OrderCheckIn(MethodView):
-    @blp.arguments(CrewActionSchema)
+    @blp.arguments(CheckInSchema)
     @blp.response(201, ServiceRecordSchema)
     @blp.doc(parameters=[HEADER_DOC])
     def post(self, data: dict, order_id: int):
-        """A crew member checks in (default: yourself)."""
+        """A crew member checks in (default: yourself), inside the window; by yourself, with the station's code."""
         user = api_user()
         return run_once(
             user=user,

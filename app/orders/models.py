@@ -177,10 +177,17 @@ class OrderEvent(db.Model):
 
 
 class ServiceRecord(db.Model):
-    """One volunteer's check-in and check-out for an order, and the minutes served."""
+    """One volunteer's check-in and check-out for an order, and the minutes served.
+
+    `measured_minutes` is the stay clipped to the planned service; `minutes`, the hours that count towards points,
+    is set only when the team lead (or station staff) confirms them.
+    """
 
     __tablename__ = "service_records"
-    __table_args__ = (UniqueConstraint("order_id", "volunteer_id", name="uq_service_records_order_volunteer"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "volunteer_id", name="uq_service_records_order_volunteer"),
+        CheckConstraint("presence IS NULL OR presence IN ('station_code', 'lead', 'staff')", name="presence"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -189,9 +196,43 @@ class ServiceRecord(db.Model):
     check_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     minutes: Mapped[int | None]
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # How presence at check-in was proven: the station's rotating code, or the lead's or staff's word.
+    presence: Mapped[str | None] = mapped_column(String(16))
+    measured_minutes: Mapped[int | None]
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     order: Mapped[Order] = relationship(back_populates="service_records")
     volunteer: Mapped[Volunteer] = relationship()
+    corrections: Mapped[list[ServiceCorrection]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", order_by="ServiceCorrection.id"
+    )
+
+
+class ServiceCorrection(db.Model):
+    """A requested change to a service record's times; approved or rejected by the lead, never typed over."""
+
+    __tablename__ = "service_corrections"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+        CheckConstraint("check_in_at < check_out_at", name="times_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("service_records.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    check_in_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    check_out_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # The record's times before an approval changed them.
+    previous_check_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    previous_check_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    record: Mapped[ServiceRecord] = relationship(back_populates="corrections")
 
 
 class Rating(db.Model):

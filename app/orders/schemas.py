@@ -78,6 +78,34 @@ class CrewActionSchema(Schema):
     volunteer_id = Id(load_default=None, allow_none=True)
 
 
+class CheckInSchema(CrewActionSchema):
+    """A check-in: a volunteer checking themself in gives the code shown at the station."""
+
+    station_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=12))
+
+
+class CorrectionRequestSchema(Schema):
+    """Other times for a service record, and why."""
+
+    check_in_at = fields.AwareDateTime(required=True)
+    check_out_at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class CorrectionSchema(Schema):
+    """A requested correction of a service record and its decision."""
+
+    id = fields.Integer()
+    record_id = Id()
+    check_in_at = fields.AwareDateTime()
+    check_out_at = fields.AwareDateTime()
+    reason = fields.String()
+    status = fields.String()
+    previous_check_in_at = fields.AwareDateTime(allow_none=True)
+    previous_check_out_at = fields.AwareDateTime(allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+
+
 class RatingInSchema(Schema):
     """A resident's rating."""
 
@@ -117,7 +145,11 @@ class ServiceRecordSchema(Schema):
     volunteer = fields.Function(lambda r: r.volunteer.name)
     check_in_at = fields.AwareDateTime()
     check_out_at = fields.AwareDateTime(allow_none=True)
-    minutes = fields.Integer(allow_none=True)
+    id = fields.Integer()
+    presence = fields.String(allow_none=True)
+    measured_minutes = fields.Integer(allow_none=True)
+    minutes = fields.Integer(allow_none=True, metadata={"description": "confirmed minutes; null until confirmed"})
+    confirmed_at = fields.AwareDateTime(allow_none=True)
 
 
 class OrderSchema(Schema):

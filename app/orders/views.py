@@ -6,10 +6,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.accounts.access import STAFF_ROLES
+from app.core.timeutil import LOCAL_TZ
 from app.dispatch import crew, phones
 from app.dispatch.crew import accepted_proposal
 from app.orders import service as order_service
@@ -36,9 +37,18 @@ class RateForm(FlaskForm):
 
 
 class CrewForm(FlaskForm):
-    """Check in or out, for oneself or (lead, staff) for a crew member."""
+    """Check in or out, for oneself (with the station's code) or (lead, staff) for a crew member."""
 
     volunteer_id = HiddenField()
+    station_code = StringField(_l("Code shown at the station"), validators=[Optional(), Length(max=12)])
+
+
+class CorrectionForm(FlaskForm):
+    """The times the volunteer says they really came and went (local), and why."""
+
+    check_in_at = DateTimeLocalField(_l("Arrived"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    check_out_at = DateTimeLocalField(_l("Left"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    reason = StringField(_l("Why the recorded times are wrong"), validators=[DataRequired(), Length(max=300)])
 
 
 @bp.get("/orders")
@@ -92,6 +102,8 @@ def _detail_page(order_id: int, *, revealed_phone: str | None = None):
     records = {r.volunteer_id: r for r in order.service_records}
     return render_template(
         "orders/detail.html",
+        window=crew.check_in_window(proposal) if proposal else None,
+        correction_form=CorrectionForm(),
         order=order,
         proposal=proposal,
         own_volunteer=own,
@@ -167,9 +179,10 @@ def check_in(order_id: int):
     """A crew member arrives (or their lead or staff record it)."""
     form = CrewForm()
     volunteer_id = int(form.volunteer_id.data) if (form.volunteer_id.data or "").isdigit() else None
+    code = (form.station_code.data or "").strip() or None
     return _act(
         order_id,
-        lambda: crew.check_in(user=me(), order_id=order_id, volunteer_id=volunteer_id),
+        lambda: crew.check_in(user=me(), order_id=order_id, volunteer_id=volunteer_id, station_code=code),
         _("Checked in. Thank you for coming."),
         form=form,
     )
@@ -197,6 +210,51 @@ def complete(order_id: int):
         order_id,
         lambda: crew.complete_order(user=me(), order_id=order_id),
         _("The service is marked as done."),
+        form=CrewForm(),
+    )
+
+
+@bp.post("/orders/<int:order_id>/records/<int:record_id>/confirm")
+@roles("team_lead", *STAFF_ROLES)
+def confirm_hours(order_id: int, record_id: int):
+    """The lead confirms a crew member's clipped hours."""
+    return _act(
+        order_id,
+        lambda: crew.confirm_hours(user=me(), record_id=record_id),
+        _("Hours confirmed."),
+        form=CrewForm(),
+    )
+
+
+@bp.post("/orders/<int:order_id>/records/<int:record_id>/correction")
+@roles()
+def request_correction(order_id: int, record_id: int):
+    """The volunteer asks for other times on their record; the lead decides."""
+    form = CorrectionForm()
+    if not form.validate_on_submit():
+        return _back(order_id, form)
+    return _act(
+        order_id,
+        lambda: crew.request_correction(
+            user=me(),
+            record_id=record_id,
+            check_in_at=form.check_in_at.data.replace(tzinfo=LOCAL_TZ),
+            check_out_at=form.check_out_at.data.replace(tzinfo=LOCAL_TZ),
+            reason=form.reason.data,
+        ),
+        _("Your correction is sent to your team lead."),
+    )
+
+
+@bp.post("/orders/<int:order_id>/corrections/<int:correction_id>")
+@roles("team_lead", *STAFF_ROLES)
+def decide_correction(order_id: int, correction_id: int):
+    """The lead approves or rejects a requested correction."""
+    approve = request.form.get("decision") == "approve"
+    return _act(
+        order_id,
+        lambda: crew.decide_correction(user=me(), correction_id=correction_id, approve=approve),
+        _("Correction approved.") if approve else _("Correction rejected."),
         form=CrewForm(),
     )
 

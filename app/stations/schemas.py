@@ -39,3 +39,10 @@ class StationQuerySchema(Schema):
 
     level = fields.String(validate=validate.OneOf(LEVELS))
     parent_id = Id()
+
+
+class StationCodeSchema(Schema):
+    """A station's rotating check-in code."""
+
+    code = fields.String()
+    valid_until = fields.AwareDateTime()

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from app.accounts.access import MANAGER_ROLES, ensure_station_in_scope, require_role, scope_station_ids
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app
+
+from app.accounts.access import MANAGER_ROLES, STAFF_ROLES, ensure_station_in_scope, require_role, scope_station_ids
 from app.accounts.models import User
 from app.core.errors import NotFound, ValidationFailed
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.stations.models import LEVEL_RANK, Station
 
@@ -75,3 +83,48 @@ def create_station(
     db.session.add(station)
     db.session.flush()
     return station
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The station's rotating check-in code: shown at the station, typed (or scanned) by volunteers as they arrive
+
+
+@dataclass(frozen=True)
+class StationCode:
+    """The code a station shows now, and when it changes."""
+
+    code: str
+    valid_until: datetime
+
+
+def _slot_seconds() -> int:
+    return max(1, int(current_app.config["STATION_CODE_MINUTES"])) * 60
+
+
+def _code_for(station_id: int, slot: int) -> str:
+    key = hashlib.sha256(("station-code:" + str(current_app.config["SECRET_KEY"])).encode()).digest()
+    digest = hmac.new(key, f"{station_id}:{slot}".encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+
+
+def station_code(*, station_id: int, at: datetime | None = None) -> StationCode:
+    """The station's check-in code at a moment: an HMAC of the station and the time slot, six digits."""
+    moment = at or utcnow()
+    slot = int(moment.timestamp()) // _slot_seconds()
+    valid_until = datetime.fromtimestamp((slot + 1) * _slot_seconds(), tz=UTC)
+    return StationCode(code=_code_for(station_id, slot), valid_until=valid_until)
+
+
+def station_code_matches(*, station_id: int, code: str, at: datetime | None = None) -> bool:
+    """Whether a typed code is the station's current one or the one just before (someone mid-typing)."""
+    moment = at or utcnow()
+    slot = int(moment.timestamp()) // _slot_seconds()
+    typed = "".join(ch for ch in code if ch.isdigit())
+    return any(hmac.compare_digest(typed, _code_for(station_id, s)) for s in (slot, slot - 1))
+
+
+def show_station_code(*, user: User, station_id: int) -> tuple[Station, StationCode]:
+    """The code for staff to show at their station (staff whose scope covers it)."""
+    require_role(user, *STAFF_ROLES)
+    station = get_station(user=user, station_id=station_id)
+    return station, station_code(station_id=station.id)

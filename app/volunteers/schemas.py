@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.core.schemas import Id
@@ -124,3 +125,78 @@ class VolunteerQuerySchema(Schema):
     skill = fields.String(validate=validate.Length(max=32))
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=2000))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class TeamUpdateSchema(Schema):
+    """A partial change of a team: name, specialty, lead, active."""
+
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    specialty = fields.String(allow_none=True)
+    lead_user_id = Id(allow_none=True)
+    active = fields.Boolean()
+
+
+class TeamMembersSchema(Schema):
+    """Volunteers to add to a team (by code) and members to take off it (by id)."""
+
+    add = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)), load_default=list, validate=validate.Length(max=500)
+    )
+    remove = fields.List(Id(), load_default=list, validate=validate.Length(max=500))
+
+
+class VolunteerSearchSchema(Schema):
+    """Search and filters for the volunteer register, one page at a time."""
+
+    q = fields.String(load_default=None, validate=validate.Length(max=80))
+    team_id = Id(load_default=None)
+    no_team = fields.Boolean(load_default=False)
+    station_id = Id(load_default=None)
+    skill = fields.String(load_default=None, validate=validate.Length(max=40))
+    active = fields.Boolean(load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class VolunteerPageSchema(Schema):
+    """One page of volunteers."""
+
+    items = fields.List(fields.Nested(VolunteerSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    pages = fields.Integer()
+    per_page = fields.Integer()
+
+
+class ImportUploadSchema(Schema):
+    """A CSV or XLSX register of volunteers (multipart form field `file`)."""
+
+    file = Upload(required=True)
+
+
+class ImportCommitSchema(Schema):
+    """Confirm an import; with skip_invalid the faulty rows are left out instead of refusing the whole file."""
+
+    skip_invalid = fields.Boolean(load_default=False)
+
+
+class ImportRowSchema(Schema):
+    """One row of an uploaded register and what is wrong with it."""
+
+    line = fields.Integer()
+    code = fields.Function(lambda r: r.values["code"])
+    name = fields.Function(lambda r: r.values["name"])
+    ok = fields.Boolean()
+    errors = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ImportPreviewSchema(Schema):
+    """An uploaded register, checked row by row."""
+
+    id = fields.Function(lambda p: p.upload.id)
+    filename = fields.Function(lambda p: p.upload.filename)
+    status = fields.Function(lambda p: p.upload.status)
+    valid = fields.Integer()
+    invalid = fields.Integer()
+    created = fields.Function(lambda p: p.upload.created_count)
+    rows = fields.List(fields.Nested(ImportRowSchema))

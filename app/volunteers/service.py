@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, or_
+from sqlalchemy.orm import selectinload
 
 from app.accounts.access import (
     STAFF_ROLES,
@@ -12,7 +16,8 @@ from app.accounts.access import (
     station_in_scope,
 )
 from app.accounts.models import User
-from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.audit.service import changed_fields, record
+from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.intervals import subtract, union
 from app.core.timeutil import LOCAL_TZ
 from app.extensions import db
@@ -32,9 +37,13 @@ def lead_team_ids(user: User) -> set[int]:
     return set(db.session.scalars(db.select(Team.id).where(Team.lead_user_id == user.id)))
 
 
-def list_teams(*, user: User, station_id: int | None = None, level: str | None = None) -> list[Team]:
+def list_teams(
+    *, user: User, station_id: int | None = None, level: str | None = None, include_inactive: bool = False
+) -> list[Team]:
     """Teams the user may see: staff those based in their scope; everyone their own."""
-    query = db.select(Team).where(Team.active.is_(True)).order_by(Team.code)
+    query = db.select(Team).order_by(Team.code)
+    if not include_inactive:
+        query = query.where(Team.active.is_(True))
     ids = scope_station_ids(user) if user.role in STAFF_ROLES else set()
     if ids is not None:
         own = lead_team_ids(user) | ({user.team_id} if user.team_id else set())
@@ -113,15 +122,7 @@ def list_volunteers(
     offset: int = 0,
 ) -> list[Volunteer]:
     """Volunteers the user may see: staff by scope, a lead their team, a volunteer themself."""
-    query = db.select(Volunteer).order_by(Volunteer.code)
-    if user.role in STAFF_ROLES:
-        ids = scope_station_ids(user)
-        if ids is not None:
-            query = query.join(Team, isouter=True).where(Volunteer.station_id.in_(ids) | Team.station_id.in_(ids))
-    elif user.role == "team_lead":
-        query = query.where(Volunteer.team_id.in_(lead_team_ids(user)))
-    else:
-        query = query.where(Volunteer.user_id == user.id)
+    query = _visible_volunteers(user).order_by(Volunteer.code)
     if team_id is not None:
         query = query.where(Volunteer.team_id == team_id)
     if station_id is not None:
@@ -262,3 +263,216 @@ def free_intervals(volunteer: Volunteer, start: datetime, end: datetime) -> list
     joined = union(spans)
     clipped = [(max(s, start), min(e, end)) for s, e in joined if e > start and s < end]
     return [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in clipped]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Administration: teams and the volunteer register, for staff over their subtree
+
+
+@dataclass
+class VolunteerPage:
+    """One page of volunteers and how many match in all."""
+
+    items: list[Volunteer]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _staff_team(user: User, team_id: int) -> Team:
+    """A team staff may administer (based inside their subtree), or 404."""
+    require_role(user, *STAFF_ROLES)
+    team = db.session.get(Team, team_id)
+    ids = scope_station_ids(user)
+    if team is None or (ids is not None and team.station_id not in ids):
+        raise NotFound("team not found")
+    return team
+
+
+def _lead_candidate(user: User, lead_user_id: int) -> User:
+    """An active volunteer or team lead inside the actor's area who may lead a team."""
+    lead = db.session.get(User, lead_user_id)
+    ids = scope_station_ids(user)
+    if (
+        lead is None
+        or not lead.active
+        or lead.role not in ("volunteer", "team_lead")
+        or (ids is not None and lead.scope_station_id not in ids)
+    ):
+        raise ValidationFailed("the lead must be an active volunteer or team lead in your area", field="lead_user_id")
+    return lead
+
+
+def _make_lead(team: Team, lead: User) -> None:
+    """A volunteer made a lead gains the team lead role; the team remembers who leads it."""
+    if lead.role == "volunteer":
+        lead.role = "team_lead"
+    if lead.team_id is None:
+        lead.team_id = team.id
+    team.lead_user_id = lead.id
+
+
+def add_team(
+    *, user: User, code: str, name: str, station_id: int, specialty: str | None, lead_user_id: int | None
+) -> Team:
+    """Staff add a team at a station in their area, optionally with a lead from their area."""
+    lead = _lead_candidate(user, lead_user_id) if lead_user_id is not None else None
+    team = create_team(user=user, code=code, name=name, station_id=station_id, specialty=specialty, lead_user_id=None)
+    if lead is not None:
+        _make_lead(team, lead)
+    db.session.flush()
+    _audit(user, "team.created", team, {"code": code, "lead_user_id": lead_user_id})
+    return team
+
+
+def change_team(*, user: User, team_id: int, **changes: object) -> Team:
+    """Rename a team, change its specialty or lead, or (de)activate it; a team with work still open stays active."""
+    team = _staff_team(user, team_id)
+    before = {
+        "name": team.name,
+        "lead_user_id": team.lead_user_id,
+        "active": team.active,
+        "specialty": team.specialty.code if team.specialty else None,
+    }
+    if "specialty" in changes:
+        code = changes.pop("specialty")
+        team.specialty = None
+        if code:
+            team.specialty = db.session.scalar(db.select(Specialty).where(Specialty.code == code))
+            if team.specialty is None:
+                raise ValidationFailed("unknown specialty", field="specialty")
+    if "lead_user_id" in changes:
+        lead_id = changes.pop("lead_user_id")
+        if lead_id is None:
+            team.lead_user_id = None
+        else:
+            _make_lead(team, _lead_candidate(user, int(lead_id)))  # type: ignore[arg-type]
+    if changes.get("active") is False and team.active:
+        _ensure_no_open_work(team)
+    for key, value in changes.items():
+        setattr(team, key, value)
+    db.session.flush()
+    after = {
+        "name": team.name,
+        "lead_user_id": team.lead_user_id,
+        "active": team.active,
+        "specialty": team.specialty.code if team.specialty else None,
+    }
+    if before != after:
+        _audit(user, "team.changed", team, changed_fields(before, after))
+    return team
+
+
+def _ensure_no_open_work(team: Team) -> None:
+    from app.dispatch.models import Proposal
+    from app.orders.models import Order
+
+    open_work = db.session.scalar(
+        db.select(func.count(Proposal.id))
+        .join(Order, Order.id == Proposal.order_id)
+        .where(
+            Proposal.team_id == team.id,
+            Proposal.status.in_(("pending", "accepted")),
+            Order.status.in_(("dispatched", "accepted", "in_service")),
+        )
+    )
+    if open_work:
+        raise InvalidTransition("the team still has proposals or accepted orders open", field="active")
+
+
+def set_team_members(*, user: User, team_id: int, add: list[str], remove: list[int]) -> Team:
+    """Add volunteers to a team by code and take members off it (staff over the team's station)."""
+    team = _staff_team(user, team_id)
+    added, removed = [], []
+    for i, code in enumerate(add):
+        volunteer = db.session.scalar(db.select(Volunteer).where(Volunteer.code == code.strip()))
+        # Someone on another team is moved through that team (its lead or staff over it), not from their home.
+        if volunteer is None or not can_manage_volunteer(user, volunteer):
+            raise ValidationFailed("no volunteer with this code in your area", field=f"add.{i}")
+        if volunteer.team_id != team.id:
+            volunteer.team_id = team.id
+            added.append(volunteer.code)
+    for volunteer_id in remove:
+        volunteer = db.session.get(Volunteer, volunteer_id)
+        if volunteer is not None and volunteer.team_id == team.id:
+            volunteer.team_id = None
+            removed.append(volunteer.code)
+    db.session.flush()
+    db.session.expire(team, ["members"])
+    if added or removed:
+        _audit(user, "team.members_changed", team, {"added": ",".join(added), "removed": ",".join(removed)})
+    return team
+
+
+def search_volunteers(
+    *,
+    user: User,
+    q: str | None = None,
+    team_id: int | None = None,
+    station_id: int | None = None,
+    skill: str | None = None,
+    active: bool | None = None,
+    no_team: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+) -> VolunteerPage:
+    """Volunteers the user may see, searched by name or code, filtered, one page at a time (counted in SQL)."""
+    query = _visible_volunteers(user)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(or_(func.lower(Volunteer.name).like(pattern), func.lower(Volunteer.code).like(pattern)))
+    if team_id is not None:
+        query = query.where(Volunteer.team_id == team_id)
+    if no_team:
+        query = query.where(Volunteer.team_id.is_(None))
+    if station_id is not None:
+        from app.accounts.access import subtree_ids
+
+        query = query.where(Volunteer.station_id.in_(subtree_ids(station_id)))
+    if skill:
+        query = query.where(Volunteer.skills.any(code=skill))
+    if active is not None:
+        query = query.where(Volunteer.active.is_(active))
+    total = db.session.scalar(db.select(func.count()).select_from(query.with_only_columns(Volunteer.id).subquery()))
+    page = max(1, page)
+    items = list(
+        db.session.scalars(
+            query.options(selectinload(Volunteer.skills), selectinload(Volunteer.team))
+            .order_by(Volunteer.code)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return VolunteerPage(items=items, total=total or 0, page=page, per_page=per_page)
+
+
+def _visible_volunteers(user: User):
+    """The select of volunteers a user may see (same rule as list_volunteers)."""
+    query = db.select(Volunteer)
+    if user.role in STAFF_ROLES:
+        ids = scope_station_ids(user)
+        if ids is not None:
+            query = query.outerjoin(Team, Team.id == Volunteer.team_id).where(
+                Volunteer.station_id.in_(ids) | Team.station_id.in_(ids)
+            )
+    elif user.role == "team_lead":
+        query = query.where(Volunteer.team_id.in_(lead_team_ids(user)))
+    else:
+        query = query.where(Volunteer.user_id == user.id)
+    return query
+
+
+def _audit(user: User, action: str, team: Team, details: dict) -> None:
+    """Hand a change to the audit log (who changed which team, and how)."""
+    record(
+        action,
+        actor=user,
+        target_type="team",
+        target_id=team.id,
+        station_id=team.station_id,
+        details={key: str(value) for key, value in details.items()},
+    )

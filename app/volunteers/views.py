@@ -9,9 +9,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.accounts.models import User
+from app.audit.service import list_entries
 from app.core.errors import DomainError
 from app.coverage.service import points as points_for
 from app.extensions import db
@@ -70,8 +73,16 @@ def my_service():
     plans = [(o, accepted_proposal(o)) for o in upcoming]
     plans.sort(key=lambda pair: pair[1].start_at if pair[1] else pair[0].created_at)
     records = {r.order_id: r for r in _records(volunteer)}
+    from app.dispatch.crew import check_in_window
+
+    windows = {o.id: check_in_window(p) for o, p in plans if p is not None}
     return render_template(
-        "volunteers/me.html", volunteer=volunteer, plans=plans, records=records, served=_served(volunteer)
+        "volunteers/me.html",
+        volunteer=volunteer,
+        plans=plans,
+        records=records,
+        served=_served(volunteer),
+        windows=windows,
     )
 
 
@@ -205,8 +216,10 @@ def my_team():
 @bp.get("/teams")
 @roles("team_lead", *STAFF)
 def teams():
-    """Teams in the user's scope."""
-    return render_template("volunteers/teams.html", teams=volunteer_service.list_teams(user=me()))
+    """Teams in the user's scope (staff also see deactivated ones, to bring them back)."""
+    user = me()
+    rows = volunteer_service.list_teams(user=user, include_inactive=user.role in STAFF)
+    return render_template("volunteers/teams.html", teams=rows, can_add=user.role in STAFF)
 
 
 @bp.get("/teams/<int:team_id>")
@@ -229,12 +242,34 @@ def team(team_id: int):
 @bp.get("/volunteers")
 @roles("team_lead", *STAFF)
 def volunteers():
-    """Volunteers in the user's scope, filtered by team."""
+    """The volunteer register: search by name or code, filter by team, station, skill and state, page through."""
+    from app.menu.service import list_skills
+    from app.stations.service import list_stations
+
     user = me()
-    team_id = request.args.get("team_id", type=int)
-    rows = volunteer_service.list_volunteers(user=user, team_id=team_id, limit=500)
+    args = request.args
+    team_arg = args.get("team_id", "")
+    station_arg = args.get("station_id", "")
+    filters = {
+        "q": (args.get("q") or "").strip()[:80] or None,
+        "team_id": int(team_arg) if team_arg.isdigit() and 0 < int(team_arg) < 2**31 else None,
+        "no_team": team_arg == "none",
+        "station_id": int(station_arg) if station_arg.isdigit() and 0 < int(station_arg) < 2**31 else None,
+        "skill": (args.get("skill") or "")[:40] or None,
+        "active": {"active": True, "inactive": False}.get(args.get("state", "")),
+    }
+    page = min(max(1, args.get("page", 1, type=int)), 100000)
+    result = volunteer_service.search_volunteers(user=user, page=page, per_page=50, **filters)
     return render_template(
-        "volunteers/list.html", volunteers=rows, teams=volunteer_service.list_teams(user=user), team_id=team_id
+        "volunteers/list.html",
+        result=result,
+        teams=volunteer_service.list_teams(user=user),
+        stations=list_stations(user=user) if user.role in STAFF else [],
+        skills=list_skills(),
+        filters=filters,
+        team_arg=team_arg,
+        state=args.get("state", ""),
+        can_import=user.role in STAFF,
     )
 
 
@@ -278,3 +313,226 @@ def volunteer(volunteer_id: int):
     return render_template(
         "volunteers/volunteer.html", volunteer=row, form=form, served=_served(row), error_text=domain_message
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Staff administration of teams and the volunteer register
+
+
+class TeamForm(FlaskForm):
+    """A team's code, name, base station, specialty and lead."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(_l("Please enter a code.")), Length(max=40)])
+    name = StringField(_l("Team name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
+    station_id = SelectField(_l("Base station"), coerce=int)
+    specialty = SelectField(_l("Specialty"))
+    lead_user_id = SelectField(_l("Team lead"), coerce=int)
+
+
+class TeamEditForm(FlaskForm):
+    """What staff may change about a team."""
+
+    name = StringField(_l("Team name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
+    specialty = SelectField(_l("Specialty"))
+    lead_user_id = SelectField(_l("Team lead"), coerce=int)
+    active = BooleanField(_l("Active (receives proposals)"))
+
+
+class TeamMembersForm(FlaskForm):
+    """Volunteer codes to add; members to take off are ticked boxes named `remove`."""
+
+    add_codes = TextAreaField(_l("Add volunteers by code"), validators=[Optional(), Length(max=20000)])
+
+
+def _team_choices(form: FlaskForm, user: User) -> None:
+    """Fill a team form's specialty and lead lists for the user's area."""
+    from app.accounts.access import scope_station_ids
+    from app.menu.service import list_specialties
+    from app.web.helpers import localized
+
+    form.specialty.choices = choices([("", _("None"))] + [(s.code, localized(s)) for s in list_specialties()])
+    query = db.select(User).where(User.active.is_(True), User.role.in_(("volunteer", "team_lead")))
+    ids = scope_station_ids(user)
+    if ids is not None:
+        query = query.where(User.scope_station_id.in_(ids))
+    leads = db.session.scalars(query.order_by(User.display_name))
+    form.lead_user_id.choices = choices(
+        [(0, _("No lead yet"))] + [(u.id, f"{u.display_name} ({u.username})") for u in leads]
+    )
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+@roles(*STAFF)
+def new_team():
+    """Add a team at a station in one's area, with a lead."""
+    from app.stations.service import list_stations
+
+    user = me()
+    form = TeamForm()
+    form.station_id.choices = choices([(s.id, s.name) for s in list_stations(user=user)])
+    _team_choices(form, user)
+    if form.validate_on_submit():
+        try:
+            row = volunteer_service.add_team(
+                user=user,
+                code=form.code.data.strip(),
+                name=form.name.data.strip(),
+                station_id=form.station_id.data,
+                specialty=form.specialty.data or None,
+                lead_user_id=form.lead_user_id.data or None,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("Team %(name)s created.", name=row.name), "success")
+            return redirect(url_for("volunteers_views.edit_team", team_id=row.id))
+    return render_template("volunteers/team_new.html", form=form)
+
+
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@roles(*STAFF)
+def edit_team(team_id: int):
+    """Change a team's name, specialty, lead or activity, and its members."""
+    user = me()
+    row = volunteer_service.get_team(user=user, team_id=team_id)
+    form = TeamEditForm(obj=row)
+    _team_choices(form, user)
+    if request.method == "GET":
+        form.specialty.data = row.specialty.code if row.specialty else ""
+        form.lead_user_id.data = row.lead_user_id or 0
+    if form.validate_on_submit():
+        try:
+            volunteer_service.change_team(
+                user=user,
+                team_id=row.id,
+                name=form.name.data.strip(),
+                specialty=form.specialty.data or None,
+                lead_user_id=form.lead_user_id.data or None,
+                active=form.active.data,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("volunteers_views.edit_team", team_id=row.id))
+    lead = db.session.get(User, row.lead_user_id) if row.lead_user_id else None
+    return render_template(
+        "volunteers/team_edit.html",
+        team=row,
+        form=form,
+        members_form=TeamMembersForm(prefix="m"),
+        lead=lead,
+        history=list_entries(user=user, target_type="team", target_id=row.id, limit=20),
+    )
+
+
+@bp.post("/teams/<int:team_id>/members")
+@roles(*STAFF)
+def team_members(team_id: int):
+    """Add volunteers by code and take ticked members off the team."""
+    user = me()
+    row = volunteer_service.get_team(user=user, team_id=team_id)
+    form = TeamMembersForm(prefix="m")
+    if form.validate_on_submit():
+        codes = [c for c in re.split(r"[\s,，、;；]+", form.add_codes.data or "") if c]
+        remove = [int(v) for v in request.form.getlist("remove") if v.isdigit() and int(v) < 2**31]
+        try:
+            volunteer_service.set_team_members(user=user, team_id=row.id, add=codes, remove=remove)
+        except DomainError as error:
+            index = (error.field or "").partition(".")[2]
+            bad = codes[int(index)] if index.isdigit() and int(index) < len(codes) else ""
+            flash(f"{domain_message(error.message)} {bad}".strip(), "error")
+        else:
+            flash(_("Members updated."), "success")
+    return redirect(url_for("volunteers_views.edit_team", team_id=row.id))
+
+
+class ImportForm(FlaskForm):
+    """The register to upload."""
+
+    file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(_l("Please choose a file."))])
+
+
+class ImportConfirmForm(FlaskForm):
+    """Confirm an import, optionally leaving out the faulty rows."""
+
+    skip_invalid = BooleanField(_l("Import only the valid rows and leave out the rows with errors"))
+
+
+IMPORT_COLUMNS = (
+    ("编号 / code", _l("Volunteer code, unique (required)")),
+    ("姓名 / name", _l("Name (required)")),
+    ("电话 / phone", _l("Phone number")),
+    ("站点 / station", _l("Home station: its code or full name (required)")),
+    ("队伍 / team", _l("Team: its code or full name")),
+    ("技能 / skills", _l("Skill codes or names, separated by commas or 、")),
+    ("每周最多 / max_orders_per_week", _l("Most orders per week (3 if empty)")),
+    ("最远公里 / max_km", _l("Farthest distance in km")),
+)
+
+
+@bp.route("/volunteers/import", methods=["GET", "POST"])
+@roles(*STAFF)
+def import_volunteers():
+    """Upload a register of volunteers; every row is checked and shown before anything is imported."""
+    from app.volunteers import imports
+
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            preview = imports.preview_import(user=me(), filename=upload.filename or "", content=upload.read())
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            return redirect(url_for("volunteers_views.import_preview", import_id=preview.upload.id))
+    return render_template("volunteers/import.html", form=form, columns=IMPORT_COLUMNS)
+
+
+@bp.route("/volunteers/import/<int:import_id>", methods=["GET", "POST"])
+@roles(*STAFF)
+def import_preview(import_id: int):
+    """The checked rows of an upload with their errors; confirming imports them once."""
+    from app.volunteers import imports
+
+    user = me()
+    preview = imports.get_import(user=user, import_id=import_id)
+    form = ImportConfirmForm()
+    if form.validate_on_submit():
+        try:
+            done = imports.commit_import(user=user, import_id=import_id, skip_invalid=form.skip_invalid.data)
+        except DomainError as error:
+            flash(domain_message(error.message), "error")
+        else:
+            flash(
+                _(
+                    "%(n)s volunteers imported; %(m)s rows left out.",
+                    n=done.upload.created_count,
+                    m=done.upload.skipped_count,
+                ),
+                "success",
+            )
+        return redirect(url_for("volunteers_views.import_preview", import_id=import_id))
+    only_errors = request.args.get("show") == "errors"
+    rows = [r for r in preview.rows if not r.ok] if only_errors else preview.rows
+    per_page = 100
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(1, request.args.get("page", 1, type=int)), pages)
+    return render_template(
+        "volunteers/import_preview.html",
+        preview=preview,
+        form=form,
+        rows=rows[(page - 1) * per_page : page * per_page],
+        page=page,
+        pages=pages,
+        only_errors=only_errors,
+        mask=mask_phone,
+    )
+
+
+def mask_phone(phone: str | None) -> str:
+    """A phone number with its middle hidden (138****0000), as lists show it by default."""
+    if not phone:
+        return ""
+    digits = phone.strip()
+    return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"

@@ -58,6 +58,15 @@ EVENT_LABELS = {
     "crew_changed": lazy_gettext("Crew changed"),
     "proposal_declined": lazy_gettext("The team declined; looking for another team"),
     "proposal_expired": lazy_gettext("The team did not answer in time; looking for another team"),
+    "hours_confirmed": lazy_gettext("The lead confirmed a volunteer's hours"),
+    "correction_requested": lazy_gettext("A volunteer asked to correct their times"),
+    "correction_approved": lazy_gettext("A time correction was approved"),
+    "correction_rejected": lazy_gettext("A time correction was rejected"),
+}
+PRESENCE_LABELS = {
+    "station_code": lazy_gettext("checked in with the station code"),
+    "lead": lazy_gettext("presence confirmed by the lead"),
+    "staff": lazy_gettext("presence confirmed by station staff"),
 }
 COST_TERM_LABELS = {
     "fixed": lazy_gettext("Serving the order"),
@@ -137,16 +146,23 @@ _NAV = [
         lazy_gettext("Teams"),
         "volunteers_views.teams",
         ("station_staff", "county_staff", "admin"),
-        ("volunteers_views.team", "volunteers_views.teams"),
+        ("volunteers_views.team", "volunteers_views.teams", "volunteers_views.new_team", "volunteers_views.edit_team"),
     ),
     (
         lazy_gettext("Volunteers"),
         "volunteers_views.volunteers",
         ("station_staff", "county_staff", "admin"),
-        ("volunteers_views.volunteer",),
+        ("volunteers_views.volunteer", "volunteers_views.import_"),
     ),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
     (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
+    (
+        lazy_gettext("Accounts"),
+        "accounts_views.users",
+        ("station_staff", "county_staff", "admin"),
+        ("accounts_views.user", "accounts_views.new_user"),
+    ),
+    (lazy_gettext("Check-in code"), "stations_views.my_code", ("station_staff",), ("stations_views.",)),
 ]
 
 
@@ -272,6 +288,7 @@ def install(app_or_state) -> None:  # noqa: ANN001
         role_label=lambda role: label(ROLE_LABELS, role),
         status_label=lambda status: label(STATUS_LABELS, status),
         event_label=lambda kind: label(EVENT_LABELS, kind),
+        presence_label=lambda presence: label(PRESENCE_LABELS, presence),
         cost_term_label=lambda name: label(COST_TERM_LABELS, name),
         mask_phone=mask_phone,
         mask_name=mask_name,

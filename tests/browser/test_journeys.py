@@ -71,11 +71,38 @@ def test_team_lead_accepts_a_proposal(open_page, live) -> None:
     _no_external(page)
 
 
-def test_volunteer_checks_in_and_out(open_page, live) -> None:
+def test_volunteer_checks_in_by_the_station_code_inside_the_window(open_page, live) -> None:
     page = open_page("volunteer", PHONE)
     assert page.url.endswith("/me")
     order_id = live.orders["to_serve"]
     card = page.locator(f'article[data-order-id="{order_id}"]')
+    # Station staff show the station's rotating code on a screen.
+    staff = open_page("staff", PHONE)
+    staff.goto(f"{live.url}/station/code")
+    code = staff.locator('[data-testid="station-code"]').inner_text().replace(" ", "")
+    assert len(code) == 6 and staff.locator(".qr svg").count() == 1
+    shoot(staff, "station-code-phone")
+    # With the production window (30 minutes before the start) tomorrow's service is not open yet.
+    testing_window = live.app.config["CHECK_IN_OPENS_MINUTES"]
+    live.app.config["CHECK_IN_OPENS_MINUTES"] = 30
+    try:
+        page.reload()
+        assert "签到于" in card.locator('[data-testid="check-in-opens"]').inner_text()
+        assert card.locator("button", has_text="签到").count() == 0
+        refused = page.request.post(
+            f"{live.url}/orders/{order_id}/check-in", form={"station_code": code, "next": "/me"}, max_redirects=0
+        )
+        assert refused.status == 302
+        page.reload()
+        assert "签到尚未开放" in page.locator(".flash").inner_text()
+    finally:
+        live.app.config["CHECK_IN_OPENS_MINUTES"] = testing_window
+    page.reload()
+    card.locator('input[name="station_code"]').fill("000000")
+    card.locator("button", has_text="签到").click()
+    page.wait_for_load_state()
+    assert "签到码不正确" in page.locator(".flash").inner_text()
+    card.locator('input[name="station_code"]').fill(code)
     shoot(page, "volunteer-phone")
     card.locator("button", has_text="签到").click()
     page.wait_for_load_state()
@@ -86,10 +113,16 @@ def test_volunteer_checks_in_and_out(open_page, live) -> None:
     assert "签退成功" in page.locator(".flash").inner_text()
     page.goto(f"{live.url}/orders/{order_id}")
     assert page.locator('[data-testid="order-status"]').inner_text() == "已完成"
+    assert "等待队长确认" in page.locator('[data-testid="own-hours"]').inner_text()
     assert "志愿者已签退" in page.locator('[data-testid="timeline"]').inner_text()
+    shoot(page, "volunteer-hours-phone")
     page.goto(f"{live.url}/me/availability")
     shoot(page, "availability-phone")
     _no_external(page)
+    staff.goto(f"{live.url}/station/code")
+    staff.set_viewport_size(DESKTOP)
+    shoot(staff, "station-code-desktop")
+    _no_external(staff)
 
 
 def test_resident_rates_a_served_order(open_page, live) -> None:
@@ -119,9 +152,11 @@ def test_county_staff_sees_the_coverage_map_offline(open_page, live, size: str, 
     page.wait_for_function("document.querySelector('#trend') && document.querySelector('#trend').width > 0")
     page.click('label.chip:has-text("移风易俗")')
     page.wait_for_function("document.getElementById('map').getAttribute('aria-busy') === 'false'")
-    page.click('label.chip:has-text("六边形汇总")')
-    page.wait_for_function("document.querySelectorAll('path.hex-cell').length > 0")
-    page.click('label.chip:has-text("站点")')
+    # The county outline from the installed dataset and a derived area per township, labelled.
+    assert page.locator("path.county-outline").count() == 1
+    assert page.locator("path.township-area").count() == 2
+    assert {"白阳镇", "草庙乡"} <= {t.split(" ")[0] for t in page.locator(".area-label").all_inner_texts()}
+    assert "县界" in page.locator(".legend").inner_text()
     page.click('label.chip:has-text("全部重点")')
     page.wait_for_function(f"document.querySelectorAll('path.station-marker').length === {live.stations}")
     page.wait_for_function("document.getElementById('map').getAttribute('aria-busy') === 'false'")

@@ -17,6 +17,15 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "/": ("/", EVERYONE),
     "/account/password": ("/account/password", EVERYONE),
     "/admin/scheduler/": ("/admin/scheduler/", MANAGERS),
+    "/admin/users": ("/admin/users", STAFF),
+    "/admin/users/new": ("/admin/users/new", STAFF),
+    "/admin/users/<int:user_id>": ("/admin/users/{user_id}", STAFF),
+    "/dashboard/areas.geojson": ("/dashboard/areas.geojson", STAFF),
+    "/station/code": ("/station/code", {"town", "staff"}),
+    "/stations/<int:station_id>/code": ("/stations/{station_id}/code", STAFF),
+    "/teams/new": ("/teams/new", STAFF),
+    "/teams/<int:team_id>/edit": ("/teams/{team_id}/edit", STAFF),
+    "/volunteers/import": ("/volunteers/import", STAFF),
     "/audit": ("/audit", MANAGERS),
     "/audit/export.csv": ("/audit/export.csv", MANAGERS),
     "/dashboard": ("/dashboard", STAFF),
@@ -52,6 +61,8 @@ PAGES: dict[str, tuple[str, set[str]]] = {
 NOBODY_ELSEWHERE = {"/menu/<int:item_id>/order"}
 # Pages that are not the access policy's business: signing in and out, the offline API docs' assets.
 NOT_WALKED = {"/login", "/logout", "/vendor/swagger-ui/<path:filename>", "/static/<path:filename>"}
+# An upload's preview is only its uploader's, even for admins (tests/volunteers/test_imports.py checks that).
+NOT_WALKED |= {"/volunteers/import/<int:import_id>"}
 
 
 def _allowed(rule: str, role: str, where: str) -> bool:

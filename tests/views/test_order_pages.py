@@ -7,6 +7,7 @@ import re
 from app.extensions import db as _db
 from app.menu.models import MenuItem
 from app.orders.models import Order
+from app.stations.service import station_code
 
 
 def _first_usable(body: str) -> str:
@@ -185,7 +186,9 @@ def test_volunteer_checks_in_and_out_from_my_service(pages, world, make_order) -
     pages.login("volunteer")
     body = pages.get("/me").get_data(as_text=True)
     assert "我已到达，签到" in body
-    response = pages.post(f"/orders/{order_id}/check-in", data={"next": "/me"})
+    order = _db.session.get(Order, order_id)
+    code = station_code(station_id=order.station_id).code
+    response = pages.post(f"/orders/{order_id}/check-in", data={"next": "/me", "station_code": code})
     assert response.headers["Location"] == "/me"
     assert _db.session.get(Order, order_id).status == "in_service"
     assert "服务结束，签退" in pages.get("/me").get_data(as_text=True)

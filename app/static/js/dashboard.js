@@ -1,4 +1,5 @@
-/* The staff dashboard: a Leaflet coverage map (no tile layer unless one is configured) and the weekly trend chart. */
+/* The staff dashboard: a Leaflet coverage map (county and township outlines from the installed boundary dataset,
+   no tile layer unless one is configured) and the weekly trend chart. */
 (function () {
   "use strict";
   var COLOURS = { high: "#15803d", medium: "#d97706", low: "#b3261e", none: "#ffffff" };
@@ -32,12 +33,16 @@
     if (!el || typeof L === "undefined") { return; }
     var labels = JSON.parse(el.dataset.labels || "{}");
     // Wheel zoom would trap the page scroll on a long dashboard; the +/- buttons and pinch still zoom.
-    var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tileUrl, scrollWheelZoom: false });
+    var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tileUrl, scrollWheelZoom: false,
+                          zoomSnap: 0.25 });
+    // Village names crowd the county view; they appear once the map is zoomed in far enough to read them.
+    function labelsByZoom() { el.classList.toggle("show-station-labels", map.getZoom() >= 10.5); }
+    map.on("zoomend", labelsByZoom);
     map.setView([35.85, 106.6], 9);
     if (el.dataset.tileUrl) {
       L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "", maxZoom: 18 }).addTo(map);
     }
-    var layer = null;
+    var layers = [];
     var fitted = false;
 
     function currentValue(name) {
@@ -45,51 +50,85 @@
       return checked ? checked.value : "";
     }
 
+    function withPriority(url, priority) {
+      return url + (url.indexOf("?") < 0 ? "?" : "&") + "priority=" + encodeURIComponent(priority);
+    }
+
+    function getJson(url) {
+      return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); });
+    }
+
+    // Leaflet puts a string tooltip in innerHTML; a text node keeps a place name as plain text.
+    function textLabel(text) {
+      var span = document.createElement("span");
+      span.textContent = text;
+      return span;
+    }
+
+    function areaLayer(data) {
+      return L.geoJSON(data, {
+        style: function (feature) {
+          var p = feature.properties;
+          if (p.kind === "county") {
+            return { color: "#1f1a17", weight: 3, fill: false, interactive: false, className: "county-outline" };
+          }
+          return { color: "#57493f", weight: 1.2, dashArray: "4 3", fillColor: COLOURS[p.colour] || COLOURS.none,
+                   fillOpacity: p.colour === "none" ? 0.15 : 0.35, className: "township-area township-" + p.colour };
+        },
+        onEachFeature: function (feature, lyr) {
+          var p = feature.properties;
+          if (p.kind !== "township") { return; }
+          lyr.bindPopup(popup(p, labels));
+          lyr.bindTooltip(textLabel(p.name + " " + (p.orders ? pct(p.fulfilment) : "")),
+                          { permanent: true, direction: "center", className: "area-label" });
+        }
+      });
+    }
+
+    function stationLayer(data) {
+      return L.geoJSON(data, {
+        pointToLayer: function (feature, latlng) {
+          var p = feature.properties;
+          return L.circleMarker(latlng, {
+            radius: RADIUS[p.level] || 8,
+            color: "#1f1a17",
+            weight: p.colour === "none" ? 2 : 1.5,
+            fillColor: COLOURS[p.colour] || COLOURS.none,
+            fillOpacity: 0.95,
+            className: "station-marker station-" + p.colour
+          });
+        },
+        onEachFeature: function (feature, lyr) {
+          var p = feature.properties;
+          lyr.bindPopup(popup(p, labels));
+          if (p.level === "village") {
+            lyr.bindTooltip(textLabel(p.label || p.name), { permanent: true, direction: "right", offset: [6, 0],
+                                                 className: "station-label" });
+          } else if (p.level === "county") {
+            lyr.bindTooltip(textLabel(p.label || p.name), { permanent: true, direction: "bottom", offset: [0, 8],
+                                                 className: "station-label county-label" });
+          }
+        }
+      });
+    }
+
     function load() {
-      var kind = currentValue("layer") || "stations";
       var priority = currentValue("priority");
-      var url = kind === "hexagons" ? el.dataset.hexagonsUrl : el.dataset.stationsUrl;
-      url += (url.indexOf("?") < 0 ? "?" : "&") + "priority=" + encodeURIComponent(priority);
       el.setAttribute("aria-busy", "true");
-      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { return r.json(); })
-        .then(function (data) {
-          if (layer) { map.removeLayer(layer); }
-          layer = L.geoJSON(data, {
-            pointToLayer: function (feature, latlng) {
-              var p = feature.properties;
-              return L.circleMarker(latlng, {
-                radius: RADIUS[p.level] || 8,
-                color: "#1f1a17",
-                weight: p.colour === "none" ? 2 : 1.5,
-                fillColor: COLOURS[p.colour] || COLOURS.none,
-                fillOpacity: 0.95,
-                className: "station-marker station-" + p.colour
-              });
-            },
-            style: function (feature) {
-              if (feature.geometry.type === "Point") { return {}; }
-              var c = feature.properties.colour;
-              return { color: "#57493f", weight: 1.5, fillColor: COLOURS[c] || COLOURS.none, fillOpacity: 0.55,
-                       className: "hex-cell hex-" + c };
-            },
-            onEachFeature: function (feature, lyr) {
-              var p = feature.properties;
-              lyr.bindPopup(popup(p, labels));
-              if (p.name) {
-                // Leaflet puts a string tooltip in innerHTML; a text node keeps a station name as plain text.
-                var label = document.createElement("span");
-                label.textContent = p.name + " · " + (p.orders ? pct(p.fulfilment) : labels.none);
-                lyr.bindTooltip(label, { direction: "top", className: "station-label" });
-              }
-            }
-          }).addTo(map);
-          if (!fitted && data.features && data.features.length) {
+      Promise.all([getJson(withPriority(el.dataset.areasUrl, priority)),
+                   getJson(withPriority(el.dataset.stationsUrl, priority))])
+        .then(function (results) {
+          layers.forEach(function (lyr) { map.removeLayer(lyr); });
+          layers = [areaLayer(results[0]).addTo(map), stationLayer(results[1]).addTo(map)];
+          var outline = results[0].features && results[0].features.length ? layers[0] : layers[1];
+          if (!fitted && outline.getLayers().length) {
             map.invalidateSize();
-            map.fitBounds(layer.getBounds().pad(0.1), { maxZoom: 12 });
+            map.fitBounds(outline.getBounds().pad(0.05), { maxZoom: 12 });
             fitted = true;
           }
-          el.dataset.features = String(data.features ? data.features.length : 0);
+          el.dataset.areas = String(results[0].features ? results[0].features.length : 0);
+          el.dataset.features = String(results[1].features ? results[1].features.length : 0);
           el.setAttribute("aria-busy", "false");
         });
     }
@@ -98,7 +137,7 @@
     if (typeof ResizeObserver !== "undefined") {
       new ResizeObserver(function () { map.invalidateSize(); }).observe(el);
     }
-    document.querySelectorAll('input[name="layer"], input[name="priority"]').forEach(function (input) {
+    document.querySelectorAll('input[name="priority"]').forEach(function (input) {
       input.addEventListener("change", load);
     });
     load();

@@ -1,0 +1,110 @@
+"""axe-core on every page at phone and desktop size: no serious or critical violation.
+
+Each role signs in once and visits the pages its navigation offers, plus the pages reached from them (forms,
+detail pages with the seeded ids). Every GET page route of the app must be among them, so a new page cannot slip
+past the check; each page is checked at 375x812, then resized to 1440x900 and checked again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.browser.conftest import PHONE, Offline
+
+AXE = Path(__file__).resolve().parents[2] / "build" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1440, "height": 900}
+# Not pages for people: feeds, exports, JSON, the API and its docs assets, and routes that only redirect.
+NOT_PAGES = ("/api/", "/static/", "/vendor/", ".ics", ".csv", ".xlsx", ".geojson", ".json", "/logout")
+REDIRECTS = {"/station/code", "/team", "/signup", "/login/phone/code", "/kiosk/exit"}
+# Shown only in development (a 404 under TestingConfig).
+DEVELOPMENT_ONLY = {"/dev/codes"}
+# Pages reached from a role's pages rather than from its navigation.
+EXTRA = {
+    None: ["/", "/login", "/login/phone"],
+    "county": ["/admin/users/new", "/teams/new", "/volunteers/import", "/account/password", "/manage/menu/new"],
+    "volunteer": ["/me/availability"],
+}
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => v.id + " (" + v.impact + "): " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | "));
+}"""
+
+
+def _page_routes(app) -> set[str]:  # noqa: ANN001
+    """Every GET route without parameters that may serve a page."""
+    return {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and not any(m in rule.rule for m in NOT_PAGES)
+    }
+
+
+def _with_ids(live) -> dict[str, list[str]]:  # noqa: ANN001
+    """Pages with parameters, by the role that opens them."""
+    from app.accounts.models import User
+    from app.extensions import db
+    from app.stations.models import Station
+    from app.volunteers.models import Team, Volunteer
+
+    with live.app.app_context():
+        station = db.session.scalar(db.select(Station.id).where(Station.code == "PY-BY-01"))
+        team = db.session.scalar(db.select(Team.id).where(Team.code == "T-V-A1"))
+        volunteer = db.session.scalar(db.select(Volunteer.id).where(Volunteer.code == "V2"))
+        account = db.session.scalar(db.select(User.id).where(User.username == "staff"))
+        db.session.remove()
+    return {
+        "resident": [f"/orders/{live.orders['to_rate']}"],
+        "county": [
+            f"/orders/{live.orders['to_accept']}",
+            f"/teams/{team}/edit",
+            f"/volunteers/{volunteer}",
+            f"/volunteers/{volunteer}/availability",
+            f"/admin/users/{account}",
+        ],
+        "lead_v": [f"/teams/{team}"],
+        "staff": [f"/stations/{station}/code"],
+    }
+
+
+def _open(browser, live, role: str | None):  # noqa: ANN001
+    """A signed-in page like open_page's, letting the injected axe script past the Content-Security-Policy."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.offline_guard = Offline(live.url)
+    page.route("**/*", page.offline_guard)
+    if role:
+        page.goto(f"{live.url}/login")
+        page.fill("#username", role)
+        page.fill("#password", "pass-1234")
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
+    return context, page
+
+
+def test_no_serious_accessibility_violation_on_any_page(browser, live) -> None:
+    assert AXE.exists(), "scripts/install_assets.sh installs axe-core into build/axe-core"
+    with_ids = _with_ids(live)
+    problems: list[str] = []
+    visited: set[str] = set()
+    for role in (None, "admin", "county", "staff", "lead_v", "volunteer", "resident"):
+        context, page = _open(browser, live, role)
+        nav = [
+            href.removeprefix(live.url)
+            for href in page.eval_on_selector_all("nav.nav a", "els => els.map(e => e.href)")
+        ]
+        for path in dict.fromkeys([*nav, *EXTRA.get(role, []), *with_ids.get(role, [])]):
+            response = page.goto(live.url + path)
+            assert response is not None and response.status == 200, (role, path)
+            for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+                page.set_viewport_size(viewport)
+                page.add_script_tag(path=str(AXE))
+                problems += [f"{path} at {size} as {role}: {found}" for found in page.evaluate(RUN_AXE)]
+            page.set_viewport_size(PHONE)
+            visited.add(path.split("?")[0])
+        assert page.offline_guard.external == []
+        context.close()
+    unvisited = _page_routes(live.app) - visited - REDIRECTS - DEVELOPMENT_ONLY
+    assert not unvisited, f"pages no role visited (add them to EXTRA): {sorted(unvisited)}"
+    assert not problems, "\n".join(problems)
