@@ -67,8 +67,9 @@ class SearchParams:
     helper_margin: float = 0.03
     # Deterministic mode: work units granted per second of time limit (wall clock is then only a safety net).
     dtime_per_second: float = 0.35
-    # Deterministic mode: the wall clock stops a run only at this multiple of its time (a safety net).
-    deterministic_slack: float = 3.0
+    # Deterministic mode: the wall clock stops a run only at this multiple of its time (a safety net for a machine
+    # many times slower than usual).
+    deterministic_slack: float = 6.0
     # Time kept for explaining, validating and assembling the answer: a fixed part and a part per order (on an
     # idle core; scaled by how busy the machine is), at most a share of the time limit.
     assembly_seconds: float = 0.02
