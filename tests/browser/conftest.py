@@ -29,6 +29,8 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1920, "height": 1080}
+# The two sizes every page is looked at in (issue 11): a phone and a common laptop.
+SIZES = {"phone": PHONE, "desktop": {"width": 1440, "height": 900}}
 
 
 def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
