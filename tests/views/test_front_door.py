@@ -217,3 +217,26 @@ def test_menu_tiles_say_what_the_service_is_in_the_readers_language(pages, world
     assert 'class="tile-desc"' in chinese and "上门陪伴老人" in chinese
     english = tile.search(pages.get("/?lang=en").get_data(as_text=True)).group(0)
     assert "Home visits to older people" in english and "上门" not in english
+
+
+def test_the_language_switch_becomes_the_accounts_language_for_messages(pages, world) -> None:
+    pages.login("lead_v")
+    assert pages.get("/inbox?lang=en").status_code == 200
+    assert _db.session.get(User, world.users["lead_v"].id).locale == "en"
+    pages.get("/inbox?lang=zh_Hans_CN")
+    _db.session.expire_all()
+    assert _db.session.get(User, world.users["lead_v"].id).locale == "zh_Hans_CN"
+
+
+def test_a_language_chosen_before_signing_in_is_kept_by_the_account(pages, world) -> None:
+    pages.get("/login?lang=en")
+    pages.login("resident")
+    pages.get("/orders")
+    assert _db.session.get(User, world.users["resident"].id).locale == "en"
+
+
+def test_walk_ins_switching_a_kiosks_language_leave_the_operator_alone(pages, world) -> None:
+    _kiosk(pages, world)
+    pages.get("/menu?lang=en")
+    _db.session.expire_all()
+    assert _db.session.get(User, world.users["staff"].id).locale is None
