@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
-from flask_smorest import abort
 from limits import parse
 
+from app.core.errors import abort
 from app.extensions import limiter
 
 

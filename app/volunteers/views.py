@@ -225,7 +225,7 @@ def team(team_id: int):
     user = me()
     row = volunteer_service.get_team(user=user, team_id=team_id)
     members = volunteer_service.list_volunteers(user=user, team_id=team_id)
-    grid = {m.id: {d: [] for d in range(7)} for m in members}
+    grid: dict[int, dict[int, list]] = {m.id: {d: [] for d in range(7)} for m in members}
     for m in members:
         for slot in m.availability:
             grid[m.id][slot.weekday].append(slot)

@@ -18,7 +18,7 @@ from app.web.errors import domain_message
 
 def me() -> User:
     """The signed-in user as a model instance (services want the real object, not the proxy)."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def roles(*allowed: str) -> Callable:
