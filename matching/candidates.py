@@ -8,6 +8,7 @@ ways. Fixed assignments are folded in first: their volunteers lose that time and
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,9 +26,9 @@ ALL_DAYS = (1 << 62) - 1
 class Pair:
     """A volunteer that could serve an order on its own terms, ignoring other orders."""
 
-    v: int
+    volunteer: int
     skills: tuple[str, ...]
-    t: int
+    trip_minutes: int  # one way, from the volunteer's station to the order's
     km: float
     ranges: tuple[tuple[int, int], ...]  # inclusive ranges of feasible start minutes
 
@@ -49,7 +50,7 @@ class Option:
 class OrderInfo:
     """Pruned options of one free (not fixed) order."""
 
-    o: int
+    order: int
     options: list[Option] = field(default_factory=list)
 
     @property
@@ -134,6 +135,7 @@ class Problem:
         max_teams: int | None = None,
         trusted_fixed: bool = False,
         crews: dict[str, tuple[CrewMember, ...]] | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.instance = instance
         self.dist = Distances(instance)
@@ -158,11 +160,21 @@ class Problem:
         # Whether every pair allowed by the hard rules is present (only then is an LP over the pairs a bound).
         self.complete = radius_km is None and max_teams is None
         self._index()
-        for i in self.free:
+        # Orders left unlooked-at when the deadline came: they have no options, and nothing is proved about them.
+        self.unpruned: set[int] = set()
+        # Against a deadline the most important orders are looked at first.
+        todo = self.free if deadline is None else sorted(self.free, key=lambda i: (-self.orders[i].priority, i))
+        for i in todo:
+            if deadline is not None and (self.unpruned or time.monotonic() >= deadline):
+                self.unpruned.add(i)
+                continue
             info = self._prune(i, radius_km, max_teams)
             if not self.complete and not info.feasible:
                 info = self._prune(i, None)  # nobody near can do it: look everywhere, so feasibility stays exact
             self.info[i] = info
+        self.info = {i: self.info.get(i) or OrderInfo(i) for i in self.free}
+        if self.unpruned:
+            self.complete = False
 
     # Fixed assignments -----------------------------------------------------------------------------------------
 
@@ -258,6 +270,21 @@ class Problem:
         self.st_index = st_index
         self.team_st = np.array([st_index[t.station] for t in self.teams], dtype=np.int64)
         self._rows: dict[int, np.ndarray] = {}
+        # Volunteers who could serve anything, grouped by home station, with a mask per skill: an order looks only
+        # at stations within the farthest reach of any volunteer, which on a big instance is a small part of it.
+        usable = np.nonzero(mask != 0)[0]
+        by_station = usable[np.argsort(self.vol_st[usable], kind="stable")]
+        self.usable_by_station = by_station
+        self.station_offsets = np.searchsorted(self.vol_st[by_station], np.arange(len(self.st_ids) + 1))
+        self.skill_holders: dict[str, np.ndarray] = {}
+        for (_, sk), members in self.by_team_skill.items():
+            holders = self.skill_holders.setdefault(sk, np.zeros(nv, dtype=bool))
+            holders[members] = True
+        finite_km = self.vol_maxkm[usable][np.isfinite(self.vol_maxkm[usable])]
+        no_limit = len(finite_km) < len(usable)
+        # One km of slack: exact distances (Distances) may differ from these in the last float digits.
+        self.farthest_km = math.inf if no_limit or not len(usable) else float(finite_km.max()) + 1.0
+        self.longest_free = int(longest[usable].max()) if len(usable) else 0
 
     def holders(self, skill: str) -> np.ndarray:
         """Indices of all volunteers holding a skill."""
@@ -293,11 +320,9 @@ class Problem:
             tdist = np.where(team_ok, row[self.team_st], np.inf)
             team_ok = np.zeros(len(self.teams), dtype=bool)
             team_ok[np.argsort(tdist, kind="stable")[:max_teams]] = True
-        index = self.by_team_skill
-        arrays = [index[key] for tm in np.nonzero(team_ok)[0].tolist() for sk in o.demand if (key := (tm, sk)) in index]
-        if not arrays:
+        c = self._nearby(o, row, team_ok) if max_teams is None else self._in_teams(o, team_ok)
+        if len(c) == 0:
             return info
-        c = np.unique(np.concatenate(arrays))
         # Only volunteers free on a day the order's windows touch can serve it.
         days = 0
         for ws, we in o.windows:
@@ -347,28 +372,56 @@ class Problem:
             return info
         los, his = np.concatenate(lo_l), np.concatenate(hi_l)
         order = np.lexsort((los, own))
-        own_s, lo_s, hi_s = own[order].tolist(), los[order].tolist(), his[order].tolist()
+        own_sorted = own[order]
+        ranges = list(zip(los[order].tolist(), his[order].tolist(), strict=True))
+        # Each candidate's start ranges are one run of the sorted hits.
+        cuts = [0, *(np.flatnonzero(np.diff(own_sorted)) + 1).tolist(), len(ranges)]
         c_list, t_list, km_list = c.tolist(), t.tolist(), km[ok].tolist()
         team_list = self.vol_team[c].tolist()
         demand = o.demand
         by_team: dict[int, list[Pair]] = {}
-        i, n_hits = 0, len(own_s)
-        while i < n_hits:
-            k = own_s[i]
-            j = i
-            rs = []
-            while j < n_hits and own_s[j] == k:
-                rs.append((lo_s[j], hi_s[j]))
-                j += 1
-            i = j
+        for run_start, run_end, k in zip(cuts, cuts[1:], own_sorted[cuts[:-1]].tolist(), strict=False):
             vi = c_list[k]
             skills = tuple(sk for sk in self.vols[vi].skills if sk in demand)
-            by_team.setdefault(team_list[k], []).append(Pair(vi, skills, t_list[k], km_list[k], tuple(rs)))
+            pair = Pair(vi, skills, t_list[k], km_list[k], tuple(ranges[run_start:run_end]))
+            by_team.setdefault(team_list[k], []).append(pair)
         for team in sorted(by_team):
             op = Option(team, by_team[team])
             self._static(o, op)
             info.options.append(op)
         return info
+
+    def _in_teams(self, order: Order, team_ok: np.ndarray) -> np.ndarray:
+        """Usable volunteers of the allowed teams holding a needed skill, in index order."""
+        index = self.by_team_skill
+        teams = np.nonzero(team_ok)[0].tolist()
+        arrays = [index[key] for team in teams for skill in order.demand if (key := (team, skill)) in index]
+        return np.unique(np.concatenate(arrays)) if arrays else np.zeros(0, dtype=np.int64)
+
+    def _nearby(self, order: Order, row: np.ndarray, team_ok: np.ndarray) -> np.ndarray:
+        """The same volunteers as _in_teams, looking only at stations within any volunteer's reach of the order.
+
+        Beyond the farthest max_km, or farther than the longest free interval allows travelling both ways (with the
+        same minute of slack as the travel test in _prune), nobody can serve it.
+        """
+        reach_minutes = (self.longest_free - order.duration) / 2 + 1.0
+        if reach_minutes < 0:
+            return np.zeros(0, dtype=np.int64)
+        reach_km = min(self.farthest_km, reach_minutes * self.instance.speed_kmh / 60 * (1 + 1e-9) + 1e-6)
+        near = np.nonzero(row <= reach_km)[0]
+        starts, ends = self.station_offsets[near], self.station_offsets[near + 1]
+        sizes = ends - starts
+        if not sizes.sum():
+            return np.zeros(0, dtype=np.int64)
+        positions = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        found = self.usable_by_station[positions]
+        wanted = np.zeros(len(found), dtype=bool)
+        for skill in order.demand:
+            holders = self.skill_holders.get(skill)
+            if holders is not None:
+                wanted |= holders[found]
+        found = found[wanted & team_ok[self.vol_team[found]]]
+        return np.sort(found)
 
     def _static(self, o: Order, op: Option) -> None:
         """Mark whether a crew exists at some start, ignoring other orders."""
@@ -395,7 +448,7 @@ class Problem:
             active = [x for x in active if x[0] >= s]
             if len(active) < n:
                 continue
-            cands = [(op.pairs[k].v, op.pairs[k].skills, op.pairs[k].km) for _, k in active]
+            cands = [(op.pairs[k].volunteer, op.pairs[k].skills, op.pairs[k].km) for _, k in active]
             if match_crew(o.demand, cands) is not None:
                 op.feasible = True
                 return

@@ -46,7 +46,7 @@ def split_instance(instance: Instance, *, max_orders: int | None = None) -> list
         for op in problem.info[oi].options:
             if op.feasible:
                 for pr in op.pairs:
-                    union(oi, n + pr.v)
+                    union(oi, n + pr.volunteer)
     for f in instance.fixed:
         oi = problem.order_index[f.order]
         for vid in f.volunteers:

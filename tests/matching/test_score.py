@@ -106,5 +106,5 @@ def test_construction_cpsat_and_explanation_price_alike(prefs):
     # CP-SAT prices each placement the same (in metres), with loads taken outside the re-placed subset.
     for oi, pl in list(state.plan.items())[:20]:
         big = 10**9
-        model = state.p.orders[oi].priority * big - evaluate(state, [oi], big)
+        model = state.problem.orders[oi].priority * big - evaluate(state, [oi], big)
         assert model == pytest.approx(round(total(state.terms(oi, pl)) * UNIT), abs=len(pl.crew) + 2)
