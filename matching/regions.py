@@ -103,20 +103,7 @@ def regions(instance: Instance, max_orders: int) -> list[Instance]:
         teams = tuple(t for t in instance.teams if region_of[t.station] == r)
         team_ids = {t.id for t in teams}
         vols = tuple(v for v in instance.volunteers if v.team in team_ids)
-        orders = tuple(
-            Order(
-                o.id,
-                o.station,
-                o.needs,
-                o.duration,
-                o.windows,
-                o.priority,
-                tuple(t for t in o.exclude_teams if t in team_ids),
-                tuple(t for t in o.preferred_teams if t in team_ids),
-            )
-            for o in instance.orders
-            if region_of[home(o)] == r
-        )
+        orders = tuple(o.within_teams(team_ids) for o in instance.orders if region_of[home(o)] == r)
         if not orders:
             continue
         ids = {o.id for o in orders}

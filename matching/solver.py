@@ -296,9 +296,11 @@ def _search(
         _deterministic_search(state, feasible, neighbours, proof, params, budget, rng, seed, report)
     else:
         _anytime_search(state, feasible, neighbours, proof, params, budget, rng, report)
-    # Last chance: any order that now fits as is.
+    # Last chance: any order that now fits as is. Past the deadline only when the search had no time to place any:
+    # one greedy pass is late, but better than an empty plan.
+    starved = not state.plan
     for oi in sorted(feasible, key=lambda o: (-problem.orders[o].priority, o)):
-        if time.monotonic() >= budget.deadline:
+        if not starved and time.monotonic() >= budget.deadline:
             break
         if oi not in state.plan:
             best = state.best_insert(oi)
