@@ -8,12 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
 from tests.factories import PASSWORD
-from tests.races.conftest import Call, Reply, Server, no_server_errors
+from tests.races.conftest import Call, Reply, Server, no_server_errors, serve
 
 # Windows of an hour, so a flood slowed by a loaded machine still lands in one window.
 ADDRESS_LIMIT, FAILURE_LIMIT = 20, 10
@@ -23,15 +22,10 @@ ADDRESS_LIMIT, FAILURE_LIMIT = 20, 10
 def two_workers(app: Flask, server: Server) -> Iterator[tuple[Server, Server, list[Flask]]]:
     """This app and a second instance of it (another worker process would be the same), each served."""
     other = create_app("config.TestingConfig")
-    served = make_server("127.0.0.1", 0, other, threaded=True)
-    thread = threading.Thread(target=served.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield server, Server(served.server_port), [app, other]
+        with serve(other) as second:
+            yield server, second, [app, other]
     finally:
-        served.shutdown()
-        thread.join()
-        served.server_close()
         # Its pool's connections would otherwise be collected, still open, during some later test.
         with other.app_context():
             db.engine.dispose()
