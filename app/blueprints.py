@@ -2,6 +2,8 @@
 
 from app.accounts.api import blp as accounts_api
 from app.accounts.views import bp as accounts_views
+from app.activities.api import blp as activities_api
+from app.activities.views import bp as activities_views
 from app.audit.api import blp as audit_api
 from app.audit.views import bp as audit_views
 from app.coverage.api import blp as coverage_api
@@ -37,6 +39,7 @@ API_BLUEPRINTS = [
     coverage_api,
     incentives_api,
     deliberation_api,
+    activities_api,
     audit_api,
 ]
 
@@ -53,6 +56,7 @@ PAGE_BLUEPRINTS = [
     coverage_views,
     incentives_views,
     deliberation_views,
+    activities_views,
     audit_views,
     stations_views,
 ]

@@ -1,6 +1,7 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees them all."""
 
 from app.accounts.models import ApiToken, LoginCode, User
+from app.activities.models import Activity, ActivitySignup, ActivitySlot
 from app.audit.models import AuditEntry
 from app.core.ratelimit import RateLimitCounter
 from app.coverage.models import CoverageSnapshot
@@ -27,6 +28,9 @@ from app.stations.models import Station
 from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer, VolunteerImport
 
 __all__ = [
+    "Activity",
+    "ActivitySignup",
+    "ActivitySlot",
     "ApiToken",
     "AuditEntry",
     "AvailabilityException",

@@ -15,6 +15,8 @@ TEAM_STAFF = STAFF | {"lead_v"}
 # county's object only admin may (the second county's staff mirror the first's), except where OTHER says.
 PAGES: dict[str, tuple[str, set[str]]] = {
     "/": ("/", EVERYONE),
+    "/activities/": ("/activities/", EVERYONE),
+    "/activities/<int:activity_id>": ("/activities/{activity_id}", EVERYONE),
     "/account/password": ("/account/password", EVERYONE),
     "/admin/scheduler/": ("/admin/scheduler/", MANAGERS),
     "/admin/users": ("/admin/users", STAFF),
