@@ -22,6 +22,8 @@ from app.orders.views import bp as orders_views
 from app.rosters.api import blp as rosters_api
 from app.rosters.views import bp as rosters_views
 from app.scheduling.views import bp as scheduling_views
+from app.showcase.api import blp as showcase_api
+from app.showcase.views import bp as showcase_views
 from app.stations.api import blp as stations_api
 from app.stations.views import bp as stations_views
 from app.volunteers.api import blp as volunteers_api
@@ -40,6 +42,7 @@ API_BLUEPRINTS = [
     incentives_api,
     deliberation_api,
     activities_api,
+    showcase_api,
     audit_api,
 ]
 
@@ -57,6 +60,7 @@ PAGE_BLUEPRINTS = [
     incentives_views,
     deliberation_views,
     activities_views,
+    showcase_views,
     audit_views,
     stations_views,
 ]

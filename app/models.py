@@ -24,6 +24,7 @@ from app.orders.models import (
 )
 from app.rosters.models import FeedKey, RosterVersion
 from app.scheduling.models import Heartbeat, JobRun
+from app.showcase.models import RatingPhoto
 from app.stations.models import Station
 from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer, VolunteerImport
 
@@ -62,6 +63,7 @@ __all__ = [
     "PointsRule",
     "PracticePriority",
     "RateLimitCounter",
+    "RatingPhoto",
     "Proposal",
     "ProposalMember",
     "Rating",

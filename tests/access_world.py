@@ -104,6 +104,8 @@ def build_two_counties(world: World) -> tuple[Objects, Objects]:
             "user_id": world.users[lead].id,
             "token_id": 0,
             "activity_id": activity.id,
+            "station_code": village,
+            "county_code": county,
             "signup_id": signup.id,
         }
     db.session.commit()

@@ -65,6 +65,8 @@ READS: dict[str, set[str]] = {
     "/api/v1/activities/{activity_id}": EVERYONE,
     "/api/v1/activities/{activity_id}/signups": STAFF,
     "/api/v1/activities/signups/mine": EVERYONE,
+    "/api/v1/showcase/stations/{station_code}": EVERYONE,
+    "/api/v1/showcase/counties/{county_code}/figures": EVERYONE,
 }
 COVERAGE = [
     "",
@@ -85,6 +87,8 @@ COVERAGE = [
 READS.update({f"/api/v1/coverage{tail}": STAFF for tail in COVERAGE})
 # The menu is public to everyone signed in, whichever county offers an item.
 READABLE_EVERYWHERE = {"/api/v1/menu-items/{item_id}"}
+# A station's showcase and a county's display figures are public (counts and masked names only).
+READABLE_EVERYWHERE |= {"/api/v1/showcase/stations/{station_code}", "/api/v1/showcase/counties/{county_code}/figures"}
 # Query strings some reads need (the object they name is the walked one).
 QUERIES = {"/api/v1/rosters": "?team_id={team_id}"}
 
@@ -154,6 +158,7 @@ NOT_WALKED = {
     ("POST", "/api/v1/service-records/{record_id}/corrections"): "the crew member (tests/views/test_check_in.py)",
     ("POST", "/api/v1/service-corrections/{correction_id}/approve"): "the lead or staff (tests/views/test_check_in.py)",
     ("POST", "/api/v1/service-corrections/{correction_id}/reject"): "the lead or staff (tests/views/test_check_in.py)",
+    ("POST", "/api/v1/showcase/orders/{order_id}/photos"): "a multipart upload (tests/showcase/test_photos.py)",
 }
 # Incentives and deliberation came after the walk was written; their scope rules are tested in their own folders
 # (tests/incentives, tests/deliberation) until the walk takes them in.
