@@ -337,7 +337,8 @@ def lock_order(order: Order) -> Order:
     return lock_orders([order.id])[order.id]
 
 
-def _may_act_for_resident(user: User, order: Order) -> bool:
+def may_act_for_resident(user: User, order: Order) -> bool:
+    """Whether the user is the order's resident, or staff over its station."""
     if user.role in STAFF_ROLES:
         return station_in_scope(user, order.station_id)
     return user.role == "resident" and (
@@ -348,7 +349,7 @@ def _may_act_for_resident(user: User, order: Order) -> bool:
 def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:
     """The resident or staff cancel an order that is not yet in service (dispatch withdraws a live proposal)."""
     order = get_order(user=user, order_id=order_id, lock=True)
-    if not _may_act_for_resident(user, order):
+    if not may_act_for_resident(user, order):
         raise Forbidden("only the resident or station staff may cancel")
     if order.status not in CANCELLABLE:
         raise InvalidTransition(
@@ -361,7 +362,7 @@ def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:
 def rate_order(*, user: User, order_id: int, stars: int, tags: list[str], comment: str = "") -> Rating:
     """The resident (or staff for them) rates a completed order (评单)."""
     order = get_order(user=user, order_id=order_id, lock=True)
-    if not _may_act_for_resident(user, order):
+    if not may_act_for_resident(user, order):
         raise Forbidden("only the resident or station staff may rate")
     return _rate(order, rated_by=user, stars=stars, tags=tags, comment=comment)
 
