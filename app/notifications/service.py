@@ -12,6 +12,7 @@ from app.core.masking import mask_address
 from app.core.statements import rows_changed
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.notifications.messages import render
 from app.notifications.models import DeliveryAttempt, OutboxMessage
 from app.notifications.senders import NotConfigured, PermanentFailure, sender_for
 from app.orders.models import Resident
@@ -27,6 +28,8 @@ class Recipient:
     email: str | None = None
     phone: str | None = None
     wechat: str | None = None
+    # The language they read (an account's chosen locale); None is the default, Chinese, as for walk-ins.
+    locale: str | None = None
 
     def address(self, channel: str) -> str | None:
         """Where this channel reaches them, or None."""
@@ -37,7 +40,7 @@ class Recipient:
 
 def recipient_for_user(user: User) -> Recipient:
     """A user account as a recipient."""
-    return Recipient(name=user.display_name, user_id=user.id, email=user.email, phone=user.phone)
+    return Recipient(name=user.display_name, user_id=user.id, email=user.email, phone=user.phone, locale=user.locale)
 
 
 def recipient_for_volunteer(volunteer: Volunteer) -> Recipient:
@@ -48,6 +51,7 @@ def recipient_for_volunteer(volunteer: Volunteer) -> Recipient:
         user_id=user.id if user else None,
         email=volunteer.email or (user.email if user else None),
         phone=volunteer.phone or (user.phone if user else None),
+        locale=user.locale if user else None,
     )
 
 
@@ -59,6 +63,7 @@ def recipient_for_resident(resident: Resident) -> Recipient:
         user_id=user.id if user else None,
         email=user.email if user else None,
         phone=resident.phone or (user.phone if user else None),
+        locale=user.locale if user else None,
     )
 
 
@@ -104,6 +109,23 @@ def enqueue(
         queued.append(message)
     db.session.flush()
     return queued
+
+
+def notify(
+    *,
+    key: str,
+    kind: str,
+    recipient: Recipient,
+    values: dict[str, object],
+    data: dict | None = None,
+    now: datetime | None = None,
+    channels: list[str] | None = None,
+) -> list[OutboxMessage]:
+    """Render a message kind in the recipient's language and queue it (see enqueue)."""
+    subject, body = render(kind, locale=recipient.locale, **values)
+    return enqueue(
+        key=key, kind=kind, recipient=recipient, subject=subject, body=body, data=data, now=now, channels=channels
+    )
 
 
 def deliver_now(*, message_ids: list[int], now: datetime | None = None) -> list[str]:
