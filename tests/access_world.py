@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from app.activities import service as activities
 from app.dispatch import crew
 from app.dispatch.models import DispatchRun
 from app.dispatch.proposals import accept_proposal
@@ -74,6 +76,18 @@ def build_two_counties(world: World) -> tuple[Objects, Objects]:
         crew.check_in(user=world.users["admin"], order_id=served.order_id, volunteer_id=volunteer.id)
         crew.check_out(user=world.users["admin"], order_id=served.order_id, volunteer_id=volunteer.id)
         orders.rate_order(user=world.users["admin"], order_id=served.order_id, stars=5, tags=["真点赞"])
+        evening = slot(3) + timedelta(hours=3)  # after the day's orders
+        activity = activities.publish_activity(
+            user=world.users["admin"],
+            station_id=world.stations[village].id,
+            title="村晚",
+            start_at=evening,
+            end_at=evening + timedelta(hours=2),
+            slots=[{"skill": "elder-care", "capacity": 2}],
+        )
+        signup = activities.sign_up(
+            user=world.users["admin"], activity_id=activity.id, skill="elder-care", volunteer_id=volunteer.id
+        )
         run = DispatchRun(county_id=world.stations[county].id, trigger="test", status="done")
         db.session.add(run)
         db.session.flush()
@@ -89,6 +103,10 @@ def build_two_counties(world: World) -> tuple[Objects, Objects]:
             "owner_id": world.teams[team].id,
             "user_id": world.users[lead].id,
             "token_id": 0,
+            "activity_id": activity.id,
+            "station_code": village,
+            "county_code": county,
+            "signup_id": signup.id,
         }
     db.session.commit()
     return own, other
