@@ -296,12 +296,9 @@ def _search(
         _deterministic_search(state, feasible, neighbours, proof, params, budget, rng, seed, report)
     else:
         _anytime_search(state, feasible, neighbours, proof, params, budget, rng, report)
-    # Last chance: any order that now fits as is. Past the deadline only when the search had no time to place any:
-    # one greedy pass is late, but better than an empty plan.
-    starved = not state.plan
+    # Last chance: any order that now fits as is. This pass may run past the deadline when a busy machine cut the
+    # construction short: one greedy pass late is better than a plan missing most orders.
     for oi in sorted(feasible, key=lambda o: (-problem.orders[o].priority, o)):
-        if not starved and time.monotonic() >= budget.deadline:
-            break
         if oi not in state.plan:
             best = state.best_insert(oi)
             if best is not None:
