@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from app.activities import service as activities
 from app.core.timeutil import to_local, utcnow
 from app.deliberation import service as deliberation
 from app.dispatch import crew
@@ -89,6 +91,18 @@ def build_two_counties(world: World) -> tuple[Objects, Objects]:
             user=admin, station_id=world.stations[village].id, held_on=to_local(utcnow()).date(), title="村民议事会"
         )
         demand = deliberation.raise_demand(user=admin, title="修路灯", meeting_id=meeting.id)
+        evening = slot(3) + timedelta(hours=3)  # after the day's orders
+        activity = activities.publish_activity(
+            user=world.users["admin"],
+            station_id=world.stations[village].id,
+            title="村晚",
+            start_at=evening,
+            end_at=evening + timedelta(hours=2),
+            slots=[{"skill": "elder-care", "capacity": 2}],
+        )
+        signup = activities.sign_up(
+            user=world.users["admin"], activity_id=activity.id, skill="elder-care", volunteer_id=volunteer.id
+        )
         run = DispatchRun(county_id=world.stations[county].id, trigger="test", status="done")
         db.session.add(run)
         db.session.flush()
@@ -109,6 +123,10 @@ def build_two_counties(world: World) -> tuple[Objects, Objects]:
             "entry_id": entry.id,
             "meeting_id": meeting.id,
             "demand_id": demand.id,
+            "activity_id": activity.id,
+            "station_code": village,
+            "county_code": county,
+            "signup_id": signup.id,
         }
     db.session.commit()
     return own, other

@@ -248,9 +248,9 @@ def move(
     demand = get_demand(user=user, demand_id=demand_id)
     if to_status not in TRANSITIONS.get(demand.status, ()):
         raise InvalidTransition(
-            "a demand that is %(state)s cannot become %(step)s",
+            "a demand that is %(demand_state)s cannot become %(demand_step)s",
             field="to_status",
-            params={"state": demand.status, "step": to_status},
+            params={"demand_state": demand.status, "demand_step": to_status},
         )
     if to_status == "accepted":
         owner = _owner(demand.station_id, owner_id if owner_id is not None else (demand.owner_id or user.id))
@@ -295,7 +295,9 @@ def place_orders(
     demand = get_demand(user=user, demand_id=demand_id)
     if demand.status not in OPEN_STATUSES:
         raise InvalidTransition(
-            "a demand that is %(state)s cannot be turned into orders", field="status", params={"state": demand.status}
+            "a demand that is %(demand_state)s cannot be turned into orders",
+            field="status",
+            params={"demand_state": demand.status},
         )
     order = place_order(
         user=user,

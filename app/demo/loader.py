@@ -274,6 +274,15 @@ def load_demo(
     from app.deliberation.demo import load_deliberation
 
     deliberation = load_deliberation(rng=random.Random(seed + 13), villages=villages, staff=accounts["admin"])
+    from app.activities.demo import load_activities
+
+    activities = load_activities(
+        rng=random.Random(seed + 14),
+        county=county,
+        villages=villages,
+        staff=accounts["admin"],
+        member=accounts["volunteer"],
+    )
     return {
         "stations": 1 + len(townships) + len(villages),
         "teams": len(teams),
@@ -283,6 +292,7 @@ def load_demo(
         "past orders": history,
         **incentives,
         **deliberation,
+        **activities,
         "demo accounts": ", ".join(sorted(accounts)) + f" (password {DEMO_PASSWORD})",
     }
 

@@ -42,11 +42,13 @@ from app.incentives.models import (
     Redemption,
     ShopItem,
 )
-from app.orders.models import Order
+from app.orders.models import Order, OrderEvent
 from app.stations.models import Station
 from app.volunteers.models import Team, Volunteer
 
 SERVED_STATUSES = ("completed", "rated")
+# The reason on a ledger line written because a lead approved other check-in/out times.
+APPROVED_CORRECTION_REASON = "核时更正已批准 (time correction approved)"
 
 
 class InsufficientPoints(InvalidTransition):
@@ -310,6 +312,13 @@ def _volunteer_in_scope(user: User, volunteer_id: int, *, field: str = "voluntee
     return volunteer
 
 
+def _net_minutes(original: HoursEntry) -> int:
+    already = db.session.scalar(
+        db.select(func.coalesce(func.sum(HoursEntry.minutes), 0)).where(HoursEntry.corrects_id == original.id)
+    )
+    return original.minutes + int(already)
+
+
 def correct_hours(*, user: User, entry_id: int, minutes: int, reason: str) -> HoursEntry:
     """Staff append a correction (signed minutes) to a service line; points follow at that line's rule."""
     require_role(user, *STAFF_ROLES)
@@ -320,11 +329,33 @@ def correct_hours(*, user: User, entry_id: int, minutes: int, reason: str) -> Ho
         raise ValidationFailed("a correction changes the minutes", field="minutes")
     if not reason.strip():
         raise ValidationFailed("say why", field="reason")
-    already = db.session.scalar(
-        db.select(func.coalesce(func.sum(HoursEntry.minutes), 0)).where(HoursEntry.corrects_id == original.id)
-    )
-    if original.minutes + int(already) + minutes < 0:
+    if _net_minutes(original) + minutes < 0:
         raise ValidationFailed("a correction cannot take the hours below zero", field="minutes")
+    return _append_correction(original, minutes=minutes, reason=reason.strip(), recorded_by_id=user.id)
+
+
+def record_approved_correction(order: Order, event: OrderEvent) -> HoursEntry | None:
+    """A time correction approved after its hours reached the ledger appends the difference as a correction line."""
+    record_id = (event.data or {}).get("record_id")
+    original = (
+        db.session.scalar(db.select(HoursEntry).where(HoursEntry.service_record_id == record_id))
+        if record_id is not None
+        else None
+    )
+    if original is None:
+        # Not in the ledger yet: the service line, written now, takes the corrected minutes.
+        record_service(order)
+        return None
+    before = event.data.get("previous_minutes") or 0
+    after = event.data.get("minutes") or 0
+    # Never below zero net, even when staff corrected the line by hand in between.
+    delta = max(after - before, -_net_minutes(original))
+    if delta == 0:
+        return None
+    return _append_correction(original, minutes=delta, reason=APPROVED_CORRECTION_REASON, recorded_by_id=event.actor_id)
+
+
+def _append_correction(original: HoursEntry, *, minutes: int, reason: str, recorded_by_id: int | None) -> HoursEntry:
     line = HoursEntry(
         volunteer_id=original.volunteer_id,
         kind="correction",
@@ -335,8 +366,8 @@ def correct_hours(*, user: User, entry_id: int, minutes: int, reason: str) -> Ho
         station_id=original.station_id,
         served_at=original.served_at,
         activity=original.activity,
-        reason=reason.strip(),
-        recorded_by_id=user.id,
+        reason=reason,
+        recorded_by_id=recorded_by_id,
     )
     db.session.add(line)
     db.session.flush()
@@ -353,7 +384,7 @@ def correct_hours(*, user: User, entry_id: int, minutes: int, reason: str) -> Ho
         order_id=original.order_id,
         team_id=original.team_id,
         station_id=original.station_id,
-        note=reason.strip()[:200],
+        note=reason[:200],
     )
     return line
 
@@ -609,7 +640,9 @@ def hand_over(*, user: User, redemption_id: int) -> Redemption:
     redemption = _redemption_for_staff(user, redemption_id)
     if redemption.status != "redeemed":
         raise InvalidTransition(
-            "a redemption that is %(state)s cannot be handed over", field="status", params={"state": redemption.status}
+            "a redemption that is %(redemption_state)s cannot be handed over",
+            field="status",
+            params={"redemption_state": redemption.status},
         )
     redemption.status = "handed_over"
     redemption.handled_by_id = user.id

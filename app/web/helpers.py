@@ -174,6 +174,12 @@ _NAV = [
         ("station_staff", "county_staff", "admin"),
         ("deliberation_views.",),
     ),
+    (
+        lazy_gettext("Activities"),
+        "activities_views.index",
+        ("volunteer", "team_lead", "station_staff", "county_staff", "admin"),
+        ("activities_views.",),
+    ),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
     (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
     (

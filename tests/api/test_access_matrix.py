@@ -7,6 +7,7 @@ The table is the access policy in one place, read as a test. A new operation fai
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -60,6 +61,12 @@ READS: dict[str, set[str]] = {
     "/api/v1/users/{user_id}": STAFF,
     "/api/v1/volunteers/search": EVERYONE,
     "/api/v1/stations/{station_id}/check-in-code": STAFF,
+    "/api/v1/activities": EVERYONE,
+    "/api/v1/activities/{activity_id}": EVERYONE,
+    "/api/v1/activities/{activity_id}/signups": STAFF,
+    "/api/v1/activities/signups/mine": EVERYONE,
+    "/api/v1/showcase/stations/{station_code}": EVERYONE,
+    "/api/v1/showcase/counties/{county_code}/figures": EVERYONE,
 }
 COVERAGE = [
     "",
@@ -108,8 +115,12 @@ READS.update(
 )
 # The menu is public to everyone signed in, whichever county offers an item.
 READABLE_EVERYWHERE = {"/api/v1/menu-items/{item_id}"}
+# A station's showcase and a county's display figures are public (counts and masked names only).
+READABLE_EVERYWHERE |= {"/api/v1/showcase/stations/{station_code}", "/api/v1/showcase/counties/{county_code}/figures"}
 # Query strings some reads need (the object they name is the walked one).
 QUERIES = {"/api/v1/rosters": "?team_id={team_id}"}
+
+_ACTIVITY_START = (datetime.now().astimezone() + timedelta(days=3)).replace(microsecond=0)
 
 # State-changing operations on the second county's objects: every role of the first county but admin is denied,
 # and nothing changes. Bodies are valid, so a refusal is the access policy's, not the input check's.
@@ -130,6 +141,16 @@ FOREIGN_WRITES: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/v1/teams/{team_id}"): {"name": "x"},
     ("POST", "/api/v1/teams/{team_id}/members"): {"add": [], "remove": []},
     ("POST", "/api/v1/dispatch/runs"): {"county": "XJ", "time_limit": 1},
+    ("POST", "/api/v1/activities"): {
+        "station_id": "{station_id}",
+        "title": "x",
+        "start": _ACTIVITY_START.isoformat(),
+        "end": (_ACTIVITY_START + timedelta(hours=2)).isoformat(),
+        "slots": [{"skill": "elder-care", "capacity": 1}],
+    },
+    ("POST", "/api/v1/activities/{activity_id}/cancel"): {"reason": "x"},
+    ("POST", "/api/v1/activities/{activity_id}/signups"): {"skill": "elder-care"},
+    ("POST", "/api/v1/activities/signups/{signup_id}/withdraw"): {},
     ("POST", "/api/v1/teams"): {"code": "T-X9", "name": "x", "station_id": "{station_id}"},
     ("POST", "/api/v1/volunteers"): {"code": "X9", "name": "x", "station_id": "{station_id}", "skills": []},
     ("POST", "/api/v1/menu-items"): {
@@ -187,6 +208,7 @@ NOT_WALKED = {
     ("POST", "/api/v1/service-records/{record_id}/corrections"): "the crew member (tests/views/test_check_in.py)",
     ("POST", "/api/v1/service-corrections/{correction_id}/approve"): "the lead or staff (tests/views/test_check_in.py)",
     ("POST", "/api/v1/service-corrections/{correction_id}/reject"): "the lead or staff (tests/views/test_check_in.py)",
+    ("POST", "/api/v1/showcase/orders/{order_id}/photos"): "a multipart upload (tests/showcase/test_photos.py)",
 }
 # One points rule serves every county, so there is no "other county's" rule to write to.
 NOT_WALKED[("POST", "/api/v1/incentives/rules")] = "the one rule for every county: managers (tests/incentives)"
@@ -262,6 +284,7 @@ def test_lists_never_show_another_countys_objects(client, walk) -> None:
         "/api/v1/volunteers": "volunteer_id",
         "/api/v1/proposals": "proposal_id",
         "/api/v1/dispatch/runs": "run_id",
+        "/api/v1/activities": "activity_id",
     }
     wrong = []
     for path, key in lists.items():

@@ -60,6 +60,8 @@ def test_staff_run_the_shop_desk(pages, world, serve) -> None:
     pages.post(f"/incentives/shop/redemptions/{redemption.id}/hand-over")
     db.session.expire_all()
     assert db.session.get(Redemption, redemption.id).status == "handed_over"
+    again = pages.post(f"/incentives/shop/redemptions/{redemption.id}/hand-over", follow_redirects=True)
+    assert "该兑换处于“已领取”状态" in again.get_data(as_text=True)  # the state in Chinese, not its code
     added = pages.post(
         "/incentives/shop/items",
         data={"station_id": world.stations["PY-BY-01"].id, "name": "米", "points_cost": "0", "stock": "1"},

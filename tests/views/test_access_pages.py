@@ -15,6 +15,12 @@ TEAM_STAFF = STAFF | {"lead_v"}
 # county's object only admin may (the second county's staff mirror the first's), except where OTHER says.
 PAGES: dict[str, tuple[str, set[str]]] = {
     "/": ("/", EVERYONE),
+    "/activities/": ("/activities/", EVERYONE),
+    "/activities/<int:activity_id>": ("/activities/{activity_id}", EVERYONE),
+    # Public: a station's showcase and the county display carry no personal data.
+    "/showcase/<station_code>": ("/showcase/PY-BY-01", EVERYONE),
+    "/display/<county_code>": ("/display/PY", EVERYONE),
+    "/display/<county_code>/figures.json": ("/display/PY/figures.json", EVERYONE),
     "/account/password": ("/account/password", EVERYONE),
     "/admin/scheduler/": ("/admin/scheduler/", MANAGERS),
     "/admin/users": ("/admin/users", STAFF),
@@ -72,6 +78,7 @@ NOT_WALKED |= {
     "/signup",
     "/dev/codes",
     "/s/<int:order_id>/<key>",
+    "/s/<int:order_id>/<key>/rate",
     "/menu/<int:item_id>/confirm",
     "/orders/<int:order_id>/cancel",
     "/kiosk/start",
@@ -82,6 +89,8 @@ NOT_WALKED |= {
 NOT_WALKED |= {"/volunteers/import/<int:import_id>"}
 # Probes for the load balancer: no data, open to all; readiness answers 503 without a scheduler (tests/ops).
 NOT_WALKED |= {"/healthz", "/readyz"}
+# A rating photo is public once stored (re-encoded, no EXIF); tests/showcase/test_photos.py serves one.
+NOT_WALKED |= {"/showcase/photos/<int:photo_id>.jpg"}
 # Incentives and deliberation came after the walk was written; their pages' access is tested in their own folders
 # (tests/incentives/test_pages.py, tests/deliberation/test_api_and_pages.py) until the walk takes them in.
 NOT_WALKED |= {
