@@ -57,6 +57,11 @@ class SearchParams:
     region_orders: int = 1000
     stitch_seconds: float = 1.3
     region_teams: int = 20
+    # A region's pruning stops at this share of its time (what is left unpruned goes to the stitch); the stitch
+    # stops looking at unserved orders so many seconds per order of the instance before the time limit, to validate
+    # and assemble the answer.
+    region_prune_share: float = 0.85
+    stitch_tail_per_order: float = 2e-4
     # The LP relaxation may take this share of a part's time (it is skipped when the part gets less than
     # lp_min_seconds in deterministic mode, where its wall time would make runs differ).
     lp_share: float = 0.25

@@ -11,7 +11,8 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 
 from app.accounts.models import LoginCode, User
 from app.accounts.phone_numbers import keyed_digest, normalize_phone, phone_digest
@@ -80,7 +81,14 @@ def request_code(*, phone: str, now: datetime | None = None) -> SentCode:
         channels.append("log")
     from app.notifications import messages
 
-    subject, body = messages.render("login_code", code=raw, minutes=config["LOGIN_CODE_TTL_MINUTES"])
+    # The code is read by whoever is at the sign-in page, in the language that page is in.
+    page_locale = get_locale() if has_request_context() else None
+    subject, body = messages.render(
+        "login_code",
+        locale=str(page_locale) if page_locale else None,
+        code=raw,
+        minutes=config["LOGIN_CODE_TTL_MINUTES"],
+    )
     if config.get("DEV_PAGES"):
         # Development only: the code in the log and on /dev/codes (kept in this process's memory, never stored),
         # so sign-in can be tried without a phone; the number is masked in both.

@@ -46,11 +46,14 @@ class DatabaseStorage(Storage):
         expired = table.c.expires_at <= now
         statement = (
             insert(table)
-            .values(key=key, count=amount, expires_at=now + expiry)
+            .values(key=key, count=max(amount, 0), expires_at=now + expiry)
             .on_conflict_do_update(
                 index_elements=[table.c.key],
                 set_={
-                    "count": case((expired, amount), else_=table.c.count + amount),
+                    # A negative amount gives a hit back; it never takes a counter below zero.
+                    "count": case(
+                        (expired, max(amount, 0)), (table.c.count + amount < 0, 0), else_=table.c.count + amount
+                    ),
                     "expires_at": case((expired, now + expiry), else_=table.c.expires_at),
                 },
             )

@@ -79,18 +79,24 @@ def current_rule(*, at: datetime | None = None) -> PointsRule:
     if first is not None:
         return first
     config = current_app.config
-    rule = PointsRule(
-        version=1,
-        points_per_hour=config["POINTS_PER_HOUR"],
-        rating_bonus=config["POINTS_FIVE_STAR_BONUS"],
-        rating_bonus_min_stars=5,
-        priority_bonus=config.get("POINTS_PRIORITY_BONUS", 0),
-        effective_from=datetime(2000, 1, 1, tzinfo=moment.tzinfo),
-        note="初始规则（来自配置）",
-    )
-    db.session.add(rule)
-    db.session.flush()
-    return rule
+    try:
+        # Two first completions at once both find no rule: one makes version 1, the other takes it.
+        with db.session.begin_nested():
+            db.session.execute(
+                insert(PointsRule).values(
+                    version=1,
+                    points_per_hour=config["POINTS_PER_HOUR"],
+                    rating_bonus=config["POINTS_FIVE_STAR_BONUS"],
+                    rating_bonus_min_stars=5,
+                    priority_bonus=config.get("POINTS_PRIORITY_BONUS", 0),
+                    effective_from=datetime(2000, 1, 1, tzinfo=moment.tzinfo),
+                    note="初始规则（来自配置）",
+                    created_at=utcnow(),
+                )
+            )
+    except IntegrityError:
+        pass  # the other request's version 1 is committed; read it below
+    return db.session.scalars(db.select(PointsRule).where(PointsRule.version == 1)).one()
 
 
 def list_rules() -> list[PointsRule]:

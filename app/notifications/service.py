@@ -11,6 +11,7 @@ from app.accounts.models import User
 from app.core.masking import mask_address
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.notifications.messages import render
 from app.notifications.models import DeliveryAttempt, OutboxMessage
 from app.notifications.senders import NotConfigured, PermanentFailure, sender_for
 from app.orders.models import Resident
@@ -26,6 +27,8 @@ class Recipient:
     email: str | None = None
     phone: str | None = None
     wechat: str | None = None
+    # The language they read (an account's chosen locale); None is the default, Chinese, as for walk-ins.
+    locale: str | None = None
 
     def address(self, channel: str) -> str | None:
         """Where this channel reaches them, or None."""
@@ -36,7 +39,7 @@ class Recipient:
 
 def recipient_for_user(user: User) -> Recipient:
     """A user account as a recipient."""
-    return Recipient(name=user.display_name, user_id=user.id, email=user.email, phone=user.phone)
+    return Recipient(name=user.display_name, user_id=user.id, email=user.email, phone=user.phone, locale=user.locale)
 
 
 def recipient_for_volunteer(volunteer: Volunteer) -> Recipient:
@@ -47,6 +50,7 @@ def recipient_for_volunteer(volunteer: Volunteer) -> Recipient:
         user_id=user.id if user else None,
         email=volunteer.email or (user.email if user else None),
         phone=volunteer.phone or (user.phone if user else None),
+        locale=user.locale if user else None,
     )
 
 
@@ -58,6 +62,7 @@ def recipient_for_resident(resident: Resident) -> Recipient:
         user_id=user.id if user else None,
         email=user.email if user else None,
         phone=resident.phone or (user.phone if user else None),
+        locale=user.locale if user else None,
     )
 
 
@@ -103,6 +108,23 @@ def enqueue(
         queued.append(message)
     db.session.flush()
     return queued
+
+
+def notify(
+    *,
+    key: str,
+    kind: str,
+    recipient: Recipient,
+    values: dict[str, object],
+    data: dict | None = None,
+    now: datetime | None = None,
+    channels: list[str] | None = None,
+) -> list[OutboxMessage]:
+    """Render a message kind in the recipient's language and queue it (see enqueue)."""
+    subject, body = render(kind, locale=recipient.locale, **values)
+    return enqueue(
+        key=key, kind=kind, recipient=recipient, subject=subject, body=body, data=data, now=now, channels=channels
+    )
 
 
 def deliver_now(*, message_ids: list[int], now: datetime | None = None) -> list[str]:

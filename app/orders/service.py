@@ -364,6 +364,24 @@ def rate_order(*, user: User, order_id: int, stars: int, tags: list[str], commen
     order = get_order(user=user, order_id=order_id, lock=True)
     if not may_act_for_resident(user, order):
         raise Forbidden("only the resident or station staff may rate")
+    return _rate(order, rated_by=user, stars=stars, tags=tags, comment=comment)
+
+
+def rate_order_by_status_key(*, order_id: int, key: str, stars: int, tags: list[str], comment: str = "") -> Rating:
+    """A walk-in without an account rates a completed order through its short status link.
+
+    The same rating sent again (a double tap, a resubmitted form) returns the stored rating instead of refusing it.
+    """
+    order = order_by_status_key(order_id=order_id, key=key, lock=True)
+    kept = order.rating
+    sent = (stars, list(dict.fromkeys(tags)), comment)
+    if kept is not None and kept.rated_by_id is None and (kept.stars, kept.tags, kept.comment) == sent:
+        return kept
+    return _rate(order, rated_by=None, stars=stars, tags=tags, comment=comment)
+
+
+def _rate(order: Order, *, rated_by: User | None, stars: int, tags: list[str], comment: str) -> Rating:
+    """The one set of rating rules: once per order, a served order only, 1 to 5 stars, known praise words."""
     if order.status == "rated":
         raise InvalidTransition("this order has already been rated", field="status")
     if order.status != "completed":
@@ -373,9 +391,15 @@ def rate_order(*, user: User, order_id: int, stars: int, tags: list[str], commen
     unknown = [t for t in tags if t not in RATING_TAGS]
     if unknown:
         raise ValidationFailed("unknown tag %(tag)s", field="tags", params={"tag": unknown[0]})
-    rating = Rating(order=order, stars=stars, tags=list(dict.fromkeys(tags)), comment=comment, rated_by_id=user.id)
+    rating = Rating(
+        order=order,
+        stars=stars,
+        tags=list(dict.fromkeys(tags)),
+        comment=comment,
+        rated_by_id=rated_by.id if rated_by is not None else None,
+    )
     db.session.add(rating)
-    transition(order, "rated", actor=user, data={"stars": stars})
+    transition(order, "rated", actor=rated_by, data={"stars": stars})
     return rating
 
 
@@ -465,11 +489,11 @@ def status_key(order: Order) -> str:
     return base64.b32encode(digest).decode()[:10].lower()
 
 
-def order_by_status_key(*, order_id: int, key: str) -> Order:
-    """The order a short status link names, or 404 when the key does not match."""
+def order_by_status_key(*, order_id: int, key: str, lock: bool = False) -> Order:
+    """The order a short status link names, or 404 when the key does not match; `lock` takes its row lock."""
     import hmac
 
-    order = db.session.get(Order, order_id)
+    order = lock_orders([order_id]).get(order_id) if lock else db.session.get(Order, order_id)
     if order is None or not hmac.compare_digest(status_key(order), (key or "").lower()):
         raise NotFound("order not found")
     return order

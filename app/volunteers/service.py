@@ -210,6 +210,29 @@ def availability_of(*, user: User, volunteer_id: int) -> dict:
     return {"weekly": volunteer.availability, "exceptions": volunteer.exceptions}
 
 
+@dataclass(frozen=True)
+class HalfDay:
+    """One of the editor's half-day toggles: a fixed local period of a weekday."""
+
+    code: str
+    start_minute: int
+    end_minute: int
+
+
+# The demo county's (and most paper rosters') free times are these blocks; a lunch break separates the first two.
+HALF_DAYS = (HalfDay("am", 8 * 60, 12 * 60), HalfDay("pm", 14 * 60, 18 * 60), HalfDay("ev", 18 * 60, 21 * 60))
+
+
+def half_days_matching(periods: list[tuple[int, int]]) -> frozenset[str] | None:
+    """The half-days whose union is exactly one day's weekly periods, or None when they need custom times."""
+    wanted = union(sorted(periods))
+    for mask in range(1 << len(HALF_DAYS)):
+        chosen = [h for i, h in enumerate(HALF_DAYS) if mask >> i & 1]
+        if union([(h.start_minute, h.end_minute) for h in chosen]) == wanted:
+            return frozenset(h.code for h in chosen)
+    return None
+
+
 def merged_slots(weekly: list[dict]) -> list[AvailabilitySlot]:
     """Weekly slots with overlapping or touching periods of the same day joined."""
     by_day: dict[int, list[tuple[int, int]]] = {}

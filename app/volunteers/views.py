@@ -26,6 +26,8 @@ bp = Blueprint("volunteers_views", __name__)
 
 STAFF = ("station_staff", "county_staff", "admin")
 SLOTS_PER_DAY = 3
+MAX_CUSTOM_PER_DAY = 12
+HALF_DAY_LABELS = {"am": _l("Morning"), "pm": _l("Afternoon"), "ev": _l("Evening")}
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
@@ -83,7 +85,7 @@ def my_service():
 
 
 class AvailabilityForm(FlaskForm):
-    """CSRF and a day off to add; the weekly slots are read from the request (slot-<day>-<n>-start/end)."""
+    """CSRF and a day off to add; the week is read from the request (half-<day> toggles, slot-<day>-<n>-start/end)."""
 
     day_off = DateField(
         _l("Add a day I cannot serve"),
@@ -107,10 +109,16 @@ def _minute(value: str) -> int | None:
 
 
 def _parse_weekly(values) -> tuple[list[dict], list[str]]:  # noqa: ANN001
-    """Weekly slots from the editor's time inputs, and what was wrong with any of them."""
+    """Weekly slots from the ticked half-days and any custom times, and which custom times were wrong."""
     weekly, problems = [], []
+    by_code = {h.code: h for h in volunteer_service.HALF_DAYS}
     for weekday in range(7):
-        for n in range(SLOTS_PER_DAY):
+        for code in values.getlist(f"half-{weekday}"):
+            if code in by_code:
+                half = by_code[code]
+                weekly.append({"weekday": weekday, "start_minute": half.start_minute, "end_minute": half.end_minute})
+        # A day stored with more periods than the editor's empty rows shows them all; read them all back.
+        for n in range(MAX_CUSTOM_PER_DAY):
             start_s = values.get(f"slot-{weekday}-{n}-start", "").strip()
             end_s = values.get(f"slot-{weekday}-{n}-end", "").strip()
             if not start_s and not end_s:
@@ -121,6 +129,40 @@ def _parse_weekly(values) -> tuple[list[dict], list[str]]:  # noqa: ANN001
                 continue
             weekly.append({"weekday": weekday, "start_minute": start, "end_minute": end})
     return weekly, problems
+
+
+def _hhmm(minute: int) -> str:
+    return "24:00" if minute == 1440 else f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _week_rows(slots, values) -> list[dict]:  # noqa: ANN001
+    """Per weekday: the ticked half-days and the custom times, from the stored slots or the refused form."""
+    rows = []
+    for day in range(7):
+        if values is not None:
+            ticked = set(values.getlist(f"half-{day}"))
+            custom = [
+                (values.get(f"slot-{day}-{n}-start", ""), values.get(f"slot-{day}-{n}-end", ""))
+                for n in range(MAX_CUSTOM_PER_DAY)
+            ]
+            while custom and not any(custom[-1]):
+                custom.pop()
+        else:
+            periods = [(s.start_minute, s.end_minute) for s in slots if s.weekday == day]
+            matched = volunteer_service.half_days_matching(periods)
+            # A day the toggles can't say exactly is shown in custom times, so saving keeps its meaning.
+            ticked = set(matched) if matched is not None else set()
+            custom = [] if matched is not None else [(_hhmm(s), _hhmm(e)) for s, e in periods]
+        shown = [c for c in custom if c[0] or c[1]]
+        rows.append(
+            {
+                "day": day,
+                "ticked": ticked,
+                "custom": custom + [("", "")] * max(0, SLOTS_PER_DAY - len(custom)),
+                "custom_summary": ", ".join(f"{a}–{b}" for a, b in shown),
+            }
+        )
+    return rows
 
 
 def _availability_page(volunteer_id: int, back: str):
@@ -165,9 +207,6 @@ def _availability_page(volunteer_id: int, back: str):
             else:
                 flash(_("Your available times are saved."), "success")
                 return redirect(back)
-    by_day: dict[int, list] = {d: [] for d in range(7)}
-    for slot in current["weekly"]:
-        by_day[slot.weekday].append(slot)
     values = request.form if request.method == "POST" else None
     if form.day_off.errors:
         # WTForms' own "Not a valid date value." is English; say it in the reader's language.
@@ -175,10 +214,13 @@ def _availability_page(volunteer_id: int, back: str):
     return render_template(
         "volunteers/availability.html",
         volunteer=volunteer,
-        by_day=by_day,
+        rows=_week_rows(current["weekly"], values),
+        half_days=[
+            (h, HALF_DAY_LABELS[h.code], f"{_hhmm(h.start_minute)}–{_hhmm(h.end_minute)}")
+            for h in volunteer_service.HALF_DAYS
+        ],
         form=form,
         exceptions=current["exceptions"],
-        slots_per_day=SLOTS_PER_DAY,
         values=values,
         problems=set(problems),
     ), 422 if request.method == "POST" and (form.errors or problems) else 200

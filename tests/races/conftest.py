@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,9 +83,9 @@ class Server:
             return list(pool.map(one, calls))
 
 
-@pytest.fixture()
-def server(app: Flask, world: World) -> Iterator[Server]:
-    """The app served by werkzeug's threaded server (a thread per request) on a free port."""
+@contextmanager
+def serve(app: Flask) -> Iterator[Server]:
+    """Serve an app with werkzeug's threaded server (a thread per request) on a free port."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     served = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=served.serve_forever, daemon=True)
@@ -95,6 +96,13 @@ def server(app: Flask, world: World) -> Iterator[Server]:
         served.shutdown()
         thread.join()
         served.server_close()
+
+
+@pytest.fixture()
+def server(app: Flask, world: World) -> Iterator[Server]:
+    """The app, with the test world in its database, served on a free port."""
+    with serve(app) as served:
+        yield served
 
 
 @pytest.fixture()

@@ -6,11 +6,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pytest
-
 from app.dispatch.models import Proposal
 from app.dispatch.queue import execute_run
 from app.extensions import db
+from app.incentives.models import HoursEntry, PointsEntry, PointsRule
 from app.orders.models import Order, OrderEvent
 from tests.factories import accepted_order, make_volunteer, placed_order, proposed_order, slot
 from tests.races.conftest import Call, assert_doctor_clean, no_server_errors
@@ -83,16 +82,13 @@ def test_accept_and_cancel_at_once_never_both_blind(server, world, bearer) -> No
     assert_doctor_clean()
 
 
-@pytest.mark.xfail(
-    reason=(
-        "open defect: on PostgreSQL one of two simultaneous last check-outs answers 409 'this was "
-        "already recorded' since honest check-in and the incentives ledger met (see the session note)"
-    ),
-    strict=False,
-)
-def test_the_last_two_check_outs_at_once_complete_the_order(server, world, bearer) -> None:
+def test_the_last_two_check_outs_at_once_complete_the_order(server, world, bearer, monkeypatch) -> None:
     """Row 6: the check-out that completes an order is decided in the database (the order's row lock)."""
+    from app.dispatch import crew
     from app.dispatch.crew import check_in
+
+    # The slots lie ahead, so a real stay would clip to 0 minutes and write no ledger line to count.
+    monkeypatch.setattr(crew, "clipped_minutes", lambda *_: 90)
 
     v1, v2 = world.volunteers["v1"], world.volunteers["v2"]
     proposals = [accepted_order(world, slot(i), [v1, v2]) for i in range(PAIRS)]
@@ -112,6 +108,14 @@ def test_the_last_two_check_outs_at_once_complete_the_order(server, world, beare
     db.session.remove()
     ids = [p.order_id for p in proposals]
     assert set(db.session.scalars(db.select(Order.status).where(Order.id.in_(ids)))) == {"completed"}
+    completions = db.session.scalar(
+        db.select(db.func.count()).where(OrderEvent.order_id.in_(ids), OrderEvent.to_status == "completed")
+    )
+    assert completions == PAIRS
+    # The first completions at once made the points rule once, and each stay reached the ledger once.
+    assert db.session.scalar(db.select(db.func.count()).select_from(PointsRule)) == 1
+    for ledger in (HoursEntry, PointsEntry):
+        assert db.session.scalar(db.select(db.func.count()).where(ledger.order_id.in_(ids))) == 2 * PAIRS
     assert_doctor_clean()
 
 

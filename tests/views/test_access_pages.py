@@ -78,6 +78,7 @@ NOT_WALKED |= {
     "/signup",
     "/dev/codes",
     "/s/<int:order_id>/<key>",
+    "/s/<int:order_id>/<key>/rate",
     "/menu/<int:item_id>/confirm",
     "/orders/<int:order_id>/cancel",
     "/kiosk/start",
