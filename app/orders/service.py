@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import Select
 
-from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, scope_station_ids, station_in_scope
+from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, station_in_scope, within_scope
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.intervals import union
@@ -263,9 +263,7 @@ def register_order_audience(role: str, order_ids: OrderAudience) -> None:
 def _visible_orders_query(user: User) -> Select:
     query = db.select(Order)
     if user.role in STAFF_ROLES:
-        ids = scope_station_ids(user)
-        if ids is not None:
-            query = query.where(Order.station_id.in_(ids))
+        query = within_scope(query, user, Order.station_id)
     elif user.role == "resident":
         query = query.outerjoin(Resident, Order.resident_id == Resident.id).where(
             (Resident.user_id == user.id) | (Order.placed_by_id == user.id)
@@ -337,7 +335,8 @@ def lock_order(order: Order) -> Order:
     return lock_orders([order.id])[order.id]
 
 
-def _may_act_for_resident(user: User, order: Order) -> bool:
+def may_act_for_resident(user: User, order: Order) -> bool:
+    """Whether the user is the order's resident, or staff over its station."""
     if user.role in STAFF_ROLES:
         return station_in_scope(user, order.station_id)
     return user.role == "resident" and (
@@ -348,7 +347,7 @@ def _may_act_for_resident(user: User, order: Order) -> bool:
 def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:
     """The resident or staff cancel an order that is not yet in service (dispatch withdraws a live proposal)."""
     order = get_order(user=user, order_id=order_id, lock=True)
-    if not _may_act_for_resident(user, order):
+    if not may_act_for_resident(user, order):
         raise Forbidden("only the resident or station staff may cancel")
     if order.status not in CANCELLABLE:
         raise InvalidTransition(
@@ -361,7 +360,7 @@ def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:
 def rate_order(*, user: User, order_id: int, stars: int, tags: list[str], comment: str = "") -> Rating:
     """The resident (or staff for them) rates a completed order (评单)."""
     order = get_order(user=user, order_id=order_id, lock=True)
-    if not _may_act_for_resident(user, order):
+    if not may_act_for_resident(user, order):
         raise Forbidden("only the resident or station staff may rate")
     return _rate(order, rated_by=user, stars=stars, tags=tags, comment=comment)
 

@@ -1,7 +1,7 @@
 """backfill phone digests for accounts stored before phone sign-in
 
 Revision ID: e4a7b9c2d1f0
-Revises: 75891eb0d116
+Revises: 34d0c0fb2d89
 Create Date: 2026-12-02 02:20:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "e4a7b9c2d1f0"
-down_revision = "75891eb0d116"
+down_revision = "34d0c0fb2d89"
 branch_labels = None
 depends_on = None
 
