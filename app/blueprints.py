@@ -22,6 +22,8 @@ from app.rosters.views import bp as rosters_views
 from app.scheduling.views import bp as scheduling_views
 from app.stations.api import blp as stations_api
 from app.stations.views import bp as stations_views
+from app.visits.api import blp as visits_api
+from app.visits.views import bp as visits_views
 from app.volunteers.api import blp as volunteers_api
 from app.volunteers.views import bp as volunteers_views
 from app.web.views import bp as web_views
@@ -37,6 +39,7 @@ API_BLUEPRINTS = [
     coverage_api,
     incentives_api,
     deliberation_api,
+    visits_api,
     audit_api,
 ]
 
@@ -53,6 +56,7 @@ PAGE_BLUEPRINTS = [
     coverage_views,
     incentives_views,
     deliberation_views,
+    visits_views,
     audit_views,
     stations_views,
 ]

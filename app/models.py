@@ -24,6 +24,7 @@ from app.orders.models import (
 from app.rosters.models import FeedKey, RosterVersion
 from app.scheduling.models import Heartbeat, JobRun
 from app.stations.models import Station
+from app.visits.models import Campaign, Household, HouseholdImport, Visit
 from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer, VolunteerImport
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "AuditEntry",
     "AvailabilityException",
     "AvailabilitySlot",
+    "Campaign",
     "CoverageSnapshot",
     "DeliveryAttempt",
     "Demand",
@@ -40,6 +42,8 @@ __all__ = [
     "DispatchRun",
     "FeedKey",
     "Heartbeat",
+    "Household",
+    "HouseholdImport",
     "LoginCode",
     "IdempotencyRecord",
     "HoursEntry",
@@ -72,6 +76,7 @@ __all__ = [
     "Station",
     "Team",
     "User",
+    "Visit",
     "Volunteer",
     "VolunteerImport",
 ]

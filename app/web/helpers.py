@@ -174,6 +174,20 @@ _NAV = [
         ("station_staff", "county_staff", "admin"),
         ("deliberation_views.",),
     ),
+    (
+        lazy_gettext("Household visits"),
+        "visits_views.index",
+        ("station_staff", "county_staff", "admin"),
+        (
+            "visits_views.index",
+            "visits_views.campaign",
+            "visits_views.sheets",
+            "visits_views.households",
+            "visits_views.import_households",
+            "visits_views.import_preview",
+        ),
+    ),  # fmt: skip
+    (lazy_gettext("My visits"), "visits_views.mine", ("volunteer", "team_lead"), ("visits_views.mine",)),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
     (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
     (
@@ -186,7 +200,12 @@ _NAV = [
 ]
 
 
-_NEEDS_VOLUNTEER_RECORD = {"volunteers_views.me", "volunteers_views.my_availability", "incentives_views.mine"}
+_NEEDS_VOLUNTEER_RECORD = {
+    "volunteers_views.me",
+    "volunteers_views.my_availability",
+    "incentives_views.mine",
+    "visits_views.mine",
+}
 
 
 def nav_items() -> list[NavItem]:
