@@ -274,6 +274,9 @@ def load_demo(
     from app.deliberation.demo import load_deliberation
 
     deliberation = load_deliberation(rng=random.Random(seed + 13), villages=villages, staff=accounts["admin"])
+    from app.visits.demo import load_visits
+
+    visits = load_visits(rng=random.Random(seed + 14), village=villages[0], staff=accounts["admin"])
     return {
         "stations": 1 + len(townships) + len(villages),
         "teams": len(teams),
@@ -283,6 +286,7 @@ def load_demo(
         "past orders": history,
         **incentives,
         **deliberation,
+        **visits,
         "demo accounts": ", ".join(sorted(accounts)) + f" (password {DEMO_PASSWORD})",
     }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import time
 from dataclasses import dataclass
 
 from app.visits.planner import Household, Plan, Problem, Shift, check_plan, nearest_neighbour, solve
@@ -72,14 +73,16 @@ def generate(family: Family, *, seed: int, households: int = 2000, volunteers: i
     return Problem(tuple(homes), tuple(shifts), family.visit_minutes, family.speed_kmh)
 
 
-def _row(family: str, seed: int, problem: Problem, plan: Plan, baseline: Plan) -> str:
+def _row(family: str, seed: int, problem: Problem, plan: Plan, baseline: Plan, cpu: float) -> str:
     broken, broken_nn = len(check_plan(problem, plan)), len(check_plan(problem, baseline))
-    visited = len(problem.households) - len(plan.dropped)
-    nn_visited = len(problem.households) - len(baseline.dropped)
+    weight = {h.id: h.weight for h in problem.households}
+    visited = sum(weight.values()) - sum(weight[h] for h in plan.dropped)
+    nn_visited = sum(weight.values()) - sum(weight[h] for h in baseline.dropped)
     gap = (plan.travel_km / plan.bound_km - 1) * 100 if plan.bound_km else float("nan")
     return (
-        f"| {family} | {seed} | {len(problem.households)} | {len(problem.shifts)} | {plan.seconds:.1f} | "
-        f"{visited} | {plan.travel_km:.1f} | {nn_visited} | {baseline.travel_km:.1f} | "
+        f"| {family} | {seed} | {len(problem.households)} | {len(problem.shifts)} | {plan.seconds:.1f} | {cpu:.1f} | "
+        f"{len(problem.households) - len(plan.dropped)} ({visited}) | {plan.travel_km:.1f} | "
+        f"{len(problem.households) - len(baseline.dropped)} ({nn_visited}) | {baseline.travel_km:.1f} | "
         f"{plan.bound_km or 0:.1f} | {gap:.0f}% | {plan.stats.get('groups_improved', 0)} / "
         f"{plan.stats.get('groups_tried', 0)} | {broken} / {broken_nn} |"
     )
@@ -96,18 +99,20 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, cpus: {os.cpu_count()}")
     print(
-        "| family | seed | households | shifts | seconds | visited | km | NN visited | NN km | bound km | "
-        "km over bound | groups improved / tried | broken rules (plan / NN) |"
+        "| family | seed | households | shifts | wall s | CPU s | visited (weight) | km | NN visited (weight) | "
+        "NN km | bound km | km over bound | groups improved / tried | broken rules (plan / NN) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for family in FAMILIES:
         if args.family and family.name not in args.family:
             continue
         for seed in args.seeds:
             problem = generate(family, seed=seed, households=args.households, volunteers=args.volunteers)
             baseline = nearest_neighbour(problem)
+            cpu = time.process_time()
             plan = solve(problem, time_limit_s=args.limit)
-            print(_row(family.name, seed, problem, plan, baseline), flush=True)
+            cpu = time.process_time() - cpu
+            print(_row(family.name, seed, problem, plan, baseline, cpu), flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -104,12 +104,21 @@ def _places(problem: Problem) -> tuple[np.ndarray, int]:
 
 
 def km_matrix(coords: np.ndarray, road_factor: float) -> np.ndarray:
-    """Road km between every pair of places (road factor times great-circle distance)."""
+    """Road km between every pair of places (road factor times great-circle distance).
+
+    Computed in blocks of rows: whole-matrix temporaries would be ten times the result's size.
+    """
     lat, lon = np.radians(coords[:, 0]), np.radians(coords[:, 1])
-    dlat = lat[:, None] - lat[None, :]
-    dlon = lon[:, None] - lon[None, :]
-    h = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
-    return road_factor * 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    cos_lat = np.cos(lat)
+    out = np.empty((len(coords), len(coords)))
+    for first in range(0, len(coords), 256):
+        rows = slice(first, first + 256)
+        h = np.sin((lat[rows, None] - lat[None, :]) / 2) ** 2
+        h += cos_lat[rows, None] * cos_lat[None, :] * np.sin((lon[rows, None] - lon[None, :]) / 2) ** 2
+        np.sqrt(h, out=h)
+        np.minimum(h, 1.0, out=h)
+        out[rows] = (road_factor * 2 * EARTH_RADIUS_KM) * np.arcsin(h)
+    return out
 
 
 def road_km(problem: Problem, a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -157,7 +166,7 @@ def solve(problem: Problem, *, time_limit_s: float = 10.0, seed: int = 0) -> Pla
     # Flat coordinates (km east, km north) to find nearby routes quickly.
     flat = np.column_stack([coords[:, 0] * 111.0, coords[:, 1] * 111.0 * np.cos(np.radians(coords[:, 0]))])
     rng = random.Random(seed)
-    tried = improved = 0
+    tried = improved = idle = 0
     whole = n_s <= GROUP_SHIFTS
     queue: list[int] = []
     while time.perf_counter() < deadline:
@@ -195,7 +204,11 @@ def solve(problem: Problem, *, time_limit_s: float = 10.0, seed: int = 0) -> Pla
             for v, route in zip(group, new, strict=True):
                 routes[v] = route
             improved += 1
-        if whole:
+            idle = 0
+        else:
+            idle += 1
+        # Stop early once a whole round of groups has brought nothing (small problems settle in seconds).
+        if whole or idle > sum(1 for r in routes if r):
             break
     plan = _plan_from(problem, km, minutes, routes)
     plan.status = "IMPROVED" if improved else "NEAREST_NEIGHBOUR"

@@ -45,7 +45,7 @@ OUTCOME_LABELS = {
     "pending": N_("To visit"),
     "visited": N_("Visited"),
     "not_home": N_("Not at home"),
-    "refused": N_("Refused"),
+    "refused": N_("Refused the visit"),
 }
 # Refusals the visits service raises, listed so pybabel extracts them.
 MESSAGES = (
