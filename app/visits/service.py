@@ -323,10 +323,10 @@ def list_campaigns(*, user: User) -> list[Campaign]:
     return list(db.session.scalars(query))
 
 
-def get_campaign(*, user: User, campaign_id: int) -> Campaign:
-    """One campaign in the user's scope (staff only)."""
+def get_campaign(*, user: User, campaign_id: int, lock: bool = False) -> Campaign:
+    """One campaign in the user's scope (staff only); with lock, its row is held until the request commits."""
     require_role(user, *STAFF_ROLES)
-    campaign = db.session.get(Campaign, campaign_id)
+    campaign = db.session.get(Campaign, campaign_id, with_for_update=lock)
     if campaign is None or not station_in_scope(user, campaign.station_id):
         raise NotFound("campaign not found", field="campaign_id")
     return campaign
@@ -346,17 +346,32 @@ def half_days() -> list[tuple[int, int]]:
     return spans
 
 
-def shifts_of(campaign: Campaign, *, since: datetime) -> tuple[datetime, list[planner.Shift]]:
+@dataclass(frozen=True)
+class ShiftSlot:
+    """Where a planner shift's visits are stored: its half-day (route sheets group by it), first sequence number."""
+
+    half_day: datetime
+    first_sequence: int
+
+
+def shifts_of(campaign: Campaign, *, since: datetime) -> tuple[datetime, list[planner.Shift], dict[str, ShiftSlot]]:
     """The campaign volunteers' free half-days from `since` to the period's end, as planner shifts.
 
     Minutes count from local midnight of the period's first day; a half-day partly free gives its longest
-    free stretch, and one shorter than MIN_SHIFT_MINUTES is left out.
+    free stretch, and one shorter than MIN_SHIFT_MINUTES is left out. A half-day that already holds finished
+    visits keeps them: it offers only the visits left under the cap, after the last of them.
     """
     origin = local_midnight(campaign.starts_on)
     period_end = local_midnight(campaign.ends_on + timedelta(days=1))
     since = max(since, origin)
     spans = half_days()
+    # Finished visits by volunteer, as (planned start, sequence number).
+    finished: dict[int, list[tuple[datetime, int]]] = {}
+    for visit in campaign.visits:
+        if visit.outcome in FINAL_OUTCOMES and visit.volunteer_id is not None and visit.planned_at is not None:
+            finished.setdefault(visit.volunteer_id, []).append((visit.planned_at, visit.sequence or 0))
     shifts: list[planner.Shift] = []
+    slots: dict[str, ShiftSlot] = {}
     for volunteer in campaign.volunteers:
         if not volunteer.active:
             continue
@@ -365,31 +380,39 @@ def shifts_of(campaign: Campaign, *, since: datetime) -> tuple[datetime, list[pl
         while day <= campaign.ends_on:
             midnight = local_midnight(day)
             for start, end in spans:
-                lo, hi = max(midnight + timedelta(minutes=start), since), midnight + timedelta(minutes=end)
-                pieces = [(max(s, lo), min(e, hi)) for s, e in free if e > lo and s < hi]
-                if not pieces:
+                half_day, hi = midnight + timedelta(minutes=start), midnight + timedelta(minutes=end)
+                done = [(at, n) for at, n in finished.get(volunteer.id, []) if half_day <= at < hi]
+                cap = campaign.max_visits_per_shift - len(done)
+                after = [at + timedelta(minutes=campaign.visit_minutes) for at, _ in done]
+                lo = max([half_day, since, *after])
+                pieces = [(max(a, lo), min(b, hi)) for a, b in free if b > lo and a < hi]
+                if not pieces or cap <= 0:
                     continue
                 s, e = max(pieces, key=lambda p: p[1] - p[0])
                 if (e - s) < timedelta(minutes=MIN_SHIFT_MINUTES):
                     continue
+                shift_id = f"{volunteer.id}@{int((half_day - origin).total_seconds() // 60)}"
                 shifts.append(
                     planner.Shift(
-                        id=f"{volunteer.id}@{int((s - origin).total_seconds() // 60)}",
+                        id=shift_id,
                         volunteer=str(volunteer.id),
                         lat=volunteer.station.lat,
                         lon=volunteer.station.lon,
                         start=int((s - origin).total_seconds() // 60),
                         end=int((e - origin).total_seconds() // 60),
-                        max_visits=campaign.max_visits_per_shift,
+                        max_visits=cap,
                     )
                 )
+                slots[shift_id] = ShiftSlot(half_day, 1 + max((n for _, n in done), default=0))
             day += timedelta(days=1)
-    return origin, shifts
+    return origin, shifts, slots
 
 
-def planning_problem(campaign: Campaign, *, since: datetime) -> tuple[datetime, planner.Problem, list[Visit]]:
+def planning_problem(
+    campaign: Campaign, *, since: datetime
+) -> tuple[datetime, planner.Problem, list[Visit], dict[str, ShiftSlot]]:
     """The planner's problem for the campaign's unfinished visits over the shifts from `since` on."""
-    origin, shifts = shifts_of(campaign, since=since)
+    origin, shifts, slots = shifts_of(campaign, since=since)
     open_visits = [v for v in campaign.visits if v.outcome not in FINAL_OUTCOMES]
     households = tuple(
         planner.Household(
@@ -402,16 +425,18 @@ def planning_problem(campaign: Campaign, *, since: datetime) -> tuple[datetime, 
     )
     speed = current_app.config["VISIT_WALK_KMH" if campaign.travel_mode == "walk" else "VISIT_DRIVE_KMH"]
     problem = planner.Problem(households, tuple(shifts), campaign.visit_minutes, float(speed))
-    return origin, problem, open_visits
+    return origin, problem, open_visits, slots
 
 
 def plan_campaign(*, user: User, campaign_id: int) -> Campaign:
     """Plan (or re-plan) every unfinished visit of the campaign over the volunteers' half-days still ahead."""
-    campaign = get_campaign(user=user, campaign_id=campaign_id)
+    # The campaign's row lock makes plans and outcomes of one campaign take turns: a re-plan never
+    # overwrites an outcome recorded while it was searching, and two plans never mix their routes.
+    campaign = get_campaign(user=user, campaign_id=campaign_id, lock=True)
     now = utcnow()
     if to_local(now).date() > campaign.ends_on:
         raise InvalidTransition("the campaign's period has passed", field="campaign_id")
-    origin, problem, open_visits = planning_problem(campaign, since=now)
+    origin, problem, open_visits, slots = planning_problem(campaign, since=now)
     plan = planner.solve(problem, time_limit_s=float(current_app.config["VISIT_PLAN_SECONDS"]))
     broken = planner.check_plan(problem, plan)
     if broken:
@@ -424,10 +449,11 @@ def plan_campaign(*, user: User, campaign_id: int) -> Campaign:
         visit.outcome = "pending"
     for route in plan.routes:
         shift = shifts[route.shift]
-        for number, stop in enumerate(route.stops, start=1):
+        slot = slots[route.shift]
+        for number, stop in enumerate(route.stops, start=slot.first_sequence):
             visit = by_id[stop.household]
             visit.volunteer_id = int(shift.volunteer)
-            visit.shift_start = origin + timedelta(minutes=shift.start)
+            visit.shift_start = slot.half_day
             visit.planned_at = origin + timedelta(minutes=stop.start)
             visit.sequence = number
     campaign.planned_at = now
@@ -512,6 +538,9 @@ def record_outcome(*, user: User, visit_id: int, outcome: str, note: str = "") -
     visit = db.session.get(Visit, visit_id)
     if visit is None or not can_see_visit(user, visit):
         raise NotFound("visit not found", field="visit_id")
+    # Wait for a plan of this campaign under way, then read the visit as that plan left it.
+    db.session.get(Campaign, visit.campaign_id, with_for_update=True)
+    db.session.refresh(visit)
     if outcome not in OUTCOMES or outcome == "pending":
         raise ValidationFailed("the outcome is visited, not_home or refused", field="outcome")
     visit.outcome = outcome

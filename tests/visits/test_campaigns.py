@@ -135,7 +135,7 @@ def test_plan_record_and_replan_through_the_api(app, client, world, token_for, c
 
     # The plan as stored passes the independent checker.
     found = service.get_campaign(user=world.users["staff"], campaign_id=campaign["id"])
-    origin, problem, _ = service.planning_problem(found, since=utcnow())
+    origin, problem, _, _ = service.planning_problem(found, since=utcnow())
     stored = [
         planner.Route(
             f"{r['volunteer_id']}@{int((to_aware(r['shift_start']) - origin).total_seconds() // 60)}",
