@@ -22,10 +22,18 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import update
 
-from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids, station_in_scope, subtree_ids
+from app.accounts.access import (
+    STAFF_ROLES,
+    require_role,
+    scope_station_ids,
+    station_in_scope,
+    subtree_ids,
+    within_scope,
+)
 from app.accounts.models import User
 from app.audit.service import record
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
+from app.core.statements import rows_changed
 from app.core.timeutil import LOCAL_TZ, local_midnight, to_local, utcnow
 from app.extensions import db
 from app.stations.models import Station
@@ -98,9 +106,7 @@ def list_households(*, user: User, station_id: int | None = None, tag: str | Non
     """Active households at stations in the user's scope (staff only)."""
     require_role(user, *STAFF_ROLES)
     query = db.select(Household).where(Household.active.is_(True)).order_by(Household.station_id, Household.code)
-    ids = scope_station_ids(user)
-    if ids is not None:
-        query = query.where(Household.station_id.in_(ids))
+    query = within_scope(query, user, Household.station_id)
     if station_id is not None:
         query = query.where(Household.station_id.in_(subtree_ids(station_id)))
     households = list(db.session.scalars(query))
@@ -203,11 +209,12 @@ def get_household_import(*, user: User, import_id: int) -> HouseholdImportPrevie
 def commit_household_import(*, user: User, import_id: int, skip_invalid: bool = False) -> HouseholdImportPreview:
     """Create the households of a previewed upload, once; all rows or none unless told to skip the faulty ones."""
     preview = get_household_import(user=user, import_id=import_id)
-    claimed = db.session.execute(
+    # Claim the upload in one statement so two confirmations cannot both import it.
+    claimed = rows_changed(
         update(HouseholdImport)
         .where(HouseholdImport.id == import_id, HouseholdImport.status == "previewed")
         .values(status="committed", committed_at=utcnow())
-    ).rowcount
+    )
     if claimed != 1:
         raise InvalidTransition("this import has already been committed", field="status")
     if preview.invalid and not skip_invalid:
@@ -316,10 +323,9 @@ def create_campaign(
 def list_campaigns(*, user: User) -> list[Campaign]:
     """Campaigns at stations in the user's scope, newest first (staff only)."""
     require_role(user, *STAFF_ROLES)
-    query = db.select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc())
-    ids = scope_station_ids(user)
-    if ids is not None:
-        query = query.where(Campaign.station_id.in_(ids))
+    query = within_scope(
+        db.select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc()), user, Campaign.station_id
+    )
     return list(db.session.scalars(query))
 
 

@@ -1,7 +1,7 @@
 """household visit campaigns: households, imports, campaigns, volunteers, visits
 
 Revision ID: f234eaa8211b
-Revises: 75891eb0d116
+Revises: e4a7b9c2d1f0
 Create Date: 2026-12-02 02:13:57.541565
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = 'f234eaa8211b'
-down_revision = '75891eb0d116'
+down_revision = 'e4a7b9c2d1f0'
 branch_labels = None
 depends_on = None
 
