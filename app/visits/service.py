@@ -352,16 +352,9 @@ def half_days() -> list[tuple[int, int]]:
     return spans
 
 
-@dataclass(frozen=True)
-class ShiftSlot:
-    """Where a planner shift's visits are stored: its half-day (route sheets group by it), first sequence number."""
-
-    half_day: datetime
-    first_sequence: int
-
-
-def shifts_of(campaign: Campaign, *, since: datetime) -> tuple[datetime, list[planner.Shift], dict[str, ShiftSlot]]:
-    """The campaign volunteers' free half-days from `since` to the period's end, as planner shifts.
+def shifts_of(campaign: Campaign, *, since: datetime) -> tuple[datetime, list[planner.Shift], dict[str, datetime]]:
+    """The campaign volunteers' free half-days from `since` to the period's end, as planner shifts, each with
+    the start of its half-day (route sheets group visits by it).
 
     Minutes count from local midnight of the period's first day; a half-day partly free gives its longest
     free stretch, and one shorter than MIN_SHIFT_MINUTES is left out. A half-day that already holds finished
@@ -371,13 +364,13 @@ def shifts_of(campaign: Campaign, *, since: datetime) -> tuple[datetime, list[pl
     period_end = local_midnight(campaign.ends_on + timedelta(days=1))
     since = max(since, origin)
     spans = half_days()
-    # Finished visits by volunteer, as (planned start, sequence number).
-    finished: dict[int, list[tuple[datetime, int]]] = {}
+    # When each volunteer's finished visits were planned to start.
+    finished: dict[int, list[datetime]] = {}
     for visit in campaign.visits:
         if visit.outcome in FINAL_OUTCOMES and visit.volunteer_id is not None and visit.planned_at is not None:
-            finished.setdefault(visit.volunteer_id, []).append((visit.planned_at, visit.sequence or 0))
+            finished.setdefault(visit.volunteer_id, []).append(visit.planned_at)
     shifts: list[planner.Shift] = []
-    slots: dict[str, ShiftSlot] = {}
+    slots: dict[str, datetime] = {}
     for volunteer in campaign.volunteers:
         if not volunteer.active:
             continue
@@ -387,9 +380,9 @@ def shifts_of(campaign: Campaign, *, since: datetime) -> tuple[datetime, list[pl
             midnight = local_midnight(day)
             for start, end in spans:
                 half_day, hi = midnight + timedelta(minutes=start), midnight + timedelta(minutes=end)
-                done = [(at, n) for at, n in finished.get(volunteer.id, []) if half_day <= at < hi]
+                done = [at for at in finished.get(volunteer.id, []) if half_day <= at < hi]
                 cap = campaign.max_visits_per_shift - len(done)
-                after = [at + timedelta(minutes=campaign.visit_minutes) for at, _ in done]
+                after = [at + timedelta(minutes=campaign.visit_minutes) for at in done]
                 lo = max([half_day, since, *after])
                 pieces = [(max(a, lo), min(b, hi)) for a, b in free if b > lo and a < hi]
                 if not pieces or cap <= 0:
@@ -409,14 +402,14 @@ def shifts_of(campaign: Campaign, *, since: datetime) -> tuple[datetime, list[pl
                         max_visits=cap,
                     )
                 )
-                slots[shift_id] = ShiftSlot(half_day, 1 + max((n for _, n in done), default=0))
+                slots[shift_id] = half_day
             day += timedelta(days=1)
     return origin, shifts, slots
 
 
 def planning_problem(
     campaign: Campaign, *, since: datetime
-) -> tuple[datetime, planner.Problem, list[Visit], dict[str, ShiftSlot]]:
+) -> tuple[datetime, planner.Problem, list[Visit], dict[str, datetime]]:
     """The planner's problem for the campaign's unfinished visits over the shifts from `since` on."""
     origin, shifts, slots = shifts_of(campaign, since=since)
     open_visits = [v for v in campaign.visits if v.outcome not in FINAL_OUTCOMES]
@@ -455,13 +448,12 @@ def plan_campaign(*, user: User, campaign_id: int) -> Campaign:
         visit.outcome = "pending"
     for route in plan.routes:
         shift = shifts[route.shift]
-        slot = slots[route.shift]
-        for number, stop in enumerate(route.stops, start=slot.first_sequence):
+        for stop in route.stops:
             visit = by_id[stop.household]
             visit.volunteer_id = int(shift.volunteer)
-            visit.shift_start = slot.half_day
+            visit.shift_start = slots[route.shift]
             visit.planned_at = origin + timedelta(minutes=stop.start)
-            visit.sequence = number
+    _number_routes(campaign)
     campaign.planned_at = now
     campaign.plan_stats = {
         "status": plan.status,
@@ -475,6 +467,17 @@ def plan_campaign(*, user: User, campaign_id: int) -> Campaign:
     }
     db.session.flush()
     return campaign
+
+
+def _number_routes(campaign: Campaign) -> None:
+    """Number each half-day's visits 1, 2, 3 … in time order, finished ones included, so sheets read in order."""
+    routes: dict[tuple[int, datetime], list[Visit]] = {}
+    for visit in campaign.visits:
+        if visit.volunteer_id is not None and visit.shift_start is not None and visit.planned_at is not None:
+            routes.setdefault((visit.volunteer_id, visit.shift_start), []).append(visit)
+    for route in routes.values():
+        for number, visit in enumerate(sorted(route, key=lambda v: (v.planned_at, v.id)), start=1):
+            visit.sequence = number
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -544,9 +547,12 @@ def record_outcome(*, user: User, visit_id: int, outcome: str, note: str = "") -
     visit = db.session.get(Visit, visit_id)
     if visit is None or not can_see_visit(user, visit):
         raise NotFound("visit not found", field="visit_id")
-    # Wait for a plan of this campaign under way, then read the visit as that plan left it.
+    # Wait for a plan of this campaign under way, then read the visit as that plan left it (it may have
+    # moved the visit to another volunteer).
     db.session.get(Campaign, visit.campaign_id, with_for_update=True)
     db.session.refresh(visit)
+    if not can_see_visit(user, visit):
+        raise NotFound("visit not found", field="visit_id")
     if outcome not in OUTCOMES or outcome == "pending":
         raise ValidationFailed("the outcome is visited, not_home or refused", field="outcome")
     visit.outcome = outcome

@@ -169,6 +169,10 @@ def test_plan_record_and_replan_through_the_api(app, client, world, token_for, c
 
     replanned = client.post(f"/api/v1/visits/campaigns/{campaign['id']}/plan", headers=staff).get_json()
     assert replanned["plan_stats"]["planned"] == 5, "the visited household is not planned again"
+    after = client.get(f"/api/v1/visits/campaigns/{campaign['id']}/routes", headers=staff).get_json()
+    for route in after:  # the visited one keeps its place: each half-day within its cap, numbered in time order
+        assert len(route["visits"]) <= 2
+        assert [v["sequence"] for v in route["visits"]] == list(range(1, len(route["visits"]) + 1))
     done, missed = db.session.get(Visit, first), db.session.get(Visit, second)
     assert done.outcome == "visited" and done.note == "讲解灭火器" and done.attempts == 1
     assert missed.outcome == "pending" and missed.attempts == 1 and missed.planned_at is not None
