@@ -42,6 +42,8 @@ def test_staff_publish_and_volunteer_signs_up_and_withdraws(pages, world) -> Non
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "活动至少需要一个岗位" in bad
+    index = pages.get("/activities/").get_data(as_text=True)
+    assert "/showcase/PY-BY-01" in index and "/display/PY" in index  # the station's showcase, the county display
 
     pages.login("volunteer")
     listing = pages.get("/activities/").get_data(as_text=True)
