@@ -296,12 +296,9 @@ def _search(
         _deterministic_search(state, feasible, neighbours, proof, params, budget, rng, seed, report)
     else:
         _anytime_search(state, feasible, neighbours, proof, params, budget, rng, report)
-    # Last chance: any order that now fits as is. Past the deadline only when the search had no time to place any:
-    # one greedy pass is late, but better than an empty plan.
-    starved = not state.plan
+    # Last chance: any order that now fits as is. This pass may run past the deadline when a busy machine cut the
+    # construction short: one greedy pass late is better than a plan missing most orders.
     for oi in sorted(feasible, key=lambda o: (-problem.orders[o].priority, o)):
-        if not starved and time.monotonic() >= budget.deadline:
-            break
         if oi not in state.plan:
             best = state.best_insert(oi)
             if best is not None:
@@ -663,7 +660,9 @@ def _solve_regional(
     # How much of a core this process gets (wall over CPU time of pure work): a busy machine stitches slower.
     slowdown = 1.0 if deterministic else max(1.0, (time.perf_counter() - wall) / max(1e-3, time.process_time() - cpu))
     # The stitching after the regions needs a few seconds on a province; the regions get the rest.
-    reserve = min(0.5 * time_limit, params.stitch_seconds * (1 + len(instance.volunteers) / 10000) * slowdown)
+    reserve = min(
+        params.stitch_share * time_limit, params.stitch_seconds * (1 + len(instance.volunteers) / 10000) * slowdown
+    )
     log.debug("%d regions; stitch reserve %.1f s (slowdown %.1f)", len(subs), reserve, slowdown)
     budget = max(0.5, time_limit - reserve)  # not the wall clock: each region's share must repeat exactly
     deadline = t0 + max(0.5, time_limit - reserve)

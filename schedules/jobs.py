@@ -167,7 +167,9 @@ def proposal_deadlines(now: datetime) -> Counts:
     from app.orders.models import Order
 
     overdue = db.select(Proposal.order_id).where(Proposal.status == "pending", Proposal.deadline_at <= now)
-    tiers = dict(db.session.execute(db.select(Order.id, Order.tier).where(Order.id.in_(overdue))).all())
+    tiers: dict[int, str] = dict(
+        db.session.execute(db.select(Order.id, Order.tier).where(Order.id.in_(overdue))).tuples().all()
+    )
     expired = expire_overdue_proposals(now=now)
     escalated = sum(1 for p in expired if tiers.get(p.order_id) not in (None, p.order.tier))
     return {"expired": len(expired), "escalated": escalated}

@@ -5,9 +5,10 @@ expected answers for every operation and page."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import g
+from sqlalchemy import Select
 
 from app.accounts.models import User
 from app.core.errors import Forbidden, OutOfScope
@@ -57,6 +58,12 @@ def scope_station_ids(user: User) -> set[int] | None:
     if user.scope_station_id is None:
         return set()
     return subtree_ids(user.scope_station_id)
+
+
+def within_scope(query: Select[Any], user: User, station_column: Any) -> Select[Any]:
+    """The query kept to rows whose station (the column) lies inside the user's scope; unchanged for an admin."""
+    ids = scope_station_ids(user)
+    return query if ids is None else query.where(station_column.in_(ids))
 
 
 def station_in_scope(user: User, station_id: int) -> bool:

@@ -10,10 +10,10 @@ from typing import Any
 
 from flask import current_app, make_response, request
 from flask_limiter.util import get_remote_address
-from flask_smorest import abort
 from limits import RateLimitItem, parse
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
+from app.core.errors import abort
 from app.extensions import limiter
 
 

@@ -51,6 +51,9 @@ ACTIVITIES = (
 )
 
 
+PLACES = ("文化广场", "村委会院内", "新时代文明实践站活动室", "村小学操场")
+
+
 def _volunteers_with(skill: Skill, station_ids: set[int], rng: random.Random) -> list[Volunteer]:
     rows = list(
         db.session.scalars(
@@ -85,7 +88,7 @@ def load_activities(
                 station_id=station.id,
                 title=title,
                 description=description,
-                location=f"{station.name}文化广场",
+                location=PLACES[index % len(PLACES)],
                 start_at=start,
                 end_at=start + timedelta(hours=hours),
                 slots=[{"skill": code, "capacity": capacity} for code, capacity in slots.items()],
@@ -96,7 +99,7 @@ def load_activities(
                 station_id=station.id,
                 title=title,
                 description=description,
-                location=f"{station.name}文化广场",
+                location=PLACES[index % len(PLACES)],
                 start_at=start,
                 end_at=start + timedelta(hours=hours),
                 status="published",

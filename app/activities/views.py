@@ -71,6 +71,7 @@ def index():
     user = me()
     volunteer = _my_volunteer()
     staff = user.role in STAFF_ROLES
+    home = db.session.get(Station, user.scope_station_id) if user.scope_station_id else None
     return render_template(
         "activities/index.html",
         activities=service.list_activities(user=user),
@@ -82,6 +83,8 @@ def index():
         skills=list(db.session.scalars(db.select(Skill).order_by(Skill.code))) if staff else [],
         slot_rows=range(SLOT_ROWS),
         today=to_local(utcnow()).date(),
+        home=home,
+        county=home.county() if home else None,
         **_labels(),
     )
 

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
-from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids, station_in_scope
+from app.accounts.access import STAFF_ROLES, require_role, station_in_scope, within_scope
 from app.accounts.models import User
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from app.core.timeutil import to_local, utcnow
@@ -93,10 +93,9 @@ def record_meeting(
 def list_meetings(*, user: User, station_id: int | None = None, limit: int = 100) -> list[Meeting]:
     """Meetings at stations in the user's scope, newest first."""
     require_role(user, *STAFF_ROLES)
-    query = db.select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc())
-    ids = scope_station_ids(user)
-    if ids is not None:
-        query = query.where(Meeting.station_id.in_(ids))
+    query = within_scope(
+        db.select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc()), user, Meeting.station_id
+    )
     if station_id is not None:
         query = query.where(Meeting.station_id == station_id)
     return list(db.session.scalars(query.limit(limit)))
@@ -181,10 +180,7 @@ def list_demands(
 ) -> list[Demand]:
     """Demands at stations in the user's scope: open ones by due date first, then the rest newest first."""
     require_role(user, *STAFF_ROLES)
-    query = db.select(Demand).order_by(Demand.id.desc())
-    ids = scope_station_ids(user)
-    if ids is not None:
-        query = query.where(Demand.station_id.in_(ids))
+    query = within_scope(db.select(Demand).order_by(Demand.id.desc()), user, Demand.station_id)
     if station_id is not None:
         query = query.where(Demand.station_id == station_id)
     if status is not None:

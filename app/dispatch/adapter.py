@@ -71,7 +71,7 @@ def _minute_up(start: datetime, moment: datetime) -> int:
 
 
 def road_km(a: Station, b: Station) -> float:
-    return current_app.config["ROAD_FACTOR"] * haversine_km(a, b)  # type: ignore[arg-type]
+    return current_app.config["ROAD_FACTOR"] * haversine_km(a, b)
 
 
 def allowed_team(order: Order, team: Team, *, tier: str | None = None) -> bool:
@@ -158,10 +158,10 @@ def build_problem(*, county: Station, now: datetime, order_ids: set[int] | None 
     for volunteer in volunteers:
         if volunteer.station_id not in station_by_id:
             station_by_id[volunteer.station_id] = volunteer.station
-        spans = [[_minute(start, s), _minute(start, e)] for s, e in free_intervals(volunteer, start, end)]
-        spans = [[max(0, s), min(horizon_minutes, e)] for s, e in spans if e > 0 and s < horizon_minutes and e > s]
+        spans = [(_minute(start, s), _minute(start, e)) for s, e in free_intervals(volunteer, start, end)]
+        spans = [(max(0, s), min(horizon_minutes, e)) for s, e in spans if e > 0 and s < horizon_minutes and e > s]
         for s, e, station_id in [*busy_by_volunteer.get(volunteer.id, []), *booked_by_volunteer.get(volunteer.id, [])]:
-            order_station = station_by_id.get(station_id) or db.session.get(Station, station_id)
+            order_station = station_by_id.get(station_id) or db.session.get_one(Station, station_id)
             travel = travel_minutes(road_km(volunteer.station, order_station), config["SPEED_KMH"])
             spans = subtract(spans, (_minute(start, s) - travel, _minute_up(start, e) + travel))
         capacity = _weekly_capacity(volunteer, busy_by_volunteer.get(volunteer.id, []))

@@ -15,8 +15,8 @@ from app.accounts.access import (
     STAFF_ROLES,
     ensure_station_in_scope,
     may_act_for_resident,
-    scope_station_ids,
     station_in_scope,
+    within_scope,
 )
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -269,9 +269,7 @@ def register_order_audience(role: str, order_ids: OrderAudience) -> None:
 def _visible_orders_query(user: User) -> Select:
     query = db.select(Order)
     if user.role in STAFF_ROLES:
-        ids = scope_station_ids(user)
-        if ids is not None:
-            query = query.where(Order.station_id.in_(ids))
+        query = within_scope(query, user, Order.station_id)
     elif user.role == "resident":
         query = query.outerjoin(Resident, Order.resident_id == Resident.id).where(
             (Resident.user_id == user.id) | (Order.placed_by_id == user.id)

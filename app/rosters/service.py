@@ -150,7 +150,7 @@ def entry_for(proposal: Proposal, *, volunteer_id: int | None = None) -> dict[st
             }
             for m in proposal.crew
         ),
-        key=lambda c: c["code"],
+        key=lambda c: str(c["code"]),
     )
     entry: dict[str, Any] = {
         "uid": job_uid(order.id),

@@ -21,6 +21,7 @@ class ShownRatingSchema(Schema):
 
     order_id = fields.Integer()
     service = fields.String()
+    service_en = fields.String()
     stars = fields.Integer()
     tags = fields.List(fields.String())
     comment = fields.String()

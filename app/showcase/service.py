@@ -50,6 +50,7 @@ class ShownRating:
 
     order_id: int
     service: str
+    service_en: str
     stars: int
     tags: list[str]
     comment: str
@@ -120,6 +121,7 @@ def station_showcase(*, station_code: str, now: datetime | None = None) -> Showc
         ShownRating(
             order_id=r.order_id,
             service=r.order.menu_item.title,
+            service_en=r.order.menu_item.title_en or r.order.menu_item.title,
             stars=r.stars,
             tags=list(r.tags or []),
             comment=mask_phones(r.comment or ""),

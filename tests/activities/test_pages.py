@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.activities import service
 from app.activities.models import Activity, ActivitySignup
 from app.extensions import db
 from tests.activities.conftest import tomorrow_at
-from tests.views.conftest import PageClient
-
-
-@pytest.fixture()
-def pages(app, db) -> PageClient:  # noqa: ANN001
-    """A page client that forgets per-request caches (as in the views tests)."""
-    app.test_client_class = PageClient
-    try:
-        return app.test_client()
-    finally:
-        app.test_client_class = None
 
 
 def test_staff_publish_and_volunteer_signs_up_and_withdraws(pages, world) -> None:
@@ -55,6 +42,8 @@ def test_staff_publish_and_volunteer_signs_up_and_withdraws(pages, world) -> Non
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "活动至少需要一个岗位" in bad
+    index = pages.get("/activities/").get_data(as_text=True)
+    assert "/showcase/PY-BY-01" in index and "/display/PY" in index  # the station's showcase, the county display
 
     pages.login("volunteer")
     listing = pages.get("/activities/").get_data(as_text=True)
