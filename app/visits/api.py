@@ -11,7 +11,6 @@ from app.visits.schemas import (
     CampaignCreateSchema,
     CampaignSchema,
     CoverageSchema,
-    HouseholdImportCommitSchema,
     HouseholdImportPreviewSchema,
     HouseholdImportUploadSchema,
     HouseholdListSchema,
@@ -20,6 +19,7 @@ from app.visits.schemas import (
     RouteSheetSchema,
     VisitSchema,
 )
+from app.volunteers.schemas import ImportCommitSchema
 
 blp = Blueprint(
     "visits",
@@ -61,7 +61,7 @@ class HouseholdImportById(MethodView):
 
 @blp.route("/household-imports/<int:import_id>/commit")
 class HouseholdImportCommit(MethodView):
-    @blp.arguments(HouseholdImportCommitSchema)
+    @blp.arguments(ImportCommitSchema)
     @blp.response(200, HouseholdImportPreviewSchema)
     def post(self, data: dict, import_id: int):
         """Import the households, once: all rows, or refused if any is faulty unless skip_invalid is true."""

@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.core.masking import mask_address
 from app.core.schemas import Id
 from app.visits.models import HOUSEHOLD_TAGS, OUTCOMES, TOPICS, TRAVEL_MODES
+from app.volunteers.schemas import ImportPreviewSchema, ImportRowSchema
 
 
 class HouseholdQuerySchema(Schema):
@@ -33,31 +34,18 @@ class HouseholdImportUploadSchema(Schema):
     file = Upload(required=True)
 
 
-class HouseholdImportCommitSchema(Schema):
-    """Confirm an import; with skip_invalid the faulty rows are left out instead of refusing the whole file."""
-
-    skip_invalid = fields.Boolean(load_default=False)
-
-
-class HouseholdImportRowSchema(Schema):
+class HouseholdImportRowSchema(ImportRowSchema):
     """One row of an uploaded list and what is wrong with it (the address is not echoed back)."""
 
-    line = fields.Integer()
-    code = fields.Function(lambda r: r.values["code"])
+    class Meta:
+        exclude = ("name",)
+
     station = fields.Function(lambda r: r.values["station"])
-    ok = fields.Boolean()
-    errors = fields.Dict(keys=fields.String(), values=fields.String())
 
 
-class HouseholdImportPreviewSchema(Schema):
+class HouseholdImportPreviewSchema(ImportPreviewSchema):
     """An uploaded household list, checked row by row."""
 
-    id = fields.Function(lambda p: p.upload.id)
-    filename = fields.Function(lambda p: p.upload.filename)
-    status = fields.Function(lambda p: p.upload.status)
-    valid = fields.Integer()
-    invalid = fields.Integer()
-    created = fields.Function(lambda p: p.upload.created_count)
     rows = fields.List(fields.Nested(HouseholdImportRowSchema))
 
 
