@@ -141,7 +141,37 @@ def _seed() -> dict[str, int]:
     # The lead's inbox: a fresh proposal.
     orders["to_accept"] = place("staff", "MI-15", days=2)
     dispatch()
+    _visit_campaign(world, who("staff"))
     return orders
+
+
+def _visit_campaign(world, staff) -> None:  # noqa: ANN001
+    """Four households at the first village and a campaign planned for the volunteer and a teammate."""
+    from datetime import timedelta
+
+    from app.core.timeutil import to_local, utcnow
+    from app.extensions import db
+    from app.visits import service as visits
+    from app.visits.models import Household
+
+    village = world.stations["PY-BY-01"]
+    db.session.add_all(
+        Household(station_id=village.id, code=f"H{i}", address=f"阳洼村{i}组{i}号", lat=village.lat + 0.001 * i,
+                  lon=village.lon, tags=["elderly_alone"])
+        for i in range(1, 5)
+    )  # fmt: skip
+    tomorrow = to_local(utcnow()).date() + timedelta(days=1)
+    campaign = visits.create_campaign(
+        user=staff,
+        station_id=village.id,
+        title="冬季消防安全入户走访",
+        topic="fire_safety",
+        starts_on=tomorrow,
+        ends_on=tomorrow,
+        volunteer_ids=[world.volunteers["v1"].id, world.volunteers["v2"].id],
+    )
+    visits.plan_campaign(user=staff, campaign_id=campaign.id)
+    db.session.commit()
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,15 @@ DEVELOPMENT_ONLY = {"/dev/codes"}
 # Pages reached from a role's pages rather than from its navigation.
 EXTRA = {
     None: ["/", "/login", "/login/phone"],
-    "county": ["/admin/users/new", "/teams/new", "/volunteers/import", "/account/password", "/manage/menu/new"],
+    "county": [
+        "/admin/users/new",
+        "/teams/new",
+        "/volunteers/import",
+        "/account/password",
+        "/manage/menu/new",
+        "/visits/households",
+        "/visits/households/import",
+    ],
     "volunteer": ["/me/availability"],
 }
 RUN_AXE = """async () => {
@@ -58,6 +66,7 @@ def _with_ids(live) -> dict[str, list[str]]:  # noqa: ANN001
     from app.accounts.models import User
     from app.extensions import db
     from app.stations.models import Station
+    from app.visits.models import Campaign
     from app.volunteers.models import Team, Volunteer
 
     with live.app.app_context():
@@ -65,6 +74,7 @@ def _with_ids(live) -> dict[str, list[str]]:  # noqa: ANN001
         team = db.session.scalar(db.select(Team.id).where(Team.code == "T-V-A1"))
         volunteer = db.session.scalar(db.select(Volunteer.id).where(Volunteer.code == "V2"))
         account = db.session.scalar(db.select(User.id).where(User.username == "staff"))
+        campaign = db.session.scalar(db.select(Campaign.id))
         activity = _an_activity(db.session.scalar(db.select(User).where(User.username == "county")), station)
         db.session.remove()
     return {
@@ -75,6 +85,8 @@ def _with_ids(live) -> dict[str, list[str]]:  # noqa: ANN001
             f"/volunteers/{volunteer}",
             f"/volunteers/{volunteer}/availability",
             f"/admin/users/{account}",
+            f"/visits/campaigns/{campaign}",
+            f"/visits/campaigns/{campaign}/sheets",
         ],
         "lead_v": [f"/teams/{team}"],
         "staff": [f"/stations/{station}/code", f"/activities/{activity}"],
