@@ -20,6 +20,9 @@ from app.volunteers.models import Team, Volunteer
 PROPOSAL_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn")
 # A run asked for through the API is queued until a worker takes it; runs started in-process begin at running.
 RUN_STATUSES = ("queued", "running", "done", "failed")
+# A county run solves one county on its own; a border run is the second pass over the orders it left unserved
+# near county lines, with the teams lent across them.
+RUN_KINDS = ("county", "border")
 # A live proposal holds its crew's time: awaiting an answer, or accepted.
 LIVE = ("pending", "accepted")
 
@@ -53,6 +56,10 @@ class DispatchRun(db.Model):
     time_limit: Mapped[float | None] = mapped_column()
     # How often a worker started it (a worker lost mid-run leaves nothing stored; the retry starts again).
     attempts: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(16), default="county", server_default="county")
+    # A border run: the counties whose unserved orders it takes, and the county runs it waits for.
+    border_county_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    after_run_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
 
     county: Mapped[Station] = relationship()
     created_by: Mapped[User | None] = relationship()
