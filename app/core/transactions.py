@@ -52,6 +52,18 @@ def track_writes() -> None:
             event.listen(Session, name, listener)
 
 
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds, for a write whose objects already hold what was stored
+    (times in UTC, every relationship its answer shows set): the answer is then dumped without reading it back."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 def commit_on_success(func: Callable[..., Any]) -> Callable[..., Any]:
     """The function, committing what it wrote when it returns and rolling back when it raises."""
 

@@ -68,8 +68,10 @@ class DispatchRun(db.Model):
     @property
     def progress(self) -> dict[str, Any]:
         """The engine's latest report while the run is under way (empty before the first and once it is over)."""
+        if self.status != "running":  # only a running run reports (a claim clears the last attempt's report)
+            return {}
         report = self.live_progress
-        if report is None or self.status not in ("queued", "running"):
+        if report is None:
             return {}
         return {
             "seconds": round(report.seconds, 1),

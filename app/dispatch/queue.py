@@ -52,6 +52,7 @@ def queue_runs(
             .limit(1)
         )
         if waiting is not None:
+            waiting.county = county  # the same row: the answer then names the county without reading it again
             runs.append(waiting)
             continue
         run = DispatchRun(

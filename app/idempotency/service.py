@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.core.errors import InvalidTransition, ValidationFailed
 from app.core.timeutil import utcnow
+from app.core.transactions import commit_keeping_loaded
 from app.extensions import db
 from app.idempotency.models import IdempotencyRecord
 
@@ -54,15 +55,19 @@ def _stored(user: User, key: str) -> IdempotencyRecord | None:
     )
 
 
-def run_once(*, user: User, status: int, schema: Schema, call: Callable[[], object]) -> object:
+def run_once(
+    *, user: User, status: int, schema: Schema, call: Callable[[], object], keep_loaded: bool = False
+) -> object:
     """Do `call` and commit, once per (user, Idempotency-Key); without the header, just do it and commit.
 
     Returns the call's result (for the view to dump) or, for a repeat, the stored response as it was sent.
+    keep_loaded: the call leaves its result holding what was stored, so the commit need not expire it.
     """
     key = request.headers.get(HEADER)
+    commit = commit_keeping_loaded if keep_loaded else db.session.commit
     if key is None:
         result = call()
-        db.session.commit()
+        commit()
         return result
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
@@ -89,7 +94,7 @@ def run_once(*, user: User, status: int, schema: Schema, call: Callable[[], obje
     db.session.expire_all()
     record.status_code = status
     record.body = schema.dump(result)
-    db.session.commit()
+    commit()
     return result
 
 

@@ -42,7 +42,11 @@ class Orders(MethodView):
         Idempotency-Key and it is placed once."""
         user = api_user()
         return run_once(
-            user=user, status=201, schema=OrderSchema(), call=lambda: service.place_order(user=user, **data)
+            user=user,
+            status=201,
+            schema=OrderSchema(),
+            call=lambda: service.place_order(user=user, **data),
+            keep_loaded=True,
         )
 
 
