@@ -93,8 +93,9 @@ def record(
         outcome="ok",
         details=details,
     )
+    # Written with the transaction's next flush (at the latest its commit), with the request's own entry in the
+    # same statement: one round trip fewer on every write that records an order event.
     db.session.add(entry)
-    db.session.flush()
     return entry
 
 
