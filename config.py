@@ -143,6 +143,13 @@ class RequestSettings(Settings):
     TEXT_MAX_CHARS: int = Field(10_000, ge=1)
     # How long a retried request (same Idempotency-Key) is answered from memory rather than done again.
     IDEMPOTENCY_KEEP_HOURS: int = Field(24, ge=1)
+    # A rating photo upload may carry this many bytes (the one request allowed above the body limit).
+    PHOTO_MAX_BYTES: int = Field(5 * 1024 * 1024, gt=0)
+    # Photos per rating, and the longest side a photo is stored at (re-encoded as JPEG without EXIF).
+    PHOTOS_PER_RATING: int = Field(3, ge=1)
+    PHOTO_MAX_SIDE: int = Field(1600, ge=200)
+    # The county display (大屏) reads its figures again this often.
+    DISPLAY_REFRESH_SECONDS: int = Field(60, ge=5)
 
     def flask_config(self) -> dict[str, Any]:
         """The settings plus Flask's form memory limit, the same as the body limit."""

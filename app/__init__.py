@@ -88,7 +88,7 @@ def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table on the metadata before migrate binds)
     from app.accounts.auth import load_user
     from app.audit.service import write_pending_denials
-    from app.i18n import select_locale, select_timezone
+    from app.i18n import remember_chosen_locale, select_locale, select_timezone
 
     db.init_app(app)
     _enforce_sqlite_foreign_keys()
@@ -104,6 +104,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     _ensure_sqlite_dir(app)
     app.before_request(_forget_request_caches)
+    app.before_request(remember_chosen_locale)
     app.after_request(write_pending_denials)
 
 

@@ -2,6 +2,8 @@
 
 from app.accounts.api import blp as accounts_api
 from app.accounts.views import bp as accounts_views
+from app.activities.api import blp as activities_api
+from app.activities.views import bp as activities_views
 from app.audit.api import blp as audit_api
 from app.audit.views import bp as audit_views
 from app.coverage.api import blp as coverage_api
@@ -20,6 +22,8 @@ from app.orders.views import bp as orders_views
 from app.rosters.api import blp as rosters_api
 from app.rosters.views import bp as rosters_views
 from app.scheduling.views import bp as scheduling_views
+from app.showcase.api import blp as showcase_api
+from app.showcase.views import bp as showcase_views
 from app.stations.api import blp as stations_api
 from app.stations.views import bp as stations_views
 from app.volunteers.api import blp as volunteers_api
@@ -37,6 +41,8 @@ API_BLUEPRINTS = [
     coverage_api,
     incentives_api,
     deliberation_api,
+    activities_api,
+    showcase_api,
     audit_api,
 ]
 
@@ -53,6 +59,8 @@ PAGE_BLUEPRINTS = [
     coverage_views,
     incentives_views,
     deliberation_views,
+    activities_views,
+    showcase_views,
     audit_views,
     stations_views,
 ]

@@ -193,6 +193,18 @@ def keys_rotate() -> None:
         click.echo(f"{column}: {count} re-encrypted")
 
 
+@keys_group.command("digests")
+@with_appcontext
+def keys_digests() -> None:
+    """Compute the phone digest of every account that lacks one (or holds one under an older SECRET_KEY)."""
+    from app.extensions import db
+    from app.maintenance.phones import backfill_phone_digests
+
+    changed = backfill_phone_digests(db.session.connection())
+    db.session.commit()
+    click.echo(f"users.phone_digest: {changed} filled in")
+
+
 @click.command("doctor")
 @with_appcontext
 def doctor() -> None:

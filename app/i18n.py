@@ -29,3 +29,19 @@ def select_locale() -> str:
 def select_timezone() -> str:
     """Every time is shown in Asia/Shanghai."""
     return LOCAL_TZ_NAME
+
+
+def remember_chosen_locale() -> None:
+    """before_request: the language a signed-in user switched to becomes their account's, so messages follow it.
+
+    A kiosk is not its operator: walk-ins switching its language leave the staff member's account alone.
+    """
+    from app.web import kiosk
+
+    languages: list[str] = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    chosen = asked if asked in languages else session.get("lang")
+    if chosen not in languages or not getattr(current_user, "is_authenticated", False) or kiosk.active():
+        return
+    if current_user.locale != chosen:
+        current_user.locale = chosen

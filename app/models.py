@@ -1,6 +1,7 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees them all."""
 
 from app.accounts.models import ApiToken, LoginCode, User
+from app.activities.models import Activity, ActivitySignup, ActivitySlot
 from app.audit.models import AuditEntry
 from app.core.ratelimit import RateLimitCounter
 from app.coverage.models import CoverageSnapshot
@@ -23,10 +24,14 @@ from app.orders.models import (
 )
 from app.rosters.models import FeedKey, RosterVersion
 from app.scheduling.models import Heartbeat, JobRun
+from app.showcase.models import RatingPhoto
 from app.stations.models import Station
 from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer, VolunteerImport
 
 __all__ = [
+    "Activity",
+    "ActivitySignup",
+    "ActivitySlot",
     "ApiToken",
     "AuditEntry",
     "AvailabilityException",
@@ -58,6 +63,7 @@ __all__ = [
     "PointsRule",
     "PracticePriority",
     "RateLimitCounter",
+    "RatingPhoto",
     "Proposal",
     "ProposalMember",
     "Rating",

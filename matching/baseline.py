@@ -34,14 +34,15 @@ def fcfs(instance: Instance) -> Solution:
         for op in teams:
             points = sorted(
                 {lo for p in op.pairs for lo, _ in p.ranges}
-                | {be + p.t for p in op.pairs for _, be, _ in state.busy.get(p.v, ())}
+                | {be + p.trip_minutes for p in op.pairs for _, be, _ in state.busy.get(p.volunteer, ())}
             )
             placed = False
             for s in points:
                 cands = [
-                    (p.v, p.skills, float(p.v))
+                    (p.volunteer, p.skills, float(p.volunteer))
                     for p in op.pairs
-                    if p.can_start(s) and state.is_free(p.v, s - p.t, s + o.duration + p.t)
+                    if p.can_start(s)
+                    and state.is_free(p.volunteer, s - p.trip_minutes, s + o.duration + p.trip_minutes)
                 ]
                 crew = match_crew(o.demand, cands) if len(cands) >= o.crew_size else None
                 if crew is not None:

@@ -402,8 +402,12 @@ NOTES = """## How the engine gets there
 1. **Prune** (`matching/candidates.py`): a volunteer is a candidate for an order only if it holds a needed skill, is
    in a team the order does not exclude, lives within its `max_km`, has max_orders left and an availability
    interval covering duration plus travel both ways inside a window. Accepted (`fixed`) work is folded in first.
+   An order looks only at stations within the farthest reach of any volunteer (max_km, and the travel the longest
+   free interval allows), which on a province is a small part of it.
 2. **Split**: orders that share no candidate volunteer are independent parts; instances above 2,500 orders are
-   cut into geographic regions solved in parallel and stitched (`matching/regions.py`).
+   cut into geographic regions solved in parallel and stitched (`matching/regions.py`). A region's pruning stops
+   at 85% of its time and the stitch stops looking at unserved orders before the time limit; orders they had no
+   time for are left unserved (reason `unknown`) and counted in the bound, most important orders looked at first.
 3. **Bound** (`matching/lp.py`): the time-indexed LP relaxation (team choice, crews per skill, one need per
    volunteer, max_orders, interval lengths, and one row per maximal set of orders whose *sure* busy blocks share a
    minute for a volunteer), solved with HiGHS on the spare core while the search runs; it certifies the bound,

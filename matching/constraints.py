@@ -9,9 +9,9 @@ from matching.domain import Assignment, Instance, Interval, Solution
 from matching.travel import Distances, within_max_km
 
 
-def inside(iv: Interval, intervals: tuple[Interval, ...]) -> bool:
-    """Whether iv lies inside one of the sorted intervals."""
-    return any(a <= iv[0] and iv[1] <= b for a, b in intervals)
+def inside(interval: Interval, intervals: tuple[Interval, ...]) -> bool:
+    """Whether an interval lies inside one of the sorted intervals."""
+    return any(a <= interval[0] and interval[1] <= b for a, b in intervals)
 
 
 def _known(instance: Instance, solution: Solution) -> list[Assignment]:
@@ -22,15 +22,17 @@ def every_order_once(instance: Instance, solution: Solution, dist: Distances) ->
     """Every order appears exactly once, assigned or unassigned with a reason."""
     errors = []
     seen: dict[str, int] = defaultdict(int)
-    for a in solution.assignments:
-        seen[a.order] += 1
-    for u in solution.unassigned:
-        seen[u.order] += 1
-        if not u.reason.strip():
-            errors.append(f"unassigned order {u.order} has no reason")
-    for o in instance.orders:
-        if seen.get(o.id, 0) != 1:
-            errors.append(f"order {o.id} appears {seen.get(o.id, 0)} times in the solution (must be exactly once)")
+    for assignment in solution.assignments:
+        seen[assignment.order] += 1
+    for unassigned in solution.unassigned:
+        seen[unassigned.order] += 1
+        if not unassigned.reason.strip():
+            errors.append(f"unassigned order {unassigned.order} has no reason")
+    for order in instance.orders:
+        if seen.get(order.id, 0) != 1:
+            errors.append(
+                f"order {order.id} appears {seen.get(order.id, 0)} times in the solution (must be exactly once)"
+            )
     errors += [f"solution names unknown order {oid}" for oid in sorted(seen) if oid not in instance.order_by_id]
     return errors
 
@@ -38,76 +40,80 @@ def every_order_once(instance: Instance, solution: Solution, dist: Distances) ->
 def crew_fills_needs(instance: Instance, solution: Solution, dist: Distances) -> list[str]:
     """Rule 1: one allowed team, and exactly `count` distinct members of it holding each needed skill."""
     errors = []
-    for a in _known(instance, solution):
-        o = instance.order_by_id[a.order]
-        if a.team not in instance.team_by_id:
-            errors.append(f"order {a.order}: unknown team {a.team}")
+    for assignment in _known(instance, solution):
+        order = instance.order_by_id[assignment.order]
+        if assignment.team not in instance.team_by_id:
+            errors.append(f"order {assignment.order}: unknown team {assignment.team}")
             continue
-        if a.team in o.exclude_teams:
-            errors.append(f"order {a.order}: team {a.team} is excluded")
-        ids = [c.id for c in a.volunteers]
+        if assignment.team in order.exclude_teams:
+            errors.append(f"order {assignment.order}: team {assignment.team} is excluded")
+        ids = [member.id for member in assignment.volunteers]
         if len(ids) != len(set(ids)):
-            errors.append(f"order {a.order}: a volunteer is listed twice")
-        left = dict(o.demand)
-        for c in a.volunteers:
-            v = instance.volunteer_by_id.get(c.id)
-            if v is None:
-                errors.append(f"order {a.order}: unknown volunteer {c.id}")
+            errors.append(f"order {assignment.order}: a volunteer is listed twice")
+        left = dict(order.demand)
+        for member in assignment.volunteers:
+            volunteer = instance.volunteer_by_id.get(member.id)
+            if volunteer is None:
+                errors.append(f"order {assignment.order}: unknown volunteer {member.id}")
                 continue
-            if v.team != a.team:
-                errors.append(f"order {a.order}: volunteer {c.id} is not in team {a.team}")
-            if c.skill not in v.skills:
-                errors.append(f"order {a.order}: volunteer {c.id} lacks skill {c.skill}")
-            left[c.skill] = left.get(c.skill, 0) - 1
-        for skill, n in sorted(left.items()):
-            if n:
-                what = f"short by {n}" if n > 0 else f"over-filled by {-n}"
-                errors.append(f"order {a.order}: need {skill} {what}")
+            if volunteer.team != assignment.team:
+                errors.append(f"order {assignment.order}: volunteer {member.id} is not in team {assignment.team}")
+            if member.skill not in volunteer.skills:
+                errors.append(f"order {assignment.order}: volunteer {member.id} lacks skill {member.skill}")
+            left[member.skill] = left.get(member.skill, 0) - 1
+        for skill, missing in sorted(left.items()):
+            if missing:
+                what = f"short by {missing}" if missing > 0 else f"over-filled by {-missing}"
+                errors.append(f"order {assignment.order}: need {skill} {what}")
     return errors
 
 
 def start_inside_window(instance: Instance, solution: Solution, dist: Distances) -> list[str]:
     """Rule 2: [start, start + duration) lies inside one of the order's windows."""
     errors = []
-    for a in _known(instance, solution):
-        o = instance.order_by_id[a.order]
-        if not inside((a.start, a.start + o.duration), o.windows):
-            errors.append(f"order {a.order}: [{a.start}, {a.start + o.duration}) is not inside a window")
+    for assignment in _known(instance, solution):
+        order = instance.order_by_id[assignment.order]
+        served = (assignment.start, assignment.start + order.duration)
+        if not inside(served, order.windows):
+            errors.append(f"order {assignment.order}: [{served[0]}, {served[1]}) is not inside a window")
     return errors
 
 
-def busy_interval(instance: Instance, dist: Distances, a: Assignment, vid: str) -> Interval:
+def busy_interval(instance: Instance, dist: Distances, assignment: Assignment, vid: str) -> Interval:
     """The minutes a volunteer is away for an assignment: travel there, serve, travel back."""
-    o = instance.order_by_id[a.order]
-    t = dist.minutes(instance.volunteer_by_id[vid].station, o.station)
-    return a.start - t, a.start + o.duration + t
+    order = instance.order_by_id[assignment.order]
+    trip = dist.minutes(instance.volunteer_by_id[vid].station, order.station)
+    return assignment.start - trip, assignment.start + order.duration + trip
 
 
 def volunteer_available_and_in_reach(instance: Instance, solution: Solution, dist: Distances) -> list[str]:
     """Rule 3: each volunteer's busy interval lies inside its availability, and its station within max_km."""
     errors = []
-    for a in _known(instance, solution):
-        o = instance.order_by_id[a.order]
-        for c in a.volunteers:
-            v = instance.volunteer_by_id.get(c.id)
-            if v is None:
+    for assignment in _known(instance, solution):
+        order = instance.order_by_id[assignment.order]
+        for member in assignment.volunteers:
+            volunteer = instance.volunteer_by_id.get(member.id)
+            if volunteer is None:
                 continue
-            km = dist.km(v.station, o.station)
-            if not within_max_km(km, v.max_km):
-                errors.append(f"order {a.order}: volunteer {c.id} is {km:.1f} km away, over max_km {v.max_km}")
-            iv = busy_interval(instance, dist, a, c.id)
-            if not inside(iv, v.available):
-                errors.append(f"order {a.order}: volunteer {c.id} is not available for [{iv[0]}, {iv[1]})")
+            km = dist.km(volunteer.station, order.station)
+            if not within_max_km(km, volunteer.max_km):
+                too_far = f"is {km:.1f} km away, over max_km {volunteer.max_km}"
+                errors.append(f"order {assignment.order}: volunteer {member.id} {too_far}")
+            away = busy_interval(instance, dist, assignment, member.id)
+            if not inside(away, volunteer.available):
+                errors.append(
+                    f"order {assignment.order}: volunteer {member.id} is not available for [{away[0]}, {away[1]})"
+                )
     return errors
 
 
 def no_overlap(instance: Instance, solution: Solution, dist: Distances) -> list[str]:
     """Rule 4: no volunteer has two overlapping busy intervals."""
     busy: dict[str, list[tuple[Interval, str]]] = defaultdict(list)
-    for a in _known(instance, solution):
-        for c in a.volunteers:
-            if c.id in instance.volunteer_by_id:
-                busy[c.id].append((busy_interval(instance, dist, a, c.id), a.order))
+    for assignment in _known(instance, solution):
+        for member in assignment.volunteers:
+            if member.id in instance.volunteer_by_id:
+                busy[member.id].append((busy_interval(instance, dist, assignment, member.id), assignment.order))
     errors = []
     for vid in sorted(busy):
         ivs = sorted(busy[vid])
@@ -120,30 +126,30 @@ def no_overlap(instance: Instance, solution: Solution, dist: Distances) -> list[
 def max_orders(instance: Instance, solution: Solution, dist: Distances) -> list[str]:
     """Rule 5: no volunteer serves more than max_orders orders, fixed ones included."""
     load: dict[str, int] = defaultdict(int)
-    for a in _known(instance, solution):
-        for c in a.volunteers:
-            load[c.id] += 1
+    for assignment in _known(instance, solution):
+        for member in assignment.volunteers:
+            load[member.id] += 1
     errors = []
     for vid in sorted(load):
-        v = instance.volunteer_by_id.get(vid)
-        if v is not None and load[vid] > v.max_orders:
-            errors.append(f"volunteer {vid}: {load[vid]} orders, over max_orders {v.max_orders}")
+        volunteer = instance.volunteer_by_id.get(vid)
+        if volunteer is not None and load[vid] > volunteer.max_orders:
+            errors.append(f"volunteer {vid}: {load[vid]} orders, over max_orders {volunteer.max_orders}")
     return errors
 
 
 def fixed_unchanged(instance: Instance, solution: Solution, dist: Distances) -> list[str]:
     """Rule 6: every fixed assignment appears unchanged."""
-    got = {a.order: a for a in solution.assignments}
+    got = {assignment.order: assignment for assignment in solution.assignments}
     errors = []
-    for f in instance.fixed:
-        a = got.get(f.order)
+    for fixed in instance.fixed:
+        assignment = got.get(fixed.order)
         if (
-            a is None
-            or a.team != f.team
-            or a.start != f.start
-            or sorted(c.id for c in a.volunteers) != sorted(f.volunteers)
+            assignment is None
+            or assignment.team != fixed.team
+            or assignment.start != fixed.start
+            or sorted(member.id for member in assignment.volunteers) != sorted(fixed.volunteers)
         ):
-            errors.append(f"fixed assignment of order {f.order} was changed or dropped")
+            errors.append(f"fixed assignment of order {fixed.order} was changed or dropped")
     return errors
 
 
@@ -171,11 +177,11 @@ def objective(instance: Instance, solution: Solution, dist: Distances | None = N
     """Served priority and travel km (round trips) of a solution's assignments."""
     dist = dist or Distances(instance)
     served, km = 0, 0.0
-    for a in _known(instance, solution):
-        o = instance.order_by_id[a.order]
-        served += o.priority
-        for c in a.volunteers:
-            v = instance.volunteer_by_id.get(c.id)
-            if v is not None:
-                km += 2 * dist.km(v.station, o.station)
+    for assignment in _known(instance, solution):
+        order = instance.order_by_id[assignment.order]
+        served += order.priority
+        for member in assignment.volunteers:
+            volunteer = instance.volunteer_by_id.get(member.id)
+            if volunteer is not None:
+                km += 2 * dist.km(volunteer.station, order.station)
     return served, km

@@ -13,7 +13,7 @@ from matching.state import State
 
 def served_priority(state: State) -> int:
     """Priority served by a plan."""
-    return sum(state.p.orders[oi].priority for oi in state.plan)
+    return sum(state.problem.orders[oi].priority for oi in state.plan)
 
 
 def plan_cost(state: State) -> float:
@@ -30,7 +30,7 @@ def greedy(
     deadline: float = math.inf,
 ) -> None:
     """Insert orders one by one: higher (boosted) priority first, then LP guidance, then the fewest options."""
-    problem = state.p
+    problem = state.problem
 
     def key(oi: int) -> tuple:
         n_options = sum(1 for op in problem.info[oi].options if op.feasible)
@@ -42,7 +42,7 @@ def greedy(
     todo = sorted(orders, key=key)
     pressure_km = params.pressure_km
     # Volunteers many unplaced orders could use cost a little more, so crews come from the less wanted first.
-    wanted_by = {oi: {pr.v for op in problem.info[oi].options if op.feasible for pr in op.pairs} for oi in todo}
+    wanted_by = {oi: {pr.volunteer for op in problem.info[oi].options if op.feasible for pr in op.pairs} for oi in todo}
     uses: dict[int, int] = {}
     for vols in wanted_by.values():
         for v in vols:

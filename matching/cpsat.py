@@ -36,13 +36,13 @@ def evaluate(state: State, subset: list[int], big: int, placements: dict[int, Pl
     for oi in subset:
         placement = plan.get(oi)
         if placement is not None:
-            value += state.p.orders[oi].priority * big - _int_cost(state, oi, placement, base)
+            value += state.problem.orders[oi].priority * big - _int_cost(state, oi, placement, base)
     return value
 
 
 def _int_cost(state: State, oi: int, placement: Placement, base: dict[int, int]) -> int:
     """The model's integer cost of a placement: the same score terms, in metres."""
-    pairs = {pr.v: pr for op in state.p.info[oi].options if op.team == placement.team for pr in op.pairs}
+    pairs = {pr.volunteer: pr for op in state.problem.info[oi].options if op.team == placement.team for pr in op.pairs}
     costs = state.costs
     cost = sum(_metres(costs.volunteer_cost(pairs[v].km, base.get(v, 0))) for v, _ in placement.crew)
     return cost + _metres(sum(costs.team_penalty(oi, placement.team).values()))
@@ -59,7 +59,7 @@ def _outside_load(state: State, subset: set[int]) -> dict[int, int]:
 
 def _restricted(state: State, oi: int, max_teams: int | None, extra: int | None) -> list[tuple[int, list[Pair]]]:
     """The order's feasible teams and pairs, cut to the cheapest few (always keeping the current placement)."""
-    problem = state.p
+    problem = state.problem
     crew_size = problem.orders[oi].crew_size
     current = state.plan.get(oi)
     crew = {v for v, _ in current.crew} if current else set()
@@ -79,11 +79,11 @@ def _restricted(state: State, oi: int, max_teams: int | None, extra: int | None)
     for op in opts:
         pairs = op.pairs
         if extra is not None and len(pairs) > crew_size + extra:
-            ranked_pairs = sorted(pairs, key=lambda pr: (pr.km, pr.v))
+            ranked_pairs = sorted(pairs, key=lambda pr: (pr.km, pr.volunteer))
             chosen = ranked_pairs[: crew_size + extra]
             if current and current.team == op.team:
-                chosen += [pr for pr in ranked_pairs[crew_size + extra :] if pr.v in crew]
-            pairs = sorted(chosen, key=lambda pr: pr.v)
+                chosen += [pr for pr in ranked_pairs[crew_size + extra :] if pr.volunteer in crew]
+            pairs = sorted(chosen, key=lambda pr: pr.volunteer)
         out.append((op.team, pairs))
     return out
 
@@ -131,7 +131,7 @@ class SubsetModel:
         self.size = sum(len(pairs) for opts in self.options.values() for _, pairs in opts)
         big = 1
         for oi in self.subset:
-            crew_size = state.p.orders[oi].crew_size
+            crew_size = state.problem.orders[oi].crew_size
             worst = 0
             for team, pairs in self.options[oi]:
                 per = sorted((self.pair_cost(pr) for pr in pairs), reverse=True)[:crew_size]
@@ -141,7 +141,7 @@ class SubsetModel:
 
     def pair_cost(self, pr: Pair) -> int:
         """Integer cost of one volunteer on an order: travel and fair spread."""
-        return _metres(self.state.costs.volunteer_cost(pr.km, self.base_load.get(pr.v, 0)))
+        return _metres(self.state.costs.volunteer_cost(pr.km, self.base_load.get(pr.volunteer, 0)))
 
     def team_cost(self, oi: int, team: int) -> int:
         """Integer cost of serving an order with a team: tier and repeat-team terms."""
@@ -166,29 +166,35 @@ class SubsetModel:
             var.uses[oi] = []
             for _, pairs in opts:
                 for pr in pairs:
-                    used = model.new_bool_var(f"uses_{oi}_{pr.v}")
-                    var.uses[oi].append((pr.v, pr, used))
+                    used = model.new_bool_var(f"uses_{oi}_{pr.volunteer}")
+                    var.uses[oi].append((pr.volunteer, pr, used))
                     if len(pr.skills) == 1:
-                        var.fills[oi][pr.v, pr.skills[0]] = used
+                        var.fills[oi][pr.volunteer, pr.skills[0]] = used
                     else:
                         for skill in pr.skills:
-                            var.fills[oi][pr.v, skill] = model.new_bool_var(f"fills_{oi}_{pr.v}_{skill}")
+                            var.fills[oi][pr.volunteer, skill] = model.new_bool_var(
+                                f"fills_{oi}_{pr.volunteer}_{skill}"
+                            )
 
     # Constraints -----------------------------------------------------------------------------------------------
 
     def _constraints(self) -> None:
         """One team if served; each need filled by that team; starts each volunteer allows; no overlap; max_orders."""
-        model, var, problem = self.model, self.vars, self.state.p
+        model, var, problem = self.model, self.vars, self.state.problem
         for oi, served in var.served.items():
             order = problem.orders[oi]
             model.add(sum(var.team[oi].values()) == served)
-            pair_team = {pr.v: team for team, pairs in self.options[oi] for pr in pairs}
+            pair_team = {pr.volunteer: team for team, pairs in self.options[oi] for pr in pairs}
             for v, pr, used in var.uses[oi]:
                 if len(pr.skills) > 1:
                     model.add(sum(var.fills[oi][v, skill] for skill in pr.skills) == used)
                 self._start_allowed(oi, pr, used)
                 interval = model.new_optional_interval_var(
-                    var.start[oi] - pr.t, order.duration + 2 * pr.t, var.start[oi] + order.duration + pr.t, used, ""
+                    var.start[oi] - pr.trip_minutes,
+                    order.duration + 2 * pr.trip_minutes,
+                    var.start[oi] + order.duration + pr.trip_minutes,
+                    used,
+                    "",
                 )
                 var.intervals.setdefault(v, []).append(interval)
                 var.volunteer_uses.setdefault(v, []).append(used)
@@ -221,13 +227,13 @@ class SubsetModel:
             model.add(start <= hi).only_enforce_if(lit)
             in_range.append(lit)
         model.add(sum(in_range) == used)
-        self.range_literals[oi, pr.v] = list(zip(pr.ranges, in_range, strict=True))
+        self.range_literals[oi, pr.volunteer] = list(zip(pr.ranges, in_range, strict=True))
 
     # Objective -------------------------------------------------------------------------------------------------
 
     def _objective(self) -> None:
         """Maximise priority x BIG minus the score terms (travel, fair spread, tier, repeat team)."""
-        var, problem = self.vars, self.state.p
+        var, problem = self.vars, self.state.problem
         terms = self.objective_terms
         for oi, served in var.served.items():
             terms.append((served, problem.orders[oi].priority * self.big))

@@ -77,6 +77,19 @@ class Order:
         """Total number of volunteers the order needs."""
         return sum(n.count for n in self.needs)
 
+    def within_teams(self, team_ids: set[str]) -> Order:
+        """The same order in a sub-instance holding only these teams: its team lists cut to them."""
+        return Order(
+            self.id,
+            self.station,
+            self.needs,
+            self.duration,
+            self.windows,
+            self.priority,
+            tuple(t for t in self.exclude_teams if t in team_ids),
+            tuple(t for t in self.preferred_teams if t in team_ids),
+        )
+
 
 @dataclass(frozen=True)
 class FixedAssignment:

@@ -71,6 +71,8 @@ def _station_km(problem: Problem, o: Order) -> np.ndarray:
 def explain_order(problem: Problem, state: State, oi: int) -> Unassigned:
     """Why one unserved free order is unserved against the final plan, most fundamental cause first."""
     o = problem.orders[oi]
+    if oi in problem.unpruned:
+        return reason(o.id, "unknown", order=o.id)
     if all(b - a < o.duration for a, b in o.windows):
         return reason(o.id, "window_too_short", order=o.id, duration=o.duration)
     excluded = {problem.team_index[t] for t in o.exclude_teams}
@@ -111,11 +113,14 @@ def explain_order(problem: Problem, state: State, oi: int) -> Unassigned:
             continue
         for pr in op.pairs:
             qualified += 1
-            if state.load.get(pr.v, 0) >= problem.cap[pr.v]:
+            if state.load.get(pr.volunteer, 0) >= problem.cap[pr.volunteer]:
                 at_cap += 1
                 continue
-            for busy_from, busy_to, o2 in state.busy.get(pr.v, ()):
-                if any(busy_from < hi + o.duration + pr.t and busy_to > lo - pr.t for lo, hi in pr.ranges):
+            for busy_from, busy_to, o2 in state.busy.get(pr.volunteer, ()):
+                if any(
+                    busy_from < hi + o.duration + pr.trip_minutes and busy_to > lo - pr.trip_minutes
+                    for lo, hi in pr.ranges
+                ):
                     blockers.add(o2)
     if qualified and at_cap == qualified:
         return reason(o.id, "max_orders")

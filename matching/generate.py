@@ -52,16 +52,16 @@ SCALES: dict[str, Scale] = {
 }
 
 
-def _county_centres(n: int, rng: random.Random) -> list[tuple[float, float]]:
+def _county_centres(count: int, rng: random.Random) -> list[tuple[float, float]]:
     # A rough grid of county seats around Guyuan, ~60 km apart, jittered.
-    cols = max(1, math.ceil(math.sqrt(n)))
+    cols = max(1, math.ceil(math.sqrt(count)))
     out = []
-    for i in range(n):
-        r, c = divmod(i, cols)
+    for index in range(count):
+        row, col = divmod(index, cols)
         out.append(
             (
-                35.9 + (r - cols / 2) * 0.55 + rng.uniform(-0.08, 0.08),
-                106.6 + (c - cols / 2) * 0.68 + rng.uniform(-0.08, 0.08),
+                35.9 + (row - cols / 2) * 0.55 + rng.uniform(-0.08, 0.08),
+                106.6 + (col - cols / 2) * 0.68 + rng.uniform(-0.08, 0.08),
             )
         )
     return out
@@ -78,18 +78,18 @@ def _offset(lat: float, lon: float, km: float, rng: random.Random) -> tuple[floa
 def _availability(rng: random.Random) -> tuple[tuple[int, int], ...]:
     days = sorted(rng.sample(range(7), rng.randint(2, 5)))
     out = []
-    for d in days:
+    for day in days:
         kind = rng.random()
-        base = d * DAY
-        j = rng.choice((-60, -30, 0, 30, 60))
+        base = day * DAY
+        jitter = rng.choice((-60, -30, 0, 30, 60))
         if kind < 0.35:
-            out.append((base + 480 + j, base + 720 + j))
+            out.append((base + 480 + jitter, base + 720 + jitter))
         elif kind < 0.65:
-            out.append((base + 840 + j, base + 1080 + j))
+            out.append((base + 840 + jitter, base + 1080 + jitter))
         elif kind < 0.85:
-            out.append((base + 480 + j, base + 1080 + j))
+            out.append((base + 480 + jitter, base + 1080 + jitter))
         else:
-            out.append((base + 480 + j, base + 720 + j))
+            out.append((base + 480 + jitter, base + 720 + jitter))
             out.append((base + 840, base + 1140))
     return tuple(out)
 
@@ -110,41 +110,41 @@ def generate(scale: str | Scale, seed: int = 1) -> Instance:
             towns.append(Station(f"st-{ci:02d}-{k + 1:02d}", lat, lon, "township"))
         sts += towns
         for k in range(rng.randint(18, 26)):
-            t = rng.choice(towns)
-            lat, lon = _offset(t.lat, t.lon, rng.uniform(2, 8), rng)
+            town = rng.choice(towns)
+            lat, lon = _offset(town.lat, town.lon, rng.uniform(2, 8), rng)
             sts.append(Station(f"st-{ci:02d}-{k + 13:02d}", lat, lon, "village"))
         stations += sts
         county_stations.append(sts)
         cteams = []
         for k in range(4):
             cteams.append(Team(f"tm-{ci:02d}-c{k}", sts[0].id, "county"))
-        for k, t in enumerate(towns):
+        for k, town in enumerate(towns):
             for j in range(rng.choice((1, 1, 2))):
-                cteams.append(Team(f"tm-{ci:02d}-t{k:02d}{j}", t.id, "township"))
+                cteams.append(Team(f"tm-{ci:02d}-t{k:02d}{j}", town.id, "township"))
         for st in sts[13:]:
             if rng.random() < 0.6:
                 cteams.append(Team(f"tm-{ci:02d}-v{st.id[-2:]}", st.id, "village"))
         teams += cteams
         weight = {"county": 3.0, "township": 2.0, "village": 1.0}
-        total_w = sum(weight[t.level] for t in cteams)
+        total_w = sum(weight[team.level] for team in cteams)
         by_id = {s.id: s for s in sts}
-        n = 0
-        for t in cteams:
-            size = max(3, round(sc.volunteers_per_county * weight[t.level] / total_w))
+        serial = 0
+        for team in cteams:
+            size = max(3, round(sc.volunteers_per_county * weight[team.level] / total_w))
             spec = rng.sample(SKILLS, rng.randint(2, 4))
-            home = by_id[t.station]
+            home = by_id[team.station]
             near = [s for s in sts if haversine_km(s, home) < 12]
             for _ in range(size):
-                k = rng.choice((1, 1, 2, 2, 2, 3, 3, 4))
-                skills = set(rng.sample(spec, min(k, len(spec))))
+                n_skills = rng.choice((1, 1, 2, 2, 2, 3, 3, 4))
+                skills = set(rng.sample(spec, min(n_skills, len(spec))))
                 if rng.random() < 0.5:
                     skills.add(rng.choice(SKILLS))
                 st = home if rng.random() < 0.75 else rng.choice(near)
                 max_km = float(rng.choice((15, 20, 30, 40, 50))) if rng.random() < 0.3 else None
                 vols.append(
                     Volunteer(
-                        f"v-{ci:02d}-{n:05d}",
-                        t.id,
+                        f"v-{ci:02d}-{serial:05d}",
+                        team.id,
                         st.id,
                         tuple(sorted(skills)),
                         _availability(rng),
@@ -152,7 +152,7 @@ def generate(scale: str | Scale, seed: int = 1) -> Instance:
                         max_km,
                     )
                 )
-                n += 1
+                serial += 1
     inst = Instance(tuple(stations), tuple(teams), tuple(vols), (), ())
     return _orders(inst, sc, county_stations, rng)
 
@@ -169,14 +169,14 @@ def _orders(inst: Instance, sc: Scale, county_stations: list[list[Station]], rng
     n_orders = sc.orders_per_county * sc.counties
     county_teams = [[t for t in inst.teams if t.id.startswith(f"tm-{ci:02d}-")] for ci in range(sc.counties)]
 
-    def km(a: str, b: str) -> float:
-        return inst.road_factor * haversine_km(st_by[a], st_by[b])
+    def km(origin: str, destination: str) -> float:
+        return inst.road_factor * haversine_km(st_by[origin], st_by[destination])
 
-    for i in range(n_orders):
-        ci = i % sc.counties
+    for index in range(n_orders):
+        ci = index % sc.counties
         sts = county_stations[ci]
-        u = rng.random()
-        st = sts[0] if u < 0.1 else rng.choice(sts[1:13]) if u < 0.4 else rng.choice(sts[13:])
+        draw = rng.random()
+        st = sts[0] if draw < 0.1 else rng.choice(sts[1:13]) if draw < 0.4 else rng.choice(sts[13:])
         duration = rng.choice((60, 90, 120, 120, 150, 180, 240))
         priority = rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5))
         planted = None
@@ -196,36 +196,36 @@ def _orders(inst: Instance, sc: Scale, county_stations: list[list[Station]], rng
             needs_d: dict[str, int] = {}
             for _, sk in crew:
                 needs_d[sk] = needs_d.get(sk, 0) + 1
-            needs = tuple(Need(sk, n) for sk, n in sorted(needs_d.items()))
+            needs = tuple(Need(sk, count) for sk, count in sorted(needs_d.items()))
             day0 = start - start % DAY
             w0 = max(day0 + 420, start - rng.choice((0, 30, 60, 120, 180)))
             w1 = min(day0 + 1320, start + duration + rng.choice((0, 30, 60, 120, 240, 360)))
             windows = [(min(w0, start), max(w1, start + duration))]
-            others = [d for d in range(7) if d * DAY != day0]
-            for d in sorted(rng.sample(others, rng.choice((0, 0, 1, 2)))):
-                a = d * DAY + rng.choice((480, 540, 600, 840))
-                windows.append((a, a + duration + rng.choice((60, 120, 240))))
+            others = [day for day in range(7) if day * DAY != day0]
+            for day in sorted(rng.sample(others, rng.choice((0, 0, 1, 2)))):
+                opens = day * DAY + rng.choice((480, 540, 600, 840))
+                windows.append((opens, opens + duration + rng.choice((60, 120, 240))))
             windows.sort()
             merged: list[tuple[int, int]] = []
-            for a, b in windows:
-                if merged and a <= merged[-1][1]:
-                    merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            for opens, closes in windows:
+                if merged and opens <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], closes))
                 else:
-                    merged.append((a, b))
+                    merged.append((opens, closes))
             excl = tuple(sorted({t.id for t in rng.sample(county_teams[ci], 1)} - {team})) if rng.random() < 0.1 else ()
-            oid = f"o-{i:06d}"
+            oid = f"o-{index:06d}"
             orders.append(Order(oid, st.id, needs, duration, tuple(merged), priority, excl))
             if rng.random() < sc.fixed / max(sc.planted, 1e-9):
                 fixed.append(FixedAssignment(oid, team, start, tuple(sorted(v for v, _ in crew))))
         else:
-            k = rng.choice((1, 1, 1, 2, 2, 3))
-            needs = tuple(Need(sk, rng.choice((1, 1, 1, 2, 2, 3))) for sk in sorted(rng.sample(SKILLS, k)))
+            n_needs = rng.choice((1, 1, 1, 2, 2, 3))
+            needs = tuple(Need(sk, rng.choice((1, 1, 1, 2, 2, 3))) for sk in sorted(rng.sample(SKILLS, n_needs)))
             windows = []
-            for d in sorted(rng.sample(range(7), rng.choice((1, 1, 2, 3)))):
-                a = d * DAY + rng.choice((480, 540, 600, 840, 900))
-                windows.append((a, a + duration + rng.choice((0, 60, 120, 240))))
+            for day in sorted(rng.sample(range(7), rng.choice((1, 1, 2, 3)))):
+                opens = day * DAY + rng.choice((480, 540, 600, 840, 900))
+                windows.append((opens, opens + duration + rng.choice((0, 60, 120, 240))))
             excl = tuple(sorted(t.id for t in rng.sample(county_teams[ci], 1))) if rng.random() < 0.1 else ()
-            orders.append(Order(f"o-{i:06d}", st.id, needs, duration, tuple(windows), priority, excl))
+            orders.append(Order(f"o-{index:06d}", st.id, needs, duration, tuple(windows), priority, excl))
     return Instance(inst.stations, inst.teams, inst.volunteers, tuple(orders), tuple(fixed))
 
 
@@ -256,19 +256,19 @@ def _plant(
             continue
         lead = rng.choice(vs)
         t_lead = travel_minutes(km(lead.station, station), inst.speed_kmh)
-        blocks = [b for b in lead.available if b[1] - b[0] >= duration + 2 * t_lead]
+        blocks = [block for block in lead.available if block[1] - block[0] >= duration + 2 * t_lead]
         if not blocks:
             continue
-        a, b = rng.choice(blocks)
-        lo, hi = a + t_lead, b - t_lead - duration
+        opens, closes = rng.choice(blocks)
+        lo, hi = opens + t_lead, closes - t_lead - duration
         start = lo + (rng.randint(0, (hi - lo) // 30) * 30 if hi > lo else 0)
         size = rng.choice((1, 1, 1, 2, 2, 3, 3, 4, 5))
         crew = []
         for v in sorted(vs, key=lambda v: (v.id != lead.id, rng.random())):
             if len(crew) >= size:
                 break
-            t = travel_minutes(km(v.station, station), inst.speed_kmh)
-            iv = (start - t, start + duration + t)
+            trip = travel_minutes(km(v.station, station), inst.speed_kmh)
+            iv = (start - trip, start + duration + trip)
             if not any(x <= iv[0] and iv[1] <= y for x, y in v.available):
                 continue
             if any(s < iv[1] and iv[0] < e for s, e in busy.get(v.id, [])):
@@ -368,12 +368,12 @@ class Generated:
 
 def _blocks(rng: random.Random, family: Family) -> tuple[tuple[int, int], ...]:
     days = family.days
-    n = min(days, rng.randint(*family.blocks) * days // 7)
+    n_days = min(days, rng.randint(*family.blocks) * days // 7)
     out = []
-    for d in sorted(rng.sample(range(days), max(1, n))):
-        a, b = rng.choice(((480, 720), (840, 1080), (480, 1080), (1110, 1260), (540, 1020)))
+    for day in sorted(rng.sample(range(days), max(1, n_days))):
+        opens, closes = rng.choice(((480, 720), (840, 1080), (480, 1080), (1110, 1260), (540, 1020)))
         jitter = rng.randint(-45, 45)
-        out.append((d * DAY + a + jitter, d * DAY + b + jitter + rng.randint(-20, 20)))
+        out.append((day * DAY + opens + jitter, day * DAY + closes + jitter + rng.randint(-20, 20)))
     return tuple(out)
 
 
@@ -410,7 +410,7 @@ def generate_family(name: str | Family, *, seed: int = 1, counties: int | None =
         weight = {"county": 3.0, "township": 1.5, "village": 1.0}
         total_w = sum(weight[t.level] for t in cteams)
         st_by = {s.id: s for s in sts}
-        n = 0
+        serial = 0
         for team in cteams:
             home = st_by[team.station]
             near = [s for s in sts if haversine_km(s, home) < 15]
@@ -420,7 +420,7 @@ def generate_family(name: str | Family, *, seed: int = 1, counties: int | None =
                 if rng.random() < 0.4:
                     skills.add(rng.choice(COMMON))
                 station = home if rng.random() < 0.7 else rng.choice(near)
-                vid = f"V{ci:02d}-{n:05d}"
+                vid = f"V{ci:02d}-{serial:05d}"
                 if family.adversarial and rng.random() < 0.04:
                     # A scarce volunteer: holds the rare skill and common ones, lives in a village among the orders.
                     skills.add(RARE)
@@ -442,7 +442,7 @@ def generate_family(name: str | Family, *, seed: int = 1, counties: int | None =
                         max_km,
                     )
                 )
-                n += 1
+                serial += 1
     base = Instance(tuple(stations), tuple(teams), tuple(vols), (), (), horizon_minutes=family.days * DAY)
     return _family_orders(base, family, by_county, rare_ids, n_counties, scale, rng)
 
@@ -467,8 +467,8 @@ def _family_orders(
     witness: list[FixedAssignment] = []
     rare_vols = [v for v in base.volunteers if v.id in rare_ids]
 
-    def km(a: str, b: str) -> float:
-        return base.road_factor * haversine_km(st_by[a], st_by[b])
+    def km(origin: str, destination: str) -> float:
+        return base.road_factor * haversine_km(st_by[origin], st_by[destination])
 
     def plant(station: str, duration: int, cteams: list[Team], lead: Volunteer | None, rare: bool):
         """Team, start and crew (volunteer, skill) free for an order at station, committing their time; or None."""
@@ -491,16 +491,17 @@ def _family_orders(
                 if lead is not None:
                     return None
                 continue
-            t = travel_minutes(km(first.station, station), base.speed_kmh)
+            trip = travel_minutes(km(first.station, station), base.speed_kmh)
             fits = [
-                b
-                for b in first.available
-                if b[1] - b[0] >= duration + 2 * t and not any(s < b[1] and b[0] < e for s, e in busy.get(first.id, []))
+                block
+                for block in first.available
+                if block[1] - block[0] >= duration + 2 * trip
+                and not any(s < block[1] and block[0] < e for s, e in busy.get(first.id, []))
             ]
             if not fits:
                 continue
-            a, b = rng.choice(fits)
-            lo, hi = a + t, b - t - duration
+            opens, closes = rng.choice(fits)
+            lo, hi = opens + trip, closes - trip - duration
             # Near the middle of the block, where the rest of the team is most likely free too.
             start = rng.randint(lo + (hi - lo) // 4, hi - (hi - lo) // 4)
             size = rng.randint(*family.crew)
@@ -537,20 +538,20 @@ def _family_orders(
         return None
 
     n_orders = round(family.orders * scale) * n_counties
-    for i in range(n_orders):
-        sts, cteams = by_county[i % n_counties]
-        u = rng.random()
+    for index in range(n_orders):
+        sts, cteams = by_county[index % n_counties]
+        draw = rng.random()
         station = (
             sts[0]
-            if u < 0.1
+            if draw < 0.1
             else rng.choice([s for s in sts if s.level == "township"])
-            if u < 0.4
+            if draw < 0.4
             else rng.choice([s for s in sts if s.level == "village"])
         )
         duration = rng.choice((45, 60, 75, 90, 120, 150, 180, 240))
         priority = rng.randint(1, 5)
         lead = None
-        rare = family.adversarial and i % 3 == 0 and bool(rare_vols)
+        rare = family.adversarial and index % 3 == 0 and bool(rare_vols)
         if rare:
             # A low-priority order only a scarce volunteer can serve, at his own village.
             lead = rng.choice(rare_vols)
@@ -568,7 +569,7 @@ def _family_orders(
                 duration = rng.choice((45, 60, 90, 120))
             if planted is None and (family.planted >= 1.0 or rare):
                 continue
-        oid = f"Q{i:06d}"
+        oid = f"Q{index:06d}"
         if planted is not None:
             team, start, crew = planted
             needs: dict[str, int] = {}
@@ -579,10 +580,10 @@ def _family_orders(
             w1 = min(day0 + DAY, start + duration + rng.randint(0, family.hug))
             windows = [(w0, w1)]
             if family.hug > 60 and rng.random() < 0.3:
-                d = rng.randrange(family.days)
-                if d * DAY != day0:
-                    a = d * DAY + rng.randint(480, 900)
-                    windows.append((a, a + duration + rng.randint(30, 240)))
+                day = rng.randrange(family.days)
+                if day * DAY != day0:
+                    opens = day * DAY + rng.randint(480, 900)
+                    windows.append((opens, opens + duration + rng.randint(30, 240)))
             windows.sort()
             excl: tuple[str, ...] = ()
             if rng.random() < family.exclusions:
@@ -609,9 +610,9 @@ def _family_orders(
             skills = rng.sample(COMMON, rng.choice((1, 1, 2, 2, 3)))
             needs_t = tuple(Need(sk, rng.choice((1, 1, 2))) for sk in sorted(skills))
             windows = []
-            for d in sorted(rng.sample(range(family.days), rng.choice((1, 1, 2, 3)))):
-                a = d * DAY + rng.randint(480, 960)
-                windows.append((a, a + duration + rng.randint(0, 300)))
+            for day in sorted(rng.sample(range(family.days), rng.choice((1, 1, 2, 3)))):
+                opens = day * DAY + rng.randint(480, 960)
+                windows.append((opens, opens + duration + rng.randint(0, 300)))
             excl = ()
             if rng.random() < family.exclusions:
                 excl = tuple(sorted(t.id for t in rng.sample(cteams, min(len(cteams), rng.randint(*family.excluded)))))

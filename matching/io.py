@@ -32,88 +32,88 @@ class InstanceError(ValueError):
     """Malformed instance or solution data; the message names the bad field."""
 
 
-def _get(d: Mapping[str, Any], key: str, where: str) -> Any:
-    if not isinstance(d, Mapping):
+def _get(node: Mapping[str, Any], key: str, where: str) -> Any:
+    if not isinstance(node, Mapping):
         raise InstanceError(f"{where}: expected an object")
-    if key not in d:
+    if key not in node:
         raise InstanceError(f"{where}.{key}: missing")
-    return d[key]
+    return node[key]
 
 
-def _str(d: Mapping[str, Any], key: str, where: str) -> str:
-    v = _get(d, key, where)
-    if not isinstance(v, str) or not v:
+def _str(node: Mapping[str, Any], key: str, where: str) -> str:
+    value = _get(node, key, where)
+    if not isinstance(value, str) or not value:
         raise InstanceError(f"{where}.{key}: expected a non-empty string")
-    return v
+    return value
 
 
-def _int(d: Mapping[str, Any], key: str, where: str, minimum: int | None = None) -> int:
-    v = _get(d, key, where)
-    if isinstance(v, bool) or not isinstance(v, int):
+def _int(node: Mapping[str, Any], key: str, where: str, minimum: int | None = None) -> int:
+    value = _get(node, key, where)
+    if isinstance(value, bool) or not isinstance(value, int):
         raise InstanceError(f"{where}.{key}: expected an integer")
-    if minimum is not None and v < minimum:
+    if minimum is not None and value < minimum:
         raise InstanceError(f"{where}.{key}: must be at least {minimum}")
-    return v
+    return value
 
 
-def _num(d: Mapping[str, Any], key: str, where: str, positive: bool = False) -> float:
-    v = _get(d, key, where)
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+def _num(node: Mapping[str, Any], key: str, where: str, positive: bool = False) -> float:
+    value = _get(node, key, where)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InstanceError(f"{where}.{key}: expected a number")
-    if positive and v <= 0:
+    if positive and value <= 0:
         raise InstanceError(f"{where}.{key}: must be positive")
-    return float(v)
+    return float(value)
 
 
-def _list(d: Mapping[str, Any], key: str, where: str, optional: bool = False) -> list[Any]:
-    if optional and (not isinstance(d, Mapping) or d.get(key) is None):
+def _list(node: Mapping[str, Any], key: str, where: str, optional: bool = False) -> list[Any]:
+    if optional and (not isinstance(node, Mapping) or node.get(key) is None):
         return []
-    v = _get(d, key, where)
-    if not isinstance(v, list):
+    value = _get(node, key, where)
+    if not isinstance(value, list):
         raise InstanceError(f"{where}.{key}: expected a list")
-    return v
+    return value
 
 
-def _level(d: Mapping[str, Any], where: str) -> str:
-    v = _str(d, "level", where)
-    if v not in LEVELS:
-        raise InstanceError(f"{where}.level: must be one of {', '.join(LEVELS)}, not {v!r}")
-    return v
+def _level(node: Mapping[str, Any], where: str) -> str:
+    value = _str(node, "level", where)
+    if value not in LEVELS:
+        raise InstanceError(f"{where}.level: must be one of {', '.join(LEVELS)}, not {value!r}")
+    return value
 
 
-def _intervals(d: Mapping[str, Any], key: str, where: str) -> tuple[Interval, ...]:
+def _intervals(node: Mapping[str, Any], key: str, where: str) -> tuple[Interval, ...]:
     out: list[Interval] = []
-    for i, iv in enumerate(_list(d, key, where)):
+    for index, pair in enumerate(_list(node, key, where)):
         if (
-            not isinstance(iv, list | tuple)
-            or len(iv) != 2
-            or any(isinstance(x, bool) or not isinstance(x, int) for x in iv)
+            not isinstance(pair, list | tuple)
+            or len(pair) != 2
+            or any(isinstance(item, bool) or not isinstance(item, int) for item in pair)
         ):
-            raise InstanceError(f"{where}.{key}[{i}]: expected [start, end] in whole minutes")
-        a, b = iv
-        if a >= b:
-            raise InstanceError(f"{where}.{key}[{i}]: start {a} is not before end {b}")
-        if out and a < out[-1][1]:
-            raise InstanceError(f"{where}.{key}[{i}]: intervals must be sorted and non-overlapping")
-        out.append((a, b))
+            raise InstanceError(f"{where}.{key}[{index}]: expected [start, end] in whole minutes")
+        start, end = pair
+        if start >= end:
+            raise InstanceError(f"{where}.{key}[{index}]: start {start} is not before end {end}")
+        if out and start < out[-1][1]:
+            raise InstanceError(f"{where}.{key}[{index}]: intervals must be sorted and non-overlapping")
+        out.append((start, end))
     return tuple(out)
 
 
-def _ids(d: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+def _ids(node: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     out = []
-    for i, x in enumerate(_list(d, key, where, optional=True)):
-        if not isinstance(x, str) or not x:
-            raise InstanceError(f"{where}.{key}[{i}]: expected a non-empty string id")
-        out.append(x)
+    for index, item in enumerate(_list(node, key, where, optional=True)):
+        if not isinstance(item, str) or not item:
+            raise InstanceError(f"{where}.{key}[{index}]: expected a non-empty string id")
+        out.append(item)
     return tuple(out)
 
 
 def _unique(items: list[Any], kind: str) -> None:
     seen: set[str] = set()
-    for i, it in enumerate(items):
-        if it.id in seen:
-            raise InstanceError(f"{kind}[{i}].id: duplicate id {it.id!r}")
-        seen.add(it.id)
+    for index, item in enumerate(items):
+        if item.id in seen:
+            raise InstanceError(f"{kind}[{index}].id: duplicate id {item.id!r}")
+        seen.add(item.id)
 
 
 def instance_from_dict(data: Mapping[str, Any]) -> Instance:
@@ -136,12 +136,12 @@ def instance_from_dict(data: Mapping[str, Any]) -> Instance:
     speed = _num(travel, "speed_kmh", "travel", positive=True) if "speed_kmh" in travel else 30.0
 
     stations = []
-    for i, s in enumerate(_list(data, "stations", "instance")):
-        w = f"stations[{i}]"
-        lat, lon = _num(s, "lat", w), _num(s, "lon", w)
+    for index, raw in enumerate(_list(data, "stations", "instance")):
+        where = f"stations[{index}]"
+        lat, lon = _num(raw, "lat", where), _num(raw, "lon", where)
         if not -90 <= lat <= 90 or not -180 <= lon <= 180:
-            raise InstanceError(f"{w}: lat/lon out of range")
-        stations.append(Station(_str(s, "id", w), lat, lon, _level(s, w)))
+            raise InstanceError(f"{where}: lat/lon out of range")
+        stations.append(Station(_str(raw, "id", where), lat, lon, _level(raw, where)))
     _unique(stations, "stations")
     st_ids = {s.id for s in stations}
 
@@ -151,33 +151,37 @@ def instance_from_dict(data: Mapping[str, Any]) -> Instance:
         return value
 
     teams = []
-    for i, t in enumerate(_list(data, "teams", "instance")):
-        w = f"teams[{i}]"
+    for index, raw in enumerate(_list(data, "teams", "instance")):
+        where = f"teams[{index}]"
         teams.append(
-            Team(_str(t, "id", w), ref(st_ids, _str(t, "station", w), f"{w}.station", "station"), _level(t, w))
+            Team(
+                _str(raw, "id", where),
+                ref(st_ids, _str(raw, "station", where), f"{where}.station", "station"),
+                _level(raw, where),
+            )
         )
     _unique(teams, "teams")
     tm_ids = {t.id for t in teams}
 
     volunteers = []
-    for i, v in enumerate(_list(data, "volunteers", "instance")):
-        w = f"volunteers[{i}]"
-        skills = _ids(v, "skills", w)
+    for index, raw in enumerate(_list(data, "volunteers", "instance")):
+        where = f"volunteers[{index}]"
+        skills = _ids(raw, "skills", where)
         if not skills or len(set(skills)) != len(skills):
-            raise InstanceError(f"{w}.skills: expected a non-empty list of distinct skills")
-        max_km = v.get("max_km") if isinstance(v, Mapping) else None
+            raise InstanceError(f"{where}.skills: expected a non-empty list of distinct skills")
+        max_km = raw.get("max_km") if isinstance(raw, Mapping) else None
         if max_km is not None:
-            max_km = _num(v, "max_km", w)
+            max_km = _num(raw, "max_km", where)
             if max_km < 0:
-                raise InstanceError(f"{w}.max_km: must not be negative")
+                raise InstanceError(f"{where}.max_km: must not be negative")
         volunteers.append(
             Volunteer(
-                _str(v, "id", w),
-                ref(tm_ids, _str(v, "team", w), f"{w}.team", "team"),
-                ref(st_ids, _str(v, "station", w), f"{w}.station", "station"),
+                _str(raw, "id", where),
+                ref(tm_ids, _str(raw, "team", where), f"{where}.team", "team"),
+                ref(st_ids, _str(raw, "station", where), f"{where}.station", "station"),
                 skills,
-                _intervals(v, "available", w),
-                _int(v, "max_orders", w, minimum=0),
+                _intervals(raw, "available", where),
+                _int(raw, "max_orders", where, minimum=0),
                 max_km,
             )
         )
@@ -185,29 +189,29 @@ def instance_from_dict(data: Mapping[str, Any]) -> Instance:
     vol_ids = {v.id for v in volunteers}
 
     orders = []
-    for i, o in enumerate(_list(data, "orders", "instance")):
-        w = f"orders[{i}]"
+    for index, raw in enumerate(_list(data, "orders", "instance")):
+        where = f"orders[{index}]"
         needs = []
-        for j, n in enumerate(_list(o, "needs", w)):
-            wn = f"{w}.needs[{j}]"
-            needs.append(Need(_str(n, "skill", wn), _int(n, "count", wn, minimum=1)))
+        for position, raw_need in enumerate(_list(raw, "needs", where)):
+            need_where = f"{where}.needs[{position}]"
+            needs.append(Need(_str(raw_need, "skill", need_where), _int(raw_need, "count", need_where, minimum=1)))
         if not needs:
-            raise InstanceError(f"{w}.needs: an order needs at least one volunteer")
-        excl = _ids(o, "exclude_teams", w)
-        for j, t in enumerate(excl):
-            ref(tm_ids, t, f"{w}.exclude_teams[{j}]", "team")
-        pref = _ids(o, "preferred_teams", w)
-        for j, t in enumerate(pref):
-            ref(tm_ids, t, f"{w}.preferred_teams[{j}]", "team")
-        windows = _intervals(o, "windows", w)
+            raise InstanceError(f"{where}.needs: an order needs at least one volunteer")
+        excl = _ids(raw, "exclude_teams", where)
+        for position, team_id in enumerate(excl):
+            ref(tm_ids, team_id, f"{where}.exclude_teams[{position}]", "team")
+        pref = _ids(raw, "preferred_teams", where)
+        for position, team_id in enumerate(pref):
+            ref(tm_ids, team_id, f"{where}.preferred_teams[{position}]", "team")
+        windows = _intervals(raw, "windows", where)
         orders.append(
             Order(
-                _str(o, "id", w),
-                ref(st_ids, _str(o, "station", w), f"{w}.station", "station"),
+                _str(raw, "id", where),
+                ref(st_ids, _str(raw, "station", where), f"{where}.station", "station"),
                 tuple(needs),
-                _int(o, "duration", w, minimum=1),
+                _int(raw, "duration", where, minimum=1),
                 windows,
-                _int(o, "priority", w, minimum=0),
+                _int(raw, "priority", where, minimum=0),
                 excl,
                 pref,
             )
@@ -217,73 +221,75 @@ def instance_from_dict(data: Mapping[str, Any]) -> Instance:
 
     fixed = []
     seen_fixed: set[str] = set()
-    for i, f in enumerate(_list(data, "fixed", "instance", optional=True)):
-        w = f"fixed[{i}]"
-        oid = ref(ord_ids, _str(f, "order", w), f"{w}.order", "order")
+    for index, raw in enumerate(_list(data, "fixed", "instance", optional=True)):
+        where = f"fixed[{index}]"
+        oid = ref(ord_ids, _str(raw, "order", where), f"{where}.order", "order")
         if oid in seen_fixed:
-            raise InstanceError(f"{w}.order: order {oid!r} is fixed twice")
+            raise InstanceError(f"{where}.order: order {oid!r} is fixed twice")
         seen_fixed.add(oid)
-        vids = _ids(f, "volunteers", w)
-        for j, vid in enumerate(vids):
-            ref(vol_ids, vid, f"{w}.volunteers[{j}]", "volunteer")
+        vids = _ids(raw, "volunteers", where)
+        for position, vid in enumerate(vids):
+            ref(vol_ids, vid, f"{where}.volunteers[{position}]", "volunteer")
         if len(set(vids)) != len(vids):
-            raise InstanceError(f"{w}.volunteers: a volunteer is listed twice")
+            raise InstanceError(f"{where}.volunteers: a volunteer is listed twice")
         fixed.append(
-            FixedAssignment(oid, ref(tm_ids, _str(f, "team", w), f"{w}.team", "team"), _int(f, "start", w), vids)
+            FixedAssignment(
+                oid, ref(tm_ids, _str(raw, "team", where), f"{where}.team", "team"), _int(raw, "start", where), vids
+            )
         )
     return Instance(
         tuple(stations), tuple(teams), tuple(volunteers), tuple(orders), tuple(fixed), h_start, h_minutes, factor, speed
     )
 
 
-def _num_out(x: float) -> float | int:
-    return int(x) if float(x).is_integer() else x
+def _num_out(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
 
 
 def instance_to_dict(instance: Instance) -> dict[str, Any]:
     """Dump an instance in the `diandan.match/1` format."""
 
-    def vol(v: Volunteer) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "id": v.id,
-            "team": v.team,
-            "station": v.station,
-            "skills": list(v.skills),
-            "available": [list(iv) for iv in v.available],
-            "max_orders": v.max_orders,
+    def volunteer_fields(volunteer: Volunteer) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "id": volunteer.id,
+            "team": volunteer.team,
+            "station": volunteer.station,
+            "skills": list(volunteer.skills),
+            "available": [list(iv) for iv in volunteer.available],
+            "max_orders": volunteer.max_orders,
         }
-        if v.max_km is not None:
-            d["max_km"] = _num_out(v.max_km)
-        return d
+        if volunteer.max_km is not None:
+            fields["max_km"] = _num_out(volunteer.max_km)
+        return fields
 
-    def order(o: Order) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "id": o.id,
-            "station": o.station,
-            "needs": [{"skill": n.skill, "count": n.count} for n in o.needs],
-            "duration": o.duration,
-            "windows": [list(w) for w in o.windows],
-            "priority": o.priority,
+    def order_fields(order: Order) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "id": order.id,
+            "station": order.station,
+            "needs": [{"skill": need.skill, "count": need.count} for need in order.needs],
+            "duration": order.duration,
+            "windows": [list(window) for window in order.windows],
+            "priority": order.priority,
         }
-        if o.exclude_teams:
-            d["exclude_teams"] = list(o.exclude_teams)
-        if o.preferred_teams:
-            d["preferred_teams"] = list(o.preferred_teams)
-        return d
+        if order.exclude_teams:
+            fields["exclude_teams"] = list(order.exclude_teams)
+        if order.preferred_teams:
+            fields["preferred_teams"] = list(order.preferred_teams)
+        return fields
 
     out: dict[str, Any] = {
         "format": INSTANCE_FORMAT,
         "horizon": {"start": instance.horizon_start, "minutes": instance.horizon_minutes},
         "travel": {"road_factor": _num_out(instance.road_factor), "speed_kmh": _num_out(instance.speed_kmh)},
         "stations": [{"id": s.id, "lat": s.lat, "lon": s.lon, "level": s.level} for s in instance.stations],
-        "teams": [{"id": t.id, "station": t.station, "level": t.level} for t in instance.teams],
-        "volunteers": [vol(v) for v in instance.volunteers],
-        "orders": [order(o) for o in instance.orders],
+        "teams": [{"id": team.id, "station": team.station, "level": team.level} for team in instance.teams],
+        "volunteers": [volunteer_fields(volunteer) for volunteer in instance.volunteers],
+        "orders": [order_fields(order) for order in instance.orders],
     }
     if instance.fixed:
         out["fixed"] = [
-            {"order": f.order, "team": f.team, "start": f.start, "volunteers": list(f.volunteers)}
-            for f in instance.fixed
+            {"order": fixed.order, "team": fixed.team, "start": fixed.start, "volunteers": list(fixed.volunteers)}
+            for fixed in instance.fixed
         ]
     return out
 
@@ -291,35 +297,35 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
 def solution_to_dict(solution: Solution) -> dict[str, Any]:
     """Dump a solution in the `diandan.match-solution/1` format, with cost terms and reason codes."""
 
-    def assignment(a: Assignment) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "order": a.order,
-            "team": a.team,
-            "start": a.start,
-            "volunteers": [{"id": c.id, "skill": c.skill} for c in a.volunteers],
+    def assignment_fields(assignment: Assignment) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "order": assignment.order,
+            "team": assignment.team,
+            "start": assignment.start,
+            "volunteers": [{"id": member.id, "skill": member.skill} for member in assignment.volunteers],
         }
-        if a.cost_terms:
-            d["cost_terms"] = [
-                {"name": t.name, "value": t.value, **({"volunteer": t.volunteer} if t.volunteer else {})}
-                for t in a.cost_terms
+        if assignment.cost_terms:
+            fields["cost_terms"] = [
+                {"name": term.name, "value": term.value, **({"volunteer": term.volunteer} if term.volunteer else {})}
+                for term in assignment.cost_terms
             ]
-        return d
+        return fields
 
-    s = solution.stats
+    stats = solution.stats
     return {
         "format": SOLUTION_FORMAT,
-        "assignments": [assignment(a) for a in solution.assignments],
+        "assignments": [assignment_fields(a) for a in solution.assignments],
         "unassigned": [
             {"order": u.order, "code": u.code, "reason": u.reason, **({"params": dict(u.params)} if u.params else {})}
             for u in solution.unassigned
         ],
         "stats": {
-            "served_priority": s.served_priority,
-            "travel_km": s.travel_km,
-            "bound": s.bound,
-            "seconds": s.seconds,
-            "status": s.status,
-            **({"travel_bound_km": s.travel_bound_km} if s.travel_bound_km is not None else {}),
+            "served_priority": stats.served_priority,
+            "travel_km": stats.travel_km,
+            "bound": stats.bound,
+            "seconds": stats.seconds,
+            "status": stats.status,
+            **({"travel_bound_km": stats.travel_bound_km} if stats.travel_bound_km is not None else {}),
         },
     }
 
@@ -332,41 +338,51 @@ def solution_from_dict(data: Mapping[str, Any]) -> Solution:
     if fmt != SOLUTION_FORMAT:
         raise InstanceError(f"format: expected {SOLUTION_FORMAT!r}, not {fmt!r}")
     assignments = []
-    for i, a in enumerate(_list(data, "assignments", "solution", optional=True)):
-        w = f"assignments[{i}]"
+    for index, raw in enumerate(_list(data, "assignments", "solution", optional=True)):
+        where = f"assignments[{index}]"
         crew = []
-        for j, c in enumerate(_list(a, "volunteers", w)):
-            wc = f"{w}.volunteers[{j}]"
-            crew.append(CrewMember(_str(c, "id", wc), _str(c, "skill", wc)))
+        for position, raw_member in enumerate(_list(raw, "volunteers", where)):
+            member_where = f"{where}.volunteers[{position}]"
+            crew.append(CrewMember(_str(raw_member, "id", member_where), _str(raw_member, "skill", member_where)))
         terms = []
-        for j, t in enumerate(_list(a, "cost_terms", w, optional=True)):
-            wt = f"{w}.cost_terms[{j}]"
-            terms.append(CostTerm(_str(t, "name", wt), _num(t, "value", wt), t.get("volunteer")))
+        for position, raw_term in enumerate(_list(raw, "cost_terms", where, optional=True)):
+            term_where = f"{where}.cost_terms[{position}]"
+            terms.append(
+                CostTerm(
+                    _str(raw_term, "name", term_where), _num(raw_term, "value", term_where), raw_term.get("volunteer")
+                )
+            )
         assignments.append(
-            Assignment(_str(a, "order", w), _str(a, "team", w), _int(a, "start", w), tuple(crew), tuple(terms))
+            Assignment(
+                _str(raw, "order", where),
+                _str(raw, "team", where),
+                _int(raw, "start", where),
+                tuple(crew),
+                tuple(terms),
+            )
         )
     unassigned = []
-    for i, u in enumerate(_list(data, "unassigned", "solution", optional=True)):
-        w = f"unassigned[{i}]"
-        reason = u.get("reason", "") if isinstance(u, Mapping) else ""
+    for index, raw in enumerate(_list(data, "unassigned", "solution", optional=True)):
+        where = f"unassigned[{index}]"
+        reason = raw.get("reason", "") if isinstance(raw, Mapping) else ""
         if not isinstance(reason, str):
-            raise InstanceError(f"{w}.reason: expected a string")
-        params = u.get("params") or {}
+            raise InstanceError(f"{where}.reason: expected a string")
+        params = raw.get("params") or {}
         if not isinstance(params, Mapping):
-            raise InstanceError(f"{w}.params: expected an object")
-        unassigned.append(Unassigned(_str(u, "order", w), str(u.get("code", "unknown")), reason, dict(params)))
-    st = data.get("stats") or {}
-    if not isinstance(st, Mapping):
+            raise InstanceError(f"{where}.params: expected an object")
+        unassigned.append(Unassigned(_str(raw, "order", where), str(raw.get("code", "unknown")), reason, dict(params)))
+    raw_stats = data.get("stats") or {}
+    if not isinstance(raw_stats, Mapping):
         raise InstanceError("stats: expected an object")
     try:
         stats = Stats(
-            int(st.get("served_priority") or 0),
-            float(st.get("travel_km") or 0.0),
-            int(st.get("bound") or 0),
-            float(st.get("seconds") or 0.0),
-            str(st.get("status", "UNKNOWN")),
-            None if st.get("travel_bound_km") is None else float(st["travel_bound_km"]),
+            int(raw_stats.get("served_priority") or 0),
+            float(raw_stats.get("travel_km") or 0.0),
+            int(raw_stats.get("bound") or 0),
+            float(raw_stats.get("seconds") or 0.0),
+            str(raw_stats.get("status", "UNKNOWN")),
+            None if raw_stats.get("travel_bound_km") is None else float(raw_stats["travel_bound_km"]),
         )
-    except (TypeError, ValueError) as e:
-        raise InstanceError(f"stats: expected numbers ({e})") from e
+    except (TypeError, ValueError) as error:
+        raise InstanceError(f"stats: expected numbers ({error})") from error
     return Solution(tuple(assignments), tuple(unassigned), stats)

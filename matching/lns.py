@@ -19,10 +19,10 @@ class Neighbours:
         self.mid: dict[int, int] = {}
         for oi in orders:
             lo_all, hi_all = None, None
-            for op in state.p.info[oi].options:
+            for op in state.problem.info[oi].options:
                 if op.feasible:
                     for pr in op.pairs:
-                        self.by_vol.setdefault(pr.v, []).append(oi)
+                        self.by_vol.setdefault(pr.volunteer, []).append(oi)
                         for lo, hi in pr.ranges:
                             lo_all = lo if lo_all is None else min(lo_all, lo)
                             hi_all = hi if hi_all is None else max(hi_all, hi)
@@ -31,21 +31,22 @@ class Neighbours:
     def blockers(self, oi: int, size: int, rng: random.Random) -> list[int]:
         """An unserved order with the served orders holding its volunteers' time, filled up with near ones."""
         state = self.state
-        order = state.p.orders[oi]
+        order = state.problem.orders[oi]
         found: dict[int, int] = {}
-        for op in state.p.info[oi].options:
+        for op in state.problem.info[oi].options:
             if not op.feasible:
                 continue
             for pr in op.pairs:
                 # A volunteer at max_orders is held by every order it serves, whenever that is.
-                capped = state.load.get(pr.v, 0) >= state.p.cap[pr.v]
-                for busy_from, busy_to, o2 in state.busy.get(pr.v, ()):
+                capped = state.load.get(pr.volunteer, 0) >= state.problem.cap[pr.volunteer]
+                for busy_from, busy_to, o2 in state.busy.get(pr.volunteer, ()):
                     if capped or any(
-                        busy_from < hi + order.duration + pr.t and busy_to > lo - pr.t for lo, hi in pr.ranges
+                        busy_from < hi + order.duration + pr.trip_minutes and busy_to > lo - pr.trip_minutes
+                        for lo, hi in pr.ranges
                     ):
                         found[o2] = found.get(o2, 0) + 1
         # Blockers holding many of its volunteers first; a random few of the rest keep retries different.
-        ranked = sorted(found, key=lambda o2: (-found[o2], state.p.orders[o2].priority, o2))
+        ranked = sorted(found, key=lambda o2: (-found[o2], state.problem.orders[o2].priority, o2))
         head = ranked[: (size - 1) * 2 // 3]
         rest = ranked[len(head) :]
         pick = head + sorted(rng.sample(rest, min(len(rest), size - 1 - len(head))))
@@ -59,10 +60,10 @@ class Neighbours:
         at = plan[oi].start if oi in plan else self.mid[oi]
         seen = {oi}
         near = []
-        for op in self.state.p.info[oi].options:
+        for op in self.state.problem.info[oi].options:
             if op.feasible:
                 for pr in op.pairs:
-                    for o2 in self.by_vol.get(pr.v, ()):
+                    for o2 in self.by_vol.get(pr.volunteer, ()):
                         if o2 not in seen:
                             seen.add(o2)
                             t2 = plan[o2].start if o2 in plan else self.mid[o2]

@@ -106,17 +106,19 @@ class Relaxation:
                     # it holds one needed skill of which one is needed: the fill row then caps it at x).
                     if len(ys) > 1 or order.demand[pr.skills[0]] > 1:
                         rows.add([*ys, x], [1.0] * len(ys) + [-1.0], -inf, 0.0)
-                    busy = order.duration + 2 * pr.t
+                    busy = order.duration + 2 * pr.trip_minutes
                     for y in ys:
-                        uses.setdefault(pr.v, []).append((y, float(busy)))
-                    avail = problem.avail[pr.v]
-                    where = {bisect.bisect_right(avail, (lo - pr.t, math.inf)) - 1 for lo, _ in pr.ranges}
+                        uses.setdefault(pr.volunteer, []).append((y, float(busy)))
+                    avail = problem.avail[pr.volunteer]
+                    where = {bisect.bisect_right(avail, (lo - pr.trip_minutes, math.inf)) - 1 for lo, _ in pr.ranges}
                     if len(where) == 1:
-                        by_interval.setdefault((pr.v, where.pop()), []).extend((y, float(busy)) for y in ys)
+                        by_interval.setdefault((pr.volunteer, where.pop()), []).extend((y, float(busy)) for y in ys)
                     latest = max(hi for _, hi in pr.ranges)
                     earliest = min(lo for lo, _ in pr.ranges)
-                    if latest - pr.t < earliest + order.duration + pr.t:
-                        sure.setdefault(pr.v, []).append((latest - pr.t, earliest + order.duration + pr.t, ys))
+                    if latest - pr.trip_minutes < earliest + order.duration + pr.trip_minutes:
+                        sure.setdefault(pr.volunteer, []).append(
+                            (latest - pr.trip_minutes, earliest + order.duration + pr.trip_minutes, ys)
+                        )
                 for skill, count in order.demand.items():
                     rows.add([*fill[skill], x], [1.0] * len(fill[skill]) + [-float(count)], 0.0, 0.0)
             rows.add(xs, [1.0] * len(xs), -inf, 1.0)

@@ -103,20 +103,7 @@ def regions(instance: Instance, max_orders: int) -> list[Instance]:
         teams = tuple(t for t in instance.teams if region_of[t.station] == r)
         team_ids = {t.id for t in teams}
         vols = tuple(v for v in instance.volunteers if v.team in team_ids)
-        orders = tuple(
-            Order(
-                o.id,
-                o.station,
-                o.needs,
-                o.duration,
-                o.windows,
-                o.priority,
-                tuple(t for t in o.exclude_teams if t in team_ids),
-                tuple(t for t in o.preferred_teams if t in team_ids),
-            )
-            for o in instance.orders
-            if region_of[home(o)] == r
-        )
+        orders = tuple(o.within_teams(team_ids) for o in instance.orders if region_of[home(o)] == r)
         if not orders:
             continue
         ids = {o.id for o in orders}
@@ -139,17 +126,20 @@ def regions(instance: Instance, max_orders: int) -> list[Instance]:
     return out
 
 
-def stitch(instance: Instance, solutions: list[Solution], prefs: Preferences, t0: float) -> Solution:
+def stitch(
+    instance: Instance, solutions: list[Solution], prefs: Preferences, t0: float, *, deadline: float | None = None
+) -> Solution:
     """Merge region solutions, give each unserved order one more chance across regions, and prove the bound.
 
-    The bound counts every order that could be served on its own, taken over the whole instance.
+    The bound counts every order that could be served on its own, taken over the whole instance, and every order
+    the deadline left no time to look at.
     """
     by_order = {a.order: a for sol in solutions for a in sol.assignments}
     unserved = {o.id for o in instance.orders if o.id not in by_order}
     # One look at the whole instance for the unserved orders: can they be served at all (the bound), can they be
     # served now by another region's team (insertion), and if not, why.
     # Every fixed assignment was checked by the region that holds it.
-    problem = Problem(instance, only_orders=unserved, trusted_fixed=True)
+    problem = Problem(instance, only_orders=unserved, trusted_fixed=True, deadline=deadline)
     log.debug("stitch problem built after %.2f s", time.monotonic() - t0)
     costs = Costs(problem, prefs)
     state = State(problem, costs)
@@ -158,9 +148,12 @@ def stitch(instance: Instance, solutions: list[Solution], prefs: Preferences, t0
         if a.order not in fixed_ids:  # fixed work is already folded into the problem
             state.occupy(problem.order_index[a.order], a.start, [problem.vol_index[c.id] for c in a.volunteers])
     bound = sum(o.priority for o in instance.orders if o.id not in unserved)
+    bound += sum(problem.orders[oi].priority for oi in problem.unpruned)
     for oi in sorted(problem.free, key=lambda oi: (-problem.orders[oi].priority, oi)):
         if problem.info[oi].feasible:
             bound += problem.orders[oi].priority
+            if deadline is not None and time.monotonic() >= deadline:
+                continue
             best = state.best_insert(oi)
             if best is not None:
                 state.place(oi, best[1])

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
 
+from matching.certificate import Certificate
 from matching.construct import served_priority
 from matching.lns import Neighbours, lns_step
 from matching.params import Budget, SearchParams
-
-if TYPE_CHECKING:
-    from matching.solver import Certificate
 from matching.state import State
 
 
@@ -33,7 +30,7 @@ def repair_round(
     The unserved order and its `focus - 1` main blockers may use any team and volunteer; the rest of its
     neighbourhood of `size` orders stays with their cheapest few.
     """
-    problem = state.p
+    problem = state.problem
     served = served_priority(state)
     before = served
     waiting = sorted(

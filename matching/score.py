@@ -32,7 +32,7 @@ class Costs:
     """Prices of the soft terms for one problem and its preferences."""
 
     def __init__(self, problem: Problem, prefs: Preferences) -> None:
-        self.p = problem
+        self.problem = problem
         self.prefs = prefs
 
     def travel(self, km: float) -> float:
@@ -43,15 +43,15 @@ class Costs:
         """Penalty for a team above the village tier: the lowest tier that can serve should."""
         if not self.prefs.tier_weight:
             return 0.0
-        return self.prefs.tier_weight * LEVELS.index(self.p.teams[team].level)
+        return self.prefs.tier_weight * LEVELS.index(self.problem.teams[team].level)
 
     def repeat_team(self, oi: int, team: int) -> float:
         """Penalty for a team that is neither preferred by the order nor the station's usual one."""
         if not self.prefs.repeat_team_weight:
             return 0.0
-        o = self.p.orders[oi]
+        o = self.problem.orders[oi]
         preferred = set(o.preferred_teams) | set(self.prefs.history.get(o.station, ()))
-        return self.prefs.repeat_team_weight if preferred and self.p.teams[team].id not in preferred else 0.0
+        return self.prefs.repeat_team_weight if preferred and self.problem.teams[team].id not in preferred else 0.0
 
     def fair_spread(self, load: int) -> float:
         """Penalty for giving one more order to a volunteer who already has `load` in this plan."""

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from matching.assemble import EngineError, build_solution, min_travel
 from matching.candidates import Problem
+from matching.certificate import Certificate
 from matching.construct import plan_cost, served_priority, squeaky
 from matching.cpsat import evaluate, solve_subset
 from matching.domain import Instance, Preferences, Solution
@@ -64,7 +65,7 @@ def components(problem: Problem) -> list[list[int]]:
         for op in problem.info[oi].options:
             if op.feasible:
                 for pr in op.pairs:
-                    a, b = find(oi), find(n_orders + pr.v)
+                    a, b = find(oi), find(n_orders + pr.volunteer)
                     if a != b:
                         parent[max(a, b)] = min(a, b)
     groups: dict[int, list[int]] = {}
@@ -99,24 +100,6 @@ def _exact(state: State, feasible: list[int], budget: Budget, seed: int, static:
     # Any solution's objective exceeds priority * big - big, so the objective bound caps priority.
     bound = min(static, (result.bound + result.big - 1) // result.big)
     return PartResult(dict(state.plan), bound, result.optimal)
-
-
-@dataclass
-class Certificate:
-    """What a part has proved so far: a bound on served priority, LP guidance, and a travel floor at the bound."""
-
-    bound: int
-    guide: dict[int, float]
-    floor: float | None = None  # least travel of any plan serving `bound`
-
-    def absorb(self, bound: int, guide: dict[int, float], floor: float | None) -> None:
-        """Take a tighter bound (and its guidance and floor)."""
-        if bound < self.bound:
-            self.bound, self.guide, self.floor = bound, guide, floor
-        elif bound == self.bound:
-            self.guide = guide or self.guide
-            if floor is not None:
-                self.floor = floor if self.floor is None else max(self.floor, floor)
 
 
 def _helper_child(
@@ -313,7 +296,8 @@ def _search(
         _deterministic_search(state, feasible, neighbours, proof, params, budget, rng, seed, report)
     else:
         _anytime_search(state, feasible, neighbours, proof, params, budget, rng, report)
-    # Last chance: any order that now fits as is.
+    # Last chance: any order that now fits as is. This pass may run past the deadline when a busy machine cut the
+    # construction short: one greedy pass late is better than a plan missing most orders.
     for oi in sorted(feasible, key=lambda o: (-problem.orders[o].priority, o)):
         if oi not in state.plan:
             best = state.best_insert(oi)
@@ -563,9 +547,10 @@ def _solve_plain(
     progress: ProgressCallback | None,
     t0: float,
     max_teams: int | None,
+    prune_deadline: float | None = None,
 ) -> Solution:
     wall, cpu = time.perf_counter(), time.process_time()
-    problem = Problem(instance, max_teams=max_teams)
+    problem = Problem(instance, max_teams=max_teams, deadline=prune_deadline)
     costs = Costs(problem, prefs)
     parts = components(problem)
     # How much of a core this process gets (wall over CPU time of the prune): a busy machine assembles slower.
@@ -602,8 +587,9 @@ def _solve_plain(
         helpers=workers > 1 and not multiprocessing.current_process().daemon,
     )
     placements: dict[int, Placement] = {}
-    bound = fixed
-    optimal = True
+    # Orders the prune had no time for are not proved unservable.
+    bound = fixed + sum(problem.orders[oi].priority for oi in problem.unpruned)
+    optimal = not problem.unpruned
     floor: float | None = fixed_km
     for part, result in zip(parts, results, strict=True):
         placements.update(result.placements)
@@ -624,8 +610,10 @@ def _solve_plain(
     return solution
 
 
-def _solve_region(args: tuple[int, Instance, float, float, int, Preferences]) -> Solution:
-    index, sub, deadline, share, seed, prefs = args
+def _solve_region(args: tuple[int, float, float, int, Preferences]) -> Solution:
+    index, deadline, share, seed, prefs = args
+    # Regions reach forked workers through _SHARED rather than pickled with each task: they are big.
+    sub: Instance = _SHARED["regions"][index]  # type: ignore[index]
     # A region gets its fixed share of the time, so runs repeat; if earlier regions ran long (a busy machine, a slow
     # prune), its share of what is left is smaller, and that wins.
     left, workers = _SHARED["orders_left"], int(_SHARED.get("workers", 1))
@@ -645,8 +633,13 @@ def _solve_region(args: tuple[int, Instance, float, float, int, Preferences]) ->
 
     # Within a region only nearby volunteers are considered; the whole-instance bound is proved afterwards.
     teams = params.region_teams if len(sub.teams) > 2 * params.region_teams else None
+    began = time.monotonic()
+    # A late region still searches a little: its pruning stops at a share of its time or at the regions' deadline.
+    prune_deadline = min(deadline, began + params.region_prune_share * limit)
+    if _SHARED["deterministic"]:
+        prune_deadline = None  # counted work decides there, not the clock
     return _solve_plain(
-        sub, limit, seed, 1, prefs, params, bool(_SHARED["deterministic"]), progress, time.monotonic(), teams
+        sub, limit, seed, 1, prefs, params, bool(_SHARED["deterministic"]), progress, began, teams, prune_deadline
     )
 
 
@@ -667,21 +660,24 @@ def _solve_regional(
     # How much of a core this process gets (wall over CPU time of pure work): a busy machine stitches slower.
     slowdown = 1.0 if deterministic else max(1.0, (time.perf_counter() - wall) / max(1e-3, time.process_time() - cpu))
     # The stitching after the regions needs a few seconds on a province; the regions get the rest.
-    reserve = min(0.5 * time_limit, params.stitch_seconds * (1 + len(instance.volunteers) / 10000) * slowdown)
+    reserve = min(
+        params.stitch_share * time_limit, params.stitch_seconds * (1 + len(instance.volunteers) / 10000) * slowdown
+    )
     log.debug("%d regions; stitch reserve %.1f s (slowdown %.1f)", len(subs), reserve, slowdown)
     budget = max(0.5, time_limit - reserve)  # not the wall clock: each region's share must repeat exactly
     deadline = t0 + max(0.5, time_limit - reserve)
     total = sum(len(r.orders) for r in subs)
     par = min(workers, len(subs))
     jobs = sorted(
-        ((i, r, deadline, budget * par * len(r.orders) / total * 0.95, seed + i, prefs) for i, r in enumerate(subs)),
-        key=lambda j: (-len(j[1].orders), j[0]),
+        ((i, deadline, budget * par * len(r.orders) / total * 0.95, seed + i, prefs) for i, r in enumerate(subs)),
+        key=lambda j: (-len(subs[j[0]].orders), j[0]),
     )
     ctx = multiprocessing.get_context("fork")
     # Region bounds do not add up to a bound of the whole (orders may cross regions): report the trivial one.
     tracker = _Tracker(progress, t0, [0] * len(subs), instance.total_priority, 0.0)
     news = ctx.Queue() if progress is not None else None
     _SHARED.update(
+        regions=subs,
         orders_left=ctx.Value("i", total),
         workers=workers if len(jobs) > 1 else 1,
         params=params,
@@ -715,7 +711,10 @@ def _solve_regional(
         _SHARED.clear()
     by_index = dict(zip((j[0] for j in jobs), sols, strict=True))
     log.debug("regions solved: %d after %.2f s", len(subs), time.monotonic() - t0)
-    solution = stitch(instance, [by_index[i] for i in sorted(by_index)], prefs, t0)
+    # The stitch stops looking at orders in time to validate and assemble the whole answer.
+    tail = (params.assembly_seconds + params.stitch_tail_per_order * len(instance.orders)) * slowdown
+    stitch_deadline = None if deterministic else t0 + time_limit - tail
+    solution = stitch(instance, [by_index[i] for i in sorted(by_index)], prefs, t0, deadline=stitch_deadline)
     if progress is not None:
         stats = solution.stats
         progress(Progress(stats.seconds, stats.served_priority, stats.bound, stats.travel_km, "done"))

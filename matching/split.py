@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from matching.candidates import Problem
 from matching.constraints import objective, validate
-from matching.domain import Instance, Order, Solution, Stats
+from matching.domain import Instance, Solution, Stats
 from matching.regions import regions
 
 
@@ -46,7 +46,7 @@ def split_instance(instance: Instance, *, max_orders: int | None = None) -> list
         for op in problem.info[oi].options:
             if op.feasible:
                 for pr in op.pairs:
-                    union(oi, n + pr.v)
+                    union(oi, n + pr.volunteer)
     for f in instance.fixed:
         oi = problem.order_index[f.order]
         for vid in f.volunteers:
@@ -74,19 +74,7 @@ def _sub(instance: Instance, problem: Problem, orders: list[int], vols: list[int
     team_ids = {v.team for v in volunteers}
     fixed = tuple(f for f in instance.fixed if f.order in {o.id for o in order_objs})
     team_ids |= {f.team for f in fixed}
-    order_objs = tuple(
-        Order(
-            o.id,
-            o.station,
-            o.needs,
-            o.duration,
-            o.windows,
-            o.priority,
-            tuple(t for t in o.exclude_teams if t in team_ids),
-            tuple(t for t in o.preferred_teams if t in team_ids),
-        )
-        for o in order_objs
-    )
+    order_objs = tuple(o.within_teams(team_ids) for o in order_objs)
     teams = tuple(t for t in instance.teams if t.id in team_ids)
     st_ids = {t.station for t in teams} | {v.station for v in volunteers} | {o.station for o in order_objs}
     stations = tuple(s for s in instance.stations if s.id in st_ids)

@@ -183,7 +183,9 @@ def proposal_deadlines(now: datetime) -> Counts:
     from app.orders.models import Order
 
     overdue = db.select(Proposal.order_id).where(Proposal.status == "pending", Proposal.deadline_at <= now)
-    tiers = dict(db.session.execute(db.select(Order.id, Order.tier).where(Order.id.in_(overdue))).all())
+    tiers: dict[int, str] = dict(
+        db.session.execute(db.select(Order.id, Order.tier).where(Order.id.in_(overdue))).tuples().all()
+    )
     expired = expire_overdue_proposals(now=now)
     escalated = sum(1 for p in expired if tiers.get(p.order_id) not in (None, p.order.tier))
     return {"expired": len(expired), "escalated": escalated}
@@ -215,8 +217,8 @@ def roster_publication(now: datetime) -> Counts:
 @scheduled("Remind volunteers the day before", _daily("SCHEDULE_REMINDER_TIME"))
 def reminders(now: datetime) -> Counts:
     """Remind each crew member of a job starting before the end of tomorrow (once per job, member and time)."""
-    from app.notifications import messages
     from app.notifications import service as notify
+    from app.notifications.messages import Words
     from app.rosters.service import jobs_starting
 
     until = local_midnight(to_local(now).date() + timedelta(days=2))
@@ -225,22 +227,19 @@ def reminders(now: datetime) -> Counts:
         counts["jobs"] += 1
         order = proposal.order
         for member in proposal.crew:
-            subject, body = messages.render(
-                "reminder",
-                start=messages.local_text(proposal.start_at),
-                station=order.station.name,
-                address=order.station.address or "",
-                item=order.menu_item.title,
-                code=order.code,
-                skill=member.skill.name_zh,
-            )
             # The start time is in the key so a job moved to another time is reminded again.
-            queued = notify.enqueue(
+            queued = notify.notify(
                 key=f"reminder:{proposal.id}:{member.volunteer_id}:{proposal.start_at:%Y%m%dT%H%M}",
                 kind="reminder",
                 recipient=notify.recipient_for_volunteer(member.volunteer),
-                subject=subject,
-                body=body,
+                values={
+                    "start": proposal.start_at,
+                    "station": order.station.name,
+                    "address": order.station.address or "",
+                    "item": Words(order.menu_item.title, order.menu_item.title_en),
+                    "code": order.code,
+                    "skill": Words(member.skill.name_zh, member.skill.name_en),
+                },
                 data={"order_id": order.id, "proposal_id": proposal.id, "volunteer_id": member.volunteer_id},
                 now=now,
             )

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from app.activities import service as activities
+from app.core.timeutil import to_local, utcnow
+from app.deliberation import service as deliberation
 from app.dispatch import crew
 from app.dispatch.models import DispatchRun
 from app.dispatch.proposals import accept_proposal
 from app.extensions import db
+from app.incentives import service as incentives
 from app.menu.models import MenuItem, MenuItemNeed
 from app.orders import service as orders
 from app.orders.models import Resident
@@ -74,6 +79,30 @@ def build_two_counties(world: World) -> tuple[Objects, Objects]:
         crew.check_in(user=world.users["admin"], order_id=served.order_id, volunteer_id=volunteer.id)
         crew.check_out(user=world.users["admin"], order_id=served.order_id, volunteer_id=volunteer.id)
         orders.rate_order(user=world.users["admin"], order_id=served.order_id, stars=5, tags=["真点赞"])
+        # An hour served (the check-out above was at once, so 0 minutes), in the ledger, and points to spend.
+        admin = world.users["admin"]
+        served.order.service_records[0].minutes = 60
+        (entry,) = incentives.record_service(served.order)
+        shop_item = incentives.create_item(
+            user=admin, station_id=world.stations[village].id, name="毛巾", points_cost=1, stock=5
+        )
+        redemption = incentives.redeem(user=admin, item_id=shop_item.id, volunteer_id=volunteer.id)
+        meeting = deliberation.record_meeting(
+            user=admin, station_id=world.stations[village].id, held_on=to_local(utcnow()).date(), title="村民议事会"
+        )
+        demand = deliberation.raise_demand(user=admin, title="修路灯", meeting_id=meeting.id)
+        evening = slot(3) + timedelta(hours=3)  # after the day's orders
+        activity = activities.publish_activity(
+            user=world.users["admin"],
+            station_id=world.stations[village].id,
+            title="村晚",
+            start_at=evening,
+            end_at=evening + timedelta(hours=2),
+            slots=[{"skill": "elder-care", "capacity": 2}],
+        )
+        signup = activities.sign_up(
+            user=world.users["admin"], activity_id=activity.id, skill="elder-care", volunteer_id=volunteer.id
+        )
         run = DispatchRun(county_id=world.stations[county].id, trigger="test", status="done")
         db.session.add(run)
         db.session.flush()
@@ -89,6 +118,15 @@ def build_two_counties(world: World) -> tuple[Objects, Objects]:
             "owner_id": world.teams[team].id,
             "user_id": world.users[lead].id,
             "token_id": 0,
+            "shop_item_id": shop_item.id,
+            "redemption_id": redemption.id,
+            "entry_id": entry.id,
+            "meeting_id": meeting.id,
+            "demand_id": demand.id,
+            "activity_id": activity.id,
+            "station_code": village,
+            "county_code": county,
+            "signup_id": signup.id,
         }
     db.session.commit()
     return own, other

@@ -31,13 +31,6 @@ def test_demo_county_shape_and_dispatch(client, db) -> None:
         assert response.status_code == 201, user
 
 
-@pytest.mark.xfail(
-    reason=(
-        "open defect: on PostgreSQL an unclosed psycopg connection from an earlier test is collected "
-        "during this one (unraisable ResourceWarning)"
-    ),
-    strict=False,
-)
 def test_demo_is_deterministic(db) -> None:
     load_demo(volunteers=60, orders=5, seed=11)
     first = [(v.name, tuple(s.code for s in v.skills)) for v in db.session.scalars(db.select(Volunteer))]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, has_app_context
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -63,6 +65,12 @@ def scope_station_ids(user: User) -> set[int] | None:
     if user.scope_station_id is None:
         return set()
     return subtree_ids(user.scope_station_id)
+
+
+def within_scope(query: Select[Any], user: User, station_column: Any) -> Select[Any]:
+    """The query kept to rows whose station (the column) lies inside the user's scope; unchanged for an admin."""
+    ids = scope_station_ids(user)
+    return query if ids is None else query.where(station_column.in_(ids))
 
 
 def station_in_scope(user: User, station_id: int) -> bool:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
-from flask_limiter.util import get_remote_address
-from flask_smorest import abort
-from limits import parse
+import functools
+import math
+import time
+from collections.abc import Callable
+from typing import Any
 
+from flask import current_app, make_response, request
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse
+from werkzeug.exceptions import HTTPException, TooManyRequests
+
+from app.core.errors import abort
 from app.extensions import limiter
 
 
@@ -30,14 +37,46 @@ per_address = limiter.shared_limit(
     key_func=get_remote_address,
     exempt_when=_not_a_post,
 )
-# Only failures count against a username: guessing one account's password from many addresses stops too.
-per_username_failures = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
-    scope="login-failures",
-    key_func=_attempted_username,
-    exempt_when=_not_a_post,
-    deduct_when=lambda response: response.status_code == 401,
-)
+
+
+def per_username_failures(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Only failures count against a username: guessing one account's password from many addresses stops too.
+
+    Each attempt takes its failure slot in one atomic increment before the password is checked, and gives it back
+    unless it failed, so a burst of simultaneous guesses cannot all pass a check made before any of them counted.
+    """
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if _not_a_post():
+            return view(*args, **kwargs)
+        limit = parse(current_app.config["LOGIN_FAILURE_LIMIT"])
+        name = _attempted_username()
+        if not limiter.limiter.hit(limit, "login-failures", name):
+            reset = limiter.limiter.get_window_stats(limit, "login-failures", name).reset_time
+            raise TooManyRequests(
+                "too many failed sign-ins for this account; wait and try again",
+                retry_after=max(1, math.ceil(reset - time.time())),
+            )
+        try:
+            response = make_response(view(*args, **kwargs))
+        except HTTPException as error:
+            if error.code != 401:
+                _give_back(limit, name)
+            raise
+        except Exception:
+            _give_back(limit, name)
+            raise
+        if response.status_code != 401:
+            _give_back(limit, name)
+        return response
+
+    return guarded
+
+
+def _give_back(limit: RateLimitItem, name: str) -> None:
+    """Return an attempt's failure slot: it did not fail."""
+    limiter.limiter.storage.incr(limit.key_for("login-failures", name), limit.get_expiry(), amount=-1)
 
 
 def count_bearer_failure() -> None:

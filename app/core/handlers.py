@@ -38,6 +38,11 @@ def _wants_json() -> bool:
 RefusalRecorder = Callable[[int, str], None]
 
 
+def _retry_after(error: HTTPException) -> list[tuple[str, str]]:
+    """The Retry-After header an error carries (a 429 or 503 that knows when to come back), if any."""
+    return [(name, value) for name, value in error.get_headers() if name == "Retry-After"]
+
+
 def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: RefusalRecorder | None = None) -> None:
     """Install handlers for domain errors and HTTP errors; pages word them with `messages`.
 
@@ -84,8 +89,10 @@ def install_error_handlers(app: Flask, *, messages: PageMessages, on_refusal: Re
             response.status_code = error.code or 500
             if error.code == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="diandan"'
+            response.headers.extend(_retry_after(error))
             return response
-        return render_template("error.html", status=error.code, message=messages.http_message(error)), error.code
+        page = render_template("error.html", status=error.code, message=messages.http_message(error))
+        return page, error.code, _retry_after(error)
 
     def plain_error(status: int, code: str, message: str):
         if _wants_json():

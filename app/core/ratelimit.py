@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.statements import rows_changed
 from app.extensions import db
 
 
@@ -46,11 +47,14 @@ class DatabaseStorage(Storage):
         expired = table.c.expires_at <= now
         statement = (
             insert(table)
-            .values(key=key, count=amount, expires_at=now + expiry)
+            .values(key=key, count=max(amount, 0), expires_at=now + expiry)
             .on_conflict_do_update(
                 index_elements=[table.c.key],
                 set_={
-                    "count": case((expired, amount), else_=table.c.count + amount),
+                    # A negative amount gives a hit back; it never takes a counter below zero.
+                    "count": case(
+                        (expired, max(amount, 0)), (table.c.count + amount < 0, 0), else_=table.c.count + amount
+                    ),
                     "expires_at": case((expired, now + expiry), else_=table.c.expires_at),
                 },
             )
@@ -92,7 +96,6 @@ class DatabaseStorage(Storage):
 
 def purge_expired(*, now: float | None = None) -> int:
     """Drop counters whose window has passed (housekeeping)."""
-    result = db.session.execute(
+    return rows_changed(
         delete(RateLimitCounter).where(RateLimitCounter.expires_at <= (now if now is not None else time.time()))
     )
-    return result.rowcount or 0

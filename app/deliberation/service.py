@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
-from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids, station_in_scope
+from app.accounts.access import STAFF_ROLES, require_role, station_in_scope, within_scope
 from app.accounts.models import User
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from app.core.timeutil import to_local, utcnow
@@ -93,10 +93,9 @@ def record_meeting(
 def list_meetings(*, user: User, station_id: int | None = None, limit: int = 100) -> list[Meeting]:
     """Meetings at stations in the user's scope, newest first."""
     require_role(user, *STAFF_ROLES)
-    query = db.select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc())
-    ids = scope_station_ids(user)
-    if ids is not None:
-        query = query.where(Meeting.station_id.in_(ids))
+    query = within_scope(
+        db.select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc()), user, Meeting.station_id
+    )
     if station_id is not None:
         query = query.where(Meeting.station_id == station_id)
     return list(db.session.scalars(query.limit(limit)))
@@ -181,10 +180,7 @@ def list_demands(
 ) -> list[Demand]:
     """Demands at stations in the user's scope: open ones by due date first, then the rest newest first."""
     require_role(user, *STAFF_ROLES)
-    query = db.select(Demand).order_by(Demand.id.desc())
-    ids = scope_station_ids(user)
-    if ids is not None:
-        query = query.where(Demand.station_id.in_(ids))
+    query = within_scope(db.select(Demand).order_by(Demand.id.desc()), user, Demand.station_id)
     if station_id is not None:
         query = query.where(Demand.station_id == station_id)
     if status is not None:
@@ -248,9 +244,9 @@ def move(
     demand = get_demand(user=user, demand_id=demand_id)
     if to_status not in TRANSITIONS.get(demand.status, ()):
         raise InvalidTransition(
-            "a demand that is %(state)s cannot become %(step)s",
+            "a demand that is %(demand_state)s cannot become %(demand_step)s",
             field="to_status",
-            params={"state": demand.status, "step": to_status},
+            params={"demand_state": demand.status, "demand_step": to_status},
         )
     if to_status == "accepted":
         owner = _owner(demand.station_id, owner_id if owner_id is not None else (demand.owner_id or user.id))
@@ -295,7 +291,9 @@ def place_orders(
     demand = get_demand(user=user, demand_id=demand_id)
     if demand.status not in OPEN_STATUSES:
         raise InvalidTransition(
-            "a demand that is %(state)s cannot be turned into orders", field="status", params={"state": demand.status}
+            "a demand that is %(demand_state)s cannot be turned into orders",
+            field="status",
+            params={"demand_state": demand.status},
         )
     order = place_order(
         user=user,

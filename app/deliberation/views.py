@@ -17,6 +17,7 @@ from app.deliberation.models import DEMAND_CATEGORIES
 from app.extensions import db
 from app.menu.models import MenuItem
 from app.stations.models import Station
+from app.web.errors import label_params
 from app.web.pages import act_and_return, me, refused, roles
 from app.web.service_messages import N_
 
@@ -52,9 +53,11 @@ MESSAGES = (
     N_("the owner is staff responsible for this station"),
     N_("change the owner or the due date"),
     N_("a finished demand keeps its owner and due date"),
-    N_("a demand that is %(state)s cannot become %(step)s"),
-    N_("a demand that is %(state)s cannot be turned into orders"),
+    N_("a demand that is %(demand_state)s cannot become %(demand_step)s"),
+    N_("a demand that is %(demand_state)s cannot be turned into orders"),
 )
+label_params("demand_state", STATUS_LABELS)
+label_params("demand_step", STATUS_LABELS)
 NEXT_STEPS = {
     "collected": ("accepted", "declined"),
     "accepted": ("in_progress",),

@@ -15,6 +15,7 @@ from flask import current_app
 
 import matching
 from app.accounts.access import subtree_ids
+from app.activities.booking import booked_times
 from app.core.intervals import subtract
 from app.core.timeutil import LOCAL_TZ, week_start
 from app.dispatch.models import LIVE, Proposal, ProposalMember
@@ -73,7 +74,7 @@ def _minute_up(start: datetime, moment: datetime) -> int:
 
 
 def road_km(a: Station, b: Station) -> float:
-    return current_app.config["ROAD_FACTOR"] * haversine_km(a, b)  # type: ignore[arg-type]
+    return current_app.config["ROAD_FACTOR"] * haversine_km(a, b)
 
 
 def allowed_team(order: Order, team: Team, *, tier: str | None = None) -> bool:
@@ -183,6 +184,11 @@ def build_problem(
     busy_by_volunteer: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
     for volunteer_id, s, e, station_id in busy:
         busy_by_volunteer[volunteer_id].append((s, e, station_id))
+    # A confirmed place in an activity books the volunteer's time (travel included) but is not an order: it does
+    # not count against the weekly limit.
+    booked_by_volunteer: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    for volunteer_id, s, e, station_id in booked_times(start=start, end=end):
+        booked_by_volunteer[volunteer_id].append((s, e, station_id))
     problem = Problem(county=county, start=start, instance_dict={})
     if border is not None:
         problem.allows = border.allows
@@ -190,10 +196,10 @@ def build_problem(
     for volunteer in volunteers:
         if volunteer.station_id not in station_by_id:
             station_by_id[volunteer.station_id] = volunteer.station
-        spans = [[_minute(start, s), _minute(start, e)] for s, e in free_intervals(volunteer, start, end)]
-        spans = [[max(0, s), min(horizon_minutes, e)] for s, e in spans if e > 0 and s < horizon_minutes and e > s]
-        for s, e, station_id in busy_by_volunteer.get(volunteer.id, []):
-            order_station = station_by_id.get(station_id) or db.session.get(Station, station_id)
+        spans = [(_minute(start, s), _minute(start, e)) for s, e in free_intervals(volunteer, start, end)]
+        spans = [(max(0, s), min(horizon_minutes, e)) for s, e in spans if e > 0 and s < horizon_minutes and e > s]
+        for s, e, station_id in [*busy_by_volunteer.get(volunteer.id, []), *booked_by_volunteer.get(volunteer.id, [])]:
+            order_station = station_by_id.get(station_id) or db.session.get_one(Station, station_id)
             travel = travel_minutes(road_km(volunteer.station, order_station), config["SPEED_KMH"])
             spans = subtract(spans, (_minute(start, s) - travel, _minute_up(start, e) + travel))
         capacity = _weekly_capacity(volunteer, busy_by_volunteer.get(volunteer.id, []))

@@ -144,8 +144,8 @@ def lock_part(run: DispatchRun) -> None:
     """Take the dispatch locks of every county the border run reads or writes, in id order (the one lock order)."""
     receiving = set(run.border_county_ids)
     touched = receiving | {team.station.county().id for team in _lent_teams(receiving)}
-    for county_id in sorted(touched):
-        county_runs._lock_county(db.session.get(Station, county_id))
+    for county in db.session.scalars(db.select(Station).where(Station.id.in_(touched)).order_by(Station.id)):
+        county_runs._lock_county(county)
 
 
 def run_border_pass(*, run: DispatchRun, now: datetime, time_limit: float | None = None) -> DispatchRun:

@@ -232,6 +232,7 @@ def decide_correction(*, user: User, correction_id: int, approve: bool) -> Servi
     correction.status = "approved" if approve else "rejected"
     correction.decided_by_id = user.id
     correction.decided_at = utcnow()
+    previous_minutes = record.minutes
     if approve:
         correction.previous_check_in_at = record.check_in_at
         correction.previous_check_out_at = record.check_out_at
@@ -244,7 +245,12 @@ def decide_correction(*, user: User, correction_id: int, approve: bool) -> Servi
         record.order,
         kind=f"correction_{correction.status}",
         actor=user,
-        data={"volunteer": record.volunteer.code, "minutes": record.minutes},
+        data={
+            "volunteer": record.volunteer.code,
+            "record_id": record.id,
+            "minutes": record.minutes,
+            "previous_minutes": previous_minutes,
+        },
     )
     db.session.flush()
     return correction

@@ -27,7 +27,8 @@ def masked_phone(order: Order) -> str:
 
 def reveal_phone(*, user: User, order: Order) -> str:
     """The resident's full phone for the accepted crew's lead; the look goes to the audit log."""
-    if not may_reveal_phone(user=user, order=order):
+    resident = order.resident
+    if resident is None or not resident.phone or not may_reveal_phone(user=user, order=order):
         raise Forbidden("only the lead of the accepted crew may see the full number while the order is live")
     record("phone.unmask", actor=user, target_type="order", target_id=order.id, station_id=order.station_id)
-    return order.resident.phone
+    return resident.phone

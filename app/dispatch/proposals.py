@@ -10,6 +10,7 @@ from flask import current_app
 from app.accounts.access import MANAGER_ROLES, STAFF_ROLES, scope_station_ids, station_in_scope
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.core.statements import rows_changed
 from app.core.timeutil import utcnow
 from app.dispatch.models import LIVE, Proposal, ProposalMember
 from app.dispatch.recheck import check_replacement
@@ -106,13 +107,13 @@ def _ensure_pending(proposal: Proposal, now: datetime) -> None:
 
 def _claim(proposal: Proposal, status: str, *, user: User, now: datetime) -> None:
     """Answer a pending proposal exactly once, even when two answers race (the second finds it answered)."""
-    result = db.session.execute(
+    result = rows_changed(
         db.update(Proposal)
         .where(Proposal.id == proposal.id, Proposal.status == "pending")
         .values(status=status, responded_by_id=user.id, responded_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result != 1:
         raise InvalidTransition("the proposal was answered meanwhile", field="status")
     proposal.status = status
     proposal.responded_by_id = user.id

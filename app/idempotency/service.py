@@ -1,5 +1,8 @@
 """Run a retried request once: the first with a key does the work and stores its answer in the same transaction;
-a retry (or a twin in flight, which waits on the key's unique index) gets that answer back."""
+a retry (or a twin in flight, which waits on the key's unique index) gets that answer back.
+
+Nothing here commits: the request's one transaction (`app.core.transactions`) commits the work and its stored
+answer together, or rolls both back."""
 
 from __future__ import annotations
 
@@ -7,15 +10,18 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
 
 from flask import Response, current_app, request
 from marshmallow import Schema
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts.auth import api_user
 from app.accounts.models import User
 from app.core.errors import InvalidTransition, ValidationFailed
+from app.core.statements import rows_changed
 from app.core.timeutil import utcnow
-from app.core.transactions import commit_keeping_loaded
 from app.extensions import db
 from app.idempotency.models import IdempotencyRecord
 
@@ -55,20 +61,14 @@ def _stored(user: User, key: str) -> IdempotencyRecord | None:
     )
 
 
-def run_once(
-    *, user: User, status: int, schema: Schema, call: Callable[[], object], keep_loaded: bool = False
-) -> object:
-    """Do `call` and commit, once per (user, Idempotency-Key); without the header, just do it and commit.
+def run_once(*, user: User, status: int, schema: Schema, call: Callable[[], object]) -> object:
+    """Do `call` once per (user, Idempotency-Key), storing its answer; without the header, just do it.
 
     Returns the call's result (for the view to dump) or, for a repeat, the stored response as it was sent.
-    keep_loaded: the call leaves its result holding what was stored, so the commit need not expire it.
     """
     key = request.headers.get(HEADER)
-    commit = commit_keeping_loaded if keep_loaded else db.session.commit
     if key is None:
-        result = call()
-        commit()
-        return result
+        return call()
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ValidationFailed("give 1 to %(n)s characters", field=HEADER, params={"n": MAX_KEY_LENGTH})
@@ -94,12 +94,25 @@ def run_once(
     db.session.expire_all()
     record.status_code = status
     record.body = schema.dump(result)
-    commit()
     return result
+
+
+def idempotent_response(blp: Any, status: int, schema: type[Schema]) -> Callable[[Callable[..., Any]], Any]:
+    """`blp.response(status, schema)` for a POST a phone may retry: with the same Idempotency-Key it is done once
+    and answered the same (the header is documented in OpenAPI)."""
+    dumper = schema()
+
+    def decorate(view: Callable[..., Any]) -> Any:
+        @wraps(view)
+        def once(*args: Any, **kwargs: Any) -> object:
+            return run_once(user=api_user(), status=status, schema=dumper, call=lambda: view(*args, **kwargs))
+
+        return blp.doc(parameters=[HEADER_DOC])(blp.response(status, schema)(once))
+
+    return decorate
 
 
 def purge_idempotency_records(*, now: datetime | None = None) -> int:
     """Forget answers older than IDEMPOTENCY_KEEP_HOURS (a retry after that is a new request)."""
     cutoff = (now or utcnow()) - timedelta(hours=current_app.config["IDEMPOTENCY_KEEP_HOURS"])
-    result = db.session.execute(db.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
-    return result.rowcount or 0
+    return rows_changed(db.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))

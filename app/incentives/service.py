@@ -21,16 +21,26 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, insert, update
+from sqlalchemy import Row, func, insert, update
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.access import MANAGER_ROLES, STAFF_ROLES, require_role, scope_station_ids, station_in_scope
+from app.accounts.access import (
+    MANAGER_ROLES,
+    STAFF_ROLES,
+    require_role,
+    scope_station_ids,
+    station_in_scope,
+    within_scope,
+)
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.core.statements import rows_changed
 from app.core.timeutil import local_midnight, utcnow
 from app.extensions import db
 from app.incentives.models import (
@@ -42,11 +52,13 @@ from app.incentives.models import (
     Redemption,
     ShopItem,
 )
-from app.orders.models import Order
+from app.orders.models import Order, OrderEvent
 from app.stations.models import Station
 from app.volunteers.models import Team, Volunteer
 
 SERVED_STATUSES = ("completed", "rated")
+# The reason on a ledger line written because a lead approved other check-in/out times.
+APPROVED_CORRECTION_REASON = "核时更正已批准 (time correction approved)"
 
 
 class InsufficientPoints(InvalidTransition):
@@ -77,18 +89,24 @@ def current_rule(*, at: datetime | None = None) -> PointsRule:
     if first is not None:
         return first
     config = current_app.config
-    rule = PointsRule(
-        version=1,
-        points_per_hour=config["POINTS_PER_HOUR"],
-        rating_bonus=config["POINTS_FIVE_STAR_BONUS"],
-        rating_bonus_min_stars=5,
-        priority_bonus=config.get("POINTS_PRIORITY_BONUS", 0),
-        effective_from=datetime(2000, 1, 1, tzinfo=moment.tzinfo),
-        note="初始规则（来自配置）",
-    )
-    db.session.add(rule)
-    db.session.flush()
-    return rule
+    try:
+        # Two first completions at once both find no rule: one makes version 1, the other takes it.
+        with db.session.begin_nested():
+            db.session.execute(
+                insert(PointsRule).values(
+                    version=1,
+                    points_per_hour=config["POINTS_PER_HOUR"],
+                    rating_bonus=config["POINTS_FIVE_STAR_BONUS"],
+                    rating_bonus_min_stars=5,
+                    priority_bonus=config.get("POINTS_PRIORITY_BONUS", 0),
+                    effective_from=datetime(2000, 1, 1, tzinfo=moment.tzinfo),
+                    note="初始规则（来自配置）",
+                    created_at=utcnow(),
+                )
+            )
+    except IntegrityError:
+        pass  # the other request's version 1 is committed; read it below
+    return db.session.scalars(db.select(PointsRule).where(PointsRule.version == 1)).one()
 
 
 def list_rules() -> list[PointsRule]:
@@ -150,13 +168,13 @@ def _change_balance(volunteer_id: int, delta: int) -> None:
                 )
         except IntegrityError:
             pass  # someone else made the row at the same moment: use theirs
-    result = db.session.execute(
+    result = rows_changed(
         update(PointsBalance)
         .where(PointsBalance.volunteer_id == volunteer_id, PointsBalance.points + delta >= 0)
         .values(points=PointsBalance.points + delta, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result != 1:
         raise InsufficientPoints("not enough points", field="points")
 
 
@@ -304,6 +322,13 @@ def _volunteer_in_scope(user: User, volunteer_id: int, *, field: str = "voluntee
     return volunteer
 
 
+def _net_minutes(original: HoursEntry) -> int:
+    already = db.session.scalar(
+        db.select(func.coalesce(func.sum(HoursEntry.minutes), 0)).where(HoursEntry.corrects_id == original.id)
+    )
+    return original.minutes + int(already)
+
+
 def correct_hours(*, user: User, entry_id: int, minutes: int, reason: str) -> HoursEntry:
     """Staff append a correction (signed minutes) to a service line; points follow at that line's rule."""
     require_role(user, *STAFF_ROLES)
@@ -314,11 +339,33 @@ def correct_hours(*, user: User, entry_id: int, minutes: int, reason: str) -> Ho
         raise ValidationFailed("a correction changes the minutes", field="minutes")
     if not reason.strip():
         raise ValidationFailed("say why", field="reason")
-    already = db.session.scalar(
-        db.select(func.coalesce(func.sum(HoursEntry.minutes), 0)).where(HoursEntry.corrects_id == original.id)
-    )
-    if original.minutes + int(already) + minutes < 0:
+    if _net_minutes(original) + minutes < 0:
         raise ValidationFailed("a correction cannot take the hours below zero", field="minutes")
+    return _append_correction(original, minutes=minutes, reason=reason.strip(), recorded_by_id=user.id)
+
+
+def record_approved_correction(order: Order, event: OrderEvent) -> HoursEntry | None:
+    """A time correction approved after its hours reached the ledger appends the difference as a correction line."""
+    record_id = (event.data or {}).get("record_id")
+    original = (
+        db.session.scalar(db.select(HoursEntry).where(HoursEntry.service_record_id == record_id))
+        if record_id is not None
+        else None
+    )
+    if original is None:
+        # Not in the ledger yet: the service line, written now, takes the corrected minutes.
+        record_service(order)
+        return None
+    before = event.data.get("previous_minutes") or 0
+    after = event.data.get("minutes") or 0
+    # Never below zero net, even when staff corrected the line by hand in between.
+    delta = max(after - before, -_net_minutes(original))
+    if delta == 0:
+        return None
+    return _append_correction(original, minutes=delta, reason=APPROVED_CORRECTION_REASON, recorded_by_id=event.actor_id)
+
+
+def _append_correction(original: HoursEntry, *, minutes: int, reason: str, recorded_by_id: int | None) -> HoursEntry:
     line = HoursEntry(
         volunteer_id=original.volunteer_id,
         kind="correction",
@@ -329,8 +376,8 @@ def correct_hours(*, user: User, entry_id: int, minutes: int, reason: str) -> Ho
         station_id=original.station_id,
         served_at=original.served_at,
         activity=original.activity,
-        reason=reason.strip(),
-        recorded_by_id=user.id,
+        reason=reason,
+        recorded_by_id=recorded_by_id,
     )
     db.session.add(line)
     db.session.flush()
@@ -347,7 +394,7 @@ def correct_hours(*, user: User, entry_id: int, minutes: int, reason: str) -> Ho
         order_id=original.order_id,
         team_id=original.team_id,
         station_id=original.station_id,
-        note=reason.strip()[:200],
+        note=reason[:200],
     )
     return line
 
@@ -451,9 +498,7 @@ def list_items(*, user: User, station_id: int | None = None, include_inactive: b
     """Shop items: staff see their scope's; volunteers see those at stations above and at their home station."""
     query = db.select(ShopItem).order_by(ShopItem.station_id, ShopItem.points_cost, ShopItem.id)
     if user.role in STAFF_ROLES:
-        ids = scope_station_ids(user)
-        if ids is not None:
-            query = query.where(ShopItem.station_id.in_(ids))
+        query = within_scope(query, user, ShopItem.station_id)
     else:
         query = query.where(ShopItem.station_id.in_(_shop_stations_for(user)))
         include_inactive = False
@@ -511,13 +556,13 @@ def update_item(
     """Staff restock (or take stock off), reprice, retire or describe an item; stock never goes below zero."""
     item = _item_for_staff(user, item_id)
     if add_stock:
-        result = db.session.execute(
+        result = rows_changed(
             update(ShopItem)
             .where(ShopItem.id == item.id, ShopItem.stock + add_stock >= 0)
             .values(stock=ShopItem.stock + add_stock)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if result != 1:
             raise ValidationFailed("stock cannot go below zero", field="add_stock")
     if points_cost is not None:
         if points_cost <= 0:
@@ -545,18 +590,19 @@ def redeem(*, user: User, item_id: int, volunteer_id: int | None = None) -> Rede
             raise Forbidden("only volunteers redeem points")
         if volunteer_id is not None and volunteer_id != volunteer.id:
             raise NotFound("volunteer not found", field="volunteer_id")
-        item = db.session.get(ShopItem, item_id)
-        if item is None or item.station_id not in _shop_stations_for(user):
+        shop_item = db.session.get(ShopItem, item_id)
+        if shop_item is None or shop_item.station_id not in _shop_stations_for(user):
             raise NotFound("shop item not found", field="item_id")
+        item = shop_item
     if not item.active:
         raise InvalidTransition("this item is no longer offered", field="item_id")
-    taken = db.session.execute(
+    taken = rows_changed(
         update(ShopItem)
         .where(ShopItem.id == item.id, ShopItem.stock >= 1, ShopItem.active.is_(True))
         .values(stock=ShopItem.stock - 1)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:
+    if taken != 1:
         raise OutOfStock("this item is out of stock", field="item_id")
     cost = db.session.scalar(db.select(ShopItem.points_cost).where(ShopItem.id == item.id))
     redemption = Redemption(item_id=item.id, volunteer_id=volunteer.id, points=cost, requested_by_id=user.id)
@@ -579,9 +625,7 @@ def list_redemptions(*, user: User, station_id: int | None = None, limit: int = 
     """Redemptions: staff see their scope's shops, volunteers their own; newest first."""
     query = db.select(Redemption).join(ShopItem, ShopItem.id == Redemption.item_id).order_by(Redemption.id.desc())
     if user.role in STAFF_ROLES:
-        ids = scope_station_ids(user)
-        if ids is not None:
-            query = query.where(ShopItem.station_id.in_(ids))
+        query = within_scope(query, user, ShopItem.station_id)
     else:
         volunteer = db.session.scalar(db.select(Volunteer).where(Volunteer.user_id == user.id))
         query = query.where(Redemption.volunteer_id == (volunteer.id if volunteer is not None else -1))
@@ -603,7 +647,9 @@ def hand_over(*, user: User, redemption_id: int) -> Redemption:
     redemption = _redemption_for_staff(user, redemption_id)
     if redemption.status != "redeemed":
         raise InvalidTransition(
-            "a redemption that is %(state)s cannot be handed over", field="status", params={"state": redemption.status}
+            "a redemption that is %(redemption_state)s cannot be handed over",
+            field="status",
+            params={"redemption_state": redemption.status},
         )
     redemption.status = "handed_over"
     redemption.handled_by_id = user.id
@@ -615,13 +661,13 @@ def hand_over(*, user: User, redemption_id: int) -> Redemption:
 def cancel_redemption(*, user: User, redemption_id: int) -> Redemption:
     """Staff cancel a redemption not yet handed over: the item goes back on the shelf, the points back."""
     redemption = _redemption_for_staff(user, redemption_id)
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(Redemption)
         .where(Redemption.id == redemption.id, Redemption.status == "redeemed")
         .values(status="cancelled", handled_by_id=user.id, handled_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         raise InvalidTransition("only a redemption not yet handed over can be cancelled", field="status")
     db.session.execute(
         update(ShopItem)
@@ -698,23 +744,30 @@ def ranking(*, user: User, month: str, kind: str = "volunteers", limit: int = 50
     if ids is not None:
         points_conds.append(PointsEntry.station_id.in_(ids))
         hours_conds.append(HoursEntry.station_id.in_(ids))
-    points = dict(
-        db.session.execute(db.select(column, func.sum(PointsEntry.points)).where(*points_conds).group_by(column)).all()
+    points: dict[int, int] = dict(
+        db.session.execute(db.select(column, func.sum(PointsEntry.points)).where(*points_conds).group_by(column))
+        .tuples()
+        .all()
     )
-    minutes = dict(
+    minutes: dict[int, int] = dict(
         db.session.execute(
             db.select(hours_column, func.sum(HoursEntry.minutes)).where(*hours_conds).group_by(hours_column)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
-    people = dict(
+    people: dict[int, int] = dict(
         db.session.execute(
             db.select(hours_column, func.count(func.distinct(HoursEntry.volunteer_id)))
             .where(*hours_conds)
             .group_by(hours_column)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     keys = set(points) | set(minutes)
-    model = {"volunteers": Volunteer, "teams": Team, "stations": Station}[kind]
+    models: dict[str, type[Volunteer | Team | Station]] = {"volunteers": Volunteer, "teams": Team, "stations": Station}
+    model = models[kind]
     named = {row.id: row for row in db.session.scalars(db.select(model).where(model.id.in_(keys)))} if keys else {}
     order = sorted(keys, key=lambda k: (-int(points.get(k) or 0), -int(minutes.get(k) or 0), named[k].code))
     rows: list[RankingRow] = []
@@ -868,7 +921,7 @@ def subsidy_report(*, user: User, start: date, end: date) -> SubsidyReport:
     if ids is not None:
         conds.append(HoursEntry.station_id.in_(ids))
 
-    def grouped(column) -> list:  # noqa: ANN001
+    def grouped(column) -> Sequence[Row[Any]]:  # noqa: ANN001
         return db.session.execute(
             db.select(
                 column,

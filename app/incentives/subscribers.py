@@ -12,7 +12,9 @@ def on_order_event(sender: Any, *, event: Any) -> None:
     from app.incentives import service
 
     # Hours count once the lead confirms them (honest check-in), which may come before or after completion.
-    if event.to_status == "completed" or event.kind in ("hours_confirmed", "correction_approved"):
+    if event.kind == "correction_approved":
+        service.record_approved_correction(event.order, event)
+    elif event.to_status == "completed" or event.kind == "hours_confirmed":
         service.record_service(event.order)
     elif event.to_status == "rated":
         service.record_rating(event.order)

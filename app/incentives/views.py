@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.accounts.access import MANAGER_ROLES, STAFF_ROLES
 from app.core.errors import DomainError
@@ -15,6 +16,7 @@ from app.extensions import db
 from app.incentives import documents, service
 from app.stations.models import Station
 from app.volunteers.service import volunteer_of
+from app.web.errors import label_params
 from app.web.pages import act_and_return, me, refused, roles
 from app.web.service_messages import N_
 
@@ -34,7 +36,7 @@ MESSAGES = (
     N_("the period ends before it starts"),
     N_("shop item not found"),
     N_("say which volunteer"),
-    N_("a redemption that is %(state)s cannot be handed over"),
+    N_("a redemption that is %(redemption_state)s cannot be handed over"),
 )
 KIND_LABELS = {
     "service": N_("Service"),
@@ -44,6 +46,7 @@ KIND_LABELS = {
     "refund": N_("Refund"),
 }
 REDEMPTION_LABELS = {"redeemed": N_("To collect"), "handed_over": N_("Handed over"), "cancelled": N_("Cancelled")}
+label_params("redemption_state", REDEMPTION_LABELS)
 
 
 def _day_arg(name: str, default: date) -> date:
@@ -100,7 +103,7 @@ def redeem(item_id: int):
     )
 
 
-def _certificate_response(volunteer_id: int) -> Response:
+def _certificate_response(volunteer_id: int) -> BaseResponse:
     start, end = _year_period()
     try:
         cert = service.certificate(user=me(), volunteer_id=volunteer_id, start=start, end=end)

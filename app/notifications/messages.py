@@ -1,10 +1,12 @@
-"""The texts residents, leads and volunteers receive: English message ids, sent in the catalog's Chinese.
+"""The texts residents, leads and volunteers receive: English message ids, rendered in each recipient's language.
 
-The people served read Chinese, so messages are rendered in the default locale unless a caller asks for another.
+Most people served read Chinese, the default locale; an account that chose English gets English. Values that read
+differently per language (times, names with an English form, phrases) are passed as such and rendered with the text.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
@@ -16,6 +18,22 @@ from app.core.timeutil import to_local
 def N_(message: str) -> str:  # noqa: N802
     """Mark a message id for extraction; it is translated when rendered."""
     return message
+
+
+@dataclass(frozen=True)
+class Words:
+    """A name kept in Chinese and (maybe) English, such as a menu item's title: the recipient's form is used."""
+
+    zh: str
+    en: str = ""
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A translated phrase with its own values, to go inside a message."""
+
+    message_id: str
+    values: dict[str, object] = field(default_factory=dict)
 
 
 # kind -> (subject, body); bodies are %-templates over the values each caller passes.
@@ -91,5 +109,16 @@ def local_text(moment: datetime, locale: str | None = None) -> str:
 def render(kind: str, locale: str | None = None, **values: object) -> tuple[str, str]:
     """The subject and body of a message kind, in the recipient's language (the default locale unless given)."""
     subject, body = TEMPLATES[kind]
-    with force_locale(_locale(locale)):
-        return gettext(subject), gettext(body) % values
+    chosen = _locale(locale)
+    with force_locale(chosen):
+        return gettext(subject), gettext(body) % {k: _value(v, chosen) for k, v in values.items()}
+
+
+def _value(value: object, locale: str) -> object:
+    if isinstance(value, datetime):
+        return local_text(value, locale)
+    if isinstance(value, Words):
+        return (value.en or value.zh) if locale == "en" else (value.zh or value.en)
+    if isinstance(value, Phrase):
+        return phrase(value.message_id, locale, **value.values)
+    return value

@@ -9,8 +9,10 @@ from flask import current_app
 
 from app.accounts.models import User
 from app.core.masking import mask_address
+from app.core.statements import rows_changed
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.notifications.messages import render
 from app.notifications.models import DeliveryAttempt, OutboxMessage
 from app.notifications.senders import NotConfigured, PermanentFailure, sender_for
 from app.orders.models import Resident
@@ -26,6 +28,8 @@ class Recipient:
     email: str | None = None
     phone: str | None = None
     wechat: str | None = None
+    # The language they read (an account's chosen locale); None is the default, Chinese, as for walk-ins.
+    locale: str | None = None
 
     def address(self, channel: str) -> str | None:
         """Where this channel reaches them, or None."""
@@ -36,7 +40,7 @@ class Recipient:
 
 def recipient_for_user(user: User) -> Recipient:
     """A user account as a recipient."""
-    return Recipient(name=user.display_name, user_id=user.id, email=user.email, phone=user.phone)
+    return Recipient(name=user.display_name, user_id=user.id, email=user.email, phone=user.phone, locale=user.locale)
 
 
 def recipient_for_volunteer(volunteer: Volunteer) -> Recipient:
@@ -47,6 +51,7 @@ def recipient_for_volunteer(volunteer: Volunteer) -> Recipient:
         user_id=user.id if user else None,
         email=volunteer.email or (user.email if user else None),
         phone=volunteer.phone or (user.phone if user else None),
+        locale=user.locale if user else None,
     )
 
 
@@ -58,6 +63,7 @@ def recipient_for_resident(resident: Resident) -> Recipient:
         user_id=user.id if user else None,
         email=user.email if user else None,
         phone=resident.phone or (user.phone if user else None),
+        locale=user.locale if user else None,
     )
 
 
@@ -105,19 +111,36 @@ def enqueue(
     return queued
 
 
+def notify(
+    *,
+    key: str,
+    kind: str,
+    recipient: Recipient,
+    values: dict[str, object],
+    data: dict | None = None,
+    now: datetime | None = None,
+    channels: list[str] | None = None,
+) -> list[OutboxMessage]:
+    """Render a message kind in the recipient's language and queue it (see enqueue)."""
+    subject, body = render(kind, locale=recipient.locale, **values)
+    return enqueue(
+        key=key, kind=kind, recipient=recipient, subject=subject, body=body, data=data, now=now, channels=channels
+    )
+
+
 def deliver_now(*, message_ids: list[int], now: datetime | None = None) -> list[str]:
     """Claim and send particular pending messages at once (a login code cannot wait for the next minute)."""
     now = now or utcnow()
     outcomes = []
     for message_id in message_ids:
         # A conditional update claims the row even if the scheduler is claiming at the same moment: one wins.
-        claimed = db.session.execute(
+        claimed = rows_changed(
             db.update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
             .values(status="sending", claimed_at=now)
             .execution_options(synchronize_session="fetch")
         )
-        if claimed.rowcount == 1:
+        if claimed == 1:
             outcomes.append(deliver(message_id=message_id, now=now))
     return outcomes
 
@@ -210,15 +233,14 @@ def _purge_personal_data(message: OutboxMessage) -> None:
 def outbox_counts() -> dict[str, int]:
     """Messages by status."""
     rows = db.session.execute(db.select(OutboxMessage.status, db.func.count()).group_by(OutboxMessage.status))
-    return dict(rows.all())
+    return dict(rows.tuples().all())
 
 
 def prune_messages(*, before: datetime) -> int:
     """Forget sent and failed messages created before a moment (their attempts go with them)."""
-    result = db.session.execute(
+    return rows_changed(
         db.delete(OutboxMessage).where(OutboxMessage.created_at < before, OutboxMessage.status.in_(("sent", "failed")))
     )
-    return result.rowcount or 0
 
 
 def recent_failures(*, limit: int = 10) -> list[OutboxMessage]:

@@ -9,12 +9,15 @@ from flask import current_app
 from app.core.signals import order_event_recorded, proposal_created
 
 
-def _order_values(order: Any) -> dict[str, str]:
-    return {"station": order.station.name, "item": order.menu_item.title, "code": order.code}
+def _order_values(order: Any) -> dict[str, object]:
+    from app.notifications.messages import Words
+
+    item = order.menu_item
+    return {"station": order.station.name, "item": Words(item.title, item.title_en), "code": order.code}
 
 
-def _tell_resident(event: Any, kind: str, **values: str) -> None:
-    from app.notifications import messages, service
+def _tell_resident(event: Any, kind: str, **values: object) -> None:
+    from app.notifications import service
 
     order = event.order
     if order.resident is None:
@@ -22,13 +25,11 @@ def _tell_resident(event: Any, kind: str, **values: str) -> None:
     # Staff who cancel on a resident's behalf tell them in person; a resident's own cancellation needs no echo.
     if kind == "order_cancelled" and event.actor_id is not None and event.actor_id == order.resident.user_id:
         return
-    subject, body = messages.render(kind, **_order_values(order), **values)
-    service.enqueue(
+    service.notify(
         key=f"order-event:{event.id}:resident",
         kind=kind,
         recipient=service.recipient_for_resident(order.resident),
-        subject=subject,
-        body=body,
+        values={**_order_values(order), **values},
         data={"order_id": order.id, "event_id": event.id},
         now=event.at,
     )
@@ -37,7 +38,7 @@ def _tell_resident(event: Any, kind: str, **values: str) -> None:
 def _tell_crew_of_cancellation(event: Any) -> None:
     from app.dispatch.models import Proposal
     from app.extensions import db
-    from app.notifications import messages, service
+    from app.notifications import service
 
     order = event.order
     # Only a proposal the lead had accepted was on anyone's roster; withdrawn pending ones were not. Dispatch
@@ -53,28 +54,21 @@ def _tell_crew_of_cancellation(event: Any) -> None:
     )
     if proposal is None:
         return
-    subject, body = messages.render(
-        "job_cancelled", **_order_values(order), start=messages.local_text(proposal.start_at)
-    )
+    values = {**_order_values(order), "start": proposal.start_at}
     data = {"order_id": order.id, "proposal_id": proposal.id, "event_id": event.id}
-    for member in proposal.crew:
-        service.enqueue(
-            key=f"order-event:{event.id}:volunteer:{member.volunteer_id}",
-            kind="job_cancelled",
-            recipient=service.recipient_for_volunteer(member.volunteer),
-            subject=subject,
-            body=body,
-            data=data,
-            now=event.at,
-        )
+    recipients = {
+        f"volunteer:{member.volunteer_id}": service.recipient_for_volunteer(member.volunteer)
+        for member in proposal.crew
+    }
     lead = _lead_of(proposal.team)
     if lead is not None:
-        service.enqueue(
-            key=f"order-event:{event.id}:lead",
+        recipients["lead"] = service.recipient_for_user(lead)
+    for who, recipient in recipients.items():
+        service.notify(
+            key=f"order-event:{event.id}:{who}",
             kind="job_cancelled",
-            recipient=service.recipient_for_user(lead),
-            subject=subject,
-            body=body,
+            recipient=recipient,
+            values=values,
             data=data,
             now=event.at,
         )
@@ -94,10 +88,9 @@ def on_order_event(sender: object, event: Any = None, **extra: object) -> None:
     if event.to_status == "accepted":
         from app.dispatch.models import Proposal
         from app.extensions import db
-        from app.notifications import messages
 
         proposal = db.session.get(Proposal, (event.data or {}).get("proposal") or -1)
-        start = messages.local_text(proposal.start_at) if proposal else ""
+        start = proposal.start_at if proposal else ""
         team = proposal.team.name if proposal else (event.data or {}).get("team", "")
         _tell_resident(event, "order_accepted", team=team, start=start)
     elif event.to_status == "expired":
@@ -113,25 +106,22 @@ def on_proposal_created(sender: object, proposal: Any = None, **extra: object) -
     """Tell the team lead a proposal waits for their answer."""
     if proposal is None or not current_app.config.get("NOTIFY_ENABLED", True):
         return
-    from app.notifications import messages, service
+    from app.notifications import service
 
     lead = _lead_of(proposal.team)
     if lead is None:
         return
     order = proposal.order
-    subject, body = messages.render(
-        "proposal_new",
-        **_order_values(order),
-        team=proposal.team.name,
-        start=messages.local_text(proposal.start_at),
-        deadline=messages.local_text(proposal.deadline_at),
-    )
-    service.enqueue(
+    service.notify(
         key=f"proposal:{proposal.id}:lead",
         kind="proposal_new",
         recipient=service.recipient_for_user(lead),
-        subject=subject,
-        body=body,
+        values={
+            **_order_values(order),
+            "team": proposal.team.name,
+            "start": proposal.start_at,
+            "deadline": proposal.deadline_at,
+        },
         data={"order_id": order.id, "proposal_id": proposal.id},
         now=proposal.created_at,
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from app.accounts.auth import api_user
-from app.core.transactions import Blueprint
+from app.core.transactions import Blueprint, keep_loaded
 from app.dispatch import crew, phones
-from app.idempotency.service import HEADER_DOC, run_once
+from app.idempotency.service import idempotent_response
 from app.orders import service
 from app.orders.schemas import (
     CancelSchema,
@@ -35,19 +35,13 @@ class Orders(MethodView):
         return service.list_orders(user=api_user(), **query)
 
     @blp.arguments(OrderCreateSchema)
-    @blp.response(201, OrderSchema)
-    @blp.doc(parameters=[HEADER_DOC])
+    @idempotent_response(blp, 201, OrderSchema)
     def post(self, data: dict):
         """Place an order for yourself (resident) or for a resident (station staff); retry with the same
         Idempotency-Key and it is placed once."""
-        user = api_user()
-        return run_once(
-            user=user,
-            status=201,
-            schema=OrderSchema(),
-            call=lambda: service.place_order(user=user, **data),
-            keep_loaded=True,
-        )
+        order = service.place_order(user=api_user(), **data)
+        keep_loaded()  # place_order leaves the order as stored: answered without reading it back
+        return order
 
 
 @blp.route("/<int:order_id>")
@@ -61,17 +55,10 @@ class OrderById(MethodView):
 @blp.route("/<int:order_id>/cancel")
 class OrderCancel(MethodView):
     @blp.arguments(CancelSchema)
-    @blp.response(200, OrderSchema)
-    @blp.doc(parameters=[HEADER_DOC])
+    @idempotent_response(blp, 200, OrderSchema)
     def post(self, data: dict, order_id: int):
         """Cancel an order that is not yet in service."""
-        user = api_user()
-        return run_once(
-            user=user,
-            status=200,
-            schema=OrderSchema(),
-            call=lambda: service.cancel_order(user=user, order_id=order_id, **data),
-        )
+        return service.cancel_order(user=api_user(), order_id=order_id, **data)
 
 
 @blp.route("/<int:order_id>/resident-phone")
@@ -96,33 +83,19 @@ class OrderEvents(MethodView):
 @blp.route("/<int:order_id>/check-in")
 class OrderCheckIn(MethodView):
     @blp.arguments(CheckInSchema)
-    @blp.response(201, ServiceRecordSchema)
-    @blp.doc(parameters=[HEADER_DOC])
+    @idempotent_response(blp, 201, ServiceRecordSchema)
     def post(self, data: dict, order_id: int):
         """A crew member checks in (default: yourself), inside the window; by yourself, with the station's code."""
-        user = api_user()
-        return run_once(
-            user=user,
-            status=201,
-            schema=ServiceRecordSchema(),
-            call=lambda: crew.check_in(user=user, order_id=order_id, **data),
-        )
+        return crew.check_in(user=api_user(), order_id=order_id, **data)
 
 
 @blp.route("/<int:order_id>/check-out")
 class OrderCheckOut(MethodView):
     @blp.arguments(CrewActionSchema)
-    @blp.response(200, ServiceRecordSchema)
-    @blp.doc(parameters=[HEADER_DOC])
+    @idempotent_response(blp, 200, ServiceRecordSchema)
     def post(self, data: dict, order_id: int):
         """A crew member checks out (default: yourself)."""
-        user = api_user()
-        return run_once(
-            user=user,
-            status=200,
-            schema=ServiceRecordSchema(),
-            call=lambda: crew.check_out(user=user, order_id=order_id, **data),
-        )
+        return crew.check_out(user=api_user(), order_id=order_id, **data)
 
 
 @blp.route("/<int:order_id>/complete")
@@ -148,14 +121,7 @@ class OrderRating(MethodView):
         return order.rating
 
     @blp.arguments(RatingInSchema)
-    @blp.response(201, RatingSchema)
-    @blp.doc(parameters=[HEADER_DOC])
+    @idempotent_response(blp, 201, RatingSchema)
     def post(self, data: dict, order_id: int):
         """Rate a served order (评单): stars, the six words as tags, a comment."""
-        user = api_user()
-        return run_once(
-            user=user,
-            status=201,
-            schema=RatingSchema(),
-            call=lambda: service.rate_order(user=user, order_id=order_id, **data),
-        )
+        return service.rate_order(user=api_user(), order_id=order_id, **data)

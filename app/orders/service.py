@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import Select
 
-from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, scope_station_ids, station_in_scope
+from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, station_in_scope, within_scope
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.intervals import union
@@ -271,9 +271,7 @@ def register_order_audience(role: str, order_ids: OrderAudience) -> None:
 def _visible_orders_query(user: User) -> Select:
     query = db.select(Order)
     if user.role in STAFF_ROLES:
-        ids = scope_station_ids(user)
-        if ids is not None:
-            query = query.where(Order.station_id.in_(ids))
+        query = within_scope(query, user, Order.station_id)
     elif user.role == "resident":
         query = query.outerjoin(Resident, Order.resident_id == Resident.id).where(
             (Resident.user_id == user.id) | (Order.placed_by_id == user.id)
@@ -345,7 +343,8 @@ def lock_order(order: Order) -> Order:
     return lock_orders([order.id])[order.id]
 
 
-def _may_act_for_resident(user: User, order: Order) -> bool:
+def may_act_for_resident(user: User, order: Order) -> bool:
+    """Whether the user is the order's resident, or staff over its station."""
     if user.role in STAFF_ROLES:
         return station_in_scope(user, order.station_id)
     return user.role == "resident" and (
@@ -356,7 +355,7 @@ def _may_act_for_resident(user: User, order: Order) -> bool:
 def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:
     """The resident or staff cancel an order that is not yet in service (dispatch withdraws a live proposal)."""
     order = get_order(user=user, order_id=order_id, lock=True)
-    if not _may_act_for_resident(user, order):
+    if not may_act_for_resident(user, order):
         raise Forbidden("only the resident or station staff may cancel")
     if order.status not in CANCELLABLE:
         raise InvalidTransition(
@@ -369,8 +368,26 @@ def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:
 def rate_order(*, user: User, order_id: int, stars: int, tags: list[str], comment: str = "") -> Rating:
     """The resident (or staff for them) rates a completed order (评单)."""
     order = get_order(user=user, order_id=order_id, lock=True)
-    if not _may_act_for_resident(user, order):
+    if not may_act_for_resident(user, order):
         raise Forbidden("only the resident or station staff may rate")
+    return _rate(order, rated_by=user, stars=stars, tags=tags, comment=comment)
+
+
+def rate_order_by_status_key(*, order_id: int, key: str, stars: int, tags: list[str], comment: str = "") -> Rating:
+    """A walk-in without an account rates a completed order through its short status link.
+
+    The same rating sent again (a double tap, a resubmitted form) returns the stored rating instead of refusing it.
+    """
+    order = order_by_status_key(order_id=order_id, key=key, lock=True)
+    kept = order.rating
+    sent = (stars, list(dict.fromkeys(tags)), comment)
+    if kept is not None and kept.rated_by_id is None and (kept.stars, kept.tags, kept.comment) == sent:
+        return kept
+    return _rate(order, rated_by=None, stars=stars, tags=tags, comment=comment)
+
+
+def _rate(order: Order, *, rated_by: User | None, stars: int, tags: list[str], comment: str) -> Rating:
+    """The one set of rating rules: once per order, a served order only, 1 to 5 stars, known praise words."""
     if order.status == "rated":
         raise InvalidTransition("this order has already been rated", field="status")
     if order.status != "completed":
@@ -380,9 +397,15 @@ def rate_order(*, user: User, order_id: int, stars: int, tags: list[str], commen
     unknown = [t for t in tags if t not in RATING_TAGS]
     if unknown:
         raise ValidationFailed("unknown tag %(tag)s", field="tags", params={"tag": unknown[0]})
-    rating = Rating(order=order, stars=stars, tags=list(dict.fromkeys(tags)), comment=comment, rated_by_id=user.id)
+    rating = Rating(
+        order=order,
+        stars=stars,
+        tags=list(dict.fromkeys(tags)),
+        comment=comment,
+        rated_by_id=rated_by.id if rated_by is not None else None,
+    )
     db.session.add(rating)
-    transition(order, "rated", actor=user, data={"stars": stars})
+    transition(order, "rated", actor=rated_by, data={"stars": stars})
     return rating
 
 
@@ -472,11 +495,11 @@ def status_key(order: Order) -> str:
     return base64.b32encode(digest).decode()[:10].lower()
 
 
-def order_by_status_key(*, order_id: int, key: str) -> Order:
-    """The order a short status link names, or 404 when the key does not match."""
+def order_by_status_key(*, order_id: int, key: str, lock: bool = False) -> Order:
+    """The order a short status link names, or 404 when the key does not match; `lock` takes its row lock."""
     import hmac
 
-    order = db.session.get(Order, order_id)
+    order = lock_orders([order_id]).get(order_id) if lock else db.session.get(Order, order_id)
     if order is None or not hmac.compare_digest(status_key(order), (key or "").lower()):
         raise NotFound("order not found")
     return order

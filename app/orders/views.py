@@ -128,7 +128,38 @@ def _detail_page(order_id: int, *, revealed_phone: str | None = None):
 def public_status(order_id: int, key: str):
     """An order's status by its short link, for walk-ins without an account: no sign-in, personal data masked."""
     order = order_service.order_by_status_key(order_id=order_id, key=key)
-    return render_template("orders/public_status.html", order=order, proposal=accepted_proposal(order))
+    return render_template(
+        "orders/public_status.html",
+        order=order,
+        proposal=accepted_proposal(order),
+        rate_form=RateForm(),
+        rate_action=url_for("orders_views.public_rate", order_id=order.id, key=key),
+        tags=RATING_TAGS,
+    )
+
+
+@bp.post("/s/<int:order_id>/<key>/rate")
+def public_rate(order_id: int, key: str):
+    """A walk-in rates a served order through its short status link, once (the link's key is the permission)."""
+    back = url_for("orders_views.public_status", order_id=order_id, key=key)
+    order_service.order_by_status_key(order_id=order_id, key=key)
+    form = RateForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(back)
+    return act_and_return(
+        lambda: order_service.rate_order_by_status_key(
+            order_id=order_id,
+            key=key,
+            stars=form.stars.data,
+            tags=form.tags.data or [],
+            comment=(form.comment.data or "").strip(),
+        ),
+        _("Thank you for your rating."),
+        back,
+    )
 
 
 @bp.get("/orders/<int:order_id>/cancel")

@@ -20,6 +20,7 @@ from app.core.errors import NotFound
 from app.core.timeutil import local_midnight, utcnow, week_start
 from app.dispatch.models import Proposal, ProposalMember
 from app.extensions import db
+from app.notifications.messages import Phrase
 from app.orders.models import Order, OrderEvent
 from app.rosters.models import FeedKey, RosterVersion
 from app.volunteers.models import Team, Volunteer
@@ -155,7 +156,7 @@ def entry_for(proposal: Proposal, *, volunteer_id: int | None = None) -> dict[st
             }
             for m in proposal.crew
         ),
-        key=lambda c: c["code"],
+        key=lambda c: str(c["code"]),
     )
     entry: dict[str, Any] = {
         "uid": job_uid(order.id),
@@ -261,22 +262,17 @@ def publication_week(now: datetime) -> date:
     return week_start(now + timedelta(hours=current_app.config["ROSTER_PUBLISH_LEAD_HOURS"]))
 
 
-def _summary(changes: dict[str, list], count: int, version: int) -> str:
-    from app.notifications import messages
-
+def _summary(changes: dict[str, list], count: int, version: int) -> Phrase:
     if version == 1:
-        return messages.phrase("%(n)s services", n=count)
-    return messages.phrase(
+        return Phrase("%(n)s services", {"n": count})
+    return Phrase(
         "%(added)s added, %(removed)s cancelled, %(changed)s changed",
-        added=len(changes["added"]),
-        removed=len(changes["removed"]),
-        changed=len(changes["changed"]),
+        {"added": len(changes["added"]), "removed": len(changes["removed"]), "changed": len(changes["changed"])},
     )
 
 
 def _notify_publication(owner: Owner, roster: RosterVersion, now: datetime) -> None:
     from app.core.timeutil import iso_week_label
-    from app.notifications import messages
     from app.notifications import service as notify
 
     if owner.kind == "team":
@@ -286,19 +282,16 @@ def _notify_publication(owner: Owner, roster: RosterVersion, now: datetime) -> N
         recipient = notify.recipient_for_volunteer(owner.volunteer)  # type: ignore[arg-type]
     if recipient is None:
         return
-    subject, body = messages.render(
-        "roster_published",
-        owner=owner.name,
-        week=iso_week_label(roster.week_start),
-        version=roster.version,
-        summary=_summary(roster.changes, len(roster.entries), roster.version),
-    )
-    notify.enqueue(
+    notify.notify(
         key=f"roster:{owner.key}:{roster.week_start.isoformat()}:v{roster.version}",
         kind="roster_published",
         recipient=recipient,
-        subject=subject,
-        body=body,
+        values={
+            "owner": owner.name,
+            "week": iso_week_label(roster.week_start),
+            "version": roster.version,
+            "summary": _summary(roster.changes, len(roster.entries), roster.version),
+        },
         data={"roster_version_id": roster.id, "owner": owner.key, "week_start": roster.week_start.isoformat()},
         now=now,
     )

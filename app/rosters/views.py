@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -58,7 +59,8 @@ def _page_context(kind: str, owner_id: int) -> dict:
     feed_url = None
     if token:
         endpoint = "rosters.team_feed" if kind == "team" else "rosters.volunteer_feed"
-        feed_url = url_for(endpoint, **{f"{kind}_id": owner_id}, token=token, _external=True)
+        owner_arg: dict[str, Any] = {f"{kind}_id": owner_id}
+        feed_url = url_for(endpoint, **owner_arg, token=token, _external=True)
     return {
         "view": view,
         "owner": owner,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlalchemy.orm import selectinload
@@ -19,6 +20,7 @@ from app.accounts.models import User
 from app.audit.service import changed_fields, record
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.intervals import subtract, union
+from app.core.paging import Page, paginate
 from app.core.timeutil import LOCAL_TZ
 from app.extensions import db
 from app.menu.models import Specialty
@@ -163,16 +165,16 @@ def _check_team(user: User, team_id: int | None) -> Team | None:
     return team
 
 
-def create_volunteer(*, user: User, skills: list[str], **fields: object) -> Volunteer:
+def create_volunteer(*, user: User, skills: list[str], **fields: Any) -> Volunteer:
     """Register a volunteer (staff)."""
     require_role(user, *STAFF_ROLES)
-    station_id = int(fields["station_id"])  # type: ignore[arg-type]
+    station_id = int(fields["station_id"])
     if db.session.get(Station, station_id) is None:
         raise ValidationFailed("unknown station", field="station_id")
     ensure_station_in_scope(user, station_id, field="station_id")
     if db.session.scalar(db.select(Volunteer.id).where(Volunteer.code == fields["code"])) is not None:
         raise ValidationFailed("volunteer code %(code)s is taken", field="code", params={"code": fields["code"]})
-    _check_team(user, fields.get("team_id"))  # type: ignore[arg-type]
+    _check_team(user, fields.get("team_id"))
     volunteer = Volunteer(**fields)
     volunteer.skills = [skill_by_code(code, field=f"skills.{i}") for i, code in enumerate(skills)]
     db.session.add(volunteer)
@@ -188,15 +190,15 @@ def can_manage_volunteer(user: User, volunteer: Volunteer) -> bool:
     return user.role in STAFF_ROLES and station_in_scope(user, volunteer.station_id)
 
 
-def update_volunteer(*, user: User, volunteer_id: int, **changes: object) -> Volunteer:
+def update_volunteer(*, user: User, volunteer_id: int, **changes: Any) -> Volunteer:
     """Change a volunteer's skills, team or limits (their lead or staff; a volunteer their own phone)."""
     volunteer = get_volunteer(user=user, volunteer_id=volunteer_id)
     if not can_manage_volunteer(user, volunteer) and set(changes) - {"phone"}:
         raise Forbidden("only the team lead or staff may change this")
     if "team_id" in changes:
-        _check_team(user, changes["team_id"])  # type: ignore[arg-type]
+        _check_team(user, changes["team_id"])
     if "skills" in changes:
-        codes: list[str] = changes.pop("skills")  # type: ignore[assignment]
+        codes: list[str] = changes.pop("skills")
         volunteer.skills = [skill_by_code(code, field=f"skills.{i}") for i, code in enumerate(codes)]
     for key, value in changes.items():
         setattr(volunteer, key, value)
@@ -208,6 +210,29 @@ def availability_of(*, user: User, volunteer_id: int) -> dict:
     """A volunteer's weekly slots and exceptions."""
     volunteer = get_volunteer(user=user, volunteer_id=volunteer_id)
     return {"weekly": volunteer.availability, "exceptions": volunteer.exceptions}
+
+
+@dataclass(frozen=True)
+class HalfDay:
+    """One of the editor's half-day toggles: a fixed local period of a weekday."""
+
+    code: str
+    start_minute: int
+    end_minute: int
+
+
+# The demo county's (and most paper rosters') free times are these blocks; a lunch break separates the first two.
+HALF_DAYS = (HalfDay("am", 8 * 60, 12 * 60), HalfDay("pm", 14 * 60, 18 * 60), HalfDay("ev", 18 * 60, 21 * 60))
+
+
+def half_days_matching(periods: list[tuple[int, int]]) -> frozenset[str] | None:
+    """The half-days whose union is exactly one day's weekly periods, or None when they need custom times."""
+    wanted = union(sorted(periods))
+    for mask in range(1 << len(HALF_DAYS)):
+        chosen = [h for i, h in enumerate(HALF_DAYS) if mask >> i & 1]
+        if union([(h.start_minute, h.end_minute) for h in chosen]) == wanted:
+            return frozenset(h.code for h in chosen)
+    return None
 
 
 def merged_slots(weekly: list[dict]) -> list[AvailabilitySlot]:
@@ -269,20 +294,6 @@ def free_intervals(volunteer: Volunteer, start: datetime, end: datetime) -> list
 # Administration: teams and the volunteer register, for staff over their subtree
 
 
-@dataclass
-class VolunteerPage:
-    """One page of volunteers and how many match in all."""
-
-    items: list[Volunteer]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def _staff_team(user: User, team_id: int) -> Team:
     """A team staff may administer (based inside their subtree), or 404."""
     require_role(user, *STAFF_ROLES)
@@ -329,7 +340,7 @@ def add_team(
     return team
 
 
-def change_team(*, user: User, team_id: int, **changes: object) -> Team:
+def change_team(*, user: User, team_id: int, **changes: Any) -> Team:
     """Rename a team, change its specialty or lead, or (de)activate it; a team with work still open stays active."""
     team = _staff_team(user, team_id)
     before = {
@@ -350,7 +361,7 @@ def change_team(*, user: User, team_id: int, **changes: object) -> Team:
         if lead_id is None:
             team.lead_user_id = None
         else:
-            _make_lead(team, _lead_candidate(user, int(lead_id)))  # type: ignore[arg-type]
+            _make_lead(team, _lead_candidate(user, int(lead_id)))
     if changes.get("active") is False and team.active:
         _ensure_no_open_work(team)
     for key, value in changes.items():
@@ -419,7 +430,7 @@ def search_volunteers(
     no_team: bool = False,
     page: int = 1,
     per_page: int = 50,
-) -> VolunteerPage:
+) -> Page[Volunteer]:
     """Volunteers the user may see, searched by name or code, filtered, one page at a time (counted in SQL)."""
     query = _visible_volunteers(user)
     if q:
@@ -437,17 +448,8 @@ def search_volunteers(
         query = query.where(Volunteer.skills.any(code=skill))
     if active is not None:
         query = query.where(Volunteer.active.is_(active))
-    total = db.session.scalar(db.select(func.count()).select_from(query.with_only_columns(Volunteer.id).subquery()))
-    page = max(1, page)
-    items = list(
-        db.session.scalars(
-            query.options(selectinload(Volunteer.skills), selectinload(Volunteer.team))
-            .order_by(Volunteer.code)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    return VolunteerPage(items=items, total=total or 0, page=page, per_page=per_page)
+    query = query.options(selectinload(Volunteer.skills), selectinload(Volunteer.team))
+    return paginate(query, order_by=Volunteer.code, page=page, per_page=per_page)
 
 
 def _visible_volunteers(user: User):

@@ -20,12 +20,14 @@ from app.extensions import db
 from app.orders import service as order_service
 from app.volunteers import service as volunteer_service
 from app.web.errors import domain_message
-from app.web.pages import choices, me, roles, show_error
+from app.web.pages import choices, me, page_arg, roles, show_error, state_arg
 
 bp = Blueprint("volunteers_views", __name__)
 
 STAFF = ("station_staff", "county_staff", "admin")
 SLOTS_PER_DAY = 3
+MAX_CUSTOM_PER_DAY = 12
+HALF_DAY_LABELS = {"am": _l("Morning"), "pm": _l("Afternoon"), "ev": _l("Evening")}
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
@@ -83,7 +85,7 @@ def my_service():
 
 
 class AvailabilityForm(FlaskForm):
-    """CSRF and a day off to add; the weekly slots are read from the request (slot-<day>-<n>-start/end)."""
+    """CSRF and a day off to add; the week is read from the request (half-<day> toggles, slot-<day>-<n>-start/end)."""
 
     day_off = DateField(
         _l("Add a day I cannot serve"),
@@ -107,10 +109,16 @@ def _minute(value: str) -> int | None:
 
 
 def _parse_weekly(values) -> tuple[list[dict], list[str]]:  # noqa: ANN001
-    """Weekly slots from the editor's time inputs, and what was wrong with any of them."""
+    """Weekly slots from the ticked half-days and any custom times, and which custom times were wrong."""
     weekly, problems = [], []
+    by_code = {h.code: h for h in volunteer_service.HALF_DAYS}
     for weekday in range(7):
-        for n in range(SLOTS_PER_DAY):
+        for code in values.getlist(f"half-{weekday}"):
+            if code in by_code:
+                half = by_code[code]
+                weekly.append({"weekday": weekday, "start_minute": half.start_minute, "end_minute": half.end_minute})
+        # A day stored with more periods than the editor's empty rows shows them all; read them all back.
+        for n in range(MAX_CUSTOM_PER_DAY):
             start_s = values.get(f"slot-{weekday}-{n}-start", "").strip()
             end_s = values.get(f"slot-{weekday}-{n}-end", "").strip()
             if not start_s and not end_s:
@@ -121,6 +129,40 @@ def _parse_weekly(values) -> tuple[list[dict], list[str]]:  # noqa: ANN001
                 continue
             weekly.append({"weekday": weekday, "start_minute": start, "end_minute": end})
     return weekly, problems
+
+
+def _hhmm(minute: int) -> str:
+    return "24:00" if minute == 1440 else f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _week_rows(slots, values) -> list[dict]:  # noqa: ANN001
+    """Per weekday: the ticked half-days and the custom times, from the stored slots or the refused form."""
+    rows = []
+    for day in range(7):
+        if values is not None:
+            ticked = set(values.getlist(f"half-{day}"))
+            custom = [
+                (values.get(f"slot-{day}-{n}-start", ""), values.get(f"slot-{day}-{n}-end", ""))
+                for n in range(MAX_CUSTOM_PER_DAY)
+            ]
+            while custom and not any(custom[-1]):
+                custom.pop()
+        else:
+            periods = [(s.start_minute, s.end_minute) for s in slots if s.weekday == day]
+            matched = volunteer_service.half_days_matching(periods)
+            # A day the toggles can't say exactly is shown in custom times, so saving keeps its meaning.
+            ticked = set(matched) if matched is not None else set()
+            custom = [] if matched is not None else [(_hhmm(s), _hhmm(e)) for s, e in periods]
+        shown = [c for c in custom if c[0] or c[1]]
+        rows.append(
+            {
+                "day": day,
+                "ticked": ticked,
+                "custom": custom + [("", "")] * max(0, SLOTS_PER_DAY - len(custom)),
+                "custom_summary": ", ".join(f"{a}–{b}" for a, b in shown),
+            }
+        )
+    return rows
 
 
 def _availability_page(volunteer_id: int, back: str):
@@ -165,9 +207,6 @@ def _availability_page(volunteer_id: int, back: str):
             else:
                 flash(_("Your available times are saved."), "success")
                 return redirect(back)
-    by_day: dict[int, list] = {d: [] for d in range(7)}
-    for slot in current["weekly"]:
-        by_day[slot.weekday].append(slot)
     values = request.form if request.method == "POST" else None
     if form.day_off.errors:
         # WTForms' own "Not a valid date value." is English; say it in the reader's language.
@@ -175,10 +214,13 @@ def _availability_page(volunteer_id: int, back: str):
     return render_template(
         "volunteers/availability.html",
         volunteer=volunteer,
-        by_day=by_day,
+        rows=_week_rows(current["weekly"], values),
+        half_days=[
+            (h, HALF_DAY_LABELS[h.code], f"{_hhmm(h.start_minute)}–{_hhmm(h.end_minute)}")
+            for h in volunteer_service.HALF_DAYS
+        ],
         form=form,
         exceptions=current["exceptions"],
-        slots_per_day=SLOTS_PER_DAY,
         values=values,
         problems=set(problems),
     ), 422 if request.method == "POST" and (form.errors or problems) else 200
@@ -225,7 +267,7 @@ def team(team_id: int):
     user = me()
     row = volunteer_service.get_team(user=user, team_id=team_id)
     members = volunteer_service.list_volunteers(user=user, team_id=team_id)
-    grid = {m.id: {d: [] for d in range(7)} for m in members}
+    grid: dict[int, dict[int, list]] = {m.id: {d: [] for d in range(7)} for m in members}
     for m in members:
         for slot in m.availability:
             grid[m.id][slot.weekday].append(slot)
@@ -246,16 +288,16 @@ def volunteers():
     args = request.args
     team_arg = args.get("team_id", "")
     station_arg = args.get("station_id", "")
+    state, active = state_arg()
     filters = {
         "q": (args.get("q") or "").strip()[:80] or None,
         "team_id": int(team_arg) if team_arg.isdigit() and 0 < int(team_arg) < 2**31 else None,
         "no_team": team_arg == "none",
         "station_id": int(station_arg) if station_arg.isdigit() and 0 < int(station_arg) < 2**31 else None,
         "skill": (args.get("skill") or "")[:40] or None,
-        "active": {"active": True, "inactive": False}.get(args.get("state", "")),
+        "active": active,
     }
-    page = min(max(1, args.get("page", 1, type=int)), 100000)
-    result = volunteer_service.search_volunteers(user=user, page=page, per_page=50, **filters)
+    result = volunteer_service.search_volunteers(user=user, page=page_arg(), per_page=50, **filters)
     return render_template(
         "volunteers/list.html",
         result=result,
@@ -264,7 +306,7 @@ def volunteers():
         skills=list_skills(),
         filters=filters,
         team_arg=team_arg,
-        state=args.get("state", ""),
+        state=state,
         can_import=user.role in STAFF,
     )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 
@@ -21,11 +24,26 @@ _HTTP_MESSAGES = {
 _CSRF_MESSAGE = lazy_gettext("The form has expired or was sent from another page. Go back, reload it and try again.")
 
 
+# Parameter name -> {code: label}: each domain's page module names the codes its refusals carry, so a page never
+# shows a raw state code inside a translated sentence.
+PARAM_LABELS: dict[str, Mapping[str, Any]] = {}
+
+
+def label_params(name: str, labels: Mapping[str, Any]) -> None:
+    """Show a refusal parameter's codes through these (lazy) labels on pages."""
+    PARAM_LABELS[name] = labels
+
+
 def _display_params(params: dict) -> dict:
     """Parameter values as the reader should see them: statuses and roles translated, skills by name."""
     from app.web.helpers import ROLE_LABELS, STATUS_LABELS
 
     shown = dict(params)
+    for key, labels in PARAM_LABELS.items():
+        if key in shown and shown[key] in labels:
+            label = labels[shown[key]]
+            # Plain message ids (N_) are translated here; lazy labels translate themselves.
+            shown[key] = gettext(label) if isinstance(label, str) else str(label)
     for key in ("status", "to_status"):
         if key in shown:
             shown[key] = str(STATUS_LABELS.get(shown[key], shown[key]))

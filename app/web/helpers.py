@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext
@@ -174,6 +175,12 @@ _NAV = [
         ("station_staff", "county_staff", "admin"),
         ("deliberation_views.",),
     ),
+    (
+        lazy_gettext("Activities"),
+        "activities_views.index",
+        ("volunteer", "team_lead", "station_staff", "county_staff", "admin"),
+        ("activities_views.",),
+    ),
     (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
     (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
     (
@@ -217,7 +224,7 @@ def nav_items() -> list[NavItem]:
     return items
 
 
-def url_if(endpoint: str, **values: object) -> str | None:
+def url_if(endpoint: str, **values: Any) -> str | None:
     """url_for, or None when the endpoint does not exist (pages owned by others may not be there yet)."""
     try:
         return url_for(endpoint, **values)
@@ -232,7 +239,7 @@ def is_english() -> bool:
 
 def switch_language_url() -> str:
     """This page's URL in the other language."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     args["lang"] = current_app.config["BABEL_DEFAULT_LOCALE"] if is_english() else "en"
     view_args = dict(request.view_args or {})
     if request.endpoint is None or request.method != "GET":

@@ -29,6 +29,8 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1920, "height": 1080}
+# The two sizes every page is looked at in (issue 11): a phone and a common laptop.
+SIZES = {"phone": PHONE, "desktop": {"width": 1440, "height": 900}}
 
 
 def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
@@ -114,12 +116,19 @@ def _seed() -> dict[str, int]:
     orders["to_rate"] = place("resident", "MI-01", days=3)
     # The volunteer's order, accepted and waiting for check-in.
     orders["to_serve"] = place("staff", "MI-15", days=1)
+    # A walk-in's order, served: rated through its short status link.
+    orders["walk_in_to_rate"] = place("staff", "MI-01", days=5)
     dispatch()
     crew = accept("lead_t", orders["to_rate"])
     for volunteer_id in crew:
         crew_service.check_in(user=who("lead_t"), order_id=orders["to_rate"], volunteer_id=volunteer_id)
     for volunteer_id in crew:
         crew_service.check_out(user=who("lead_t"), order_id=orders["to_rate"], volunteer_id=volunteer_id)
+    db.session.commit()
+    crew = accept("lead_t", orders["walk_in_to_rate"])
+    for volunteer_id in crew:
+        crew_service.check_in(user=who("lead_t"), order_id=orders["walk_in_to_rate"], volunteer_id=volunteer_id)
+        crew_service.check_out(user=who("lead_t"), order_id=orders["walk_in_to_rate"], volunteer_id=volunteer_id)
     db.session.commit()
     crew = accept("lead_v", orders["to_serve"])
     # The other crew member has already been and gone: the volunteer's check-out completes the order.

@@ -65,6 +65,7 @@ def _with_ids(live) -> dict[str, list[str]]:  # noqa: ANN001
         team = db.session.scalar(db.select(Team.id).where(Team.code == "T-V-A1"))
         volunteer = db.session.scalar(db.select(Volunteer.id).where(Volunteer.code == "V2"))
         account = db.session.scalar(db.select(User.id).where(User.username == "staff"))
+        activity = _an_activity(db.session.scalar(db.select(User).where(User.username == "county")), station)
         db.session.remove()
     return {
         "resident": [f"/orders/{live.orders['to_rate']}"],
@@ -76,8 +77,32 @@ def _with_ids(live) -> dict[str, list[str]]:  # noqa: ANN001
             f"/admin/users/{account}",
         ],
         "lead_v": [f"/teams/{team}"],
-        "staff": [f"/stations/{station}/code"],
+        "staff": [f"/stations/{station}/code", f"/activities/{activity}"],
+        "volunteer": [f"/activities/{activity}"],
+        None: ["/showcase/PY-BY-01", "/display/PY"],
     }
+
+
+def _an_activity(county_staff, station_id: int) -> int:  # noqa: ANN001
+    """An open activity with a slot the village volunteer fits, to open its page."""
+    from datetime import timedelta
+
+    from app.activities import service
+    from app.core.timeutil import utcnow
+    from app.extensions import db
+
+    start = utcnow() + timedelta(days=5)
+    activity = service.publish_activity(
+        user=county_staff,
+        station_id=station_id,
+        title="村晚文艺演出",
+        start_at=start,
+        end_at=start + timedelta(hours=2),
+        location="村文化广场",
+        slots=[{"skill": "performance", "capacity": 12}, {"skill": "elder-care", "capacity": 2}],
+    )
+    db.session.commit()
+    return activity.id
 
 
 def _open(browser, live, role: str | None):  # noqa: ANN001

@@ -192,3 +192,32 @@ def test_station_staff_run_a_kiosk(open_page, live, size: str, viewport: dict) -
     page.wait_for_load_state()
     assert page.locator("nav.nav").count() == 1
     _no_external(page)
+
+
+def test_a_walk_in_rates_through_the_short_status_link(open_page, live) -> None:
+    from app.extensions import db
+    from app.orders import service as order_service
+    from app.orders.models import Order
+
+    order_id = live.orders["walk_in_to_rate"]
+    with live.app.app_context():
+        key = order_service.status_key(db.session.get(Order, order_id))
+        db.session.remove()
+    page = open_page(None, PHONE)
+    page.goto(f"{live.url}/s/{order_id}/{key}")
+    assert page.locator('[data-testid="order-status"]').inner_text() == "已完成"
+    page.click('label[for="star-5"]')
+    page.click('.chip:has-text("信得过")')
+    page.fill("#comment", "大夫很耐心")
+    shoot(page, "walk-in-rate-phone")
+    page.click('button:has-text("提交评价")')
+    page.wait_for_load_state()
+    assert "感谢您的评价" in page.locator(".flash").inner_text()
+    assert page.locator('[data-testid="order-status"]').inner_text() == "已评价"
+    assert "★★★★★" in page.locator('[data-testid="rated"]').inner_text()
+    assert page.locator('button:has-text("提交评价")').count() == 0
+    page.set_viewport_size(LARGE_DESKTOP)
+    page.goto(f"{live.url}/s/{order_id}/{key}?lang=en")
+    assert page.locator('[data-testid="order-status"]').inner_text() == "Rated"
+    shoot(page, "walk-in-rated-desktop-en")
+    _no_external(page)

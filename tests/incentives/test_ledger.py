@@ -42,6 +42,27 @@ def test_hours_a_volunteer_checked_out_count_once_the_lead_confirms_them(world, 
     assert service.balance_of(v1.id) == 15
 
 
+def test_a_time_correction_approved_after_the_ledger_adds_a_correction_line(world, serve) -> None:
+    order = serve({"v1": 90})
+    v1, record = world.volunteers["v1"], order.service_records[0]
+    assert service.balance_of(v1.id) == 15
+    correction = crew_service.request_correction(
+        user=world.users["volunteer"],
+        record_id=record.id,
+        check_in_at=SERVED - timedelta(minutes=60),
+        check_out_at=SERVED,
+        reason="到得晚了",
+    )
+    crew_service.decide_correction(user=world.users["lead_v"], correction_id=correction.id, approve=True)
+    db.session.commit()
+    service_line, correction_line = _lines(v1)
+    assert (service_line.kind, service_line.minutes) == ("service", 90)  # the first line is never edited
+    assert (correction_line.kind, correction_line.minutes) == ("correction", -30)
+    assert correction_line.corrects_id == service_line.id
+    assert correction_line.recorded_by_id == world.users["lead_v"].id
+    assert service.balance_of(v1.id) == 10
+
+
 def test_the_ledger_is_written_once(world, serve) -> None:
     order = serve({"v1": 90})
     assert service.record_service(order) == []

@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.extensions import db
 from app.incentives import service
 from app.incentives.models import Redemption, ShopItem
-from tests.views.conftest import PageClient
-
-
-@pytest.fixture()
-def pages(app, db) -> PageClient:  # noqa: ANN001
-    """A page client that forgets per-request caches (as in the views tests)."""
-    app.test_client_class = PageClient
-    try:
-        return app.test_client()
-    finally:
-        app.test_client_class = None
 
 
 def _item(world, **values) -> ShopItem:  # noqa: ANN001
@@ -60,6 +47,8 @@ def test_staff_run_the_shop_desk(pages, world, serve) -> None:
     pages.post(f"/incentives/shop/redemptions/{redemption.id}/hand-over")
     db.session.expire_all()
     assert db.session.get(Redemption, redemption.id).status == "handed_over"
+    again = pages.post(f"/incentives/shop/redemptions/{redemption.id}/hand-over", follow_redirects=True)
+    assert "该兑换处于“已领取”状态" in again.get_data(as_text=True)  # the state in Chinese, not its code
     added = pages.post(
         "/incentives/shop/items",
         data={"station_id": world.stations["PY-BY-01"].id, "name": "米", "points_cost": "0", "stock": "1"},

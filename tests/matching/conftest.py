@@ -1,4 +1,4 @@
-"""Builders for small hand-made matching instances."""
+"""Fixtures building small hand-made matching instances (see builders.py for the parts)."""
 
 from __future__ import annotations
 
@@ -7,50 +7,7 @@ from typing import Any
 import pytest
 
 from matching.io import instance_from_dict
-
-
-def base_instance(**over: Any) -> dict[str, Any]:
-    """Two stations 10 km apart (straight line), one team, two volunteers, one order."""
-    d: dict[str, Any] = {
-        "format": "diandan.match/1",
-        "horizon": {"start": "2026-12-07T00:00:00+08:00", "minutes": 10080},
-        "travel": {"road_factor": 1.0, "speed_kmh": 60},
-        "stations": [
-            {"id": "home", "lat": 35.9, "lon": 106.6, "level": "township"},
-            {"id": "far", "lat": 35.9 + 10 / 111.195, "lon": 106.6, "level": "village"},
-        ],
-        "teams": [{"id": "tm-1", "station": "home", "level": "township"}],
-        "volunteers": [
-            {
-                "id": "v-1",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 2,
-            },
-            {
-                "id": "v-2",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid", "medical"],
-                "available": [[0, 600]],
-                "max_orders": 2,
-            },
-        ],
-        "orders": [
-            {
-                "id": "o-1",
-                "station": "far",
-                "needs": [{"skill": "first-aid", "count": 1}],
-                "duration": 60,
-                "windows": [[100, 300]],
-                "priority": 3,
-            }
-        ],
-    }
-    d.update(over)
-    return d
+from tests.matching.builders import base_instance
 
 
 @pytest.fixture

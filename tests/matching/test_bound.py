@@ -17,6 +17,7 @@ from matching.domain import Preferences
 from matching.lp import Relaxation, _maximal_cliques
 from matching.score import Costs
 from matching.state import UNIT, State
+from tests.matching.builders import order, volunteer
 
 SKILLS = ["a", "b", "c"]
 
@@ -96,25 +97,9 @@ def test_bounds_hold_against_the_exact_optimum(data: dict[str, Any]) -> None:
 
 def test_lp_bound_is_tighter_than_orders_alone(make_instance):
     # Two one-volunteer orders whose windows pin them to the same hour: either can be served alone, not both.
-    order = {
-        "station": "far",
-        "needs": [{"skill": "first-aid", "count": 1}],
-        "duration": 60,
-        "windows": [[100, 170]],
-        "priority": 3,
-    }
     inst = make_instance(
-        volunteers=[
-            {
-                "id": "v-1",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 5,
-            }
-        ],
-        orders=[{"id": "o-1", **order}, {"id": "o-2", **order}],
+        volunteers=[volunteer("v-1", max_orders=5)],
+        orders=[order("o-1", windows=((100, 170),)), order("o-2", windows=((100, 170),))],
     )
     problem = Problem(inst)
     solved = Relaxation(problem, list(problem.free)).bound(5.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from matching import validate
 from matching.domain import Assignment, CrewMember, Solution, Stats, Unassigned
+from tests.matching.builders import order, team, volunteer
 
 STATS = Stats(0, 0.0, 0, 0.0, "FEASIBLE")
 
@@ -37,21 +38,8 @@ def test_crew_fills_needs(make_instance):
 
 def test_excluded_team_and_membership(make_instance):
     inst = make_instance(
-        teams=[
-            {"id": "tm-1", "station": "home", "level": "township"},
-            {"id": "tm-2", "station": "home", "level": "county"},
-        ],
-        orders=[
-            {
-                "id": "o-1",
-                "station": "far",
-                "needs": [{"skill": "first-aid", "count": 1}],
-                "duration": 60,
-                "windows": [[100, 300]],
-                "priority": 3,
-                "exclude_teams": ["tm-1"],
-            }
-        ],
+        teams=[team("tm-1"), team("tm-2", level="county")],
+        orders=[order("o-1", exclude_teams=["tm-1"])],
     )
     assert any("excluded" in e for e in validate(inst, sol(a())))
     assert any("not in team tm-2" in e for e in validate(inst, sol(a(team="tm-2"))))
@@ -63,58 +51,21 @@ def test_start_inside_window(make_instance):
 
 def test_volunteer_available_including_travel(make_instance):
     # 10 km at 60 km/h is 10 minutes each way: starting at 5 needs the volunteer from minute -5.
-    inst = make_instance(
-        orders=[
-            {
-                "id": "o-1",
-                "station": "far",
-                "needs": [{"skill": "first-aid", "count": 1}],
-                "duration": 60,
-                "windows": [[0, 300]],
-                "priority": 3,
-            }
-        ]
-    )
+    inst = make_instance(orders=[order("o-1", windows=((0, 300),))])
     assert any("not available" in e for e in validate(inst, sol(a(start=5))))
     assert validate(inst, sol(a(start=10))) == []
 
 
 def test_max_km(make_instance):
-    inst = make_instance(
-        volunteers=[
-            {
-                "id": "v-1",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 2,
-                "max_km": 5,
-            }
-        ]
-    )
+    inst = make_instance(volunteers=[volunteer("v-1", max_km=5)])
     assert any("over max_km" in e for e in validate(inst, sol(a())))
 
 
 def test_no_overlap(make_instance):
     inst = make_instance(
         orders=[
-            {
-                "id": "o-1",
-                "station": "far",
-                "needs": [{"skill": "first-aid", "count": 1}],
-                "duration": 60,
-                "windows": [[100, 300]],
-                "priority": 3,
-            },
-            {
-                "id": "o-2",
-                "station": "far",
-                "needs": [{"skill": "first-aid", "count": 1}],
-                "duration": 60,
-                "windows": [[100, 300]],
-                "priority": 3,
-            },
+            order("o-1"),
+            order("o-2"),
         ]
     )
     # Back to back at the far station still needs the trip home and out again: 190 is too early, 200 is fine.
@@ -124,33 +75,10 @@ def test_no_overlap(make_instance):
 
 def test_max_orders(make_instance):
     inst = make_instance(
-        volunteers=[
-            {
-                "id": "v-1",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 1,
-            }
-        ],
+        volunteers=[volunteer("v-1", max_orders=1)],
         orders=[
-            {
-                "id": "o-1",
-                "station": "far",
-                "needs": [{"skill": "first-aid", "count": 1}],
-                "duration": 60,
-                "windows": [[100, 500]],
-                "priority": 3,
-            },
-            {
-                "id": "o-2",
-                "station": "far",
-                "needs": [{"skill": "first-aid", "count": 1}],
-                "duration": 60,
-                "windows": [[100, 500]],
-                "priority": 3,
-            },
+            order("o-1", windows=((100, 500),)),
+            order("o-2", windows=((100, 500),)),
         ],
     )
     assert any("over max_orders" in e for e in validate(inst, sol(a(start=120), a("o-2", start=300))))

@@ -5,56 +5,25 @@ from __future__ import annotations
 from matching import Preferences, solve, validate
 from matching.generate import generate
 from matching.params import SearchParams
+from tests.matching.builders import order, two_teams, volunteer
 
 
-def two_teams(make_instance, **order):
-    o = {
-        "id": "o-1",
-        "station": "far",
-        "needs": [{"skill": "first-aid", "count": 1}],
-        "duration": 60,
-        "windows": [[100, 300]],
-        "priority": 3,
-    }
-    o.update(order)
-    return make_instance(
-        teams=[
-            {"id": "tm-1", "station": "home", "level": "county"},
-            {"id": "tm-2", "station": "home", "level": "village"},
-        ],
-        volunteers=[
-            {
-                "id": "v-1",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 2,
-            },
-            {
-                "id": "v-2",
-                "team": "tm-2",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 2,
-            },
-        ],
-        orders=[o],
-    )
+def county_and_village(make_instance, **changes):
+    """tm-1 (county) and tm-2 (village) both at home, one volunteer each, the one order with changes."""
+    return make_instance(**two_teams(second_station="home", levels=("county", "village")), orders=[order(**changes)])
 
 
 def test_lower_tier_first(make_instance):
-    inst = two_teams(make_instance)
+    inst = county_and_village(make_instance)
     sol = solve(inst, time_limit=1, workers=1, preferences=Preferences(tier_weight=5.0))
     assert sol.assignments[0].team == "tm-2"
 
 
 def test_repeat_team_from_hint_and_history(make_instance):
-    inst = two_teams(make_instance, preferred_teams=["tm-1"])
+    inst = county_and_village(make_instance, preferred_teams=["tm-1"])
     sol = solve(inst, time_limit=1, workers=1, preferences=Preferences(repeat_team_weight=5.0))
     assert sol.assignments[0].team == "tm-1"
-    inst = two_teams(make_instance)
+    inst = county_and_village(make_instance)
     sol = solve(
         inst, time_limit=1, workers=1, preferences=Preferences(repeat_team_weight=5.0, history={"far": ("tm-1",)})
     )
@@ -64,22 +33,8 @@ def test_repeat_team_from_hint_and_history(make_instance):
 def test_fair_spread(make_instance):
     inst = make_instance(
         volunteers=[
-            {
-                "id": "v-1",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 3,
-            },
-            {
-                "id": "v-2",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 3,
-            },
+            volunteer("v-1", max_orders=3),
+            volunteer("v-2", max_orders=3),
         ],
         orders=[
             {

@@ -10,43 +10,12 @@ from matching.cpsat import evaluate
 from matching.generate import generate
 from matching.score import FAIR_SPREAD, REPEAT_TEAM, TIER, TRAVEL, Costs, total
 from matching.state import UNIT, Placement, State
+from tests.matching.builders import order, two_teams
 
 
-def two_teams(make_instance, **order):
-    o = {
-        "id": "o-1",
-        "station": "far",
-        "needs": [{"skill": "first-aid", "count": 1}],
-        "duration": 60,
-        "windows": [[100, 300]],
-        "priority": 3,
-    }
-    o.update(order)
-    return make_instance(
-        teams=[
-            {"id": "tm-1", "station": "home", "level": "county"},
-            {"id": "tm-2", "station": "far", "level": "village"},
-        ],
-        volunteers=[
-            {
-                "id": "v-1",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 2,
-            },
-            {
-                "id": "v-2",
-                "team": "tm-2",
-                "station": "far",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 2,
-            },
-        ],
-        orders=[o],
-    )
+def county_and_village(make_instance, **changes):
+    """tm-1 (county) at home and tm-2 (village) at the far station, one volunteer each, the order with changes."""
+    return make_instance(**two_teams(levels=("county", "village")), orders=[order(**changes)])
 
 
 def test_travel_term_is_the_round_trip(make_instance):
@@ -56,14 +25,14 @@ def test_travel_term_is_the_round_trip(make_instance):
 
 
 def test_tier_term_grows_with_the_tier(make_instance):
-    problem = Problem(two_teams(make_instance))
+    problem = Problem(county_and_village(make_instance))
     costs = Costs(problem, Preferences(tier_weight=4.0))
     assert costs.team_penalty(0, 0) == {TIER: 8.0}  # county: two tiers above the village
     assert costs.team_penalty(0, 1) == {}
 
 
 def test_repeat_team_term_spares_preferred_teams(make_instance):
-    problem = Problem(two_teams(make_instance, preferred_teams=["tm-1"]))
+    problem = Problem(county_and_village(make_instance, preferred_teams=["tm-1"]))
     costs = Costs(problem, Preferences(repeat_team_weight=7.0))
     assert costs.team_penalty(0, 0) == {}
     assert costs.team_penalty(0, 1) == {REPEAT_TEAM: 7.0}
@@ -78,7 +47,7 @@ def test_fair_spread_term_grows_with_load(make_instance):
 
 
 def test_off_preferences_cost_nothing(make_instance):
-    problem = Problem(two_teams(make_instance))
+    problem = Problem(county_and_village(make_instance))
     costs = Costs(problem, Preferences())
     assert costs.team_penalty(0, 0) == {} and costs.fair_spread(5) == 0.0
 
@@ -106,5 +75,5 @@ def test_construction_cpsat_and_explanation_price_alike(prefs):
     # CP-SAT prices each placement the same (in metres), with loads taken outside the re-placed subset.
     for oi, pl in list(state.plan.items())[:20]:
         big = 10**9
-        model = state.p.orders[oi].priority * big - evaluate(state, [oi], big)
+        model = state.problem.orders[oi].priority * big - evaluate(state, [oi], big)
         assert model == pytest.approx(round(total(state.terms(oi, pl)) * UNIT), abs=len(pl.crew) + 2)

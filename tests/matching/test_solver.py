@@ -7,19 +7,7 @@ import pytest
 from matching import Preferences, solve, validate
 from matching.generate import generate
 from matching.io import InstanceError
-
-
-def order(oid: str, **kw):
-    d = {
-        "id": oid,
-        "station": "far",
-        "needs": [{"skill": "first-aid", "count": 1}],
-        "duration": 60,
-        "windows": [[100, 300]],
-        "priority": 3,
-    }
-    d.update(kw)
-    return d
+from tests.matching.builders import order, two_teams, volunteer
 
 
 def test_serves_and_bounds(make_instance):
@@ -33,16 +21,7 @@ def test_serves_and_bounds(make_instance):
 def test_travel_time_respected(make_instance):
     # The volunteer is free from 100; 10+ minutes of travel means the order cannot start before ~110.
     inst = make_instance(
-        volunteers=[
-            {
-                "id": "v-1",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[100, 400]],
-                "max_orders": 2,
-            }
-        ],
+        volunteers=[volunteer("v-1", available=((100, 400),))],
         orders=[order("o-1", windows=[[100, 300]])],
     )
     sol = solve(inst, time_limit=2, workers=1)
@@ -52,28 +31,7 @@ def test_travel_time_respected(make_instance):
 
 def test_exclude_teams_respected(make_instance):
     inst = make_instance(
-        teams=[
-            {"id": "tm-1", "station": "home", "level": "township"},
-            {"id": "tm-2", "station": "far", "level": "village"},
-        ],
-        volunteers=[
-            {
-                "id": "v-1",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 2,
-            },
-            {
-                "id": "v-2",
-                "team": "tm-2",
-                "station": "far",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 2,
-            },
-        ],
+        **two_teams(),
         orders=[order("o-1", exclude_teams=["tm-2"])],
     )
     sol = solve(inst, time_limit=2, workers=1)
@@ -82,28 +40,7 @@ def test_exclude_teams_respected(make_instance):
 
 def test_prefers_less_travel(make_instance):
     inst = make_instance(
-        teams=[
-            {"id": "tm-1", "station": "home", "level": "township"},
-            {"id": "tm-2", "station": "far", "level": "village"},
-        ],
-        volunteers=[
-            {
-                "id": "v-1",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 2,
-            },
-            {
-                "id": "v-2",
-                "team": "tm-2",
-                "station": "far",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 2,
-            },
-        ],
+        **two_teams(),
     )
     sol = solve(inst, time_limit=2, workers=1)
     assert [c.id for c in sol.assignments[0].volunteers] == ["v-2"]
@@ -114,22 +51,8 @@ def test_fixed_kept_and_counted(make_instance):
     # v-1 is fixed on o-1 and has max_orders 1, so o-2 must go to v-2 even though both are free.
     inst = make_instance(
         volunteers=[
-            {
-                "id": "v-1",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 1,
-            },
-            {
-                "id": "v-2",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 1,
-            },
+            volunteer("v-1", max_orders=1),
+            volunteer("v-2", max_orders=1),
         ],
         orders=[order("o-1"), order("o-2", windows=[[300, 500]]), order("o-3", windows=[[300, 500]])],
         fixed=[{"order": "o-1", "team": "tm-1", "start": 150, "volunteers": ["v-1"]}],
@@ -145,16 +68,7 @@ def test_fixed_kept_and_counted(make_instance):
 
 def test_max_orders_and_overlap(make_instance):
     inst = make_instance(
-        volunteers=[
-            {
-                "id": "v-1",
-                "team": "tm-1",
-                "station": "home",
-                "skills": ["first-aid"],
-                "available": [[0, 600]],
-                "max_orders": 3,
-            }
-        ],
+        volunteers=[volunteer("v-1", max_orders=3)],
         orders=[
             order("o-1", windows=[[100, 180]]),
             order("o-2", windows=[[100, 180]], priority=5),

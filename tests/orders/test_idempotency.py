@@ -84,3 +84,22 @@ def test_old_answers_are_forgotten_after_the_keep_time(client, world, token_for)
     assert purge_idempotency_records(now=utcnow() + timedelta(hours=23)) == 0
     assert purge_idempotency_records(now=utcnow() + timedelta(hours=25)) == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(IdempotencyRecord)) == 0
+
+
+def test_the_stored_answer_commits_with_the_request_not_before(app, world) -> None:
+    from marshmallow import Schema
+
+    from app.accounts.models import User
+    from app.idempotency.models import IdempotencyRecord
+    from app.idempotency.service import run_once
+
+    staff_id = world.users["staff"].id
+    with app.test_request_context("/api/v1/orders", method="POST", json={}, headers={"Idempotency-Key": "k-tx"}):
+        staff = db.session.get(User, staff_id)
+        staff.display_name = "written earlier in the request"
+        db.session.flush()
+        run_once(user=staff, status=201, schema=Schema(), call=dict)
+        # The request's one transaction decides: a failure after run_once takes its work and the answer with it.
+        db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(IdempotencyRecord)) == 0
+    assert db.session.get(User, staff_id).display_name == "staff"

@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,10 +82,17 @@ class Server:
         with ThreadPoolExecutor(max_workers=len(calls)) as pool:
             return list(pool.map(one, calls))
 
+    def fire_pairs(self, pairs: list[tuple[Call, Call]]) -> list[tuple[Reply, Reply]]:
+        """Send both calls of every pair, all at the same moment; none may answer 5xx. The replies, in pairs."""
+        replies = self.fire([call for pair in pairs for call in pair])
+        no_server_errors(replies)
+        db.session.remove()
+        return list(zip(replies[::2], replies[1::2], strict=True))
 
-@pytest.fixture()
-def server(app: Flask, world: World) -> Iterator[Server]:
-    """The app served by werkzeug's threaded server (a thread per request) on a free port."""
+
+@contextmanager
+def serve(app: Flask) -> Iterator[Server]:
+    """Serve an app with werkzeug's threaded server (a thread per request) on a free port."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     served = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=served.serve_forever, daemon=True)
@@ -95,6 +103,13 @@ def server(app: Flask, world: World) -> Iterator[Server]:
         served.shutdown()
         thread.join()
         served.server_close()
+
+
+@pytest.fixture()
+def server(app: Flask, world: World) -> Iterator[Server]:
+    """The app, with the test world in its database, served on a free port."""
+    with serve(app) as served:
+        yield served
 
 
 @pytest.fixture()

@@ -39,16 +39,6 @@ class PageClient(FlaskClient):
         return response
 
 
-@pytest.fixture()
-def pages(app, db) -> PageClient:
-    """A page client (CSRF is off in TestingConfig)."""
-    app.test_client_class = PageClient
-    try:
-        return app.test_client()
-    finally:
-        app.test_client_class = None
-
-
 def window(days: int = 1, hour_from: int = 9, hour_to: int = 12) -> dict:
     """A window on a local day ahead."""
     day = (datetime.now(LOCAL_TZ) + timedelta(days=days)).date()

@@ -15,6 +15,12 @@ TEAM_STAFF = STAFF | {"lead_v"}
 # county's object only admin may (the second county's staff mirror the first's), except where OTHER says.
 PAGES: dict[str, tuple[str, set[str]]] = {
     "/": ("/", EVERYONE),
+    "/activities/": ("/activities/", EVERYONE),
+    "/activities/<int:activity_id>": ("/activities/{activity_id}", EVERYONE),
+    # Public: a station's showcase and the county display carry no personal data.
+    "/showcase/<station_code>": ("/showcase/PY-BY-01", EVERYONE),
+    "/display/<county_code>": ("/display/PY", EVERYONE),
+    "/display/<county_code>/figures.json": ("/display/PY/figures.json", EVERYONE),
     "/account/password": ("/account/password", EVERYONE),
     "/admin/scheduler/": ("/admin/scheduler/", MANAGERS),
     "/admin/users": ("/admin/users", STAFF),
@@ -72,6 +78,7 @@ NOT_WALKED |= {
     "/signup",
     "/dev/codes",
     "/s/<int:order_id>/<key>",
+    "/s/<int:order_id>/<key>/rate",
     "/menu/<int:item_id>/confirm",
     "/orders/<int:order_id>/cancel",
     "/kiosk/start",
@@ -82,22 +89,34 @@ NOT_WALKED |= {
 NOT_WALKED |= {"/volunteers/import/<int:import_id>"}
 # Probes for the load balancer: no data, open to all; readiness answers 503 without a scheduler (tests/ops).
 NOT_WALKED |= {"/healthz", "/readyz"}
-# Incentives and deliberation came after the walk was written; their pages' access is tested in their own folders
-# (tests/incentives/test_pages.py, tests/deliberation/test_api_and_pages.py) until the walk takes them in.
-NOT_WALKED |= {
-    "/deliberation/",
-    "/deliberation/demands/<int:demand_id>",
-    "/deliberation/meetings/<int:meeting_id>",
-    "/progress/<station_code>",
-    "/incentives/me",
-    "/incentives/me/certificate.pdf",
-    "/incentives/rankings",
-    "/incentives/rules",
-    "/incentives/shop",
-    "/incentives/subsidy.xlsx",
-    "/incentives/volunteers/<int:volunteer_id>",
-    "/incentives/volunteers/<int:volunteer_id>/certificate.pdf",
-}
+# A rating photo is public once stored (re-encoded, no EXIF); tests/showcase/test_photos.py serves one.
+NOT_WALKED |= {"/showcase/photos/<int:photo_id>.jpg"}
+# Incentives: a volunteer's own points page and certificate; rankings for volunteers, leads and staff; the shop,
+# a volunteer's ledger, certificates and the subsidy sheet for staff in scope; the points rule for managers.
+PAGES.update(
+    {
+        "/incentives/me": ("/incentives/me", {"volunteer"}),
+        "/incentives/me/certificate.pdf": ("/incentives/me/certificate.pdf", {"volunteer"}),
+        "/incentives/rankings": ("/incentives/rankings", STAFF | {"lead_v", "volunteer"}),
+        "/incentives/rules": ("/incentives/rules", MANAGERS),
+        "/incentives/shop": ("/incentives/shop", STAFF),
+        "/incentives/subsidy.xlsx": ("/incentives/subsidy.xlsx", STAFF),
+        "/incentives/volunteers/<int:volunteer_id>": ("/incentives/volunteers/{volunteer_id}", STAFF),
+        "/incentives/volunteers/<int:volunteer_id>/certificate.pdf": (
+            "/incentives/volunteers/{volunteer_id}/certificate.pdf",
+            STAFF,
+        ),
+    }
+)
+# Deliberation is station staff's, in their scope; a station's progress page is public (no personal data).
+PAGES.update(
+    {
+        "/deliberation/": ("/deliberation/", STAFF),
+        "/deliberation/demands/<int:demand_id>": ("/deliberation/demands/{demand_id}", STAFF),
+        "/deliberation/meetings/<int:meeting_id>": ("/deliberation/meetings/{meeting_id}", STAFF),
+        "/progress/<station_code>": ("/progress/PY-BY-01", EVERYONE),
+    }
+)
 
 
 def _allowed(rule: str, role: str, where: str) -> bool:

@@ -97,6 +97,45 @@ def test_the_short_link_shows_the_status_without_an_account(pages, world, make_o
     assert f"/s/{order.id}/{key}" in pages.get(f"/orders/{order.id}").get_data(as_text=True)
 
 
+def test_a_walk_in_rates_a_served_order_once_through_the_short_link(pages, world, make_order) -> None:
+    order = _db.session.get(Order, make_order("completed"))
+    key = order_service.status_key(order)
+    page = pages.get(f"/s/{order.id}/{key}").get_data(as_text=True)
+    assert f'action="/s/{order.id}/{key}/rate"' in page and "提交评价" in page
+    rating = {"stars": "4", "tags": ["听得懂", "真点赞"], "comment": "讲得清楚"}
+    response = pages.post(f"/s/{order.id}/{key}/rate", data=rating, follow_redirects=True)
+    assert "感谢您的评价" in response.get_data(as_text=True) and "★★★★☆" in response.get_data(as_text=True)
+    _db.session.expire_all()
+    stored = _db.session.get(Order, order.id)
+    assert stored.status == "rated" and stored.rating.stars == 4 and stored.rating.rated_by_id is None
+    assert stored.rating.tags == ["听得懂", "真点赞"] and stored.rating.comment == "讲得清楚"
+    assert stored.events[-1].to_status == "rated" and stored.events[-1].actor_id is None
+    # The same form sent again (a double tap, Back and resend) is the rating already kept, not a second one.
+    again = pages.post(f"/s/{order.id}/{key}/rate", data=rating, follow_redirects=True).get_data(as_text=True)
+    assert "感谢您的评价" in again
+    other = pages.post(f"/s/{order.id}/{key}/rate", data={"stars": "1"}, follow_redirects=True)
+    assert "已经评价过" in other.get_data(as_text=True)
+    _db.session.expire_all()
+    assert _db.session.get(Order, order.id).rating.stars == 4
+    assert sum(1 for e in _db.session.get(Order, order.id).events if e.to_status == "rated") == 1
+
+
+def test_a_walk_in_cannot_rate_with_a_wrong_key_or_before_the_service(pages, world, make_order) -> None:
+    served = _db.session.get(Order, make_order("completed"))
+    assert pages.post(f"/s/{served.id}/{'x' * 10}/rate", data={"stars": "5"}).status_code == 404
+    waiting = _db.session.get(Order, make_order())
+    key = order_service.status_key(waiting)
+    assert "提交评价" not in pages.get(f"/s/{waiting.id}/{key}").get_data(as_text=True)
+    body = pages.post(f"/s/{waiting.id}/{key}/rate", data={"stars": "5"}, follow_redirects=True).get_data(as_text=True)
+    assert "服务完成后才能评价" in body
+    bad = pages.post(
+        f"/s/{served.id}/{order_service.status_key(served)}/rate", data={"stars": "9"}, follow_redirects=True
+    )
+    assert "flash-error" in bad.get_data(as_text=True)
+    _db.session.expire_all()
+    assert _db.session.get(Order, waiting.id).rating is None and _db.session.get(Order, served.id).rating is None
+
+
 def _kiosk(pages, world) -> None:
     pages.login("staff")
     village = world.stations["PY-BY-01"]
@@ -178,3 +217,26 @@ def test_menu_tiles_say_what_the_service_is_in_the_readers_language(pages, world
     assert 'class="tile-desc"' in chinese and "上门陪伴老人" in chinese
     english = tile.search(pages.get("/?lang=en").get_data(as_text=True)).group(0)
     assert "Home visits to older people" in english and "上门" not in english
+
+
+def test_the_language_switch_becomes_the_accounts_language_for_messages(pages, world) -> None:
+    pages.login("lead_v")
+    assert pages.get("/inbox?lang=en").status_code == 200
+    assert _db.session.get(User, world.users["lead_v"].id).locale == "en"
+    pages.get("/inbox?lang=zh_Hans_CN")
+    _db.session.expire_all()
+    assert _db.session.get(User, world.users["lead_v"].id).locale == "zh_Hans_CN"
+
+
+def test_a_language_chosen_before_signing_in_is_kept_by_the_account(pages, world) -> None:
+    pages.get("/login?lang=en")
+    pages.login("resident")
+    pages.get("/orders")
+    assert _db.session.get(User, world.users["resident"].id).locale == "en"
+
+
+def test_walk_ins_switching_a_kiosks_language_leave_the_operator_alone(pages, world) -> None:
+    _kiosk(pages, world)
+    pages.get("/menu?lang=en")
+    _db.session.expire_all()
+    assert _db.session.get(User, world.users["staff"].id).locale is None
