@@ -69,3 +69,21 @@ def test_a_queued_border_run_waits_for_its_county_runs_and_gives_the_in_process_
         assert execute_run(run_id=run.id, host="test") == "done"
     assert execute_run(run_id=border_id, host="test") == "done"
     assert _plan() == expected and len(expected) == 2
+
+
+def test_county_staff_lend_a_team_to_a_neighbouring_county_through_the_api(client, world, token_for) -> None:
+    from tests.factories import build_second_county
+
+    build_second_county(world)
+    db.session.commit()
+    team = world.teams["T-T-A"]
+    headers = token_for("county")
+    url = f"/api/v1/teams/{team.id}"
+    for codes, field in ((["NOPE"], "lent_to.0"), (["XJ", "PY"], "lent_to.1"), (["XJ-JQ"], "lent_to.0")):
+        refused = client.patch(url, json={"lent_to": codes}, headers=headers)
+        assert refused.status_code == 422 and field in refused.get_json()["errors"], refused.get_json()
+    assert world.teams["T-T-A"].lent_to == []
+    answer = client.patch(url, json={"lent_to": ["XJ"]}, headers=headers)
+    assert answer.status_code == 200 and answer.get_json()["lent_to"] == ["XJ"]
+    db.session.expire_all()
+    assert lending_groups({world.stations["XJ"].id})[0].counties == {world.stations["PY"].id, world.stations["XJ"].id}
