@@ -98,15 +98,13 @@ def queue_border_runs(
         if waiting is not None:
             made.append(waiting)
             continue
-        run = DispatchRun(
+        run = DispatchRun.asked_for(
             county_id=county_id,
             kind="border",
             trigger=trigger,
-            status="queued",
-            queued_at=now,
-            started_at=now,
+            actor=actor,
             time_limit=time_limit,
-            created_by_id=actor.id if actor else None,
+            now=now,
             border_county_ids=sorted(group.receiving),
             after_run_ids=sorted(run.id for run in first_runs if run.county_id in group.counties),
         )

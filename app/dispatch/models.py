@@ -65,6 +65,21 @@ class DispatchRun(db.Model):
     created_by: Mapped[User | None] = relationship()
     live_progress: Mapped[DispatchProgress | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
+    @classmethod
+    def asked_for(
+        cls, *, trigger: str, actor: User | None, time_limit: float | None, now: datetime, **fields: Any
+    ) -> DispatchRun:
+        """A run asked for now, queued for the scheduler or a worker."""
+        return cls(
+            trigger=trigger,
+            status="queued",
+            queued_at=now,
+            started_at=now,
+            time_limit=time_limit,
+            created_by_id=actor.id if actor else None,
+            **fields,
+        )
+
     @property
     def progress(self) -> dict[str, Any]:
         """The engine's latest report while the run is under way (empty before the first and once it is over)."""

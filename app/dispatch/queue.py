@@ -55,15 +55,7 @@ def queue_runs(
             waiting.county = county  # the same row: the answer then names the county without reading it again
             runs.append(waiting)
             continue
-        run = DispatchRun(
-            county=county,
-            trigger=trigger,
-            status="queued",
-            queued_at=now,
-            started_at=now,
-            time_limit=time_limit,
-            created_by_id=actor.id if actor else None,
-        )
+        run = DispatchRun.asked_for(county=county, trigger=trigger, actor=actor, time_limit=time_limit, now=now)
         db.session.add(run)
         runs.append(run)
     db.session.flush()
