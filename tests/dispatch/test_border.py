@@ -87,3 +87,38 @@ def test_county_staff_lend_a_team_to_a_neighbouring_county_through_the_api(clien
     assert answer.status_code == 200 and answer.get_json()["lent_to"] == ["XJ"]
     db.session.expire_all()
     assert lending_groups({world.stations["XJ"].id})[0].counties == {world.stations["PY"].id, world.stations["XJ"].id}
+
+
+def test_the_scheduled_dispatch_runs_every_county_then_the_second_pass(app, world, db) -> None:
+    from schedules.runner import run_job
+
+    visits = build_border(world)
+    db.session.commit()
+    outcome = run_job(app, "dispatch")
+    assert outcome.outcome == "ok" and outcome.counts["runs"] == 2 and outcome.counts["border_runs"] == 1
+    db.session.expire_all()
+    later = _proposed(visits["later"])
+    assert later is not None and later.team_id == world.teams["T-T-B"].id
+
+
+def test_in_worker_mode_the_scheduled_dispatch_sends_the_border_run_after_the_county_runs(
+    app, world, db, monkeypatch
+) -> None:
+    from app.core.timeutil import utcnow
+    from app.dispatch import queue
+    from schedules.jobs import _dispatch_on_workers
+
+    sent: list[int] = []
+
+    class Producer:
+        def send_task(self, name: str, *, args: list, queue: str) -> None:
+            sent.extend(args)
+
+    monkeypatch.setattr(queue, "task_producer", lambda url: Producer())
+    monkeypatch.setitem(app.config, "BROKER_URL", "redis://127.0.0.1:6379/0")
+    build_border(world)
+    db.session.commit()
+    assert _dispatch_on_workers(utcnow()) == {"runs_sent": 3}
+    queued = list(db.session.scalars(db.select(DispatchRun).order_by(DispatchRun.id)))
+    assert [(r.kind, r.status) for r in queued] == [("county", "queued"), ("county", "queued"), ("border", "queued")]
+    assert queued[2].after_run_ids == [queued[0].id, queued[1].id] and sent == [r.id for r in queued]
