@@ -215,6 +215,17 @@ class IncentiveSettings(Settings):
     CERTIFICATE_ISSUER: str = "彭阳县新时代文明实践中心"
 
 
+class VisitSettings(Settings):
+    """Household visit campaigns (入户走访): the half-days volunteers visit in, travel speeds, planning time."""
+
+    # Half-days in local time as HH:MM-HH:MM; a volunteer's free part of each is one shift (one route).
+    VISIT_HALF_DAYS: CommaList = ["08:30-12:00", "14:30-18:00"]
+    VISIT_WALK_KMH: float = Field(4.5, gt=0)
+    VISIT_DRIVE_KMH: float = Field(30.0, gt=0)
+    # Time the routing search may take to improve on its nearest-neighbour start.
+    VISIT_PLAN_SECONDS: float = Field(10.0, gt=0)
+
+
 class CoverageSettings(Settings):
     """Coverage figures, gaps and the map."""
 
@@ -347,6 +358,7 @@ SETTINGS_GROUPS: tuple[type[Settings], ...] = (
     CheckInSettings,
     DispatchSettings,
     IncentiveSettings,
+    VisitSettings,
     CoverageSettings,
     SchedulerSettings,
     RosterSettings,
@@ -429,6 +441,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     DATA_KEYS = ["dGVzdGluZy1vbmx5LWRhdGEta2V5LTAwMDAwMDAwMDA="]
     DISPATCH_TIME_LIMIT_S = 5.0
+    VISIT_PLAN_SECONDS = 1.0
     # Tests start their own Redis when they need one; nothing reaches a broker or Sentry from the environment.
     BROKER_URL = ""
     SENTRY_DSN = ""

@@ -16,6 +16,7 @@ from app.incentives import service as incentives
 from app.menu.models import MenuItem, MenuItemNeed
 from app.orders import service as orders
 from app.orders.models import Resident
+from app.visits.models import Campaign, Household, Visit
 from tests.factories import World, build_second_county, proposed_order, slot
 
 # Who walks: every role of the first county, and the second county's staff.
@@ -51,6 +52,26 @@ def _resident_order(world: World, resident: str, village: str, lead: str, crew_k
     db.session.flush()
     accept_proposal(user=world.users[lead], proposal_id=proposal.id)
     return proposal
+
+
+def _planned_visit(world: World, village: str, volunteer, index: int) -> Visit:  # noqa: ANN001
+    """A visit campaign at the village with one household, planned for the volunteer tomorrow."""
+    station = world.stations[village]
+    household = Household(station=station, code=f"H-{index}", address="某村某组1号", lat=station.lat, lon=station.lon)
+    start = slot(0)
+    campaign = Campaign(
+        station=station,
+        title="消防安全走访",
+        topic="fire_safety",
+        starts_on=start.date(),
+        ends_on=start.date() + timedelta(days=2),
+        volunteers=[volunteer],
+    )
+    visit = Visit(campaign=campaign, household=household, volunteer=volunteer, shift_start=start, planned_at=start,
+                  sequence=1)  # fmt: skip
+    db.session.add_all([household, campaign, visit])
+    db.session.flush()
+    return visit
 
 
 def build_two_counties(world: World) -> tuple[Objects, Objects]:
@@ -105,6 +126,7 @@ def build_two_counties(world: World) -> tuple[Objects, Objects]:
         )
         run = DispatchRun(county_id=world.stations[county].id, trigger="test", status="done")
         db.session.add(run)
+        visit = _planned_visit(world, village, volunteer, base)
         db.session.flush()
         objects.ids = {
             "station_id": world.stations[village].id,
@@ -118,6 +140,8 @@ def build_two_counties(world: World) -> tuple[Objects, Objects]:
             "owner_id": world.teams[team].id,
             "user_id": world.users[lead].id,
             "token_id": 0,
+            "campaign_id": visit.campaign_id,
+            "visit_id": visit.id,
             "shop_item_id": shop_item.id,
             "redemption_id": redemption.id,
             "entry_id": entry.id,

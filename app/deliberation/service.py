@@ -16,6 +16,7 @@ Rules:
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from flask import current_app
 
@@ -27,6 +28,18 @@ from app.deliberation.models import DEMAND_CATEGORIES, Demand, DemandEvent, Dema
 from app.extensions import db
 from app.orders.models import Order
 from app.stations.models import Station
+
+Row = TypeVar("Row", Meeting, Demand)
+
+
+def _staff_row(user: User, model: type[Row], row_id: int, *, missing: str, field: str) -> Row:
+    """A meeting or demand of a station in the staff member's scope, or 404 (`missing` names it)."""
+    require_role(user, *STAFF_ROLES)
+    row = db.session.get(model, row_id)
+    if row is None or not station_in_scope(user, row.station_id):
+        raise NotFound(missing, field=field)
+    return row
+
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "collected": ("accepted", "declined"),
@@ -103,11 +116,7 @@ def list_meetings(*, user: User, station_id: int | None = None, limit: int = 100
 
 def get_meeting(*, user: User, meeting_id: int) -> Meeting:
     """One meeting in the user's scope."""
-    require_role(user, *STAFF_ROLES)
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not station_in_scope(user, meeting.station_id):
-        raise NotFound("meeting not found", field="meeting_id")
-    return meeting
+    return _staff_row(user, Meeting, meeting_id, missing="meeting not found", field="meeting_id")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -190,11 +199,7 @@ def list_demands(
 
 def get_demand(*, user: User, demand_id: int) -> Demand:
     """One demand in the user's scope."""
-    require_role(user, *STAFF_ROLES)
-    demand = db.session.get(Demand, demand_id)
-    if demand is None or not station_in_scope(user, demand.station_id):
-        raise NotFound("demand not found", field="demand_id")
-    return demand
+    return _staff_row(user, Demand, demand_id, missing="demand not found", field="demand_id")
 
 
 def _owner(station_id: int, owner_id: int) -> User:

@@ -250,6 +250,9 @@ def load_demo(
     from app.deliberation.demo import load_deliberation
 
     deliberation = load_deliberation(rng=random.Random(seed + 13), villages=villages, staff=accounts["admin"])
+    from app.visits.demo import load_visits
+
+    visits = load_visits(rng=random.Random(seed + 15), village=villages[0], staff=accounts["admin"])
     from app.activities.demo import load_activities
 
     activities = load_activities(
@@ -268,6 +271,7 @@ def load_demo(
         "past orders": history,
         **incentives,
         **deliberation,
+        **visits,
         **activities,
         "demo accounts": ", ".join(sorted(accounts)) + f" (password {DEMO_PASSWORD})",
     }

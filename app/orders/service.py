@@ -11,7 +11,13 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import Select
 
-from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, station_in_scope, within_scope
+from app.accounts.access import (
+    STAFF_ROLES,
+    ensure_station_in_scope,
+    may_act_for_resident,
+    station_in_scope,
+    within_scope,
+)
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.intervals import union
@@ -341,15 +347,6 @@ def lock_orders(order_ids: set[int] | list[int]) -> dict[int, Order]:
 def lock_order(order: Order) -> Order:
     """Take one order's row lock and reload it (see lock_orders)."""
     return lock_orders([order.id])[order.id]
-
-
-def may_act_for_resident(user: User, order: Order) -> bool:
-    """Whether the user is the order's resident, or staff over its station."""
-    if user.role in STAFF_ROLES:
-        return station_in_scope(user, order.station_id)
-    return user.role == "resident" and (
-        order.placed_by_id == user.id or (order.resident is not None and order.resident.user_id == user.id)
-    )
 
 
 def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:

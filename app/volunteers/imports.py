@@ -72,6 +72,16 @@ class ImportPreview:
         return len(self.rows) - self.valid
 
 
+def read_rows(*, filename: str, content: bytes) -> list[dict]:
+    """The rows of a CSV or XLSX file as dicts keyed by column, each with its line number in the file."""
+    table = read_table(filename=filename, content=content)
+    header = column_names(table[0], HEADINGS)
+    missing = [c for c in ("code", "name", "station") if c not in header]
+    if missing:
+        raise ValidationFailed("the first row must name the columns code, name and station", field="file")
+    return table_rows(table, header, COLUMNS)
+
+
 def _table(filename: str, content: bytes) -> Sequence[Sequence[object]]:
     name = filename.lower()
     if name.endswith(".xlsx"):
@@ -81,20 +91,26 @@ def _table(filename: str, content: bytes) -> Sequence[Sequence[object]]:
     raise ValidationFailed("the file must be .csv or .xlsx", field="file")
 
 
-def read_rows(*, filename: str, content: bytes) -> list[dict]:
-    """The rows of a CSV or XLSX file as dicts keyed by column, each with its line number in the file."""
+def read_table(*, filename: str, content: bytes) -> Sequence[Sequence[object]]:
+    """The cells of a CSV or XLSX file (the first sheet), row by row; refused when empty or of another kind."""
     table = _table(filename, content)
     if not table:
         raise ValidationFailed("the file is empty", field="file")
-    header = [HEADINGS.get(str(h or "").strip().lower(), HEADINGS.get(str(h or "").strip())) for h in table[0]]
-    missing = [c for c in ("code", "name", "station") if c not in header]
-    if missing:
-        raise ValidationFailed("the first row must name the columns code, name and station", field="file")
+    return table
+
+
+def column_names(heading: Sequence[object], headings: dict[str, str]) -> list[str | None]:
+    """The column each heading cell names (Chinese or English, any case), None for a heading not known."""
+    return [headings.get(str(h or "").strip().lower(), headings.get(str(h or "").strip())) for h in heading]
+
+
+def table_rows(table: Sequence[Sequence[object]], header: list[str | None], columns: tuple[str, ...]) -> list[dict]:
+    """The non-blank rows below the heading as dicts of text keyed by column, each with its line in the file."""
     rows = []
     for number, cells in enumerate(table[1:], start=2):
         values = {c: _text(cells[i]) if i < len(cells) else "" for i, c in enumerate(header) if c is not None}
         if any(values.values()):
-            rows.append({"line": number, **{c: values.get(c, "") for c in COLUMNS}})
+            rows.append({"line": number, **{c: values.get(c, "") for c in columns}})
     if len(rows) > MAX_ROWS:
         raise ValidationFailed("the file has more rows than one import takes (20000)", field="file")
     return rows

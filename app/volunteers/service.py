@@ -12,9 +12,12 @@ from sqlalchemy.orm import selectinload
 from app.accounts.access import (
     STAFF_ROLES,
     ensure_station_in_scope,
+    may_manage_team,
+    may_manage_volunteer,
+    may_see_team,
+    may_see_volunteer,
     require_role,
     scope_station_ids,
-    station_in_scope,
 )
 from app.accounts.models import User
 from app.audit.service import changed_fields, record
@@ -60,29 +63,9 @@ def list_teams(
 def get_team(*, user: User, team_id: int) -> Team:
     """One team the user may see, or 404."""
     team = db.session.get(Team, team_id)
-    if team is None or not can_see_team(user, team):
+    if team is None or not may_see_team(user, team):
         raise NotFound("team not found")
     return team
-
-
-def can_see_team(user: User, team: Team) -> bool:
-    """Whether the team is the user's own, or staff whose scope covers it."""
-    if team.lead_user_id == user.id or team.id == user.team_id:
-        return True
-    if user.role not in STAFF_ROLES:
-        return False
-    ids = scope_station_ids(user)
-    return ids is None or team.station_id in ids
-
-
-def can_manage_team(user: User, team: Team) -> bool:
-    """Whether the user leads the team or is staff over its station."""
-    if team.lead_user_id == user.id:
-        return True
-    if user.role not in STAFF_ROLES:
-        return False
-    ids = scope_station_ids(user)
-    return ids is None or team.station_id in ids
 
 
 def create_team(
@@ -134,24 +117,10 @@ def list_volunteers(
     return list(db.session.scalars(query.limit(limit).offset(offset)))
 
 
-def can_see_volunteer(user: User, volunteer: Volunteer) -> bool:
-    """Self, their team's lead, or staff whose scope covers them."""
-    if volunteer.user_id == user.id:
-        return True
-    if volunteer.team is not None and volunteer.team.lead_user_id == user.id:
-        return True
-    if user.role not in STAFF_ROLES:
-        return False
-    ids = scope_station_ids(user)
-    return (
-        ids is None or volunteer.station_id in ids or (volunteer.team is not None and volunteer.team.station_id in ids)
-    )
-
-
 def get_volunteer(*, user: User, volunteer_id: int) -> Volunteer:
     """One volunteer the user may see, or 404."""
     volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None or not can_see_volunteer(user, volunteer):
+    if volunteer is None or not may_see_volunteer(user, volunteer):
         raise NotFound("volunteer not found")
     return volunteer
 
@@ -160,7 +129,7 @@ def _check_team(user: User, team_id: int | None) -> Team | None:
     if team_id is None:
         return None
     team = db.session.get(Team, team_id)
-    if team is None or not can_manage_team(user, team):
+    if team is None or not may_manage_team(user, team):
         raise ValidationFailed("unknown team", field="team_id")
     return team
 
@@ -182,18 +151,10 @@ def create_volunteer(*, user: User, skills: list[str], **fields: Any) -> Volunte
     return volunteer
 
 
-def can_manage_volunteer(user: User, volunteer: Volunteer) -> bool:
-    """A team member is managed through their team (its lead, or staff over the team's station); only a volunteer
-    without a team is managed by staff over their home station (seeing someone is not managing them)."""
-    if volunteer.team is not None:
-        return can_manage_team(user, volunteer.team)
-    return user.role in STAFF_ROLES and station_in_scope(user, volunteer.station_id)
-
-
 def update_volunteer(*, user: User, volunteer_id: int, **changes: Any) -> Volunteer:
     """Change a volunteer's skills, team or limits (their lead or staff; a volunteer their own phone)."""
     volunteer = get_volunteer(user=user, volunteer_id=volunteer_id)
-    if not can_manage_volunteer(user, volunteer) and set(changes) - {"phone"}:
+    if not may_manage_volunteer(user, volunteer) and set(changes) - {"phone"}:
         raise Forbidden("only the team lead or staff may change this")
     if "team_id" in changes:
         _check_team(user, changes["team_id"])
@@ -250,7 +211,7 @@ def merged_slots(weekly: list[dict]) -> list[AvailabilitySlot]:
 def set_availability(*, user: User, volunteer_id: int, weekly: list[dict], exceptions: list[dict]) -> dict:
     """Replace a volunteer's availability (self, lead or staff); overlapping weekly slots are merged."""
     volunteer = get_volunteer(user=user, volunteer_id=volunteer_id)
-    if volunteer.user_id != user.id and not can_manage_volunteer(user, volunteer):
+    if volunteer.user_id != user.id and not may_manage_volunteer(user, volunteer):
         raise Forbidden("only the volunteer, their team lead or staff over their team may change this")
     keys = [(e["day"], e["start_minute"]) for e in exceptions]
     if len(keys) != len(set(keys)):
@@ -417,7 +378,7 @@ def set_team_members(*, user: User, team_id: int, add: list[str], remove: list[i
     for i, code in enumerate(add):
         volunteer = db.session.scalar(db.select(Volunteer).where(Volunteer.code == code.strip()))
         # Someone on another team is moved through that team (its lead or staff over it), not from their home.
-        if volunteer is None or not can_manage_volunteer(user, volunteer):
+        if volunteer is None or not may_manage_volunteer(user, volunteer):
             raise ValidationFailed("no volunteer with this code in your area", field=f"add.{i}")
         if volunteer.team_id != team.id:
             volunteer.team_id = team.id

@@ -176,6 +176,20 @@ _NAV = [
         ("deliberation_views.",),
     ),
     (
+        lazy_gettext("Household visits"),
+        "visits_views.index",
+        ("station_staff", "county_staff", "admin"),
+        (
+            "visits_views.index",
+            "visits_views.campaign",
+            "visits_views.sheets",
+            "visits_views.households",
+            "visits_views.import_households",
+            "visits_views.import_preview",
+        ),
+    ),  # fmt: skip
+    (lazy_gettext("My visits"), "visits_views.mine", ("volunteer", "team_lead"), ("visits_views.mine",)),
+    (
         lazy_gettext("Activities"),
         "activities_views.index",
         ("volunteer", "team_lead", "station_staff", "county_staff", "admin"),
@@ -193,7 +207,12 @@ _NAV = [
 ]
 
 
-_NEEDS_VOLUNTEER_RECORD = {"volunteers_views.me", "volunteers_views.my_availability", "incentives_views.mine"}
+_NEEDS_VOLUNTEER_RECORD = {
+    "volunteers_views.me",
+    "volunteers_views.my_availability",
+    "incentives_views.mine",
+    "visits_views.mine",
+}
 
 
 def nav_items() -> list[NavItem]:

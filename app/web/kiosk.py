@@ -36,9 +36,10 @@ def start(*, operator: User, station: Station) -> None:
 
 
 def stop() -> None:
-    """Leave kiosk mode."""
+    """Leave kiosk mode (the language walk-ins chose goes too: the operator reads theirs again)."""
     session.pop(_KEY, None)
     session.pop("order_draft", None)
+    session.pop("lang", None)
 
 
 def active() -> bool:

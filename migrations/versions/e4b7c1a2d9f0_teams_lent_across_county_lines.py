@@ -1,7 +1,7 @@
 """teams lent across county lines, border dispatch runs
 
 Revision ID: e4b7c1a2d9f0
-Revises: e4a7b9c2d1f0
+Revises: f234eaa8211b
 Create Date: 2026-12-02 02:30:00.000000
 
 Existing runs are county runs with no border counties and nothing to wait for (server defaults).
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e4b7c1a2d9f0'
-down_revision = 'e4a7b9c2d1f0'
+down_revision = 'f234eaa8211b'
 branch_labels = None
 depends_on = None
 

@@ -61,6 +61,12 @@ READS: dict[str, set[str]] = {
     "/api/v1/users/{user_id}": STAFF,
     "/api/v1/volunteers/search": EVERYONE,
     "/api/v1/stations/{station_id}/check-in-code": STAFF,
+    "/api/v1/visits/households": STAFF,
+    "/api/v1/visits/campaigns": STAFF,
+    "/api/v1/visits/campaigns/{campaign_id}": STAFF,
+    "/api/v1/visits/campaigns/{campaign_id}/routes": STAFF,
+    "/api/v1/visits/campaigns/{campaign_id}/coverage": STAFF,
+    "/api/v1/visits/mine": EVERYONE,  # one's own routes; none for someone who is no volunteer
     "/api/v1/activities": EVERYONE,
     "/api/v1/activities/{activity_id}": EVERYONE,
     "/api/v1/activities/{activity_id}/signups": STAFF,
@@ -141,6 +147,16 @@ FOREIGN_WRITES: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/v1/teams/{team_id}"): {"name": "x"},
     ("POST", "/api/v1/teams/{team_id}/members"): {"add": [], "remove": []},
     ("POST", "/api/v1/dispatch/runs"): {"county": "XJ", "time_limit": 1},
+    ("POST", "/api/v1/visits/campaigns/{campaign_id}/plan"): {},
+    ("POST", "/api/v1/visits/visits/{visit_id}/outcome"): {"outcome": "visited", "note": "x"},
+    ("POST", "/api/v1/visits/campaigns"): {
+        "station_id": "{station_id}",
+        "title": "x",
+        "topic": "other",
+        "starts_on": "2099-01-01",
+        "ends_on": "2099-01-02",
+        "volunteer_ids": ["{volunteer_id}"],
+    },
     ("POST", "/api/v1/activities"): {
         "station_id": "{station_id}",
         "title": "x",
@@ -204,6 +220,9 @@ NOT_WALKED = {
     ): "an upload checked in the uploader's scope (tests/volunteers/test_imports.py)",
     ("GET", "/api/v1/volunteer-imports/{import_id}"): "only its uploader's (tests/volunteers/test_imports.py)",
     ("POST", "/api/v1/volunteer-imports/{import_id}/commit"): "only its uploader's (tests/volunteers/test_imports.py)",
+    ("POST", "/api/v1/visits/household-imports"): "an upload checked in the uploader's scope (tests/visits)",
+    ("GET", "/api/v1/visits/household-imports/{import_id}"): "only its uploader's (tests/visits)",
+    ("POST", "/api/v1/visits/household-imports/{import_id}/commit"): "only its uploader's (tests/visits)",
     ("POST", "/api/v1/service-records/{record_id}/confirm"): "the crew's lead or staff (tests/views/test_check_in.py)",
     ("POST", "/api/v1/service-records/{record_id}/corrections"): "the crew member (tests/views/test_check_in.py)",
     ("POST", "/api/v1/service-corrections/{correction_id}/approve"): "the lead or staff (tests/views/test_check_in.py)",
@@ -236,6 +255,13 @@ def _fill(template: str, ids: dict[str, int], path: str) -> str:
         return str(ids[name])
 
     return re.sub(r"{(\w+)}", value, template)
+
+
+def _fill_value(value: object, ids: dict[str, int], path: str) -> object:
+    """A body value with its "{name}" placeholders (alone or in a list) replaced by the walked object's id."""
+    if isinstance(value, list):
+        return [_fill_value(v, ids, path) for v in value]
+    return int(_fill(value, ids, path)) if isinstance(value, str) and value.startswith("{") else value
 
 
 def _operations(client) -> list[tuple[str, str]]:
@@ -304,10 +330,7 @@ def test_no_write_reaches_another_countys_objects(client, walk) -> None:
     wrong = []
     for (method, path), body in FOREIGN_WRITES.items():
         url = _fill(path, ids["other"], path)
-        payload = {
-            k: (int(_fill(v, ids["other"], path)) if isinstance(v, str) and v.startswith("{") else v)
-            for k, v in body.items()
-        }
+        payload = {k: _fill_value(v, ids["other"], path) for k, v in body.items()}
         for role in FIRST_COUNTY:
             if role == "admin":
                 continue

@@ -65,6 +65,13 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "/volunteers": ("/volunteers", TEAM_STAFF),
     "/volunteers/<int:volunteer_id>": ("/volunteers/{volunteer_id}", TEAM_STAFF),
     "/volunteers/<int:volunteer_id>/availability": ("/volunteers/{volunteer_id}/availability", TEAM_STAFF),
+    "/visits/": ("/visits/", STAFF),
+    "/visits/households": ("/visits/households", STAFF),
+    "/visits/households/import": ("/visits/households/import", STAFF),
+    "/visits/mine": ("/visits/mine", {"lead_v", "volunteer"}),
+    "/visits/campaigns/<int:campaign_id>": ("/visits/campaigns/{campaign_id}", STAFF),
+    "/visits/campaigns/<int:campaign_id>/sheets": ("/visits/campaigns/{campaign_id}/sheets", STAFF),
+    "/visits/campaigns/<int:campaign_id>/sheets.pdf": ("/visits/campaigns/{campaign_id}/sheets.pdf", STAFF),
 }
 # Another county's item is ordered at a station of that county only, so not even an admin's default page has it.
 NOBODY_ELSEWHERE = {"/menu/<int:item_id>/order"}
@@ -86,7 +93,7 @@ NOT_WALKED |= {
     "/kiosk/slip/<int:order_id>/<key>",
 }
 # An upload's preview is only its uploader's, even for admins (tests/volunteers/test_imports.py checks that).
-NOT_WALKED |= {"/volunteers/import/<int:import_id>"}
+NOT_WALKED |= {"/volunteers/import/<int:import_id>", "/visits/households/import/<int:import_id>"}
 # Probes for the load balancer: no data, open to all; readiness answers 503 without a scheduler (tests/ops).
 NOT_WALKED |= {"/healthz", "/readyz"}
 # A rating photo is public once stored (re-encoded, no EXIF); tests/showcase/test_photos.py serves one.
