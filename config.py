@@ -332,6 +332,10 @@ class OperationsSettings(Settings):
     # Engine processes per solve. 1 keeps the engine in the calling process: web and scheduler processes are
     # threaded and the engine's pools fork; parallelism comes from Celery worker processes instead.
     DISPATCH_ENGINE_WORKERS: int = Field(1, ge=1)
+    # The second pass across county lines takes an unserved order when a team lent into its county is within this
+    # many road km of it; a border run waits this long between looks at whether its county runs have finished.
+    DISPATCH_BORDER_KM: float = Field(40.0, gt=0)
+    DISPATCH_BORDER_WAIT_S: float = Field(1.0, gt=0)
     # /readyz fails when the scheduler leader's heartbeat is older than this.
     SCHEDULER_STALE_S: float = Field(120.0, gt=0)
     # One JSON object per log line (with the request id); plain text when off.

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import g
-from sqlalchemy import Select
+from flask import g, has_app_context
+from sqlalchemy import Select, event
+from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.core.errors import Forbidden, OutOfScope
@@ -30,15 +31,29 @@ def require_role(user: User, *roles: str) -> None:
         raise Forbidden("role %(role)s may not do this", params={"role": user.role})
 
 
+STATION_CACHES = ("_subtree_cache", "_station_children")
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_station_tree(session: Session, flush_context: object) -> None:
+    # A station added, moved or removed makes the cached tree wrong for the rest of the context.
+    if has_app_context() and any(isinstance(o, Station) for o in (*session.new, *session.dirty, *session.deleted)):
+        for key in STATION_CACHES:
+            g.pop(key, None)
+
+
 def subtree_ids(station_id: int) -> set[int]:
     """A station and every station below it."""
     cache: dict[int, set[int]] = g.setdefault("_subtree_cache", {})
     if station_id in cache:
         return cache[station_id]
-    rows = db.session.execute(db.select(Station.id, Station.parent_id)).all()
-    children: dict[int | None, list[int]] = {}
-    for sid, parent in rows:
-        children.setdefault(parent, []).append(sid)
+    # The tree is read once per context for every station asked about (a scope check and a menu's reach).
+    children: dict[int | None, list[int]] | None = g.get("_station_children")
+    if children is None:
+        children = {}
+        for sid, parent in db.session.execute(db.select(Station.id, Station.parent_id)).all():
+            children.setdefault(parent, []).append(sid)
+        g._station_children = children
     found: set[int] = set()
     stack = [station_id]
     while stack:
@@ -68,6 +83,8 @@ def within_scope(query: Select[Any], user: User, station_column: Any) -> Select[
 
 def station_in_scope(user: User, station_id: int) -> bool:
     """Whether a station lies inside the user's scope."""
+    if station_id == user.scope_station_id:  # the scope's own station: no need to read the tree
+        return True
     ids = scope_station_ids(user)
     return ids is None or station_id in ids
 

@@ -86,9 +86,10 @@ def record(action: str, **about: Unpack[About]) -> AuditEntry:
     The actor defaults to the request's user, where from (IP, user agent, path) to the request's. `details`
     holds short plain values; never put a phone number or other personal data in it.
     """
+    # Written with the transaction's next flush (at the latest its commit), with the request's own entry in the
+    # same statement: one round trip fewer on every write that records an order event.
     entry = _entry(action, "ok", **about)
     db.session.add(entry)
-    db.session.flush()
     return entry
 
 

@@ -266,7 +266,10 @@ def run_dispatch_for_counties(
     time_limit: float | None = None,
     now: datetime | None = None,
 ) -> list[DispatchRun]:
-    """Run dispatch county by county (they are independent); one county when its code is given."""
+    """Run dispatch county by county (they are independent); one county when its code is given.
+
+    The first pass only: `app.dispatch.border.dispatch_counties` adds the second pass across county lines.
+    """
     runs = []
     for county in target_counties(county_code=county_code, actor=actor):
         run = run_dispatch(county=county, trigger=trigger, actor=actor, time_limit=time_limit, now=now)

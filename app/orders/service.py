@@ -6,7 +6,7 @@ Every transition goes through `transition`, which checks it is allowed and recor
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select
@@ -24,7 +24,7 @@ from app.core.intervals import union
 from app.core.signals import order_event_recorded
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
-from app.menu.models import MenuItem
+from app.menu.models import MenuItem, MenuItemNeed
 from app.menu.service import item_orderable_at, skill_by_code
 from app.orders.models import (
     OPEN_STATUSES,
@@ -201,7 +201,10 @@ def place_order(
     if station is None or not station.active:
         raise ValidationFailed("unknown station", field="station_id")
     ensure_station_in_scope(user, station.id, field="station_id")
-    item = db.session.get(MenuItem, menu_item_id)
+    # Its needs and their skills in the same query: the order copies them and its answer names the skills.
+    item = db.session.get(
+        MenuItem, menu_item_id, options=[db.joinedload(MenuItem.needs).joinedload(MenuItemNeed.skill)]
+    )
     if item is None:
         raise ValidationFailed("unknown menu item", field="menu_item_id")
     if not item_orderable_at(item, station):
@@ -227,10 +230,15 @@ def place_order(
         notes=notes,
         created_at=now,
         updated_at=now,
+        # A new order has none of these; set, they are known and the answer need not read them back.
+        exclusions=[],
+        service_records=[],
+        rating=None,
     )
-    order.windows = [OrderWindow(start_at=s, end_at=e) for s, e in spans]
+    # In UTC, as they are stored and read back: the answer is dumped from these objects (`keep_loaded`).
+    order.windows = [OrderWindow(start_at=s.astimezone(UTC), end_at=e.astimezone(UTC)) for s, e in spans]
     if needs is None:
-        order.needs = [OrderNeed(skill_id=n.skill_id, count=n.count) for n in item.needs]
+        order.needs = [OrderNeed(skill=n.skill, count=n.count) for n in item.needs]
     else:
         seen: set[str] = set()
         for index, need in enumerate(needs):

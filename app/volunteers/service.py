@@ -309,7 +309,10 @@ def change_team(*, user: User, team_id: int, **changes: Any) -> Team:
         "lead_user_id": team.lead_user_id,
         "active": team.active,
         "specialty": team.specialty.code if team.specialty else None,
+        "lent_to": ",".join(c.code for c in team.lent_to),
     }
+    if "lent_to" in changes:
+        team.lent_to = _neighbouring_counties(team, changes.pop("lent_to"))
     if "specialty" in changes:
         code = changes.pop("specialty")
         team.specialty = None
@@ -333,10 +336,22 @@ def change_team(*, user: User, team_id: int, **changes: Any) -> Team:
         "lead_user_id": team.lead_user_id,
         "active": team.active,
         "specialty": team.specialty.code if team.specialty else None,
+        "lent_to": ",".join(c.code for c in team.lent_to),
     }
     if before != after:
         _audit(user, "team.changed", team, changed_fields(before, after))
     return team
+
+
+def _neighbouring_counties(team: Team, codes: list[str]) -> list[Station]:
+    """The county centres named by code, other than the team's own; 422 naming the first one that is not."""
+    own = team.station.county().id
+    found = {s.code: s for s in db.session.scalars(db.select(Station).where(Station.code.in_(codes)))}
+    for index, code in enumerate(codes):
+        county = found.get(code)
+        if county is None or county.level != "county" or county.id == own:
+            raise ValidationFailed("name another county centre by its code", field=f"lent_to.{index}")
+    return sorted({found[code] for code in codes}, key=lambda s: s.id)
 
 
 def _ensure_no_open_work(team: Team) -> None:

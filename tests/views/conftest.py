@@ -27,7 +27,7 @@ class PageClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):  # noqa: ANN002, ANN003
-        for key in ("_login_user", "_flask_babel", "_subtree_cache"):
+        for key in ("_login_user", "_flask_babel", "_subtree_cache", "_station_children"):
             g.pop(key, None)
         return super().open(*args, **kwargs)
 
