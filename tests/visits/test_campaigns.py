@@ -7,27 +7,15 @@ import io
 import logging
 from datetime import date, datetime, timedelta
 
-import pytest
 from openpyxl import Workbook
 
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
 from app.visits import planner, service
 from app.visits.models import Household, Visit
-from tests.views.conftest import PageClient
 
 ADDRESS = "白阳镇阳洼村三组12号"
 CSV_HEAD = "编号,地址,纬度,经度,标签,站点\n"
-
-
-@pytest.fixture()
-def pages(app, db) -> PageClient:  # noqa: ANN001
-    """A page client that forgets per-request caches (as in the views tests)."""
-    app.test_client_class = PageClient
-    try:
-        return app.test_client()
-    finally:
-        app.test_client_class = None
 
 
 def _upload(client, headers, text: str, name: str = "households.csv"):  # noqa: ANN001
