@@ -215,6 +215,17 @@ class IncentiveSettings(Settings):
     CERTIFICATE_ISSUER: str = "彭阳县新时代文明实践中心"
 
 
+class VisitSettings(Settings):
+    """Household visit campaigns (入户走访): the half-days volunteers visit in, travel speeds, planning time."""
+
+    # Half-days in local time as HH:MM-HH:MM; a volunteer's free part of each is one shift (one route).
+    VISIT_HALF_DAYS: CommaList = ["08:30-12:00", "14:30-18:00"]
+    VISIT_WALK_KMH: float = Field(4.5, gt=0)
+    VISIT_DRIVE_KMH: float = Field(30.0, gt=0)
+    # Time the routing search may take to improve on its nearest-neighbour start.
+    VISIT_PLAN_SECONDS: float = Field(10.0, gt=0)
+
+
 class CoverageSettings(Settings):
     """Coverage figures, gaps and the map."""
 
@@ -321,6 +332,10 @@ class OperationsSettings(Settings):
     # Engine processes per solve. 1 keeps the engine in the calling process: web and scheduler processes are
     # threaded and the engine's pools fork; parallelism comes from Celery worker processes instead.
     DISPATCH_ENGINE_WORKERS: int = Field(1, ge=1)
+    # The second pass across county lines takes an unserved order when a team lent into its county is within this
+    # many road km of it; a border run waits this long between looks at whether its county runs have finished.
+    DISPATCH_BORDER_KM: float = Field(40.0, gt=0)
+    DISPATCH_BORDER_WAIT_S: float = Field(1.0, gt=0)
     # /readyz fails when the scheduler leader's heartbeat is older than this.
     SCHEDULER_STALE_S: float = Field(120.0, gt=0)
     # One JSON object per log line (with the request id); plain text when off.
@@ -343,6 +358,7 @@ SETTINGS_GROUPS: tuple[type[Settings], ...] = (
     CheckInSettings,
     DispatchSettings,
     IncentiveSettings,
+    VisitSettings,
     CoverageSettings,
     SchedulerSettings,
     RosterSettings,
@@ -425,6 +441,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     DATA_KEYS = ["dGVzdGluZy1vbmx5LWRhdGEta2V5LTAwMDAwMDAwMDA="]
     DISPATCH_TIME_LIMIT_S = 5.0
+    VISIT_PLAN_SECONDS = 1.0
     # Tests start their own Redis when they need one; nothing reaches a broker or Sentry from the environment.
     BROKER_URL = ""
     SENTRY_DSN = ""

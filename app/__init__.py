@@ -112,7 +112,7 @@ def _forget_request_caches() -> None:
     """Per-request caches live on g; an app context can outlive a request (tests, CLI), so clear them."""
     from flask import g
 
-    for key in ("api_user", "_subtree_cache", "_login_user"):
+    for key in ("api_user", "_subtree_cache", "_station_children", "_login_user"):
         g.pop(key, None)
 
 

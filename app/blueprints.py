@@ -26,6 +26,8 @@ from app.showcase.api import blp as showcase_api
 from app.showcase.views import bp as showcase_views
 from app.stations.api import blp as stations_api
 from app.stations.views import bp as stations_views
+from app.visits.api import blp as visits_api
+from app.visits.views import bp as visits_views
 from app.volunteers.api import blp as volunteers_api
 from app.volunteers.views import bp as volunteers_views
 from app.web.views import bp as web_views
@@ -41,6 +43,7 @@ API_BLUEPRINTS = [
     coverage_api,
     incentives_api,
     deliberation_api,
+    visits_api,
     activities_api,
     showcase_api,
     audit_api,
@@ -59,6 +62,7 @@ PAGE_BLUEPRINTS = [
     coverage_views,
     incentives_views,
     deliberation_views,
+    visits_views,
     activities_views,
     showcase_views,
     audit_views,

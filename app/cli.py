@@ -70,7 +70,7 @@ def dispatch_run(county_code: str | None, time_limit: float | None, dump_dir: st
     """Run the matching engine over open orders now and store proposals."""
     from flask import current_app
 
-    from app.dispatch.runs import run_dispatch_for_counties
+    from app.dispatch.border import dispatch_counties
     from app.extensions import db
 
     if queue_only:
@@ -84,7 +84,7 @@ def dispatch_run(county_code: str | None, time_limit: float | None, dump_dir: st
         return
     if dump_dir:
         current_app.config["DISPATCH_DUMP_DIR"] = dump_dir
-    runs = run_dispatch_for_counties(county_code=county_code, trigger="cli", actor=None, time_limit=time_limit)
+    runs = dispatch_counties(county_code=county_code, trigger="cli", actor=None, time_limit=time_limit)
     db.session.commit()
     for run in runs:
         click.echo(

@@ -32,16 +32,22 @@ def select_timezone() -> str:
 
 
 def remember_chosen_locale() -> None:
-    """before_request: the language a signed-in user switched to becomes their account's, so messages follow it.
+    """before_request: the language a signed-in user switches to becomes their account's, so messages follow it;
+    an account that never chose takes the one its session was already in (chosen before signing up or in).
 
     A kiosk is not its operator: walk-ins switching its language leave the staff member's account alone.
     """
     from app.web import kiosk
 
     languages: list[str] = current_app.config["LANGUAGES"]
+    if not getattr(current_user, "is_authenticated", False) or kiosk.active():
+        return
     asked = request.args.get("lang")
-    chosen = asked if asked in languages else session.get("lang")
-    if chosen not in languages or not getattr(current_user, "is_authenticated", False) or kiosk.active():
+    if asked in languages:
+        chosen = asked
+    elif current_user.locale is None and session.get("lang") in languages:
+        chosen = session["lang"]
+    else:
         return
     if current_user.locale != chosen:
         current_user.locale = chosen

@@ -26,6 +26,7 @@ from app.rosters.models import FeedKey, RosterVersion
 from app.scheduling.models import Heartbeat, JobRun
 from app.showcase.models import RatingPhoto
 from app.stations.models import Station
+from app.visits.models import Campaign, Household, HouseholdImport, Visit
 from app.volunteers.models import AvailabilityException, AvailabilitySlot, Team, Volunteer, VolunteerImport
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "AuditEntry",
     "AvailabilityException",
     "AvailabilitySlot",
+    "Campaign",
     "CoverageSnapshot",
     "DeliveryAttempt",
     "Demand",
@@ -45,6 +47,8 @@ __all__ = [
     "DispatchRun",
     "FeedKey",
     "Heartbeat",
+    "Household",
+    "HouseholdImport",
     "LoginCode",
     "IdempotencyRecord",
     "HoursEntry",
@@ -78,6 +82,7 @@ __all__ = [
     "Station",
     "Team",
     "User",
+    "Visit",
     "Volunteer",
     "VolunteerImport",
 ]

@@ -164,14 +164,14 @@ class Problem:
         self.unpruned: set[int] = set()
         # Against a deadline the most important orders are looked at first.
         todo = self.free if deadline is None else sorted(self.free, key=lambda i: (-self.orders[i].priority, i))
-        for i in todo:
+        for oi in todo:
             if deadline is not None and (self.unpruned or time.monotonic() >= deadline):
-                self.unpruned.add(i)
+                self.unpruned.add(oi)
                 continue
-            info = self._prune(i, radius_km, max_teams)
+            info = self._prune(oi, radius_km, max_teams)
             if not self.complete and not info.feasible:
-                info = self._prune(i, None)  # nobody near can do it: look everywhere, so feasibility stays exact
-            self.info[i] = info
+                info = self._prune(oi, None)  # nobody near can do it: look everywhere, so feasibility stays exact
+            self.info[oi] = info
         self.info = {i: self.info.get(i) or OrderInfo(i) for i in self.free}
         if self.unpruned:
             self.complete = False

@@ -264,29 +264,29 @@ def _plant(
         start = lo + (rng.randint(0, (hi - lo) // 30) * 30 if hi > lo else 0)
         size = rng.choice((1, 1, 1, 2, 2, 3, 3, 4, 5))
         crew = []
-        for v in sorted(vs, key=lambda v: (v.id != lead.id, rng.random())):
+        for member in sorted(vs, key=lambda member: (member.id != lead.id, rng.random())):
             if len(crew) >= size:
                 break
-            trip = travel_minutes(km(v.station, station), inst.speed_kmh)
+            trip = travel_minutes(km(member.station, station), inst.speed_kmh)
             iv = (start - trip, start + duration + trip)
-            if not any(x <= iv[0] and iv[1] <= y for x, y in v.available):
+            if not any(x <= iv[0] and iv[1] <= y for x, y in member.available):
                 continue
-            if any(s < iv[1] and iv[0] < e for s, e in busy.get(v.id, [])):
+            if any(s < iv[1] and iv[0] < e for s, e in busy.get(member.id, [])):
                 continue
-            crew.append((v, iv))
+            crew.append((member, iv))
         if not crew:
             continue
         # Each crew member fills one of its skills, with at most three distinct skills per order.
         chosen: list[tuple[str, str]] = []
         skills_used: list[str] = []
-        for v, _ in crew:
-            opts = [s for s in v.skills if s in skills_used] if len(skills_used) >= 3 else list(v.skills)
+        for member, _ in crew:
+            opts = [s for s in member.skills if s in skills_used] if len(skills_used) >= 3 else list(member.skills)
             if not opts:
                 continue
             sk = rng.choice(opts)
             if sk not in skills_used:
                 skills_used.append(sk)
-            chosen.append((v.id, sk))
+            chosen.append((member.id, sk))
         ivs = {v.id: iv for v, iv in crew}
         for vid, _ in chosen:
             busy.setdefault(vid, []).append(ivs[vid])
@@ -506,21 +506,21 @@ def _family_orders(
             start = rng.randint(lo + (hi - lo) // 4, hi - (hi - lo) // 4)
             size = rng.randint(*family.crew)
             crew = []
-            for v in sorted(pool, key=lambda v: (v.id != first.id, rng.random())):
+            for member in sorted(pool, key=lambda member: (member.id != first.id, rng.random())):
                 if len(crew) >= size:
                     break
-                tv = travel_minutes(km(v.station, station), base.speed_kmh)
+                tv = travel_minutes(km(member.station, station), base.speed_kmh)
                 iv = (start - tv, start + duration + tv)
-                if any(x <= iv[0] and iv[1] <= y for x, y in v.available) and not any(
-                    s < iv[1] and iv[0] < e for s, e in busy.get(v.id, [])
+                if any(x <= iv[0] and iv[1] <= y for x, y in member.available) and not any(
+                    s < iv[1] and iv[0] < e for s, e in busy.get(member.id, [])
                 ):
-                    crew.append((v, iv))
+                    crew.append((member, iv))
             target = rng.randint(*family.distinct_skills) if len(crew) > 1 else 1
             used: list[str] = []
             chosen = []
-            for v, _ in crew:
-                own = [s for s in v.skills if s != RARE or (rare and v is first)]
-                if rare and v is first:
+            for member, _ in crew:
+                own = [s for s in member.skills if s != RARE or (rare and member is first)]
+                if rare and member is first:
                     own = [RARE]
                 fresh = [s for s in own if s not in used]
                 pick = (
@@ -530,7 +530,7 @@ def _family_orders(
                 )
                 if pick not in used:
                     used.append(pick)
-                chosen.append((v.id, pick))
+                chosen.append((member.id, pick))
             for (v, iv), _ in zip(crew, chosen, strict=True):
                 busy.setdefault(v.id, []).append(iv)
                 load[v.id] = load.get(v.id, 0) + 1

@@ -51,11 +51,13 @@ class SearchParams:
     max_neighbourhood: int = 60
     polish_slice: int = 40
     # Instances with more orders than regional_above are solved by geographic regions of about region_orders
-    # orders, with about stitch_seconds per 10,000 volunteers kept for stitching and proving the bound; within a
-    # region of many teams each order looks at its nearest region_teams teams.
+    # orders, with about stitch_seconds per 10,000 volunteers (scaled by how busy the machine is, at most
+    # stitch_share of the time) kept for stitching and proving the bound; within a region of many teams each order
+    # looks at its nearest region_teams teams.
     regional_above: int = 2500
     region_orders: int = 1000
-    stitch_seconds: float = 1.3
+    stitch_seconds: float = 1.0
+    stitch_share: float = 0.2
     region_teams: int = 20
     # A region's pruning stops at this share of its time (what is left unpruned goes to the stitch); the stitch
     # stops looking at unserved orders so many seconds per order of the instance before the time limit, to validate

@@ -296,12 +296,9 @@ def _search(
         _deterministic_search(state, feasible, neighbours, proof, params, budget, rng, seed, report)
     else:
         _anytime_search(state, feasible, neighbours, proof, params, budget, rng, report)
-    # Last chance: any order that now fits as is. Past the deadline only when the search had no time to place any:
-    # one greedy pass is late, but better than an empty plan.
-    starved = not state.plan
+    # Last chance: any order that now fits as is. This pass may run past the deadline when a busy machine cut the
+    # construction short: one greedy pass late is better than a plan missing most orders.
     for oi in sorted(feasible, key=lambda o: (-problem.orders[o].priority, o)):
-        if not starved and time.monotonic() >= budget.deadline:
-            break
         if oi not in state.plan:
             best = state.best_insert(oi)
             if best is not None:
@@ -534,30 +531,42 @@ def solve(
     if deterministic:
         workers = 1
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    run = _Run(time_limit, seed, workers, prefs, params, deterministic, progress, t0)
     if len(instance.orders) > params.regional_above:
-        return _solve_regional(instance, time_limit, seed, workers, prefs, params, deterministic, progress, t0)
-    return _solve_plain(instance, time_limit, seed, workers, prefs, params, deterministic, progress, t0, None)
+        return _solve_regional(instance, run)
+    return _solve_plain(instance, run)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one solve was asked for: time limit (from t0), seed, processes, preferences, knobs, mode, callback."""
+
+    time_limit: float
+    seed: int
+    workers: int
+    prefs: Preferences
+    params: SearchParams
+    deterministic: bool
+    progress: ProgressCallback | None
+    t0: float
+
+
+def _slowdown(wall: float, cpu: float) -> float:
+    """How many times slower than its CPU time the work since (wall, cpu) ran: a busy machine's factor, at least 1."""
+    return max(1.0, (time.perf_counter() - wall) / max(1e-3, time.process_time() - cpu))
 
 
 def _solve_plain(
-    instance: Instance,
-    time_limit: float,
-    seed: int,
-    workers: int,
-    prefs: Preferences,
-    params: SearchParams,
-    deterministic: bool,
-    progress: ProgressCallback | None,
-    t0: float,
-    max_teams: int | None,
-    prune_deadline: float | None = None,
+    instance: Instance, run: _Run, max_teams: int | None = None, prune_deadline: float | None = None
 ) -> Solution:
+    time_limit, seed, workers, prefs, params = run.time_limit, run.seed, run.workers, run.prefs, run.params
+    deterministic, progress, t0 = run.deterministic, run.progress, run.t0
     wall, cpu = time.perf_counter(), time.process_time()
     problem = Problem(instance, max_teams=max_teams, deadline=prune_deadline)
     costs = Costs(problem, prefs)
     parts = components(problem)
-    # How much of a core this process gets (wall over CPU time of the prune): a busy machine assembles slower.
-    slowdown = max(1.0, (time.perf_counter() - wall) / max(1e-3, time.process_time() - cpu))
+    # How much of a core this process gets (measured on the prune): a busy machine assembles slower.
+    slowdown = _slowdown(wall, cpu)
     log.debug("pruned %d orders in %d parts after %.2f s", len(problem.free), len(parts), time.monotonic() - t0)
     per_order = params.assembly_seconds_per_order * len(instance.orders)
     reserve = min(params.assembly_share * time_limit, (params.assembly_seconds + per_order) * slowdown)
@@ -641,29 +650,22 @@ def _solve_region(args: tuple[int, float, float, int, Preferences]) -> Solution:
     prune_deadline = min(deadline, began + params.region_prune_share * limit)
     if _SHARED["deterministic"]:
         prune_deadline = None  # counted work decides there, not the clock
-    return _solve_plain(
-        sub, limit, seed, 1, prefs, params, bool(_SHARED["deterministic"]), progress, began, teams, prune_deadline
-    )
+    run = _Run(limit, seed, 1, prefs, params, bool(_SHARED["deterministic"]), progress, began)
+    return _solve_plain(sub, run, teams, prune_deadline)
 
 
-def _solve_regional(
-    instance: Instance,
-    time_limit: float,
-    seed: int,
-    workers: int,
-    prefs: Preferences,
-    params: SearchParams,
-    deterministic: bool,
-    progress: ProgressCallback | None,
-    t0: float,
-) -> Solution:
+def _solve_regional(instance: Instance, run: _Run) -> Solution:
     """Solve region by region in parallel, then give unserved orders one more chance across regions."""
+    time_limit, seed, workers, prefs, params = run.time_limit, run.seed, run.workers, run.prefs, run.params
+    deterministic, progress, t0 = run.deterministic, run.progress, run.t0
     wall, cpu = time.perf_counter(), time.process_time()
     subs = regions(instance, params.region_orders)
-    # How much of a core this process gets (wall over CPU time of pure work): a busy machine stitches slower.
-    slowdown = 1.0 if deterministic else max(1.0, (time.perf_counter() - wall) / max(1e-3, time.process_time() - cpu))
+    # How much of a core this process gets (measured on cutting the regions): a busy machine stitches slower.
+    slowdown = 1.0 if deterministic else _slowdown(wall, cpu)
     # The stitching after the regions needs a few seconds on a province; the regions get the rest.
-    reserve = min(0.5 * time_limit, params.stitch_seconds * (1 + len(instance.volunteers) / 10000) * slowdown)
+    reserve = min(
+        params.stitch_share * time_limit, params.stitch_seconds * (1 + len(instance.volunteers) / 10000) * slowdown
+    )
     log.debug("%d regions; stitch reserve %.1f s (slowdown %.1f)", len(subs), reserve, slowdown)
     budget = max(0.5, time_limit - reserve)  # not the wall clock: each region's share must repeat exactly
     deadline = t0 + max(0.5, time_limit - reserve)

@@ -43,7 +43,7 @@ class DiandanScheduler(BackgroundScheduler):
         self.sync_report: dict[str, str] = {}
         super().__init__(**options)
 
-    def start(self, paused: bool = False) -> None:  # type: ignore[override]
+    def start(self, paused: bool = False) -> None:
         """Start, make the stored jobs match config, then run (unless asked to stay paused)."""
         super().start(paused=True)
         self.sync_report = sync_jobs(self)

@@ -95,6 +95,7 @@ def scheduled(
 def dispatch(now: datetime) -> Counts:
     """Run the engine over open orders, county by county."""
     from app.accounts.access import subtree_ids
+    from app.dispatch.border import run_second_passes
     from app.dispatch.runs import run_dispatch_for_counties
     from app.orders.models import Order
     from app.stations.service import counties
@@ -103,6 +104,7 @@ def dispatch(now: datetime) -> Counts:
     errors: list[str] = []
     if current_app.config["BROKER_URL"]:
         return _dispatch_on_workers(now)
+    first_runs = []
     for county in counties():
         code = county.code
         waiting = db.session.scalar(
@@ -116,6 +118,7 @@ def dispatch(now: datetime) -> Counts:
         # Counties are independent: each commits on its own so one county's failure does not undo another's run.
         try:
             for run in run_dispatch_for_counties(county_code=code, trigger="schedule", actor=None, now=now):
+                first_runs.append(run)
                 counts["runs"] += 1
                 counts["considered"] += run.orders_considered
                 counts["proposed"] += run.orders_proposed
@@ -125,6 +128,15 @@ def dispatch(now: datetime) -> Counts:
             db.session.rollback()
             counts["counties_failed"] += 1
             errors.append(f"{code}: {type(error).__name__}: {error}")
+    # The second pass across county lines, once every county has had its own run.
+    try:
+        for run in run_second_passes(first_runs, actor=None, trigger="schedule", time_limit=None, now=now):
+            counts["border_runs"] += 1
+            counts["proposed"] += run.orders_proposed
+        db.session.commit()
+    except Exception as error:  # noqa: BLE001 (recorded; the county runs are stored)
+        db.session.rollback()
+        errors.append(f"border: {type(error).__name__}: {error}")
     if errors:
         raise JobFailed("; ".join(errors), dict(counts))
     return dict(counts)
@@ -149,11 +161,15 @@ def _waiting_counties() -> list:
 
 def _dispatch_on_workers(now: datetime) -> Counts:
     """Worker mode: one queued run per county with open orders, one Celery task each (the fan-out)."""
+    from app.dispatch.border import queue_border_runs
     from app.dispatch.queue import queue_runs, send_to_workers
 
     runs = []
     for county in _waiting_counties():
-        runs += queue_runs(county_code=county.code, actor=None, trigger="schedule", time_limit=None, now=now)
+        runs += queue_runs(
+            county_code=county.code, actor=None, trigger="schedule", time_limit=None, now=now, second_pass=False
+        )
+    runs += queue_border_runs(runs, actor=None, trigger="schedule", time_limit=None, now=now)
     send_to_workers(runs)
     db.session.commit()
     return {"runs_sent": len(runs)}
@@ -167,7 +183,9 @@ def proposal_deadlines(now: datetime) -> Counts:
     from app.orders.models import Order
 
     overdue = db.select(Proposal.order_id).where(Proposal.status == "pending", Proposal.deadline_at <= now)
-    tiers = dict(db.session.execute(db.select(Order.id, Order.tier).where(Order.id.in_(overdue))).all())
+    tiers: dict[int, str] = dict(
+        db.session.execute(db.select(Order.id, Order.tier).where(Order.id.in_(overdue))).tuples().all()
+    )
     expired = expire_overdue_proposals(now=now)
     escalated = sum(1 for p in expired if tiers.get(p.order_id) not in (None, p.order.tier))
     return {"expired": len(expired), "escalated": escalated}

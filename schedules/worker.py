@@ -76,9 +76,13 @@ def dispatch_run(self, run_id: int) -> str:  # noqa: ANN001
     app = flask_app()
     try:
         with app.app_context():
-            return execute_run(run_id=run_id, host=f"celery:{os.getpid()}")
+            outcome = execute_run(run_id=run_id, host=f"celery:{os.getpid()}")
+            wait = app.config["DISPATCH_BORDER_WAIT_S"]
     except OperationalError as error:  # the database went away for a moment: try again
         raise self.retry(exc=error) from error
+    if outcome == "waiting":  # a border run before its county runs finished: look again soon, as often as it takes
+        raise self.retry(countdown=wait, max_retries=None)
+    return outcome
 
 
 # Not acks_late: a message may have gone out before a crash, so a lost task is not re-run. The outbox fails a

@@ -2,7 +2,9 @@
 
     .venv/bin/python scripts/bench_fanout.py --counties 200 --workers 2 --time-limit 0.5 --out bench-fanout.json
 
-Each county is one of the province-week kind (matching.generate: ~2,000 volunteers, 500 orders over a week).
+Each county is one of the province-week kind (matching.generate: ~2,000 volunteers, 500 orders over a week), or
+smaller with --volunteers/--orders (the engine's fixed work, building and pruning candidates, does not shrink with
+the time limit, so 200 full-size counties take over an hour on a loaded machine).
 First every county is generated and solved one after another in this process (the single-process baseline);
 then the same counties go through Celery on a throwaway redis-server, one task per county, K worker processes.
 A task generates its county itself (as a real worker builds its county from the database) and solves it with
@@ -44,23 +46,36 @@ bench.conf.update(
 )
 
 
-def county_scale():  # noqa: ANN201
-    """One county of the province-week kind."""
+def county_scale(volunteers: int | None = None, orders: int | None = None):  # noqa: ANN201
+    """One county of the province-week kind (its volunteers and orders resized when given)."""
     from matching.generate import SCALES, Scale
 
     province = SCALES["province"]
-    return Scale(1, province.volunteers_per_county, province.orders_per_county, province.planted, province.fixed)
+    return Scale(
+        1,
+        volunteers or province.volunteers_per_county,
+        orders or province.orders_per_county,
+        province.planted,
+        province.fixed,
+    )
 
 
-def solve_county(index: int, seed: int, time_limit: float) -> dict:
+def solve_county(
+    index: int,
+    seed: int,
+    time_limit: float,
+    volunteers: int | None = None,
+    orders: int | None = None,
+    deterministic: bool = False,
+) -> dict:
     """Generate county `index` and solve it in this process; its figures."""
     import matching
     from matching.generate import generate
 
     started = time.perf_counter()
-    instance = generate(county_scale(), seed=seed * 100_000 + index)
+    instance = generate(county_scale(volunteers, orders), seed=seed * 100_000 + index)
     built = time.perf_counter()
-    solution = matching.solve(instance, time_limit=time_limit, seed=seed, workers=1)
+    solution = matching.solve(instance, time_limit=time_limit, seed=seed, workers=1, deterministic=deterministic)
     done = time.perf_counter()
     served = {a.order for a in solution.assignments}
     return {
@@ -77,9 +92,11 @@ def solve_county(index: int, seed: int, time_limit: float) -> dict:
 
 
 @bench.task(name="bench.solve_county")
-def solve_county_task(index: int, seed: int, time_limit: float) -> dict:
+def solve_county_task(
+    index: int, seed: int, time_limit: float, volunteers: int | None, orders: int | None, deterministic: bool
+) -> dict:
     """The fan-out's unit of work: one county."""
-    return solve_county(index, seed, time_limit)
+    return solve_county(index, seed, time_limit, volunteers, orders, deterministic)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -125,7 +142,7 @@ def _start_redis(folder: str) -> tuple[subprocess.Popen, str]:
     raise SystemExit("redis-server did not start")
 
 
-def run_fanout(counties: int, workers: int, seed: int, time_limit: float) -> tuple[list[dict], float]:
+def run_fanout(counties: int, workers: int, seed: int, time_limit: float, size: tuple) -> tuple[list[dict], float]:
     """Push every county through Celery with `workers` worker processes; results and wall time."""
     with tempfile.TemporaryDirectory() as folder:
         redis, url = _start_redis(folder)
@@ -145,7 +162,7 @@ def run_fanout(counties: int, workers: int, seed: int, time_limit: float) -> tup
                 if time.monotonic() > deadline:
                     raise SystemExit("workers did not start")
             started = time.perf_counter()
-            results = [solve_county_task.delay(i, seed, time_limit) for i in range(counties)]
+            results = [solve_county_task.delay(i, seed, time_limit, *size) for i in range(counties)]
             rows = [r.get(timeout=3600) for r in results]
             wall = time.perf_counter() - started
         finally:
@@ -162,13 +179,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=0.5, help="engine seconds per county")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--volunteers", type=int, default=None, help="volunteers per county (default ~2,000)")
+    parser.add_argument("--orders", type=int, default=None, help="open orders per county (default 500)")
+    parser.add_argument("--deterministic", action="store_true", help="the engine's work-bounded mode")
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     args = parser.parse_args()
     load_before = os.getloadavg()
     started = time.perf_counter()
-    single = [solve_county(i, args.seed, args.time_limit) for i in range(args.counties)]
+    size = (args.volunteers, args.orders, args.deterministic)
+    single = [solve_county(i, args.seed, args.time_limit, *size) for i in range(args.counties)]
     single_wall = time.perf_counter() - started
-    fanned, fan_wall = run_fanout(args.counties, args.workers, args.seed, args.time_limit)
+    fanned, fan_wall = run_fanout(args.counties, args.workers, args.seed, args.time_limit, size)
     baseline = _summary(single, single_wall)
     fanout = _summary(fanned, fan_wall)
     target = 1.2 * baseline["sum_build_solve_s"] / args.workers
@@ -176,6 +197,9 @@ def main() -> None:
         "counties": args.counties,
         "workers": args.workers,
         "time_limit_s": args.time_limit,
+        "deterministic": args.deterministic,
+        "volunteers_per_county": single[0]["volunteers"],
+        "orders_per_county": single[0]["orders"],
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "load_average_before": [round(x, 2) for x in load_before],

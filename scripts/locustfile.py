@@ -4,12 +4,14 @@ and the one-row insert the order figures are compared with. Every account is a d
 
 from __future__ import annotations
 
+import json
 import os
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from gevent.lock import Semaphore
-from locust import HttpUser, between, constant, task
+from locust import HttpUser, between, constant, events, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "diandan123")
 TZ = ZoneInfo("Asia/Shanghai")
@@ -18,6 +20,19 @@ INBOX = "GET /proposals (inbox)"
 
 _TOKENS: dict[str, dict[str, str]] = {}
 _LOGIN = Semaphore()
+# Every order sent carries a mark of its own in its notes; load_http.py then checks the stored orders one by one
+# against what was acknowledged (201 and the order's id) and what was sent without an answer.
+_LEDGER_PATH = os.environ.get("LOAD_LEDGER", "")
+_RUN_MARK = os.environ.get("LOAD_RUN_MARK", "load")
+_SENT: set[str] = set()
+_ACKNOWLEDGED: dict[str, int] = {}
+
+
+@events.quitting.add_listener
+def _write_ledger(**_: object) -> None:
+    if _LEDGER_PATH:
+        with open(_LEDGER_PATH, "w") as f:
+            json.dump({"sent": sorted(_SENT), "acknowledged": _ACKNOWLEDGED}, f)
 
 
 def _login(user: HttpUser, username: str) -> dict[str, str]:
@@ -53,8 +68,12 @@ class _Ordering(HttpUser):
             "station_id": self.station_id,
             "windows": [{"start": start.isoformat(), "end": (start + timedelta(hours=10)).isoformat()}],
             "resident": {"name": "压测居民", "phone": "13900000000"},
+            "notes": f"{_RUN_MARK}:{uuid.uuid4().hex}",
         }
-        self.client.post("/api/v1/orders", json=body, headers=self.headers, name="POST /orders")
+        _SENT.add(body["notes"])
+        response = self.client.post("/api/v1/orders", json=body, headers=self.headers, name="POST /orders")
+        if response.status_code == 201:
+            _ACKNOWLEDGED[body["notes"]] = response.json()["id"]
 
 
 class OrderCreator(_Ordering):

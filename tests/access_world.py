@@ -6,13 +6,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from app.activities import service as activities
+from app.core.timeutil import to_local, utcnow
+from app.deliberation import service as deliberation
 from app.dispatch import crew
 from app.dispatch.models import DispatchRun
 from app.dispatch.proposals import accept_proposal
 from app.extensions import db
+from app.incentives import service as incentives
 from app.menu.models import MenuItem, MenuItemNeed
 from app.orders import service as orders
 from app.orders.models import Resident
+from app.visits.models import Campaign, Household, Visit
 from tests.factories import World, build_second_county, proposed_order, slot
 
 # Who walks: every role of the first county, and the second county's staff.
@@ -50,6 +54,26 @@ def _resident_order(world: World, resident: str, village: str, lead: str, crew_k
     return proposal
 
 
+def _planned_visit(world: World, village: str, volunteer, index: int) -> Visit:  # noqa: ANN001
+    """A visit campaign at the village with one household, planned for the volunteer tomorrow."""
+    station = world.stations[village]
+    household = Household(station=station, code=f"H-{index}", address="某村某组1号", lat=station.lat, lon=station.lon)
+    start = slot(0)
+    campaign = Campaign(
+        station=station,
+        title="消防安全走访",
+        topic="fire_safety",
+        starts_on=start.date(),
+        ends_on=start.date() + timedelta(days=2),
+        volunteers=[volunteer],
+    )
+    visit = Visit(campaign=campaign, household=household, volunteer=volunteer, shift_start=start, planned_at=start,
+                  sequence=1)  # fmt: skip
+    db.session.add_all([household, campaign, visit])
+    db.session.flush()
+    return visit
+
+
 def build_two_counties(world: World) -> tuple[Objects, Objects]:
     """Objects in the first county (the walkers' own) and in the second (outside everyone's scope but admin's)."""
     build_second_county(world)
@@ -76,6 +100,18 @@ def build_two_counties(world: World) -> tuple[Objects, Objects]:
         crew.check_in(user=world.users["admin"], order_id=served.order_id, volunteer_id=volunteer.id)
         crew.check_out(user=world.users["admin"], order_id=served.order_id, volunteer_id=volunteer.id)
         orders.rate_order(user=world.users["admin"], order_id=served.order_id, stars=5, tags=["真点赞"])
+        # An hour served (the check-out above was at once, so 0 minutes), in the ledger, and points to spend.
+        admin = world.users["admin"]
+        served.order.service_records[0].minutes = 60
+        (entry,) = incentives.record_service(served.order)
+        shop_item = incentives.create_item(
+            user=admin, station_id=world.stations[village].id, name="毛巾", points_cost=1, stock=5
+        )
+        redemption = incentives.redeem(user=admin, item_id=shop_item.id, volunteer_id=volunteer.id)
+        meeting = deliberation.record_meeting(
+            user=admin, station_id=world.stations[village].id, held_on=to_local(utcnow()).date(), title="村民议事会"
+        )
+        demand = deliberation.raise_demand(user=admin, title="修路灯", meeting_id=meeting.id)
         evening = slot(3) + timedelta(hours=3)  # after the day's orders
         activity = activities.publish_activity(
             user=world.users["admin"],
@@ -90,6 +126,7 @@ def build_two_counties(world: World) -> tuple[Objects, Objects]:
         )
         run = DispatchRun(county_id=world.stations[county].id, trigger="test", status="done")
         db.session.add(run)
+        visit = _planned_visit(world, village, volunteer, base)
         db.session.flush()
         objects.ids = {
             "station_id": world.stations[village].id,
@@ -103,6 +140,13 @@ def build_two_counties(world: World) -> tuple[Objects, Objects]:
             "owner_id": world.teams[team].id,
             "user_id": world.users[lead].id,
             "token_id": 0,
+            "campaign_id": visit.campaign_id,
+            "visit_id": visit.id,
+            "shop_item_id": shop_item.id,
+            "redemption_id": redemption.id,
+            "entry_id": entry.id,
+            "meeting_id": meeting.id,
+            "demand_id": demand.id,
             "activity_id": activity.id,
             "station_code": village,
             "county_code": county,

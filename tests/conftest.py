@@ -66,6 +66,18 @@ def world(db) -> World:
 
 
 @pytest.fixture()
+def pages(app: Flask, db):
+    """A page client that signs in through the login form and forgets per-request caches (CSRF is off in tests)."""
+    from tests.views.conftest import PageClient
+
+    app.test_client_class = PageClient
+    try:
+        return app.test_client()
+    finally:
+        app.test_client_class = None
+
+
+@pytest.fixture()
 def token_for(client: FlaskClient):
     """Return a builder: username -> Authorization header with a fresh bearer token."""
 

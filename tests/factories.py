@@ -194,3 +194,16 @@ def accepted_order(world: World, start: datetime, crew: list[Volunteer], *, team
     proposal = proposed_order(world, start, crew, team=team)
     lead = db.session.get(type(world.users["admin"]), proposal.team.lead_user_id)
     return accept_proposal(user=lead, proposal_id=proposal.id)
+
+
+def jobs_in_two_counties(world: World) -> str:
+    """A second county, and an accepted job at the same start in each; committed. The ISO week label of that start."""
+    from app.core.timeutil import week_start
+
+    build_second_county(world)
+    start = slot(0)
+    accepted_order(world, start, [world.volunteers["v1"]])
+    accepted_order(world, start, [world.volunteers["x1"]], team=world.teams["T-XJ"])
+    db.session.commit()
+    week = week_start(start).isocalendar()
+    return f"{week.year}-W{week.week:02d}"

@@ -1,13 +1,25 @@
-"""Access control in one place: what each role may do, and which stations a user's scope covers."""
+"""The access policy in one module: which roles may act, which stations a user's scope covers, and who may see or
+act on each kind of object (team, volunteer, roster, order, proposal, a resident's phone). Services and views ask
+these functions; the access walks (tests/api/test_access_matrix.py, tests/views/test_access_pages.py) hold the
+expected answers for every operation and page."""
 
 from __future__ import annotations
 
-from flask import g
+from typing import TYPE_CHECKING, Any
+
+from flask import g, has_app_context
+from sqlalchemy import Select, event
+from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.core.errors import Forbidden, OutOfScope
 from app.extensions import db
 from app.stations.models import Station
+
+if TYPE_CHECKING:
+    from app.dispatch.models import Proposal
+    from app.orders.models import Order
+    from app.volunteers.models import Team, Volunteer
 
 STAFF_ROLES = ("station_staff", "county_staff", "admin")
 MANAGER_ROLES = ("county_staff", "admin")
@@ -19,15 +31,29 @@ def require_role(user: User, *roles: str) -> None:
         raise Forbidden("role %(role)s may not do this", params={"role": user.role})
 
 
+STATION_CACHES = ("_subtree_cache", "_station_children")
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_station_tree(session: Session, flush_context: object) -> None:
+    # A station added, moved or removed makes the cached tree wrong for the rest of the context.
+    if has_app_context() and any(isinstance(o, Station) for o in (*session.new, *session.dirty, *session.deleted)):
+        for key in STATION_CACHES:
+            g.pop(key, None)
+
+
 def subtree_ids(station_id: int) -> set[int]:
     """A station and every station below it."""
     cache: dict[int, set[int]] = g.setdefault("_subtree_cache", {})
     if station_id in cache:
         return cache[station_id]
-    rows = db.session.execute(db.select(Station.id, Station.parent_id)).all()
-    children: dict[int | None, list[int]] = {}
-    for sid, parent in rows:
-        children.setdefault(parent, []).append(sid)
+    # The tree is read once per context for every station asked about (a scope check and a menu's reach).
+    children: dict[int | None, list[int]] | None = g.get("_station_children")
+    if children is None:
+        children = {}
+        for sid, parent in db.session.execute(db.select(Station.id, Station.parent_id)).all():
+            children.setdefault(parent, []).append(sid)
+        g._station_children = children
     found: set[int] = set()
     stack = [station_id]
     while stack:
@@ -49,8 +75,16 @@ def scope_station_ids(user: User) -> set[int] | None:
     return subtree_ids(user.scope_station_id)
 
 
+def within_scope(query: Select[Any], user: User, station_column: Any) -> Select[Any]:
+    """The query kept to rows whose station (the column) lies inside the user's scope; unchanged for an admin."""
+    ids = scope_station_ids(user)
+    return query if ids is None else query.where(station_column.in_(ids))
+
+
 def station_in_scope(user: User, station_id: int) -> bool:
     """Whether a station lies inside the user's scope."""
+    if station_id == user.scope_station_id:  # the scope's own station: no need to read the tree
+        return True
     ids = scope_station_ids(user)
     return ids is None or station_id in ids
 
@@ -59,3 +93,77 @@ def ensure_station_in_scope(user: User, station_id: int, *, field: str | None = 
     """404 (not 403, so existence is not revealed) when the station is outside the user's scope."""
     if not station_in_scope(user, station_id):
         raise OutOfScope("station not found in your scope", field=field)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Objects: who may see or act on what. "Staff over" a station: a staff role whose scope covers it.
+
+
+def staff_over(user: User, station_id: int) -> bool:
+    """Whether the user is staff whose scope covers the station."""
+    return user.role in STAFF_ROLES and station_in_scope(user, station_id)
+
+
+def may_see_team(user: User, team: Team) -> bool:
+    """The team's lead and members, and staff over its station."""
+    return team.lead_user_id == user.id or team.id == user.team_id or staff_over(user, team.station_id)
+
+
+def may_manage_team(user: User, team: Team) -> bool:
+    """The team's lead, and staff over its station."""
+    return team.lead_user_id == user.id or staff_over(user, team.station_id)
+
+
+def may_see_volunteer(user: User, volunteer: Volunteer) -> bool:
+    """The volunteer, their team's lead, and staff over their home station or their team's."""
+    if volunteer.user_id == user.id:
+        return True
+    team = volunteer.team
+    if team is not None and team.lead_user_id == user.id:
+        return True
+    return staff_over(user, volunteer.station_id) or (team is not None and staff_over(user, team.station_id))
+
+
+def may_manage_volunteer(user: User, volunteer: Volunteer) -> bool:
+    """A team member is managed through their team (its lead, or staff over the team's station); only a volunteer
+    without a team is managed by staff over their home station (seeing someone is not managing them)."""
+    if volunteer.team is not None:
+        return may_manage_team(user, volunteer.team)
+    return staff_over(user, volunteer.station_id)
+
+
+def may_see_team_roster(user: User, team: Team) -> bool:
+    """The team's lead, and staff over its station (members see their own roster, not the team's)."""
+    return team.lead_user_id == user.id or staff_over(user, team.station_id)
+
+
+def may_act_for_resident(user: User, order: Order) -> bool:
+    """Cancel or rate an order: staff over its station, or the resident who placed it or whose order it is."""
+    if user.role in STAFF_ROLES:
+        return station_in_scope(user, order.station_id)
+    return user.role == "resident" and (
+        order.placed_by_id == user.id or (order.resident is not None and order.resident.user_id == user.id)
+    )
+
+
+def may_answer_proposal(user: User, proposal: Proposal) -> bool:
+    """Accept, decline or swap: the team's lead, or a manager over the team's station."""
+    return proposal.team.lead_user_id == user.id or (
+        user.role in MANAGER_ROLES and station_in_scope(user, proposal.team.station_id)
+    )
+
+
+def may_run_crew(user: User, order: Order, accepted: Proposal | None) -> bool:
+    """Confirm hours, decide corrections, close an order short-handed: the accepted crew's lead, or staff over the
+    order's station."""
+    return (accepted is not None and accepted.team.lead_user_id == user.id) or staff_over(user, order.station_id)
+
+
+LIVE_FOR_PHONE = ("accepted", "in_service")
+
+
+def may_reveal_phone(user: User, order: Order, accepted: Proposal | None) -> bool:
+    """The resident's full phone: only the lead of the team that accepted the order, while it is live."""
+    if order.status not in LIVE_FOR_PHONE or order.resident is None or not order.resident.phone:
+        return False
+    return accepted is not None and accepted.team.lead_user_id == user.id

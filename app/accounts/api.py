@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import abort
 
 from app.accounts import auth, service, throttle
 from app.accounts.models import ApiToken
@@ -20,6 +19,7 @@ from app.accounts.schemas import (
     UserUpdateSchema,
 )
 from app.audit import record, record_denied
+from app.core.errors import abort
 from app.core.transactions import Blueprint
 from app.extensions import db
 

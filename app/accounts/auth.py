@@ -9,11 +9,12 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app, g, request
-from flask_smorest import abort
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts import throttle
 from app.accounts.models import ApiToken, User
+from app.core.errors import abort
+from app.core.statements import rows_changed
 from app.core.timeutil import utcnow
 from app.extensions import db
 
@@ -60,8 +61,7 @@ def revoke_tokens(*, user: User, except_token_id: int | None = None) -> int:
     query = db.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
     if except_token_id is not None:
         query = query.where(ApiToken.id != except_token_id)
-    result = db.session.execute(query.values(revoked=True))
-    return result.rowcount or 0
+    return rows_changed(query.values(revoked=True))
 
 
 def issue_token(*, user: User) -> tuple[str, ApiToken]:

@@ -57,7 +57,7 @@ class User(UserMixin, db.Model):
         return value
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def get_id(self) -> str:

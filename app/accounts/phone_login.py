@@ -18,6 +18,7 @@ from app.accounts.models import LoginCode, User
 from app.accounts.phone_numbers import keyed_digest, normalize_phone, phone_digest
 from app.core.errors import ValidationFailed
 from app.core.masking import mask_phone
+from app.core.statements import rows_changed
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.stations.models import Station
@@ -125,24 +126,24 @@ def check_code(*, phone: str, code: str, now: datetime | None = None) -> CodeChe
         return CodeCheck.EXPIRED
     # Conditional updates keep the limits under concurrent tries: the counter never passes the maximum,
     # and only one request can spend the code.
-    counted = db.session.execute(
+    counted = rows_changed(
         db.update(LoginCode)
         .where(LoginCode.id == login_code.id, LoginCode.attempts < config["LOGIN_CODE_MAX_ATTEMPTS"])
         .values(attempts=LoginCode.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    if counted.rowcount != 1:
+    if counted != 1:
         return CodeCheck.LOCKED
     typed = re.sub(r"\s", "", code or "")
     if not hmac.compare_digest(login_code.code_hash, keyed_digest("code", digest, typed)):
         return CodeCheck.WRONG
-    spent = db.session.execute(
+    spent = rows_changed(
         db.update(LoginCode)
         .where(LoginCode.id == login_code.id, LoginCode.used_at.is_(None))
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return CodeCheck.OK if spent.rowcount == 1 else CodeCheck.EXPIRED
+    return CodeCheck.OK if spent == 1 else CodeCheck.EXPIRED
 
 
 def resident_with_phone(phone: str) -> User | None:

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import func, or_
 
-from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids
+from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids, within_scope
 from app.accounts.models import ROLES, User
 from app.audit.service import changed_fields, record
 from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.paging import Page, paginate
 from app.extensions import db
 from app.stations.models import Station
 
 # Who outranks whom: a staff member may give a role up to their own, never admin unless an admin.
 ROLE_RANK = {"resident": 0, "volunteer": 1, "team_lead": 2, "station_staff": 3, "county_staff": 4, "admin": 5}
-
-
-@dataclass
-class UserPage:
-    """One page of users and how many match in all."""
-
-    items: list[User]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def create_user(
@@ -81,11 +66,7 @@ def _check_grant(actor: User, role: str, station_id: int | None) -> Station | No
 def users_in_scope(actor: User):
     """A query of the users the actor administers: those scoped inside the actor's subtree (admins: all)."""
     require_role(actor, *STAFF_ROLES)
-    query = db.select(User)
-    ids = scope_station_ids(actor)
-    if ids is not None:
-        query = query.where(User.scope_station_id.in_(ids))
-    return query
+    return within_scope(db.select(User), actor, User.scope_station_id)
 
 
 def list_users(
@@ -97,7 +78,7 @@ def list_users(
     active: bool | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> UserPage:
+) -> Page[User]:
     """Users the actor administers, searched by username or name, filtered, one page at a time."""
     query = users_in_scope(actor)
     if q:
@@ -111,10 +92,7 @@ def list_users(
         query = query.where(User.scope_station_id.in_(subtree_ids(station_id)))
     if active is not None:
         query = query.where(User.active.is_(active))
-    total = db.session.scalar(db.select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, page)
-    items = list(db.session.scalars(query.order_by(User.username).limit(per_page).offset((page - 1) * per_page)))
-    return UserPage(items=items, total=total, page=page, per_page=per_page)
+    return paginate(query, order_by=User.username, page=page, per_page=per_page)
 
 
 def get_user(*, actor: User, user_id: int) -> User:

@@ -8,12 +8,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, make_response, request
+from flask import Response, after_this_request, current_app, make_response, request
 from flask_limiter.util import get_remote_address
-from flask_smorest import abort
 from limits import RateLimitItem, parse
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
+from app.core.errors import abort
 from app.extensions import limiter
 
 
@@ -75,8 +75,17 @@ def per_username_failures(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _give_back(limit: RateLimitItem, name: str) -> None:
-    """Return an attempt's failure slot: it did not fail."""
-    limiter.limiter.storage.incr(limit.key_for("login-failures", name), limit.get_expiry(), amount=-1)
+    """Return an attempt's failure slot (it did not fail) once the request has committed.
+
+    The counter is written on a connection of its own; on SQLite, writing it while the request's transaction
+    holds the write lock (a sign-in's audit entry is flushed) waits for that lock forever and fails the sign-in.
+    """
+
+    def give_back(response: Response) -> Response:
+        limiter.limiter.storage.incr(limit.key_for("login-failures", name), limit.get_expiry(), amount=-1)
+        return response
+
+    after_this_request(give_back)
 
 
 def count_bearer_failure() -> None:

@@ -33,7 +33,7 @@ from app.core.errors import DomainError
 from app.core.masking import mask_phone
 from app.core.timeutil import utcnow
 from app.extensions import db, login_manager
-from app.web.pages import choices, me, refused, roles, safe_next, show_error
+from app.web.pages import choices, me, page_arg, refused, roles, safe_next, show_error, state_arg
 
 bp = Blueprint("accounts_views", __name__)
 
@@ -167,10 +167,8 @@ def users():
     q = (request.args.get("q") or "").strip()[:64]
     role = request.args.get("role") or None
     role = role if role in ROLES else None
-    state = request.args.get("state") or ""
-    active = {"active": True, "inactive": False}.get(state)
-    page = max(1, request.args.get("page", 1, type=int))
-    result = service.list_users(actor=actor, q=q or None, role=role, active=active, page=page, per_page=50)
+    state, active = state_arg()
+    result = service.list_users(actor=actor, q=q or None, role=role, active=active, page=page_arg(), per_page=50)
     return render_template("accounts/users.html", result=result, q=q, role=role, state=state, roles=ROLES)
 
 

@@ -25,6 +25,7 @@ from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids, st
 from app.accounts.models import User
 from app.activities.models import HELD, Activity, ActivitySignup, ActivitySlot
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
+from app.core.statements import rows_changed
 from app.core.timeutil import to_local, utcnow
 from app.dispatch.models import LIVE, Proposal, ProposalMember
 from app.extensions import db
@@ -228,14 +229,14 @@ def _other_activity(volunteer_id: int, activity: Activity) -> bool:
 
 def _take_place(slot: ActivitySlot) -> bool:
     """Take one place in the slot if one is free (guarded UPDATE; the CHECK stands behind it)."""
-    taken = db.session.execute(
+    taken = rows_changed(
         update(ActivitySlot)
         .where(ActivitySlot.id == slot.id, ActivitySlot.filled < ActivitySlot.capacity)
         .values(filled=ActivitySlot.filled + 1)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(slot)
-    return bool(taken.rowcount)
+    return bool(taken)
 
 
 def _free_place(slot: ActivitySlot) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from flask import Response, g, has_request_context, request
 from sqlalchemy.orm import Session
@@ -39,15 +39,25 @@ def _where() -> dict[str, str]:
     }
 
 
+class About(TypedDict, total=False):
+    """What an entry is about, besides its action: who (default: the request's user), on what, where, details."""
+
+    actor: Any
+    target_type: str
+    target_id: object
+    station_id: int | None
+    details: dict[str, Any] | None
+
+
 def _entry(
-    *,
     action: str,
-    actor: Any,
-    target_type: str,
-    target_id: object,
-    station_id: int | None,
     outcome: str,
-    details: dict[str, Any] | None,
+    *,
+    actor: Any = None,
+    target_type: str = "",
+    target_id: object = None,
+    station_id: int | None = None,
+    details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     actor = actor if actor is not None else _request_user()
     if station_id is None and actor is not None:
@@ -70,31 +80,16 @@ def _entry(
     )
 
 
-def record(
-    action: str,
-    *,
-    actor: Any = None,
-    target_type: str = "",
-    target_id: object = None,
-    station_id: int | None = None,
-    details: dict[str, Any] | None = None,
-) -> AuditEntry:
+def record(action: str, **about: Unpack[About]) -> AuditEntry:
     """Add an audit entry to the current transaction (it commits, or rolls back, with the change it describes).
 
     The actor defaults to the request's user, where from (IP, user agent, path) to the request's. `details`
     holds short plain values; never put a phone number or other personal data in it.
     """
-    entry = _entry(
-        action=action,
-        actor=actor,
-        target_type=target_type,
-        target_id=target_id,
-        station_id=station_id,
-        outcome="ok",
-        details=details,
-    )
+    # Written with the transaction's next flush (at the latest its commit), with the request's own entry in the
+    # same statement: one round trip fewer on every write that records an order event.
+    entry = _entry(action, "ok", **about)
     db.session.add(entry)
-    db.session.flush()
     return entry
 
 
@@ -103,25 +98,9 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, s
     return {key: f"{before.get(key)} → {value}" for key, value in after.items() if before.get(key) != value}
 
 
-def record_denied(
-    action: str,
-    *,
-    actor: Any = None,
-    target_type: str = "",
-    target_id: object = None,
-    station_id: int | None = None,
-    details: dict[str, Any] | None = None,
-) -> None:
+def record_denied(action: str, **about: Unpack[About]) -> None:
     """Record a refused attempt; in a request it is written after the request's rollback, so it survives it."""
-    entry = _entry(
-        action=action,
-        actor=actor,
-        target_type=target_type,
-        target_id=target_id,
-        station_id=station_id,
-        outcome="denied",
-        details=details,
-    )
+    entry = _entry(action, "denied", **about)
     if has_request_context():
         g.setdefault("_audit_denied", []).append(entry)
     else:
@@ -164,12 +143,9 @@ def list_entries(
     offset: int = 0,
 ) -> list[AuditEntry]:
     """Entries inside the viewer's scope (county staff: their county's stations and their staff), newest first."""
-    from app.accounts.access import scope_station_ids
+    from app.accounts.access import within_scope
 
-    query = db.select(AuditEntry)
-    ids = scope_station_ids(user)
-    if ids is not None:
-        query = query.where(AuditEntry.station_id.in_(ids))
+    query = within_scope(db.select(AuditEntry), user, AuditEntry.station_id)
     if action:
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))
     if outcome:

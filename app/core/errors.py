@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NoReturn
+
+import flask_smorest
+
+# flask-smorest's abort (an HTTP error with a JSON message), typed as what it is: it never returns.
+abort: Callable[..., NoReturn] = flask_smorest.abort
+
 
 class DomainError(Exception):
     """A request the rules refuse; carries an HTTP status, a code and optionally the offending field.

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TypeVar
 
-T = TypeVar("T")
+T = TypeVar("T", int, datetime)
 
 
 def union(spans: Iterable[tuple[T, T]]) -> list[tuple[T, T]]:
     """Sorted, non-overlapping intervals covering the same points (touching ones are joined)."""
     merged: list[tuple[T, T]] = []
-    for start, end in sorted(spans):  # type: ignore[type-var]
-        if merged and start <= merged[-1][1]:  # type: ignore[operator]
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))  # type: ignore[type-var]
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
     return merged
@@ -23,11 +24,11 @@ def subtract(spans: Iterable[tuple[T, T]], cut: tuple[T, T]) -> list[tuple[T, T]
     """The intervals with the part inside `cut` removed."""
     out: list[tuple[T, T]] = []
     for start, end in spans:
-        if end <= cut[0] or start >= cut[1]:  # type: ignore[operator]
+        if end <= cut[0] or start >= cut[1]:
             out.append((start, end))
             continue
-        if start < cut[0]:  # type: ignore[operator]
+        if start < cut[0]:
             out.append((start, cut[0]))
-        if end > cut[1]:  # type: ignore[operator]
+        if end > cut[1]:
             out.append((cut[1], end))
     return out

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.statements import rows_changed
 from app.extensions import db
 
 
@@ -95,7 +96,6 @@ class DatabaseStorage(Storage):
 
 def purge_expired(*, now: float | None = None) -> int:
     """Drop counters whose window has passed (housekeeping)."""
-    result = db.session.execute(
+    return rows_changed(
         delete(RateLimitCounter).where(RateLimitCounter.expires_at <= (now if now is not None else time.time()))
     )
-    return result.rowcount or 0

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 # Ids are 32-bit on every backend; larger numbers can only be wrong and must not reach the database.
 MAX_ID = 2**31 - 1
 
 
-def Id(**kwargs: object) -> fields.Integer:  # noqa: N802 (used like a field class)
+def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 (used like a field class)
     """An integer id field: positive and within the database's integer range."""
     return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 

@@ -105,8 +105,9 @@ def _check_strings(items: Any, *, where: str) -> None:
 
 
 def _refusal(field: str, problem: str, *, status: int = 422) -> Exception:
-    error = (BadRequest if status == 400 else UnprocessableEntity)(f"{field}: {problem}")
-    error.data = {"message": f"{field}: {problem}", "errors": {field: [problem]}}  # type: ignore[attr-defined]
+    error: Any = (BadRequest if status == 400 else UnprocessableEntity)(f"{field}: {problem}")
+    # The JSON error handler reads the body from `data`, as it does for flask-smorest's own errors.
+    error.data = {"message": f"{field}: {problem}", "errors": {field: [problem]}}
     return error
 
 

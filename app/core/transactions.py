@@ -20,6 +20,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from app.extensions import db
 
 _WROTE = "diandan_wrote"
+_KEEP_LOADED = "diandan_keep_loaded"
 
 
 def _remember_flush(session: Session, flush_context: object) -> None:
@@ -33,6 +34,13 @@ def _remember_bulk_write(state: ORMExecuteState) -> None:
 
 def _forget_writes(session: Session, *args: object) -> None:
     session.info.pop(_WROTE, None)
+    session.info.pop(_KEEP_LOADED, None)
+
+
+def keep_loaded() -> None:
+    """Say that this transaction's objects hold what is stored (times in UTC, every relationship the answer shows
+    set): its commit then expires nothing, and the answer is dumped without reading the rows back."""
+    db.session().info[_KEEP_LOADED] = True
 
 
 def wrote(session: Session) -> bool:
@@ -52,6 +60,20 @@ def track_writes() -> None:
             event.listen(Session, name, listener)
 
 
+def _commit() -> None:
+    """Commit; without expiring what the session holds when the transaction was marked `keep_loaded`."""
+    session = db.session()
+    if not session.info.get(_KEEP_LOADED):
+        session.commit()
+        return
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 def commit_on_success(func: Callable[..., Any]) -> Callable[..., Any]:
     """The function, committing what it wrote when it returns and rolling back when it raises."""
 
@@ -60,7 +82,7 @@ def commit_on_success(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             result = func(*args, **kwargs)
             if wrote(db.session()):
-                db.session.commit()
+                _commit()
         except BaseException:
             db.session.rollback()
             raise

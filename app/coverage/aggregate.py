@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, case, func, or_
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, or_
 
 from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, require_role, scope_station_ids, subtree_ids
 from app.accounts.models import User
@@ -62,8 +62,8 @@ class Tally:
     expired: int = 0
     ratings: int = 0
     stars: int = 0
-    accept: list[float] = field(default_factory=list)
-    serve: list[float] = field(default_factory=list)
+    accept: list[float] = field(default_factory=list, kw_only=True)
+    serve: list[float] = field(default_factory=list, kw_only=True)
 
     def merge(self, other: Tally) -> None:
         """Add another group's counts and durations to this one."""
@@ -120,7 +120,7 @@ def minutes_between(start: datetime, end: datetime) -> float:
     return max(0.0, (end - start).total_seconds() / 60)
 
 
-def collect(*, keys: Sequence[ColumnElement[Any]], conds: Sequence[ColumnElement[bool]]) -> dict[tuple, Tally]:
+def collect(*, keys: Sequence[SQLColumnExpression[Any]], conds: Sequence[ColumnElement[bool]]) -> dict[tuple, Tally]:
     """Figures of orders matching conds, grouped by keys: counts in SQL, durations fetched for medians."""
     first_accept = (
         db.select(OrderEvent.order_id.label("order_id"), func.min(OrderEvent.at).label("at"))

@@ -12,7 +12,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.core.exports import safe_cell
-from app.coverage.service import ContributionReport, CoverageReport, Figures, GapReport
+from app.coverage.service import (
+    ContributionReport,
+    CoverageReport,
+    Figures,
+    GapReport,
+    TeamContribution,
+    VolunteerContribution,
+)
 from app.orders.models import RATING_TAGS
 
 LEVEL_ZH = {"county": "县中心", "township": "乡镇所", "village": "村站"}
@@ -92,56 +99,30 @@ def gaps_sheet(report: GapReport) -> Sheet:
     return Sheet(title=f"空白点(近{report.days}天)", headers=headers, rows=rows)
 
 
+# The work figures a volunteer row and a team row both report, in this order (the six tag counts come last).
+WORK_HEADERS = ["服务订单数", "服务时长(小时)", "积分", "平均星级", "评价数"]
+
+
+def _work(row: VolunteerContribution | TeamContribution) -> list[object]:
+    return [row.orders_served, row.hours, row.points, row.avg_stars, row.ratings]
+
+
+def _tags(row: VolunteerContribution | TeamContribution) -> list[object]:
+    return [row.tags[tag] for tag in RATING_TAGS]
+
+
 def volunteers_sheet(report: ContributionReport) -> Sheet:
     """One row per volunteer, most points first."""
-    headers = ["志愿者编号", "姓名", "所属队伍", "服务订单数", "服务时长(小时)", "积分", "平均星级", "评价数", "五星数"]
-    rows = [
-        [
-            v.code,
-            v.name,
-            v.team_name or "",
-            v.orders_served,
-            v.hours,
-            v.points,
-            v.avg_stars,
-            v.ratings,
-            v.five_star,
-            *[v.tags[tag] for tag in RATING_TAGS],
-        ]
-        for v in report.volunteers
-    ]
-    return Sheet(title="志愿者", headers=[*headers, *RATING_TAGS], rows=rows)
+    headers = ["志愿者编号", "姓名", "所属队伍", *WORK_HEADERS, "五星数", *RATING_TAGS]
+    rows = [[v.code, v.name, v.team_name or "", *_work(v), v.five_star, *_tags(v)] for v in report.volunteers]
+    return Sheet(title="志愿者", headers=headers, rows=rows)
 
 
 def teams_sheet(report: ContributionReport) -> Sheet:
     """One row per team, most points first."""
-    headers = [
-        "队伍编号",
-        "队伍名称",
-        "层级",
-        "志愿者人数",
-        "服务订单数",
-        "服务时长(小时)",
-        "积分",
-        "平均星级",
-        "评价数",
-    ]
-    rows = [
-        [
-            t.code,
-            t.name,
-            LEVEL_ZH.get(t.level, t.level),
-            t.volunteers,
-            t.orders_served,
-            t.hours,
-            t.points,
-            t.avg_stars,
-            t.ratings,
-            *[t.tags[tag] for tag in RATING_TAGS],
-        ]
-        for t in report.teams
-    ]
-    return Sheet(title="队伍", headers=[*headers, *RATING_TAGS], rows=rows)
+    headers = ["队伍编号", "队伍名称", "层级", "志愿者人数", *WORK_HEADERS, *RATING_TAGS]
+    rows = [[t.code, t.name, LEVEL_ZH.get(t.level, t.level), t.volunteers, *_work(t), *_tags(t)] for t in report.teams]
+    return Sheet(title="队伍", headers=headers, rows=rows)
 
 
 def to_csv(sheet: Sheet) -> bytes:

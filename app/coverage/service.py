@@ -179,12 +179,14 @@ def contributions(*, user: User, start: date, end: date, team_id: int | None = N
             five,
         ).group_by(ServiceRecord.volunteer_id)
     ).all()
-    team_orders = dict(
+    team_orders: dict[int, int] = dict(
         db.session.execute(
             records(Volunteer.team_id, func.count(func.distinct(ServiceRecord.order_id)))
             .where(Volunteer.team_id.is_not(None))
             .group_by(Volunteer.team_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     # Tags live in a JSON list, which SQL cannot count portably; fetch only the rated rows.
     rated = db.session.execute(

@@ -16,10 +16,11 @@ Rules:
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from flask import current_app
 
-from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids, station_in_scope
+from app.accounts.access import STAFF_ROLES, require_role, station_in_scope, within_scope
 from app.accounts.models import User
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from app.core.timeutil import to_local, utcnow
@@ -27,6 +28,18 @@ from app.deliberation.models import DEMAND_CATEGORIES, Demand, DemandEvent, Dema
 from app.extensions import db
 from app.orders.models import Order
 from app.stations.models import Station
+
+Row = TypeVar("Row", Meeting, Demand)
+
+
+def _staff_row(user: User, model: type[Row], row_id: int, *, missing: str, field: str) -> Row:
+    """A meeting or demand of a station in the staff member's scope, or 404 (`missing` names it)."""
+    require_role(user, *STAFF_ROLES)
+    row = db.session.get(model, row_id)
+    if row is None or not station_in_scope(user, row.station_id):
+        raise NotFound(missing, field=field)
+    return row
+
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "collected": ("accepted", "declined"),
@@ -93,10 +106,9 @@ def record_meeting(
 def list_meetings(*, user: User, station_id: int | None = None, limit: int = 100) -> list[Meeting]:
     """Meetings at stations in the user's scope, newest first."""
     require_role(user, *STAFF_ROLES)
-    query = db.select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc())
-    ids = scope_station_ids(user)
-    if ids is not None:
-        query = query.where(Meeting.station_id.in_(ids))
+    query = within_scope(
+        db.select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc()), user, Meeting.station_id
+    )
     if station_id is not None:
         query = query.where(Meeting.station_id == station_id)
     return list(db.session.scalars(query.limit(limit)))
@@ -104,11 +116,7 @@ def list_meetings(*, user: User, station_id: int | None = None, limit: int = 100
 
 def get_meeting(*, user: User, meeting_id: int) -> Meeting:
     """One meeting in the user's scope."""
-    require_role(user, *STAFF_ROLES)
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not station_in_scope(user, meeting.station_id):
-        raise NotFound("meeting not found", field="meeting_id")
-    return meeting
+    return _staff_row(user, Meeting, meeting_id, missing="meeting not found", field="meeting_id")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -181,10 +189,7 @@ def list_demands(
 ) -> list[Demand]:
     """Demands at stations in the user's scope: open ones by due date first, then the rest newest first."""
     require_role(user, *STAFF_ROLES)
-    query = db.select(Demand).order_by(Demand.id.desc())
-    ids = scope_station_ids(user)
-    if ids is not None:
-        query = query.where(Demand.station_id.in_(ids))
+    query = within_scope(db.select(Demand).order_by(Demand.id.desc()), user, Demand.station_id)
     if station_id is not None:
         query = query.where(Demand.station_id == station_id)
     if status is not None:
@@ -194,11 +199,7 @@ def list_demands(
 
 def get_demand(*, user: User, demand_id: int) -> Demand:
     """One demand in the user's scope."""
-    require_role(user, *STAFF_ROLES)
-    demand = db.session.get(Demand, demand_id)
-    if demand is None or not station_in_scope(user, demand.station_id):
-        raise NotFound("demand not found", field="demand_id")
-    return demand
+    return _staff_row(user, Demand, demand_id, missing="demand not found", field="demand_id")
 
 
 def _owner(station_id: int, owner_id: int) -> User:

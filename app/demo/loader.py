@@ -169,40 +169,16 @@ def load_demo(
             item.station_id = county.id
 
     # Teams: the county's 8 specialty teams; three per township; one civility team per village station.
-    teams: list[Team] = []
-    for code in TEAM_SUFFIX:
-        teams.append(
-            Team(
-                code=f"T-PY-{code}",
-                name=f"彭阳县{TEAM_SUFFIX[code]}",
-                level="county",
-                station=county,
-                specialty=specialties[code],
-            )
-        )
+    def team(code: str, name: str, station: Station, specialty: str) -> Team:
+        return Team(code=code, name=name, level=station.level, station=station, specialty=specialties[specialty])
+
+    teams = [team(f"T-PY-{code}", f"彭阳县{TEAM_SUFFIX[code]}", county, code) for code in TEAM_SUFFIX]
     township_specialties = ["lecture", "civility"]
     extra = ["tutoring", "health-env", "legal", "clinic", "farming", "arts"]
     for index, town in enumerate(townships.values()):
         for code in (*township_specialties, extra[index % len(extra)]):
-            teams.append(
-                Team(
-                    code=f"T-{town.code}-{code}",
-                    name=f"{town.name[:3]}{TEAM_SUFFIX[code]}",
-                    level="township",
-                    station=town,
-                    specialty=specialties[code],
-                )
-            )
-    for village in villages:
-        teams.append(
-            Team(
-                code=f"T-{village.code}",
-                name=f"{village.name[3:6]}志愿服务队",
-                level="village",
-                station=village,
-                specialty=specialties["civility"],
-            )
-        )
+            teams.append(team(f"T-{town.code}-{code}", f"{town.name[:3]}{TEAM_SUFFIX[code]}", town, code))
+    teams += [team(f"T-{village.code}", f"{village.name[3:6]}志愿服务队", village, "civility") for village in villages]
     db.session.add_all(teams)
     db.session.flush()
 
@@ -220,7 +196,7 @@ def load_demo(
         for i in range(count):
             team = level_teams[i % len(level_teams)]
             number += 1
-            own = SPECIALTY_SKILLS[team.specialty.code]
+            own = SPECIALTY_SKILLS[team.specialty.code] if team.specialty else []
             chosen = set(rng.sample(own, k=min(len(own), rng.choice((1, 2)))))
             if team.level == "village":
                 chosen |= set(
@@ -274,6 +250,9 @@ def load_demo(
     from app.deliberation.demo import load_deliberation
 
     deliberation = load_deliberation(rng=random.Random(seed + 13), villages=villages, staff=accounts["admin"])
+    from app.visits.demo import load_visits
+
+    visits = load_visits(rng=random.Random(seed + 15), village=villages[0], staff=accounts["admin"])
     from app.activities.demo import load_activities
 
     activities = load_activities(
@@ -292,6 +271,7 @@ def load_demo(
         "past orders": history,
         **incentives,
         **deliberation,
+        **visits,
         **activities,
         "demo accounts": ", ".join(sorted(accounts)) + f" (password {DEMO_PASSWORD})",
     }

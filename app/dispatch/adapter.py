@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -39,6 +40,8 @@ class Problem:
     teams: dict[str, Team] = field(default_factory=dict)
     volunteers: dict[str, Volunteer] = field(default_factory=dict)
     skills: dict[str, Skill] = field(default_factory=dict)
+    # Which teams may serve which orders: the county's tier rule, or a border part's lending.
+    allows: Callable[[Order, Team], bool] = field(default=lambda order, team: allowed_team(order, team))
 
     def minute_to_time(self, minute: int) -> datetime:
         """The aware moment of an instance minute."""
@@ -54,7 +57,7 @@ class Problem:
         """Recompute which teams an order excludes (after it escalated a tier)."""
         order = self.orders[key]
         excluded = sorted(
-            k for k, t in self.teams.items() if t.id in order.excluded_team_ids or not allowed_team(order, t)
+            k for k, t in self.teams.items() if t.id in order.excluded_team_ids or not self.allows(order, t)
         )
         row = self.order_rows[key]
         row.pop("exclude_teams", None)
@@ -71,7 +74,7 @@ def _minute_up(start: datetime, moment: datetime) -> int:
 
 
 def road_km(a: Station, b: Station) -> float:
-    return current_app.config["ROAD_FACTOR"] * haversine_km(a, b)  # type: ignore[arg-type]
+    return current_app.config["ROAD_FACTOR"] * haversine_km(a, b)
 
 
 def allowed_team(order: Order, team: Team, *, tier: str | None = None) -> bool:
@@ -79,6 +82,24 @@ def allowed_team(order: Order, team: Team, *, tier: str | None = None) -> bool:
     at or below the order's tier (village teams first, then the township's, then the county's)."""
     lineage = {s.id for s in order.station.lineage()}
     return team.station_id in lineage and LEVEL_RANK[team.level] >= LEVEL_RANK[tier or order.tier]
+
+
+@dataclass(frozen=True)
+class BorderPart:
+    """The second pass's part: some counties' orders left unserved, and the teams lent into those counties."""
+
+    county_ids: frozenset[int]
+    teams: tuple[Team, ...]
+    reach_km: float
+
+    def allows(self, order: Order, team: Team) -> bool:
+        """A lent team serves its neighbouring county's orders whatever their tier (the county's own teams had
+        every tier in the first pass)."""
+        return order.station.county().id in {c.id for c in team.lent_to}
+
+    def near(self, order: Order) -> bool:
+        """Whether an order lies within reach of a team lent into its county (near the border)."""
+        return any(self.allows(order, t) and road_km(t.station, order.station) <= self.reach_km for t in self.teams)
 
 
 def _weekly_capacity(volunteer: Volunteer, busy: list[tuple[datetime, datetime, int]]) -> int:
@@ -91,21 +112,34 @@ def _weekly_capacity(volunteer: Volunteer, busy: list[tuple[datetime, datetime, 
     return max(0, volunteer.max_orders_per_week - max(per_week.values(), default=0))
 
 
-def build_problem(*, county: Station, now: datetime, order_ids: set[int] | None = None) -> Problem:
-    """Build a `diandan.match/1` instance for one county's open orders over the coming horizon."""
+def build_problem(
+    *, county: Station, now: datetime, order_ids: set[int] | None = None, border: BorderPart | None = None
+) -> Problem:
+    """Build a `diandan.match/1` instance for one county's open orders over the coming horizon.
+
+    With a border part: the open orders of its counties near a lent team, and only the lent teams.
+    """
     config = current_app.config
     start = now.astimezone(LOCAL_TZ).replace(second=0, microsecond=0)
     horizon_minutes = config["DISPATCH_HORIZON_DAYS"] * 1440
     end = start + timedelta(minutes=horizon_minutes)
     lead = config["DISPATCH_MIN_LEAD_MINUTES"]
-    station_ids = subtree_ids(county.id)
+    if border is None:
+        station_ids = subtree_ids(county.id)
+    else:
+        station_ids = set().union(*(subtree_ids(county_id) for county_id in sorted(border.county_ids)))
     stations = list(db.session.scalars(db.select(Station).where(Station.id.in_(station_ids)).order_by(Station.id)))
     station_by_id = {s.id: s for s in stations}
-    teams = list(
-        db.session.scalars(
-            db.select(Team).where(Team.active.is_(True), Team.station_id.in_(station_ids)).order_by(Team.id)
+    if border is None:
+        teams = list(
+            db.session.scalars(
+                db.select(Team).where(Team.active.is_(True), Team.station_id.in_(station_ids)).order_by(Team.id)
+            )
         )
-    )
+    else:
+        teams = sorted(border.teams, key=lambda t: t.id)
+        for team in teams:
+            station_by_id.setdefault(team.station_id, team.station)
     team_ids = [t.id for t in teams]
     query = (
         db.select(Order)
@@ -116,6 +150,8 @@ def build_problem(*, county: Station, now: datetime, order_ids: set[int] | None 
     if order_ids is not None:
         query = query.where(Order.id.in_(order_ids))
     open_orders = list(db.session.scalars(query))
+    if border is not None:
+        open_orders = [o for o in open_orders if border.near(o)]
     if order_ids is not None:
         # Re-dispatching a few orders: only the members of teams that could ever serve them matter (any tier,
         # since the run may escalate an order before it is placed).
@@ -154,14 +190,16 @@ def build_problem(*, county: Station, now: datetime, order_ids: set[int] | None 
     for volunteer_id, s, e, station_id in booked_times(start=start, end=end):
         booked_by_volunteer[volunteer_id].append((s, e, station_id))
     problem = Problem(county=county, start=start, instance_dict={})
+    if border is not None:
+        problem.allows = border.allows
     volunteer_rows = []
     for volunteer in volunteers:
         if volunteer.station_id not in station_by_id:
             station_by_id[volunteer.station_id] = volunteer.station
-        spans = [[_minute(start, s), _minute(start, e)] for s, e in free_intervals(volunteer, start, end)]
-        spans = [[max(0, s), min(horizon_minutes, e)] for s, e in spans if e > 0 and s < horizon_minutes and e > s]
+        spans = [(_minute(start, s), _minute(start, e)) for s, e in free_intervals(volunteer, start, end)]
+        spans = [(max(0, s), min(horizon_minutes, e)) for s, e in spans if e > 0 and s < horizon_minutes and e > s]
         for s, e, station_id in [*busy_by_volunteer.get(volunteer.id, []), *booked_by_volunteer.get(volunteer.id, [])]:
-            order_station = station_by_id.get(station_id) or db.session.get(Station, station_id)
+            order_station = station_by_id.get(station_id) or db.session.get_one(Station, station_id)
             travel = travel_minutes(road_km(volunteer.station, order_station), config["SPEED_KMH"])
             spans = subtract(spans, (_minute(start, s) - travel, _minute_up(start, e) + travel))
         capacity = _weekly_capacity(volunteer, busy_by_volunteer.get(volunteer.id, []))

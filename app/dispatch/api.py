@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from app.accounts.auth import api_user
-from app.core.transactions import Blueprint
+from app.core.transactions import Blueprint, keep_loaded
 from app.dispatch import crew, queue
 from app.dispatch import proposals as proposals_service
 from app.dispatch import runs as runs_service
@@ -37,6 +37,7 @@ class Runs(MethodView):
             county_code=data["county"], trigger="api", actor=api_user(), time_limit=data["time_limit"]
         )
         queue.send_to_workers(runs)
+        keep_loaded()  # the runs hold what is stored: answered without reading them back
         return runs
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from app.accounts.access import STAFF_ROLES, station_in_scope
+from app.accounts.access import STAFF_ROLES, may_run_crew, staff_over
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.timeutil import utcnow
@@ -45,7 +45,7 @@ def _resolve_crew_member(user: User, order: Order, volunteer_id: int | None) -> 
     volunteer = _crew_volunteer(order, volunteer_id)
     if volunteer.team is not None and volunteer.team.lead_user_id == user.id:
         return volunteer, "lead"
-    if user.role in STAFF_ROLES and station_in_scope(user, order.station_id):
+    if staff_over(user, order.station_id):
         return volunteer, "staff"
     if volunteer.user_id == user.id:
         return volunteer, "self"
@@ -162,9 +162,7 @@ def _record_for_lead(user: User, record_id: int) -> ServiceRecord:
     # Locked like check-in and -out, so two confirmations or decisions at once take turns.
     order = orders.get_order(user=user, order_id=record.order_id, lock=True)
     db.session.refresh(record)
-    proposal = accepted_proposal(order)
-    is_lead = proposal is not None and proposal.team.lead_user_id == user.id
-    if not (is_lead or (user.role in STAFF_ROLES and station_in_scope(user, order.station_id))):
+    if not may_run_crew(user, order, accepted_proposal(order)):
         raise Forbidden("only the team lead or station staff may confirm hours")
     return record
 
@@ -263,9 +261,7 @@ def complete_order(*, user: User, order_id: int, reason: str = "") -> Order:
         raise InvalidTransition(
             "an order that is %(status)s cannot be completed", field="status", params={"status": order.status}
         )
-    proposal = accepted_proposal(order)
-    is_lead = proposal is not None and proposal.team.lead_user_id == user.id
-    if not (is_lead or (user.role in STAFF_ROLES and station_in_scope(user, order.station_id))):
+    if not may_run_crew(user, order, accepted_proposal(order)):
         raise Forbidden("only the team lead or station staff may complete an order")
     if any(r.check_out_at is None for r in order.service_records):
         raise InvalidTransition("someone is still checked in", field="status")

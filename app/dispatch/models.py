@@ -20,6 +20,9 @@ from app.volunteers.models import Team, Volunteer
 PROPOSAL_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn")
 # A run asked for through the API is queued until a worker takes it; runs started in-process begin at running.
 RUN_STATUSES = ("queued", "running", "done", "failed")
+# A county run solves one county on its own; a border run is the second pass over the orders it left unserved
+# near county lines, with the teams lent across them.
+RUN_KINDS = ("county", "border")
 # A live proposal holds its crew's time: awaiting an answer, or accepted.
 LIVE = ("pending", "accepted")
 
@@ -53,16 +56,37 @@ class DispatchRun(db.Model):
     time_limit: Mapped[float | None] = mapped_column()
     # How often a worker started it (a worker lost mid-run leaves nothing stored; the retry starts again).
     attempts: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(16), default="county", server_default="county")
+    # A border run: the counties whose unserved orders it takes, and the county runs it waits for.
+    border_county_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    after_run_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
 
     county: Mapped[Station] = relationship()
     created_by: Mapped[User | None] = relationship()
     live_progress: Mapped[DispatchProgress | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
+    @classmethod
+    def asked_for(
+        cls, *, trigger: str, actor: User | None, time_limit: float | None, now: datetime, **fields: Any
+    ) -> DispatchRun:
+        """A run asked for now, queued for the scheduler or a worker."""
+        return cls(
+            trigger=trigger,
+            status="queued",
+            queued_at=now,
+            started_at=now,
+            time_limit=time_limit,
+            created_by_id=actor.id if actor else None,
+            **fields,
+        )
+
     @property
     def progress(self) -> dict[str, Any]:
         """The engine's latest report while the run is under way (empty before the first and once it is over)."""
+        if self.status != "running":  # only a running run reports (a claim clears the last attempt's report)
+            return {}
         report = self.live_progress
-        if report is None or self.status not in ("queued", "running"):
+        if report is None:
             return {}
         return {
             "seconds": round(report.seconds, 1),

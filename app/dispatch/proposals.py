@@ -7,9 +7,10 @@ from datetime import datetime
 
 from flask import current_app
 
-from app.accounts.access import MANAGER_ROLES, STAFF_ROLES, scope_station_ids, station_in_scope
+from app.accounts.access import STAFF_ROLES, may_answer_proposal, scope_station_ids
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.core.statements import rows_changed
 from app.core.timeutil import utcnow
 from app.dispatch.models import LIVE, Proposal, ProposalMember
 from app.dispatch.recheck import check_replacement
@@ -88,11 +89,8 @@ def _get_proposal_locked(*, user: User, proposal_id: int) -> Proposal:
 
 
 def _ensure_may_answer(user: User, proposal: Proposal) -> None:
-    if proposal.team.lead_user_id == user.id:
-        return
-    if user.role in MANAGER_ROLES and station_in_scope(user, proposal.team.station_id):
-        return
-    raise Forbidden("only the team's lead may answer this proposal")
+    if not may_answer_proposal(user, proposal):
+        raise Forbidden("only the team's lead may answer this proposal")
 
 
 def _ensure_pending(proposal: Proposal, now: datetime) -> None:
@@ -106,13 +104,13 @@ def _ensure_pending(proposal: Proposal, now: datetime) -> None:
 
 def _claim(proposal: Proposal, status: str, *, user: User, now: datetime) -> None:
     """Answer a pending proposal exactly once, even when two answers race (the second finds it answered)."""
-    result = db.session.execute(
+    result = rows_changed(
         db.update(Proposal)
         .where(Proposal.id == proposal.id, Proposal.status == "pending")
         .values(status=status, responded_by_id=user.id, responded_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result != 1:
         raise InvalidTransition("the proposal was answered meanwhile", field="status")
     proposal.status = status
     proposal.responded_by_id = user.id

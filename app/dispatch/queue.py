@@ -18,6 +18,7 @@ from sqlalchemy import event
 
 from app.accounts.models import User
 from app.core.timeutil import utcnow
+from app.dispatch import border
 from app.dispatch import runs as service
 from app.dispatch.models import DispatchProgress, DispatchRun
 from app.dispatch.runs import target_counties
@@ -29,9 +30,18 @@ WAITING = ("queued", "running")
 
 
 def queue_runs(
-    *, county_code: str | None, actor: User | None, trigger: str, time_limit: float | None, now: datetime | None = None
+    *,
+    county_code: str | None,
+    actor: User | None,
+    trigger: str,
+    time_limit: float | None,
+    now: datetime | None = None,
+    second_pass: bool = True,
 ) -> list[DispatchRun]:
-    """Queue one run per county (a county with a run already waiting keeps that one) and return them."""
+    """Queue one run per county (a county with a run already waiting keeps that one) and return them.
+
+    Then, unless told not to, a border run for each group of counties joined by lent teams, waiting for them.
+    """
     now = now or utcnow()
     runs = []
     for county in target_counties(county_code=county_code, actor=actor):
@@ -42,20 +52,15 @@ def queue_runs(
             .limit(1)
         )
         if waiting is not None:
+            waiting.county = county  # the same row: the answer then names the county without reading it again
             runs.append(waiting)
             continue
-        run = DispatchRun(
-            county=county,
-            trigger=trigger,
-            status="queued",
-            queued_at=now,
-            started_at=now,
-            time_limit=time_limit,
-            created_by_id=actor.id if actor else None,
-        )
+        run = DispatchRun.asked_for(county=county, trigger=trigger, actor=actor, time_limit=time_limit, now=now)
         db.session.add(run)
         runs.append(run)
     db.session.flush()
+    if second_pass:
+        runs += border.queue_border_runs(runs, actor=actor, trigger=trigger, time_limit=time_limit, now=now)
     return runs
 
 
@@ -112,25 +117,36 @@ def claim_run(*, run_id: int, now: datetime | None = None) -> DispatchRun | None
 
 
 def execute_run(*, run_id: int, host: str) -> str:
-    """Run a queued run to the end: "done", "failed", or "skipped" when it was already finished."""
+    """Run a queued run to the end: "done", "failed", "skipped" when it was already finished, or "waiting" when
+    it is a border run whose county runs have not all finished (it stays queued; ask again later)."""
+    pending = db.session.get(DispatchRun, run_id)
+    if pending is not None and pending.kind == "border" and pending.status == "queued" and not border.ready(pending):
+        db.session.rollback()
+        return "waiting"
     run = claim_run(run_id=run_id)
     if run is None:
         return "skipped"
     try:
-        service._lock_county(run.county)
+        if run.kind == "border":
+            border.lock_part(run)
+        else:
+            service._lock_county(run.county)
         db.session.refresh(run)
         if run.status != "running":  # another worker finished it while this one waited for the lock
             db.session.rollback()
             return "skipped"
-        actor = db.session.get(User, run.created_by_id) if run.created_by_id else None
-        service.run_dispatch(
-            county=run.county,
-            trigger=run.trigger,
-            actor=actor,
-            time_limit=run.time_limit,
-            now=planning_time(run),
-            run=run,
-        )
+        if run.kind == "border":
+            border.run_border_pass(run=run, now=planning_time(run), time_limit=run.time_limit)
+        else:
+            actor = db.session.get(User, run.created_by_id) if run.created_by_id else None
+            service.run_dispatch(
+                county=run.county,
+                trigger=run.trigger,
+                actor=actor,
+                time_limit=run.time_limit,
+                now=planning_time(run),
+                run=run,
+            )
         db.session.commit()
     except Exception as error:
         db.session.rollback()

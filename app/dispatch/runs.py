@@ -22,6 +22,7 @@ from app.orders import service as orders
 from app.orders.models import Order
 from app.stations.models import Station
 from app.stations.service import counties, station_by_code
+from matching.domain import Unassigned
 
 
 def _solve(
@@ -159,7 +160,7 @@ def run_dispatch(
     run.orders_considered = len(problem.orders)
     run.volunteers_considered = len(problem.volunteers)
     assignments: list = []
-    unassigned: dict[str, object] = {}
+    unassigned: dict[str, Unassigned] = {}
     bound = 0
     statuses: list[str] = []
     pending = set(problem.orders)
@@ -265,10 +266,15 @@ def run_dispatch_for_counties(
     time_limit: float | None = None,
     now: datetime | None = None,
 ) -> list[DispatchRun]:
-    """Run dispatch county by county (they are independent); one county when its code is given."""
+    """Run dispatch county by county (they are independent); one county when its code is given.
+
+    The first pass only: `app.dispatch.border.dispatch_counties` adds the second pass across county lines.
+    """
     runs = []
     for county in target_counties(county_code=county_code, actor=actor):
-        runs.append(run_dispatch(county=county, trigger=trigger, actor=actor, time_limit=time_limit, now=now))
+        run = run_dispatch(county=county, trigger=trigger, actor=actor, time_limit=time_limit, now=now)
+        assert run is not None, "a run that waits for the county's lock always runs"
+        runs.append(run)
     return runs
 
 
@@ -309,7 +315,7 @@ def redispatch_orders(targets: list[Order], *, now: datetime | None = None) -> l
         # Never wait for a county's lock while holding an order's (that is the wrong lock order): when a run
         # is under way, the next one places these orders.
         run = run_dispatch(
-            county=db.session.get(Station, county_id),
+            county=db.session.get_one(Station, county_id),
             trigger="redispatch",
             actor=None,
             time_limit=current_app.config["REDISPATCH_TIME_LIMIT_S"],

@@ -25,6 +25,8 @@ class RunSchema(Schema):
 
     id = fields.Integer()
     county = fields.Function(lambda r: r.county.code)
+    kind = fields.String(metadata={"description": "county: one county on its own; border: the second pass"})
+    after_run_ids = fields.List(fields.Integer(), metadata={"description": "border: the county runs it waits for"})
     trigger = fields.String()
     started_at = fields.AwareDateTime()
     finished_at = fields.AwareDateTime(allow_none=True)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.auth import api_user
 from app.accounts.models import User
 from app.core.errors import InvalidTransition, ValidationFailed
+from app.core.statements import rows_changed
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.idempotency.models import IdempotencyRecord
@@ -114,5 +115,4 @@ def idempotent_response(blp: Any, status: int, schema: type[Schema]) -> Callable
 def purge_idempotency_records(*, now: datetime | None = None) -> int:
     """Forget answers older than IDEMPOTENCY_KEEP_HOURS (a retry after that is a new request)."""
     cutoff = (now or utcnow()) - timedelta(hours=current_app.config["IDEMPOTENCY_KEEP_HOURS"])
-    result = db.session.execute(db.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
-    return result.rowcount or 0
+    return rows_changed(db.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))

@@ -116,7 +116,8 @@ def _give_the_demo_volunteer_history() -> None:
 
 def _stations_up(station: Station) -> set[int]:
     found: set[int] = set()
-    while station is not None and station.id not in found:
-        found.add(station.id)
-        station = station.parent
+    step: Station | None = station
+    while step is not None and step.id not in found:
+        found.add(step.id)
+        step = step.parent
     return found

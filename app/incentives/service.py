@@ -21,16 +21,26 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, insert, update
+from sqlalchemy import Row, func, insert, update
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.access import MANAGER_ROLES, STAFF_ROLES, require_role, scope_station_ids, station_in_scope
+from app.accounts.access import (
+    MANAGER_ROLES,
+    STAFF_ROLES,
+    require_role,
+    scope_station_ids,
+    station_in_scope,
+    within_scope,
+)
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.core.statements import rows_changed
 from app.core.timeutil import local_midnight, utcnow
 from app.extensions import db
 from app.incentives.models import (
@@ -158,13 +168,13 @@ def _change_balance(volunteer_id: int, delta: int) -> None:
                 )
         except IntegrityError:
             pass  # someone else made the row at the same moment: use theirs
-    result = db.session.execute(
+    result = rows_changed(
         update(PointsBalance)
         .where(PointsBalance.volunteer_id == volunteer_id, PointsBalance.points + delta >= 0)
         .values(points=PointsBalance.points + delta, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result != 1:
         raise InsufficientPoints("not enough points", field="points")
 
 
@@ -488,9 +498,7 @@ def list_items(*, user: User, station_id: int | None = None, include_inactive: b
     """Shop items: staff see their scope's; volunteers see those at stations above and at their home station."""
     query = db.select(ShopItem).order_by(ShopItem.station_id, ShopItem.points_cost, ShopItem.id)
     if user.role in STAFF_ROLES:
-        ids = scope_station_ids(user)
-        if ids is not None:
-            query = query.where(ShopItem.station_id.in_(ids))
+        query = within_scope(query, user, ShopItem.station_id)
     else:
         query = query.where(ShopItem.station_id.in_(_shop_stations_for(user)))
         include_inactive = False
@@ -548,13 +556,13 @@ def update_item(
     """Staff restock (or take stock off), reprice, retire or describe an item; stock never goes below zero."""
     item = _item_for_staff(user, item_id)
     if add_stock:
-        result = db.session.execute(
+        result = rows_changed(
             update(ShopItem)
             .where(ShopItem.id == item.id, ShopItem.stock + add_stock >= 0)
             .values(stock=ShopItem.stock + add_stock)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if result != 1:
             raise ValidationFailed("stock cannot go below zero", field="add_stock")
     if points_cost is not None:
         if points_cost <= 0:
@@ -582,18 +590,19 @@ def redeem(*, user: User, item_id: int, volunteer_id: int | None = None) -> Rede
             raise Forbidden("only volunteers redeem points")
         if volunteer_id is not None and volunteer_id != volunteer.id:
             raise NotFound("volunteer not found", field="volunteer_id")
-        item = db.session.get(ShopItem, item_id)
-        if item is None or item.station_id not in _shop_stations_for(user):
+        shop_item = db.session.get(ShopItem, item_id)
+        if shop_item is None or shop_item.station_id not in _shop_stations_for(user):
             raise NotFound("shop item not found", field="item_id")
+        item = shop_item
     if not item.active:
         raise InvalidTransition("this item is no longer offered", field="item_id")
-    taken = db.session.execute(
+    taken = rows_changed(
         update(ShopItem)
         .where(ShopItem.id == item.id, ShopItem.stock >= 1, ShopItem.active.is_(True))
         .values(stock=ShopItem.stock - 1)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:
+    if taken != 1:
         raise OutOfStock("this item is out of stock", field="item_id")
     cost = db.session.scalar(db.select(ShopItem.points_cost).where(ShopItem.id == item.id))
     redemption = Redemption(item_id=item.id, volunteer_id=volunteer.id, points=cost, requested_by_id=user.id)
@@ -616,9 +625,7 @@ def list_redemptions(*, user: User, station_id: int | None = None, limit: int = 
     """Redemptions: staff see their scope's shops, volunteers their own; newest first."""
     query = db.select(Redemption).join(ShopItem, ShopItem.id == Redemption.item_id).order_by(Redemption.id.desc())
     if user.role in STAFF_ROLES:
-        ids = scope_station_ids(user)
-        if ids is not None:
-            query = query.where(ShopItem.station_id.in_(ids))
+        query = within_scope(query, user, ShopItem.station_id)
     else:
         volunteer = db.session.scalar(db.select(Volunteer).where(Volunteer.user_id == user.id))
         query = query.where(Redemption.volunteer_id == (volunteer.id if volunteer is not None else -1))
@@ -654,13 +661,13 @@ def hand_over(*, user: User, redemption_id: int) -> Redemption:
 def cancel_redemption(*, user: User, redemption_id: int) -> Redemption:
     """Staff cancel a redemption not yet handed over: the item goes back on the shelf, the points back."""
     redemption = _redemption_for_staff(user, redemption_id)
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(Redemption)
         .where(Redemption.id == redemption.id, Redemption.status == "redeemed")
         .values(status="cancelled", handled_by_id=user.id, handled_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         raise InvalidTransition("only a redemption not yet handed over can be cancelled", field="status")
     db.session.execute(
         update(ShopItem)
@@ -737,23 +744,30 @@ def ranking(*, user: User, month: str, kind: str = "volunteers", limit: int = 50
     if ids is not None:
         points_conds.append(PointsEntry.station_id.in_(ids))
         hours_conds.append(HoursEntry.station_id.in_(ids))
-    points = dict(
-        db.session.execute(db.select(column, func.sum(PointsEntry.points)).where(*points_conds).group_by(column)).all()
+    points: dict[int, int] = dict(
+        db.session.execute(db.select(column, func.sum(PointsEntry.points)).where(*points_conds).group_by(column))
+        .tuples()
+        .all()
     )
-    minutes = dict(
+    minutes: dict[int, int] = dict(
         db.session.execute(
             db.select(hours_column, func.sum(HoursEntry.minutes)).where(*hours_conds).group_by(hours_column)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
-    people = dict(
+    people: dict[int, int] = dict(
         db.session.execute(
             db.select(hours_column, func.count(func.distinct(HoursEntry.volunteer_id)))
             .where(*hours_conds)
             .group_by(hours_column)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     keys = set(points) | set(minutes)
-    model = {"volunteers": Volunteer, "teams": Team, "stations": Station}[kind]
+    models: dict[str, type[Volunteer | Team | Station]] = {"volunteers": Volunteer, "teams": Team, "stations": Station}
+    model = models[kind]
     named = {row.id: row for row in db.session.scalars(db.select(model).where(model.id.in_(keys)))} if keys else {}
     order = sorted(keys, key=lambda k: (-int(points.get(k) or 0), -int(minutes.get(k) or 0), named[k].code))
     rows: list[RankingRow] = []
@@ -907,7 +921,7 @@ def subsidy_report(*, user: User, start: date, end: date) -> SubsidyReport:
     if ids is not None:
         conds.append(HoursEntry.station_id.in_(ids))
 
-    def grouped(column) -> list:  # noqa: ANN001
+    def grouped(column) -> Sequence[Row[Any]]:  # noqa: ANN001
         return db.session.execute(
             db.select(
                 column,

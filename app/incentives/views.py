@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.accounts.access import MANAGER_ROLES, STAFF_ROLES
 from app.core.errors import DomainError
@@ -102,7 +103,7 @@ def redeem(item_id: int):
     )
 
 
-def _certificate_response(volunteer_id: int) -> Response:
+def _certificate_response(volunteer_id: int) -> BaseResponse:
     start, end = _year_period()
     try:
         cert = service.certificate(user=me(), volunteer_id=volunteer_id, start=start, end=end)

@@ -115,7 +115,7 @@ def orders_in_service_with_crew_gone() -> list[Violation]:
 
 def order_histories_chain() -> list[Violation]:
     """Each recorded transition starts where the previous one ended, and the last ends at the order's status."""
-    current = dict(db.session.execute(db.select(Order.id, Order.status)).all())
+    current: dict[int, str] = dict(db.session.execute(db.select(Order.id, Order.status)).tuples().all())
     found = []
     last: dict[int, str] = {}
     for order_id, event_id, from_status, to_status in db.session.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.accounts.access import MANAGER_ROLES, ensure_station_in_scope, require_role, scope_station_ids, subtree_ids
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -92,7 +94,7 @@ def get_menu_item(item_id: int) -> MenuItem:
     return item
 
 
-def create_menu_item(*, user: User, needs: list[dict], priority: str, **fields: object) -> MenuItem:
+def create_menu_item(*, user: User, needs: list[dict], priority: str, **fields: Any) -> MenuItem:
     """Add a menu item (county staff)."""
     require_role(user, *MANAGER_ROLES)
     if db.session.scalar(db.select(MenuItem.id).where(MenuItem.code == fields["code"])) is not None:
@@ -102,7 +104,7 @@ def create_menu_item(*, user: User, needs: list[dict], priority: str, **fields: 
         raise ValidationFailed("unknown practice priority %(code)s", field="priority", params={"code": priority})
     station_id = fields.get("station_id")
     if station_id is not None:
-        ensure_station_in_scope(user, int(station_id), field="station_id")  # type: ignore[arg-type]
+        ensure_station_in_scope(user, int(station_id), field="station_id")
     elif user.role != "admin":
         # County staff add to their own county's menu; only an admin adds a shared template.
         if user.scope_station is None:
@@ -129,7 +131,7 @@ def ensure_may_change_item(user: User, item: MenuItem) -> None:
     ensure_station_in_scope(user, item.station_id)
 
 
-def update_menu_item(*, user: User, item_id: int, **changes: object) -> MenuItem:
+def update_menu_item(*, user: User, item_id: int, **changes: Any) -> MenuItem:
     """Edit or (de)activate a menu item (county staff)."""
     require_role(user, *MANAGER_ROLES)
     item = get_menu_item(item_id)

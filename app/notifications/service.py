@@ -9,6 +9,7 @@ from flask import current_app
 
 from app.accounts.models import User
 from app.core.masking import mask_address
+from app.core.statements import rows_changed
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.notifications.messages import render
@@ -133,13 +134,13 @@ def deliver_now(*, message_ids: list[int], now: datetime | None = None) -> list[
     outcomes = []
     for message_id in message_ids:
         # A conditional update claims the row even if the scheduler is claiming at the same moment: one wins.
-        claimed = db.session.execute(
+        claimed = rows_changed(
             db.update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
             .values(status="sending", claimed_at=now)
             .execution_options(synchronize_session="fetch")
         )
-        if claimed.rowcount == 1:
+        if claimed == 1:
             outcomes.append(deliver(message_id=message_id, now=now))
     return outcomes
 
@@ -232,15 +233,14 @@ def _purge_personal_data(message: OutboxMessage) -> None:
 def outbox_counts() -> dict[str, int]:
     """Messages by status."""
     rows = db.session.execute(db.select(OutboxMessage.status, db.func.count()).group_by(OutboxMessage.status))
-    return dict(rows.all())
+    return dict(rows.tuples().all())
 
 
 def prune_messages(*, before: datetime) -> int:
     """Forget sent and failed messages created before a moment (their attempts go with them)."""
-    result = db.session.execute(
+    return rows_changed(
         db.delete(OutboxMessage).where(OutboxMessage.created_at < before, OutboxMessage.status.in_(("sent", "failed")))
     )
-    return result.rowcount or 0
 
 
 def recent_failures(*, limit: int = 10) -> list[OutboxMessage]:

@@ -56,21 +56,18 @@ def _tell_crew_of_cancellation(event: Any) -> None:
         return
     values = {**_order_values(order), "start": proposal.start_at}
     data = {"order_id": order.id, "proposal_id": proposal.id, "event_id": event.id}
-    for member in proposal.crew:
-        service.notify(
-            key=f"order-event:{event.id}:volunteer:{member.volunteer_id}",
-            kind="job_cancelled",
-            recipient=service.recipient_for_volunteer(member.volunteer),
-            values=values,
-            data=data,
-            now=event.at,
-        )
+    recipients = {
+        f"volunteer:{member.volunteer_id}": service.recipient_for_volunteer(member.volunteer)
+        for member in proposal.crew
+    }
     lead = _lead_of(proposal.team)
     if lead is not None:
+        recipients["lead"] = service.recipient_for_user(lead)
+    for who, recipient in recipients.items():
         service.notify(
-            key=f"order-event:{event.id}:lead",
+            key=f"order-event:{event.id}:{who}",
             kind="job_cancelled",
-            recipient=service.recipient_for_user(lead),
+            recipient=recipient,
             values=values,
             data=data,
             now=event.at,

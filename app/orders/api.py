@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from app.accounts.auth import api_user
-from app.core.transactions import Blueprint
+from app.core.transactions import Blueprint, keep_loaded
 from app.dispatch import crew, phones
 from app.idempotency.service import idempotent_response
 from app.orders import service
@@ -39,7 +39,9 @@ class Orders(MethodView):
     def post(self, data: dict):
         """Place an order for yourself (resident) or for a resident (station staff); retry with the same
         Idempotency-Key and it is placed once."""
-        return service.place_order(user=api_user(), **data)
+        order = service.place_order(user=api_user(), **data)
+        keep_loaded()  # place_order leaves the order as stored: answered without reading it back
+        return order
 
 
 @blp.route("/<int:order_id>")

@@ -6,19 +6,25 @@ Every transition goes through `transition`, which checks it is allowed and recor
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select
 
-from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, scope_station_ids, station_in_scope
+from app.accounts.access import (
+    STAFF_ROLES,
+    ensure_station_in_scope,
+    may_act_for_resident,
+    station_in_scope,
+    within_scope,
+)
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.intervals import union
 from app.core.signals import order_event_recorded
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
-from app.menu.models import MenuItem
+from app.menu.models import MenuItem, MenuItemNeed
 from app.menu.service import item_orderable_at, skill_by_code
 from app.orders.models import (
     OPEN_STATUSES,
@@ -195,7 +201,10 @@ def place_order(
     if station is None or not station.active:
         raise ValidationFailed("unknown station", field="station_id")
     ensure_station_in_scope(user, station.id, field="station_id")
-    item = db.session.get(MenuItem, menu_item_id)
+    # Its needs and their skills in the same query: the order copies them and its answer names the skills.
+    item = db.session.get(
+        MenuItem, menu_item_id, options=[db.joinedload(MenuItem.needs).joinedload(MenuItemNeed.skill)]
+    )
     if item is None:
         raise ValidationFailed("unknown menu item", field="menu_item_id")
     if not item_orderable_at(item, station):
@@ -221,10 +230,15 @@ def place_order(
         notes=notes,
         created_at=now,
         updated_at=now,
+        # A new order has none of these; set, they are known and the answer need not read them back.
+        exclusions=[],
+        service_records=[],
+        rating=None,
     )
-    order.windows = [OrderWindow(start_at=s, end_at=e) for s, e in spans]
+    # In UTC, as they are stored and read back: the answer is dumped from these objects (`keep_loaded`).
+    order.windows = [OrderWindow(start_at=s.astimezone(UTC), end_at=e.astimezone(UTC)) for s, e in spans]
     if needs is None:
-        order.needs = [OrderNeed(skill_id=n.skill_id, count=n.count) for n in item.needs]
+        order.needs = [OrderNeed(skill=n.skill, count=n.count) for n in item.needs]
     else:
         seen: set[str] = set()
         for index, need in enumerate(needs):
@@ -263,9 +277,7 @@ def register_order_audience(role: str, order_ids: OrderAudience) -> None:
 def _visible_orders_query(user: User) -> Select:
     query = db.select(Order)
     if user.role in STAFF_ROLES:
-        ids = scope_station_ids(user)
-        if ids is not None:
-            query = query.where(Order.station_id.in_(ids))
+        query = within_scope(query, user, Order.station_id)
     elif user.role == "resident":
         query = query.outerjoin(Resident, Order.resident_id == Resident.id).where(
             (Resident.user_id == user.id) | (Order.placed_by_id == user.id)
@@ -335,15 +347,6 @@ def lock_orders(order_ids: set[int] | list[int]) -> dict[int, Order]:
 def lock_order(order: Order) -> Order:
     """Take one order's row lock and reload it (see lock_orders)."""
     return lock_orders([order.id])[order.id]
-
-
-def may_act_for_resident(user: User, order: Order) -> bool:
-    """Whether the user is the order's resident, or staff over its station."""
-    if user.role in STAFF_ROLES:
-        return station_in_scope(user, order.station_id)
-    return user.role == "resident" and (
-        order.placed_by_id == user.id or (order.resident is not None and order.resident.user_id == user.id)
-    )
 
 
 def cancel_order(*, user: User, order_id: int, reason: str = "") -> Order:

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.accounts.access import STAFF_ROLES
+from app.accounts.access import STAFF_ROLES, may_reveal_phone
 from app.core.timeutil import LOCAL_TZ
 from app.dispatch import crew, phones
 from app.dispatch.crew import accepted_proposal
@@ -120,7 +120,7 @@ def _detail_page(order_id: int, *, revealed_phone: str | None = None):
         if user.role in STAFF_ROLES
         else None,
         revealed_phone=revealed_phone,
-        may_reveal_phone=phones.may_reveal_phone(user=user, order=order),
+        may_reveal_phone=may_reveal_phone(user, order, proposal),
     )
 
 

@@ -6,11 +6,12 @@ from datetime import date
 
 from flask import Response, request, url_for
 from flask.views import MethodView
-from flask_smorest import abort
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.accounts.access import MANAGER_ROLES, require_role, scope_station_ids
 from app.accounts.auth import api_user
 from app.accounts.models import User
+from app.core.errors import abort
 from app.core.timeutil import iso_week_label, utcnow, week_start
 from app.core.transactions import Blueprint
 from app.rosters import exports, service
@@ -105,7 +106,7 @@ def _caller(token: str | None) -> User:
     return api_user()
 
 
-def _feed(kind: str, owner_id: int, query: dict) -> Response:
+def _feed(kind: str, owner_id: int, query: dict) -> BaseResponse:
     owner = service.owner_for(user=_caller(query.get("token")), kind=kind, owner_id=owner_id)
     body = exports.calendar_bytes(owner=owner, items=service.feed_items(owner=owner, now=utcnow()))
     response = Response(body, mimetype="text/calendar")

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.accounts.access import STAFF_ROLES
+from app.accounts.access import may_see_team_roster, may_see_volunteer
 from app.accounts.models import User
 from app.core.errors import NotFound
 from app.core.timeutil import local_midnight, utcnow, week_start
@@ -24,7 +24,6 @@ from app.notifications.messages import Phrase
 from app.orders.models import Order, OrderEvent
 from app.rosters.models import FeedKey, RosterVersion
 from app.volunteers.models import Team, Volunteer
-from app.volunteers.service import can_see_team, can_see_volunteer
 
 # Fields of a job whose change matters to the people rostered (status moves do not make a new version).
 SCHEDULE_FIELDS = ("start_at", "end_at", "title", "station_id", "station", "address", "team_id", "crew")
@@ -78,11 +77,6 @@ class PublishReport:
 # --- who may see which roster ---
 
 
-def may_see_team_roster(user: User, team: Team) -> bool:
-    """The team's lead, or staff whose scope covers the team."""
-    return team.lead_user_id == user.id or (user.role in STAFF_ROLES and can_see_team(user, team))
-
-
 def team_owner(*, user: User, team_id: int) -> Owner:
     """A team whose roster the user may see, or 404."""
     team = db.session.get(Team, team_id)
@@ -94,7 +88,7 @@ def team_owner(*, user: User, team_id: int) -> Owner:
 def volunteer_owner(*, user: User, volunteer_id: int) -> Owner:
     """A volunteer whose roster the user may see (self, their lead, staff in scope), or 404."""
     volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None or not can_see_volunteer(user, volunteer):
+    if volunteer is None or not may_see_volunteer(user, volunteer):
         raise NotFound("volunteer not found")
     return Owner(kind="volunteer", volunteer=volunteer)
 
@@ -156,7 +150,7 @@ def entry_for(proposal: Proposal, *, volunteer_id: int | None = None) -> dict[st
             }
             for m in proposal.crew
         ),
-        key=lambda c: c["code"],
+        key=lambda c: str(c["code"]),
     )
     entry: dict[str, Any] = {
         "uid": job_uid(order.id),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.accounts.access import may_see_team_roster
 from app.core.timeutil import iso_week_label, parse_iso_week, to_local, utcnow, week_start
 from app.rosters import service
 from app.rosters.api import export_response
@@ -58,7 +60,8 @@ def _page_context(kind: str, owner_id: int) -> dict:
     feed_url = None
     if token:
         endpoint = "rosters.team_feed" if kind == "team" else "rosters.volunteer_feed"
-        feed_url = url_for(endpoint, **{f"{kind}_id": owner_id}, token=token, _external=True)
+        owner_arg: dict[str, Any] = {f"{kind}_id": owner_id}
+        feed_url = url_for(endpoint, **owner_arg, token=token, _external=True)
     return {
         "view": view,
         "owner": owner,
@@ -91,7 +94,7 @@ def mine():
     led = sorted(lead_team_ids(current_user))
     if len(led) == 1:
         return redirect(url_for(".roster", kind="team", owner_id=led[0]))
-    teams = [t for t in list_teams(user=current_user) if service.may_see_team_roster(current_user, t)]
+    teams = [t for t in list_teams(user=current_user) if may_see_team_roster(current_user, t)]
     if not teams:
         abort(404)
     return render_template("rosters/choose.html", teams=teams)

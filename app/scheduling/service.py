@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.accounts.access import MANAGER_ROLES, require_role
 from app.accounts.models import User
+from app.core.statements import rows_changed
 from app.extensions import db
 from app.scheduling import JOB_NAMES
 from app.scheduling.models import JobRun, apscheduler_jobs
@@ -43,17 +44,21 @@ def job_overview(*, now: datetime) -> list[JobStatus]:
     logged = set(db.session.scalars(db.select(JobRun.job).distinct()))
     names = list(JOB_NAMES) + sorted((set(stored) | logged) - set(JOB_NAMES))
     since = now - timedelta(hours=24)
-    failures = dict(
+    failures: dict[str, int] = dict(
         db.session.execute(
             db.select(JobRun.job, db.func.count())
             .where(JobRun.outcome == "failed", JobRun.started_at >= since)
             .group_by(JobRun.job)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
-    last_ok = dict(
+    last_ok: dict[str, datetime] = dict(
         db.session.execute(
             db.select(JobRun.job, db.func.max(JobRun.finished_at)).where(JobRun.outcome == "ok").group_by(JobRun.job)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     latest_ids = db.select(db.func.max(JobRun.id)).group_by(JobRun.job)
     last_runs = {run.job: run for run in db.session.scalars(db.select(JobRun).where(JobRun.id.in_(latest_ids)))}
@@ -87,8 +92,7 @@ def ensure_may_watch(user: User) -> None:
 
 def prune_job_runs(*, before: datetime) -> int:
     """Forget finished job runs that started before a moment."""
-    result = db.session.execute(db.delete(JobRun).where(JobRun.started_at < before, JobRun.outcome != "running"))
-    return result.rowcount or 0
+    return rows_changed(db.delete(JobRun).where(JobRun.started_at < before, JobRun.outcome != "running"))
 
 
 LEADER = "scheduler"

@@ -55,7 +55,8 @@ def reencode(data: bytes, *, max_side: int) -> tuple[bytes, int, int]:
 
 def add_photo(*, user: User, order_id: int, data: bytes) -> RatingPhoto:
     """The resident (or staff for them) adds a photo to the order's rating."""
-    from app.orders.service import get_order, may_act_for_resident
+    from app.accounts.access import may_act_for_resident
+    from app.orders.service import get_order
 
     config = current_app.config
     order: Order = get_order(user=user, order_id=order_id, lock=True)

@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from app.accounts.access import MANAGER_ROLES, STAFF_ROLES, ensure_station_in_scope, require_role, scope_station_ids
+from app.accounts.access import (
+    MANAGER_ROLES,
+    STAFF_ROLES,
+    ensure_station_in_scope,
+    require_role,
+    within_scope,
+)
 from app.accounts.models import User
 from app.core.errors import NotFound, ValidationFailed
 from app.core.timeutil import utcnow
@@ -19,10 +25,7 @@ from app.stations.models import LEVEL_RANK, Station
 
 def list_stations(*, user: User, level: str | None = None, parent_id: int | None = None) -> list[Station]:
     """Stations within the user's scope, optionally filtered."""
-    query = db.select(Station).order_by(Station.code)
-    ids = scope_station_ids(user)
-    if ids is not None:
-        query = query.where(Station.id.in_(ids))
+    query = within_scope(db.select(Station).order_by(Station.code), user, Station.id)
     if level is not None:
         query = query.where(Station.level == level)
     if parent_id is not None:

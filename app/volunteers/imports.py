@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import update
@@ -17,6 +18,7 @@ from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids
 from app.accounts.models import User
 from app.audit.service import record
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
+from app.core.statements import rows_changed
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.menu.models import Skill
@@ -72,24 +74,43 @@ class ImportPreview:
 
 def read_rows(*, filename: str, content: bytes) -> list[dict]:
     """The rows of a CSV or XLSX file as dicts keyed by column, each with its line number in the file."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        table = _xlsx_table(content)
-    elif name.endswith(".csv"):
-        table = _csv_table(content)
-    else:
-        raise ValidationFailed("the file must be .csv or .xlsx", field="file")
-    if not table:
-        raise ValidationFailed("the file is empty", field="file")
-    header = [HEADINGS.get(str(h or "").strip().lower(), HEADINGS.get(str(h or "").strip())) for h in table[0]]
+    table = read_table(filename=filename, content=content)
+    header = column_names(table[0], HEADINGS)
     missing = [c for c in ("code", "name", "station") if c not in header]
     if missing:
         raise ValidationFailed("the first row must name the columns code, name and station", field="file")
+    return table_rows(table, header, COLUMNS)
+
+
+def _table(filename: str, content: bytes) -> Sequence[Sequence[object]]:
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        return _xlsx_table(content)
+    if name.endswith(".csv"):
+        return _csv_table(content)
+    raise ValidationFailed("the file must be .csv or .xlsx", field="file")
+
+
+def read_table(*, filename: str, content: bytes) -> Sequence[Sequence[object]]:
+    """The cells of a CSV or XLSX file (the first sheet), row by row; refused when empty or of another kind."""
+    table = _table(filename, content)
+    if not table:
+        raise ValidationFailed("the file is empty", field="file")
+    return table
+
+
+def column_names(heading: Sequence[object], headings: dict[str, str]) -> list[str | None]:
+    """The column each heading cell names (Chinese or English, any case), None for a heading not known."""
+    return [headings.get(str(h or "").strip().lower(), headings.get(str(h or "").strip())) for h in heading]
+
+
+def table_rows(table: Sequence[Sequence[object]], header: list[str | None], columns: tuple[str, ...]) -> list[dict]:
+    """The non-blank rows below the heading as dicts of text keyed by column, each with its line in the file."""
     rows = []
     for number, cells in enumerate(table[1:], start=2):
         values = {c: _text(cells[i]) if i < len(cells) else "" for i, c in enumerate(header) if c is not None}
         if any(values.values()):
-            rows.append({"line": number, **{c: values.get(c, "") for c in COLUMNS}})
+            rows.append({"line": number, **{c: values.get(c, "") for c in columns}})
     if len(rows) > MAX_ROWS:
         raise ValidationFailed("the file has more rows than one import takes (20000)", field="file")
     return rows
@@ -232,11 +253,11 @@ def commit_import(*, user: User, import_id: int, skip_invalid: bool = False) -> 
     """Create the volunteers of a previewed upload, once; all rows or none unless told to skip the faulty ones."""
     preview = get_import(user=user, import_id=import_id)
     # Claim the upload in one statement so two confirmations cannot both import it.
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(VolunteerImport)
         .where(VolunteerImport.id == import_id, VolunteerImport.status == "previewed")
         .values(status="committed", committed_at=utcnow())
-    ).rowcount
+    )
     if claimed != 1:
         raise InvalidTransition("this import has already been committed", field="status")
     if preview.invalid and not skip_invalid:
@@ -261,9 +282,8 @@ def commit_import(*, user: User, import_id: int, skip_invalid: bool = False) -> 
             joined_at=utcnow(),
         )
         codes = [s for s in _SKILL_SPLIT.split(v["skills"]) if s]
-        volunteer.skills = list(
-            {id(k): k for k in (lookups.skills.get(c, lookups.skills.get(c.lower())) for c in codes)}.values()
-        )
+        found = (lookups.skills.get(c) or lookups.skills.get(c.lower()) for c in codes)
+        volunteer.skills = list({id(k): k for k in found if k is not None}.values())
         created.append(volunteer)
     db.session.add_all(created)
     preview.upload.created_count = len(created)

@@ -20,6 +20,15 @@ volunteer_skills = Table(
     Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# Neighbouring counties a team also serves across the county line (a team near the border lends help); the
+# dispatch's second pass places such a county's orders left unserved with these teams.
+team_lent_counties = Table(
+    "team_lent_counties",
+    db.metadata,
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("county_id", ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class Team(db.Model):
     """A volunteer team at one tier, with a home station, a specialty and a lead (队长)."""
@@ -39,6 +48,7 @@ class Team(db.Model):
     station: Mapped[Station] = relationship()
     specialty: Mapped[Specialty | None] = relationship()
     members: Mapped[list[Volunteer]] = relationship(back_populates="team", order_by="Volunteer.code")
+    lent_to: Mapped[list[Station]] = relationship(secondary=team_lent_counties, order_by="Station.id")
 
 
 class Volunteer(db.Model):

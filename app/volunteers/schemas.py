@@ -21,6 +21,7 @@ class TeamSchema(Schema):
     lead_user_id = Id(allow_none=True)
     active = fields.Boolean()
     member_count = fields.Function(lambda t: len(t.members))
+    lent_to = fields.Function(lambda t: [c.code for c in t.lent_to])
 
 
 class TeamCreateSchema(Schema):
@@ -128,12 +129,17 @@ class VolunteerQuerySchema(Schema):
 
 
 class TeamUpdateSchema(Schema):
-    """A partial change of a team: name, specialty, lead, active."""
+    """A partial change of a team: name, specialty, lead, active, neighbouring counties it also serves."""
 
     name = fields.String(validate=validate.Length(min=1, max=120))
     specialty = fields.String(allow_none=True)
     lead_user_id = Id(allow_none=True)
     active = fields.Boolean()
+    lent_to = fields.List(
+        fields.String(validate=validate.Length(min=1, max=32)),
+        validate=validate.Length(max=20),
+        metadata={"description": "codes of neighbouring counties the team also serves (dispatch's second pass)"},
+    )
 
 
 class TeamMembersSchema(Schema):

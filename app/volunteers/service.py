@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlalchemy.orm import selectinload
@@ -11,14 +12,18 @@ from sqlalchemy.orm import selectinload
 from app.accounts.access import (
     STAFF_ROLES,
     ensure_station_in_scope,
+    may_manage_team,
+    may_manage_volunteer,
+    may_see_team,
+    may_see_volunteer,
     require_role,
     scope_station_ids,
-    station_in_scope,
 )
 from app.accounts.models import User
 from app.audit.service import changed_fields, record
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.intervals import subtract, union
+from app.core.paging import Page, paginate
 from app.core.timeutil import LOCAL_TZ
 from app.extensions import db
 from app.menu.models import Specialty
@@ -58,29 +63,9 @@ def list_teams(
 def get_team(*, user: User, team_id: int) -> Team:
     """One team the user may see, or 404."""
     team = db.session.get(Team, team_id)
-    if team is None or not can_see_team(user, team):
+    if team is None or not may_see_team(user, team):
         raise NotFound("team not found")
     return team
-
-
-def can_see_team(user: User, team: Team) -> bool:
-    """Whether the team is the user's own, or staff whose scope covers it."""
-    if team.lead_user_id == user.id or team.id == user.team_id:
-        return True
-    if user.role not in STAFF_ROLES:
-        return False
-    ids = scope_station_ids(user)
-    return ids is None or team.station_id in ids
-
-
-def can_manage_team(user: User, team: Team) -> bool:
-    """Whether the user leads the team or is staff over its station."""
-    if team.lead_user_id == user.id:
-        return True
-    if user.role not in STAFF_ROLES:
-        return False
-    ids = scope_station_ids(user)
-    return ids is None or team.station_id in ids
 
 
 def create_team(
@@ -132,24 +117,10 @@ def list_volunteers(
     return list(db.session.scalars(query.limit(limit).offset(offset)))
 
 
-def can_see_volunteer(user: User, volunteer: Volunteer) -> bool:
-    """Self, their team's lead, or staff whose scope covers them."""
-    if volunteer.user_id == user.id:
-        return True
-    if volunteer.team is not None and volunteer.team.lead_user_id == user.id:
-        return True
-    if user.role not in STAFF_ROLES:
-        return False
-    ids = scope_station_ids(user)
-    return (
-        ids is None or volunteer.station_id in ids or (volunteer.team is not None and volunteer.team.station_id in ids)
-    )
-
-
 def get_volunteer(*, user: User, volunteer_id: int) -> Volunteer:
     """One volunteer the user may see, or 404."""
     volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None or not can_see_volunteer(user, volunteer):
+    if volunteer is None or not may_see_volunteer(user, volunteer):
         raise NotFound("volunteer not found")
     return volunteer
 
@@ -158,21 +129,21 @@ def _check_team(user: User, team_id: int | None) -> Team | None:
     if team_id is None:
         return None
     team = db.session.get(Team, team_id)
-    if team is None or not can_manage_team(user, team):
+    if team is None or not may_manage_team(user, team):
         raise ValidationFailed("unknown team", field="team_id")
     return team
 
 
-def create_volunteer(*, user: User, skills: list[str], **fields: object) -> Volunteer:
+def create_volunteer(*, user: User, skills: list[str], **fields: Any) -> Volunteer:
     """Register a volunteer (staff)."""
     require_role(user, *STAFF_ROLES)
-    station_id = int(fields["station_id"])  # type: ignore[arg-type]
+    station_id = int(fields["station_id"])
     if db.session.get(Station, station_id) is None:
         raise ValidationFailed("unknown station", field="station_id")
     ensure_station_in_scope(user, station_id, field="station_id")
     if db.session.scalar(db.select(Volunteer.id).where(Volunteer.code == fields["code"])) is not None:
         raise ValidationFailed("volunteer code %(code)s is taken", field="code", params={"code": fields["code"]})
-    _check_team(user, fields.get("team_id"))  # type: ignore[arg-type]
+    _check_team(user, fields.get("team_id"))
     volunteer = Volunteer(**fields)
     volunteer.skills = [skill_by_code(code, field=f"skills.{i}") for i, code in enumerate(skills)]
     db.session.add(volunteer)
@@ -180,23 +151,15 @@ def create_volunteer(*, user: User, skills: list[str], **fields: object) -> Volu
     return volunteer
 
 
-def can_manage_volunteer(user: User, volunteer: Volunteer) -> bool:
-    """A team member is managed through their team (its lead, or staff over the team's station); only a volunteer
-    without a team is managed by staff over their home station (seeing someone is not managing them)."""
-    if volunteer.team is not None:
-        return can_manage_team(user, volunteer.team)
-    return user.role in STAFF_ROLES and station_in_scope(user, volunteer.station_id)
-
-
-def update_volunteer(*, user: User, volunteer_id: int, **changes: object) -> Volunteer:
+def update_volunteer(*, user: User, volunteer_id: int, **changes: Any) -> Volunteer:
     """Change a volunteer's skills, team or limits (their lead or staff; a volunteer their own phone)."""
     volunteer = get_volunteer(user=user, volunteer_id=volunteer_id)
-    if not can_manage_volunteer(user, volunteer) and set(changes) - {"phone"}:
+    if not may_manage_volunteer(user, volunteer) and set(changes) - {"phone"}:
         raise Forbidden("only the team lead or staff may change this")
     if "team_id" in changes:
-        _check_team(user, changes["team_id"])  # type: ignore[arg-type]
+        _check_team(user, changes["team_id"])
     if "skills" in changes:
-        codes: list[str] = changes.pop("skills")  # type: ignore[assignment]
+        codes: list[str] = changes.pop("skills")
         volunteer.skills = [skill_by_code(code, field=f"skills.{i}") for i, code in enumerate(codes)]
     for key, value in changes.items():
         setattr(volunteer, key, value)
@@ -248,7 +211,7 @@ def merged_slots(weekly: list[dict]) -> list[AvailabilitySlot]:
 def set_availability(*, user: User, volunteer_id: int, weekly: list[dict], exceptions: list[dict]) -> dict:
     """Replace a volunteer's availability (self, lead or staff); overlapping weekly slots are merged."""
     volunteer = get_volunteer(user=user, volunteer_id=volunteer_id)
-    if volunteer.user_id != user.id and not can_manage_volunteer(user, volunteer):
+    if volunteer.user_id != user.id and not may_manage_volunteer(user, volunteer):
         raise Forbidden("only the volunteer, their team lead or staff over their team may change this")
     keys = [(e["day"], e["start_minute"]) for e in exceptions]
     if len(keys) != len(set(keys)):
@@ -290,20 +253,6 @@ def free_intervals(volunteer: Volunteer, start: datetime, end: datetime) -> list
 
 # ---------------------------------------------------------------------------------------------------------------
 # Administration: teams and the volunteer register, for staff over their subtree
-
-
-@dataclass
-class VolunteerPage:
-    """One page of volunteers and how many match in all."""
-
-    items: list[Volunteer]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _staff_team(user: User, team_id: int) -> Team:
@@ -352,7 +301,7 @@ def add_team(
     return team
 
 
-def change_team(*, user: User, team_id: int, **changes: object) -> Team:
+def change_team(*, user: User, team_id: int, **changes: Any) -> Team:
     """Rename a team, change its specialty or lead, or (de)activate it; a team with work still open stays active."""
     team = _staff_team(user, team_id)
     before = {
@@ -360,7 +309,10 @@ def change_team(*, user: User, team_id: int, **changes: object) -> Team:
         "lead_user_id": team.lead_user_id,
         "active": team.active,
         "specialty": team.specialty.code if team.specialty else None,
+        "lent_to": ",".join(c.code for c in team.lent_to),
     }
+    if "lent_to" in changes:
+        team.lent_to = _neighbouring_counties(team, changes.pop("lent_to"))
     if "specialty" in changes:
         code = changes.pop("specialty")
         team.specialty = None
@@ -373,7 +325,7 @@ def change_team(*, user: User, team_id: int, **changes: object) -> Team:
         if lead_id is None:
             team.lead_user_id = None
         else:
-            _make_lead(team, _lead_candidate(user, int(lead_id)))  # type: ignore[arg-type]
+            _make_lead(team, _lead_candidate(user, int(lead_id)))
     if changes.get("active") is False and team.active:
         _ensure_no_open_work(team)
     for key, value in changes.items():
@@ -384,10 +336,22 @@ def change_team(*, user: User, team_id: int, **changes: object) -> Team:
         "lead_user_id": team.lead_user_id,
         "active": team.active,
         "specialty": team.specialty.code if team.specialty else None,
+        "lent_to": ",".join(c.code for c in team.lent_to),
     }
     if before != after:
         _audit(user, "team.changed", team, changed_fields(before, after))
     return team
+
+
+def _neighbouring_counties(team: Team, codes: list[str]) -> list[Station]:
+    """The county centres named by code, other than the team's own; 422 naming the first one that is not."""
+    own = team.station.county().id
+    found = {s.code: s for s in db.session.scalars(db.select(Station).where(Station.code.in_(codes)))}
+    for index, code in enumerate(codes):
+        county = found.get(code)
+        if county is None or county.level != "county" or county.id == own:
+            raise ValidationFailed("name another county centre by its code", field=f"lent_to.{index}")
+    return sorted({found[code] for code in codes}, key=lambda s: s.id)
 
 
 def _ensure_no_open_work(team: Team) -> None:
@@ -414,7 +378,7 @@ def set_team_members(*, user: User, team_id: int, add: list[str], remove: list[i
     for i, code in enumerate(add):
         volunteer = db.session.scalar(db.select(Volunteer).where(Volunteer.code == code.strip()))
         # Someone on another team is moved through that team (its lead or staff over it), not from their home.
-        if volunteer is None or not can_manage_volunteer(user, volunteer):
+        if volunteer is None or not may_manage_volunteer(user, volunteer):
             raise ValidationFailed("no volunteer with this code in your area", field=f"add.{i}")
         if volunteer.team_id != team.id:
             volunteer.team_id = team.id
@@ -442,7 +406,7 @@ def search_volunteers(
     no_team: bool = False,
     page: int = 1,
     per_page: int = 50,
-) -> VolunteerPage:
+) -> Page[Volunteer]:
     """Volunteers the user may see, searched by name or code, filtered, one page at a time (counted in SQL)."""
     query = _visible_volunteers(user)
     if q:
@@ -460,17 +424,8 @@ def search_volunteers(
         query = query.where(Volunteer.skills.any(code=skill))
     if active is not None:
         query = query.where(Volunteer.active.is_(active))
-    total = db.session.scalar(db.select(func.count()).select_from(query.with_only_columns(Volunteer.id).subquery()))
-    page = max(1, page)
-    items = list(
-        db.session.scalars(
-            query.options(selectinload(Volunteer.skills), selectinload(Volunteer.team))
-            .order_by(Volunteer.code)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    return VolunteerPage(items=items, total=total or 0, page=page, per_page=per_page)
+    query = query.options(selectinload(Volunteer.skills), selectinload(Volunteer.team))
+    return paginate(query, order_by=Volunteer.code, page=page, per_page=per_page)
 
 
 def _visible_volunteers(user: User):

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.orders import service as order_service
 from app.volunteers import service as volunteer_service
 from app.web.errors import domain_message
-from app.web.pages import choices, me, roles, show_error
+from app.web.pages import choices, me, page_arg, roles, show_error, state_arg
 
 bp = Blueprint("volunteers_views", __name__)
 
@@ -267,7 +267,7 @@ def team(team_id: int):
     user = me()
     row = volunteer_service.get_team(user=user, team_id=team_id)
     members = volunteer_service.list_volunteers(user=user, team_id=team_id)
-    grid = {m.id: {d: [] for d in range(7)} for m in members}
+    grid: dict[int, dict[int, list]] = {m.id: {d: [] for d in range(7)} for m in members}
     for m in members:
         for slot in m.availability:
             grid[m.id][slot.weekday].append(slot)
@@ -288,16 +288,16 @@ def volunteers():
     args = request.args
     team_arg = args.get("team_id", "")
     station_arg = args.get("station_id", "")
+    state, active = state_arg()
     filters = {
         "q": (args.get("q") or "").strip()[:80] or None,
         "team_id": int(team_arg) if team_arg.isdigit() and 0 < int(team_arg) < 2**31 else None,
         "no_team": team_arg == "none",
         "station_id": int(station_arg) if station_arg.isdigit() and 0 < int(station_arg) < 2**31 else None,
         "skill": (args.get("skill") or "")[:40] or None,
-        "active": {"active": True, "inactive": False}.get(args.get("state", "")),
+        "active": active,
     }
-    page = min(max(1, args.get("page", 1, type=int)), 100000)
-    result = volunteer_service.search_volunteers(user=user, page=page, per_page=50, **filters)
+    result = volunteer_service.search_volunteers(user=user, page=page_arg(), per_page=50, **filters)
     return render_template(
         "volunteers/list.html",
         result=result,
@@ -306,7 +306,7 @@ def volunteers():
         skills=list_skills(),
         filters=filters,
         team_arg=team_arg,
-        state=args.get("state", ""),
+        state=state,
         can_import=user.role in STAFF,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext
@@ -175,6 +176,20 @@ _NAV = [
         ("deliberation_views.",),
     ),
     (
+        lazy_gettext("Household visits"),
+        "visits_views.index",
+        ("station_staff", "county_staff", "admin"),
+        (
+            "visits_views.index",
+            "visits_views.campaign",
+            "visits_views.sheets",
+            "visits_views.households",
+            "visits_views.import_households",
+            "visits_views.import_preview",
+        ),
+    ),  # fmt: skip
+    (lazy_gettext("My visits"), "visits_views.mine", ("volunteer", "team_lead"), ("visits_views.mine",)),
+    (
         lazy_gettext("Activities"),
         "activities_views.index",
         ("volunteer", "team_lead", "station_staff", "county_staff", "admin"),
@@ -192,7 +207,12 @@ _NAV = [
 ]
 
 
-_NEEDS_VOLUNTEER_RECORD = {"volunteers_views.me", "volunteers_views.my_availability", "incentives_views.mine"}
+_NEEDS_VOLUNTEER_RECORD = {
+    "volunteers_views.me",
+    "volunteers_views.my_availability",
+    "incentives_views.mine",
+    "visits_views.mine",
+}
 
 
 def nav_items() -> list[NavItem]:
@@ -223,7 +243,7 @@ def nav_items() -> list[NavItem]:
     return items
 
 
-def url_if(endpoint: str, **values: object) -> str | None:
+def url_if(endpoint: str, **values: Any) -> str | None:
     """url_for, or None when the endpoint does not exist (pages owned by others may not be there yet)."""
     try:
         return url_for(endpoint, **values)
@@ -238,7 +258,7 @@ def is_english() -> bool:
 
 def switch_language_url() -> str:
     """This page's URL in the other language."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     args["lang"] = current_app.config["BABEL_DEFAULT_LOCALE"] if is_english() else "en"
     view_args = dict(request.view_args or {})
     if request.endpoint is None or request.method != "GET":

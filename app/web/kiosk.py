@@ -36,9 +36,10 @@ def start(*, operator: User, station: Station) -> None:
 
 
 def stop() -> None:
-    """Leave kiosk mode."""
+    """Leave kiosk mode (the language walk-ins chose goes too: the operator reads theirs again)."""
     session.pop(_KEY, None)
     session.pop("order_draft", None)
+    session.pop("lang", None)
 
 
 def active() -> bool:
@@ -52,8 +53,12 @@ def operator() -> User | None:
         return g.kiosk_operator
     state = session.get(_KEY) or {}
     user = db.session.get(User, state.get("operator_id") or -1)
-    usable = user is not None and user.active and user.role == "station_staff"
-    if not usable or not station_in_scope(user, state.get("station_id") or -1):
+    if (
+        user is None
+        or not user.active
+        or user.role != "station_staff"
+        or not station_in_scope(user, state.get("station_id") or -1)
+    ):
         user = None
     g.kiosk_operator = user
     return user

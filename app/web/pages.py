@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -18,7 +19,7 @@ from app.web.errors import domain_message
 
 def me() -> User:
     """The signed-in user as a model instance (services want the real object, not the proxy)."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def roles(*allowed: str) -> Callable:
@@ -85,3 +86,18 @@ def act_and_return(call: Callable[[], object], done: str, fallback_url: str):
     else:
         flash(done, "success")
     return redirect(safe_next(request.form.get("next")) or fallback_url)
+
+
+# The last page a paged list serves: its offset stays well inside a database integer.
+MAX_PAGE = 100000
+
+
+def page_arg() -> int:
+    """The ?page= of a paged list, from 1 to MAX_PAGE."""
+    return min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
+
+
+def state_arg() -> tuple[str, bool | None]:
+    """The ?state= filter of an admin list ("active", "inactive" or empty for all) and the activity it asks for."""
+    state = request.args.get("state") or ""
+    return state, {"active": True, "inactive": False}.get(state)

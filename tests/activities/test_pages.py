@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.activities import service
 from app.activities.models import Activity, ActivitySignup
 from app.extensions import db
 from tests.activities.conftest import tomorrow_at
-from tests.views.conftest import PageClient
-
-
-@pytest.fixture()
-def pages(app, db) -> PageClient:  # noqa: ANN001
-    """A page client that forgets per-request caches (as in the views tests)."""
-    app.test_client_class = PageClient
-    try:
-        return app.test_client()
-    finally:
-        app.test_client_class = None
 
 
 def test_staff_publish_and_volunteer_signs_up_and_withdraws(pages, world) -> None:

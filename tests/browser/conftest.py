@@ -141,7 +141,37 @@ def _seed() -> dict[str, int]:
     # The lead's inbox: a fresh proposal.
     orders["to_accept"] = place("staff", "MI-15", days=2)
     dispatch()
+    _visit_campaign(world, who("staff"))
     return orders
+
+
+def _visit_campaign(world, staff) -> None:  # noqa: ANN001
+    """Four households at the first village and a campaign planned for the volunteer and a teammate."""
+    from datetime import timedelta
+
+    from app.core.timeutil import to_local, utcnow
+    from app.extensions import db
+    from app.visits import service as visits
+    from app.visits.models import Household
+
+    village = world.stations["PY-BY-01"]
+    db.session.add_all(
+        Household(station_id=village.id, code=f"H{i}", address=f"阳洼村{i}组{i}号", lat=village.lat + 0.001 * i,
+                  lon=village.lon, tags=["elderly_alone"])
+        for i in range(1, 5)
+    )  # fmt: skip
+    tomorrow = to_local(utcnow()).date() + timedelta(days=1)
+    campaign = visits.create_campaign(
+        user=staff,
+        station_id=village.id,
+        title="冬季消防安全入户走访",
+        topic="fire_safety",
+        starts_on=tomorrow,
+        ends_on=tomorrow,
+        volunteer_ids=[world.volunteers["v1"].id, world.volunteers["v2"].id],
+    )
+    visits.plan_campaign(user=staff, campaign_id=campaign.id)
+    db.session.commit()
 
 
 @pytest.fixture(scope="session")
@@ -177,6 +207,25 @@ def live(tmp_path_factory) -> Iterator[Live]:
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _accounts_read_chinese_again(request):  # noqa: ANN001
+    """A test that switches a signed-in role to English makes it that account's language (for its messages);
+    the next test starts from the default again."""
+    yield
+    if "live" not in request.fixturenames:
+        return
+    from app.accounts.models import User
+    from app.extensions import db
+
+    live = request.getfixturevalue("live")
+    with live.app.app_context():
+        # Read first: most tests switch no language, and a write would contend with the server's own.
+        if db.session.scalar(db.select(db.func.count(User.id)).where(User.locale.is_not(None))):
+            db.session.execute(db.update(User).where(User.locale.is_not(None)).values(locale=None))
+            db.session.commit()
+        db.session.remove()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     """Debian's Chromium, headless, driven by Playwright (never `playwright install`)."""
@@ -204,34 +253,65 @@ class Offline:
             route.abort()
 
 
-@pytest.fixture()
-def open_page(browser, live: Live):
-    """Return a builder: a fresh page at a viewport size, offline but for the live server, optionally signed in."""
-    contexts = []
+def _new_context(browser, *, viewport: dict, enforce_csp: bool = False, storage_state: dict | None = None):  # noqa: ANN001
+    # Playwright's wait_for_function evaluates strings in the page, which the app's CSP forbids (no eval);
+    # test_csp.py opens pages with the policy enforced.
+    return browser.new_context(
+        viewport=viewport,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        device_scale_factor=1,
+        bypass_csp=not enforce_csp,
+        storage_state=storage_state,
+    )
 
-    def build(username: str | None = None, viewport: dict = DESKTOP, *, enforce_csp: bool = False):
-        # Playwright's wait_for_function evaluates strings in the page, which the app's CSP forbids (no eval);
-        # test_csp.py opens pages with the policy enforced.
-        context = browser.new_context(
-            viewport=viewport,
-            locale="zh-CN",
-            timezone_id="Asia/Shanghai",
-            device_scale_factor=1,
-            bypass_csp=not enforce_csp,
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        guard = Offline(live.url)
-        page.route("**/*", guard)
-        page.offline_guard = guard
-        if username:
+
+def _guarded_page(context, live: Live):  # noqa: ANN001
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    guard = Offline(live.url)
+    page.route("**/*", guard)
+    page.offline_guard = guard
+    return page
+
+
+@pytest.fixture(scope="session")
+def signed_in(browser, live: Live):
+    """Return a role's signed-in cookies: each role signs in through the form once a run, and every test's fresh
+    context starts from them (no browser test signs out, which would end the role's other sessions)."""
+    states: dict[str, dict] = {}
+
+    def state_for(username: str) -> dict:
+        if username not in states:
+            context = _new_context(browser, viewport=PHONE)
+            page = _guarded_page(context, live)
             page.goto(f"{live.url}/login")
             page.fill("#username", username)
             page.fill("#password", "pass-1234")
             page.click("main button[type=submit]")
             page.wait_for_load_state()
             assert "/login" not in page.url, f"signing in as {username} failed: {page.locator('main').inner_text()}"
+            states[username] = context.storage_state()
+            context.close()
+        return states[username]
+
+    return state_for
+
+
+@pytest.fixture()
+def open_page(browser, live: Live, signed_in):
+    """Return a builder: a fresh page at a viewport size, offline but for the live server, optionally signed in."""
+    contexts = []
+
+    def build(username: str | None = None, viewport: dict = DESKTOP, *, enforce_csp: bool = False):
+        state = signed_in(username) if username else None
+        context = _new_context(browser, viewport=viewport, enforce_csp=enforce_csp, storage_state=state)
+        contexts.append(context)
+        page = _guarded_page(context, live)
+        if username:
+            # Where signing in lands: the role's home page.
+            page.goto(f"{live.url}/")
+            assert "/login" not in page.url, f"the stored sign-in of {username} no longer works"
         return page
 
     yield build
@@ -243,3 +323,19 @@ def shoot(page, name: str) -> None:
     """Save a full-page screenshot under screenshots/ (git-ignored) for a person to look at."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def rate_on_page(page, *, stars: int, words: list[str], comment: str = "", shot: str | None = None) -> None:  # noqa: ANN001
+    """Fill in the rating form of a served order's page and send it; checks the thanks and the rated status."""
+    assert page.locator('[data-testid="order-status"]').inner_text() == "已完成"
+    page.click(f'label[for="star-{stars}"]')
+    for word in words:
+        page.click(f'.chip:has-text("{word}")')
+    if comment:
+        page.fill("#comment", comment)
+    if shot:
+        shoot(page, shot)
+    page.click('button:has-text("提交评价")')
+    page.wait_for_load_state()
+    assert "感谢您的评价" in page.locator(".flash").inner_text()
+    assert page.locator('[data-testid="order-status"]').inner_text() == "已评价"

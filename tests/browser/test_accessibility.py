@@ -34,7 +34,15 @@ DEVELOPMENT_ONLY = {"/dev/codes"}
 # Pages reached from a role's pages rather than from its navigation.
 EXTRA = {
     None: ["/", "/login", "/login/phone"],
-    "county": ["/admin/users/new", "/teams/new", "/volunteers/import", "/account/password", "/manage/menu/new"],
+    "county": [
+        "/admin/users/new",
+        "/teams/new",
+        "/volunteers/import",
+        "/account/password",
+        "/manage/menu/new",
+        "/visits/households",
+        "/visits/households/import",
+    ],
     "volunteer": ["/me/availability"],
 }
 RUN_AXE = """async () => {
@@ -58,6 +66,7 @@ def _with_ids(live) -> dict[str, list[str]]:  # noqa: ANN001
     from app.accounts.models import User
     from app.extensions import db
     from app.stations.models import Station
+    from app.visits.models import Campaign
     from app.volunteers.models import Team, Volunteer
 
     with live.app.app_context():
@@ -65,6 +74,7 @@ def _with_ids(live) -> dict[str, list[str]]:  # noqa: ANN001
         team = db.session.scalar(db.select(Team.id).where(Team.code == "T-V-A1"))
         volunteer = db.session.scalar(db.select(Volunteer.id).where(Volunteer.code == "V2"))
         account = db.session.scalar(db.select(User.id).where(User.username == "staff"))
+        campaign = db.session.scalar(db.select(Campaign.id))
         activity = _an_activity(db.session.scalar(db.select(User).where(User.username == "county")), station)
         db.session.remove()
     return {
@@ -75,6 +85,8 @@ def _with_ids(live) -> dict[str, list[str]]:  # noqa: ANN001
             f"/volunteers/{volunteer}",
             f"/volunteers/{volunteer}/availability",
             f"/admin/users/{account}",
+            f"/visits/campaigns/{campaign}",
+            f"/visits/campaigns/{campaign}/sheets",
         ],
         "lead_v": [f"/teams/{team}"],
         "staff": [f"/stations/{station}/code", f"/activities/{activity}"],
@@ -105,29 +117,32 @@ def _an_activity(county_staff, station_id: int) -> int:  # noqa: ANN001
     return activity.id
 
 
-def _open(browser, live, role: str | None):  # noqa: ANN001
-    """A signed-in page like open_page's, letting the injected axe script past the Content-Security-Policy."""
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=True)
+def _open(browser, live, signed_in, role: str | None):  # noqa: ANN001
+    """A page like open_page's, signed in from the role's stored sign-in, with axe loaded into every page it opens
+    (past the Content-Security-Policy)."""
+    context = browser.new_context(
+        viewport=PHONE,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        bypass_csp=True,
+        storage_state=signed_in(role) if role else None,
+    )
+    context.add_init_script(path=str(AXE))
     page = context.new_page()
     page.set_default_timeout(15000)
     page.offline_guard = Offline(live.url)
     page.route("**/*", page.offline_guard)
-    if role:
-        page.goto(f"{live.url}/login")
-        page.fill("#username", role)
-        page.fill("#password", "pass-1234")
-        page.click("main button[type=submit]")
-        page.wait_for_load_state()
+    page.goto(f"{live.url}/")
     return context, page
 
 
-def test_no_serious_accessibility_violation_on_any_page(browser, live) -> None:
+def test_no_serious_accessibility_violation_on_any_page(browser, live, signed_in) -> None:
     assert AXE.exists(), "scripts/install_assets.sh installs axe-core into build/axe-core"
     with_ids = _with_ids(live)
     problems: list[str] = []
     visited: set[str] = set()
     for role in (None, "admin", "county", "staff", "lead_v", "volunteer", "resident"):
-        context, page = _open(browser, live, role)
+        context, page = _open(browser, live, signed_in, role)
         nav = [
             href.removeprefix(live.url)
             for href in page.eval_on_selector_all("nav.nav a", "els => els.map(e => e.href)")
@@ -137,7 +152,6 @@ def test_no_serious_accessibility_violation_on_any_page(browser, live) -> None:
             assert response is not None and response.status == 200, (role, path)
             for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
                 page.set_viewport_size(viewport)
-                page.add_script_tag(path=str(AXE))
                 problems += [f"{path} at {size} as {role}: {found}" for found in page.evaluate(RUN_AXE)]
             page.set_viewport_size(PHONE)
             visited.add(path.split("?")[0])

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, shoot
+from tests.browser.conftest import DESKTOP, PHONE, rate_on_page, shoot
 
 LARGE_DESKTOP = {"width": 1440, "height": 900}
 
@@ -114,12 +114,7 @@ def test_a_first_time_resident_signs_up_orders_follows_and_rates(open_page, live
     _serve(live, order_id)
     # Follow: the order page shows it served; rate it.
     page.goto(f"{live.url}/orders/{order_id}")
-    assert page.locator('[data-testid="order-status"]').inner_text() == "已完成"
-    page.click('label[for="star-5"]')
-    page.click('.chip:has-text("用得上")')
-    page.click('button:has-text("提交评价")')
-    page.wait_for_load_state()
-    assert page.locator('[data-testid="order-status"]').inner_text() == "已评价"
+    rate_on_page(page, stars=5, words=["用得上"])
     shoot(page, "front-rated-phone")
     _no_external(page)
 
@@ -205,15 +200,7 @@ def test_a_walk_in_rates_through_the_short_status_link(open_page, live) -> None:
         db.session.remove()
     page = open_page(None, PHONE)
     page.goto(f"{live.url}/s/{order_id}/{key}")
-    assert page.locator('[data-testid="order-status"]').inner_text() == "已完成"
-    page.click('label[for="star-5"]')
-    page.click('.chip:has-text("信得过")')
-    page.fill("#comment", "大夫很耐心")
-    shoot(page, "walk-in-rate-phone")
-    page.click('button:has-text("提交评价")')
-    page.wait_for_load_state()
-    assert "感谢您的评价" in page.locator(".flash").inner_text()
-    assert page.locator('[data-testid="order-status"]').inner_text() == "已评价"
+    rate_on_page(page, stars=5, words=["信得过"], comment="大夫很耐心", shot="walk-in-rate-phone")
     assert "★★★★★" in page.locator('[data-testid="rated"]').inner_text()
     assert page.locator('button:has-text("提交评价")').count() == 0
     page.set_viewport_size(LARGE_DESKTOP)

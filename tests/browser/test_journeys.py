@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, shoot
+from tests.browser.conftest import DESKTOP, PHONE, rate_on_page, shoot
 
 
 def _no_external(page) -> None:  # noqa: ANN001
@@ -128,16 +128,7 @@ def test_volunteer_checks_in_by_the_station_code_inside_the_window(open_page, li
 def test_resident_rates_a_served_order(open_page, live) -> None:
     page = open_page("resident", PHONE)
     page.goto(f"{live.url}/orders/{live.orders['to_rate']}")
-    assert page.locator('[data-testid="order-status"]').inner_text() == "已完成"
-    page.click('label[for="star-4"]')
-    page.click('.chip:has-text("听得懂")')
-    page.click('.chip:has-text("真点赞")')
-    page.fill("#comment", "讲得清楚，很实用")
-    shoot(page, "rate-phone")
-    page.click('button:has-text("提交评价")')
-    page.wait_for_load_state()
-    assert "感谢您的评价" in page.locator(".flash").inner_text()
-    assert page.locator('[data-testid="order-status"]').inner_text() == "已评价"
+    rate_on_page(page, stars=4, words=["听得懂", "真点赞"], comment="讲得清楚，很实用", shot="rate-phone")
     assert page.locator(".shown-stars").inner_text() == "★★★★☆"
     assert "听得懂" in page.locator(".tag").all_inner_texts()
     _no_external(page)

@@ -31,6 +31,13 @@ _LAYOUT = """
 """.replace("SQUEEZED_PX", str(SQUEEZED_PX))
 
 
+def _settled(page, path: str) -> None:  # noqa: ANN001
+    """Wait for what the layout depends on: the fonts, and the dashboard's map drawn from its fetched data."""
+    if path == "/dashboard":
+        page.wait_for_function("document.querySelectorAll('path.station-marker').length > 0")
+    page.evaluate("document.fonts.ready.then(() => true)")
+
+
 @pytest.mark.parametrize(
     ("path", "user"),
     [
@@ -52,8 +59,7 @@ _LAYOUT = """
 def test_phone_lists_do_not_squeeze_or_spill(open_page, live, path: str, user: str) -> None:
     page = open_page(user, PHONE)
     page.goto(f"{live.url}{path}")
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready.then(() => true)")
+    _settled(page, path)
     found = page.evaluate(_LAYOUT)
     assert found["overflow"] <= 1, f"{path} is wider than the phone by {found['overflow']}px"
     assert not found["squeezed"], f"{path} squeezes cells: {found['squeezed']}"
@@ -62,8 +68,7 @@ def test_phone_lists_do_not_squeeze_or_spill(open_page, live, path: str, user: s
 def test_phone_orders_are_cards_with_labels(open_page, live) -> None:
     page = open_page("staff", PHONE)
     page.goto(f"{live.url}/orders")
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready.then(() => true)")
+    _settled(page, "/orders")
     cell = page.locator("table.rtable tbody tr").first.locator("td[data-label]").nth(2)
     assert page.evaluate("el => getComputedStyle(el, '::before').content", cell.element_handle()) != "none"
     assert page.locator("table.rtable thead").bounding_box()["height"] <= 1
@@ -72,8 +77,7 @@ def test_phone_orders_are_cards_with_labels(open_page, live) -> None:
 def test_desktop_dashboard_priority_table_is_not_clipped(open_page, live) -> None:
     page = open_page("county", DESKTOP)
     page.goto(f"{live.url}/dashboard")
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready.then(() => true)")
+    _settled(page, "/dashboard")
     wrap = page.locator("section[aria-labelledby=pri-h] .table-wrap")
     assert wrap.evaluate("el => el.scrollWidth - el.clientWidth") <= 1
     assert page.locator("table.rtable thead").first.is_visible()

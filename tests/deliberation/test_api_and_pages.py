@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import pytest
-
 from app.core.timeutil import LOCAL_TZ
 from app.deliberation import service
 from app.extensions import db
-from tests.views.conftest import PageClient
-
-
-@pytest.fixture()
-def pages(app, db) -> PageClient:  # noqa: ANN001
-    """A page client that forgets per-request caches (as in the views tests)."""
-    app.test_client_class = PageClient
-    try:
-        return app.test_client()
-    finally:
-        app.test_client_class = None
 
 
 def _today() -> date:

@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.extensions import db
 from app.incentives import service
 from app.incentives.models import Redemption, ShopItem
-from tests.views.conftest import PageClient
-
-
-@pytest.fixture()
-def pages(app, db) -> PageClient:  # noqa: ANN001
-    """A page client that forgets per-request caches (as in the views tests)."""
-    app.test_client_class = PageClient
-    try:
-        return app.test_client()
-    finally:
-        app.test_client_class = None
 
 
 def _item(world, **values) -> ShopItem:  # noqa: ANN001

@@ -222,6 +222,38 @@ def test_celery_worker_gives_the_same_proposals_as_in_process(shared_app: Flask,
     assert _plan() == expected
 
 
+def test_celery_fan_out_with_the_border_pass_gives_the_in_process_proposals(shared_app: Flask, worker_mode) -> None:
+    from app.dispatch.border import dispatch_counties
+    from tests.dispatch.border_world import build_border
+
+    world = build_world()
+    build_border(world)
+    db.session.commit()
+    moment = utcnow()
+    dispatch_counties(trigger="test", actor=None, time_limit=2.0, now=moment)
+    expected = _plan()
+    db.session.rollback()
+    assert any(team == world.teams["T-T-B"].id for _, team, _, _ in expected)
+    client = shared_app.test_client()
+    headers = _token(client, "admin")
+    set_clock(moment)
+    try:
+        response = client.post("/api/v1/dispatch/runs", json={"time_limit": 2}, headers=headers)
+    finally:
+        set_clock(None)
+    assert response.status_code == 202, response.get_json()
+    queued = response.get_json()
+    assert [r["kind"] for r in queued] == ["county", "county", "border"]
+    assert queued[-1]["after_run_ids"] == [queued[0]["id"], queued[1]["id"]]
+
+    def finished() -> bool:
+        return all(db.session.get(DispatchRun, r["id"]).status in ("done", "failed") for r in queued)
+
+    wait_for(finished, what="the county tasks and the border task")
+    assert [db.session.get(DispatchRun, r["id"]).status for r in queued] == ["done"] * 3, worker_mode.log.name
+    assert _plan() == expected
+
+
 def test_a_worker_killed_mid_run_leaves_the_run_to_its_retry_and_nothing_twice(
     shared_app: Flask, county: World, worker_mode: Worker
 ) -> None:

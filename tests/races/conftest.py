@@ -82,6 +82,13 @@ class Server:
         with ThreadPoolExecutor(max_workers=len(calls)) as pool:
             return list(pool.map(one, calls))
 
+    def fire_pairs(self, pairs: list[tuple[Call, Call]]) -> list[tuple[Reply, Reply]]:
+        """Send both calls of every pair, all at the same moment; none may answer 5xx. The replies, in pairs."""
+        replies = self.fire([call for pair in pairs for call in pair])
+        no_server_errors(replies)
+        db.session.remove()
+        return list(zip(replies[::2], replies[1::2], strict=True))
+
 
 @contextmanager
 def serve(app: Flask) -> Iterator[Server]:

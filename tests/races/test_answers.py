@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.dispatch.models import Proposal
 from app.extensions import db
 from tests.factories import proposed_order, slot
-from tests.races.conftest import Call, assert_doctor_clean, no_server_errors
+from tests.races.conftest import Call, assert_doctor_clean
 
 PAIRS = 10
 
@@ -19,15 +19,16 @@ def test_accept_and_decline_at_once_answer_each_proposal_once(app, server, world
     ids = [p.id for p in proposals]
     lead = bearer("lead_v")
     lead_id = world.users["lead_v"].id
-    calls = []
-    for proposal_id in ids:
-        calls.append(Call("POST", f"/api/v1/proposals/{proposal_id}/accept", lead))
-        calls.append(Call("POST", f"/api/v1/proposals/{proposal_id}/decline", lead, {"reason": "没空"}))
-    replies = server.fire(calls)
-    no_server_errors(replies)
-    db.session.remove()
-    for index, proposal_id in enumerate(ids):
-        accept, decline = replies[2 * index], replies[2 * index + 1]
+    replies = server.fire_pairs(
+        [
+            (
+                Call("POST", f"/api/v1/proposals/{proposal_id}/accept", lead),
+                Call("POST", f"/api/v1/proposals/{proposal_id}/decline", lead, {"reason": "没空"}),
+            )
+            for proposal_id in ids
+        ]
+    )
+    for proposal_id, (accept, decline) in zip(ids, replies, strict=True):
         assert sorted((accept.status, decline.status)) == [200, 409], (accept, decline)
         stored = db.session.get(Proposal, proposal_id)
         assert stored.status == ("accepted" if accept.status == 200 else "declined")

@@ -17,6 +17,24 @@ from tests.races.conftest import Call, assert_doctor_clean, no_server_errors
 PAIRS = 25
 
 
+def _crew_action_at_once(
+    server, staff: dict[str, str], proposals: list[Proposal], action: str, crew: list
+) -> list[int]:
+    """Staff send the action (check-in, check-out) for each crew member of every order at once; all succeed.
+
+    Returns the orders' ids."""
+    calls = [
+        Call("POST", f"/api/v1/orders/{p.order_id}/{action}", staff, {"volunteer_id": v.id})
+        for p in proposals
+        for v in crew
+    ]
+    replies = server.fire(calls)
+    no_server_errors(replies)
+    assert all(r.status in (200, 201) for r in replies), [r for r in replies if r.status >= 300][:3]
+    db.session.remove()
+    return [p.order_id for p in proposals]
+
+
 def test_cancels_during_a_dispatch_run_are_never_overwritten(app, server, world, bearer) -> None:
     """Row 2: a dispatch run stores proposals only for orders still submitted when it writes."""
     ids = [placed_order(world, slot(i)).id for i in range(50)]
@@ -54,15 +72,16 @@ def test_accept_and_cancel_at_once_never_both_blind(server, world, bearer) -> No
     proposals = [proposed_order(world, slot(i), [v1]) for i in range(PAIRS)]
     db.session.commit()
     lead, staff = bearer("lead_v"), bearer("staff")
-    calls = []
-    for proposal in proposals:
-        calls.append(Call("POST", f"/api/v1/proposals/{proposal.id}/accept", lead))
-        calls.append(Call("POST", f"/api/v1/orders/{proposal.order_id}/cancel", staff, {"reason": "no longer needed"}))
-    replies = server.fire(calls)
-    no_server_errors(replies)
-    db.session.remove()
-    for index, proposal in enumerate(proposals):
-        accept, cancel = replies[2 * index], replies[2 * index + 1]
+    replies = server.fire_pairs(
+        [
+            (
+                Call("POST", f"/api/v1/proposals/{proposal.id}/accept", lead),
+                Call("POST", f"/api/v1/orders/{proposal.order_id}/cancel", staff, {"reason": "no longer needed"}),
+            )
+            for proposal in proposals
+        ]
+    )
+    for proposal, (accept, cancel) in zip(proposals, replies, strict=True):
         assert cancel.status == 200, cancel  # a cancel is allowed before and after an accept
         assert accept.status in (200, 409), accept
         kinds = [
@@ -96,17 +115,7 @@ def test_the_last_two_check_outs_at_once_complete_the_order(server, world, beare
         for volunteer in (v1, v2):
             check_in(user=world.users["staff"], order_id=proposal.order_id, volunteer_id=volunteer.id)
     db.session.commit()
-    staff = bearer("staff")
-    calls = [
-        Call("POST", f"/api/v1/orders/{p.order_id}/check-out", staff, {"volunteer_id": v.id})
-        for p in proposals
-        for v in (v1, v2)
-    ]
-    replies = server.fire(calls)
-    no_server_errors(replies)
-    assert all(r.status in (200, 201) for r in replies), [r for r in replies if r.status >= 300][:3]
-    db.session.remove()
-    ids = [p.order_id for p in proposals]
+    ids = _crew_action_at_once(server, bearer("staff"), proposals, "check-out", [v1, v2])
     assert set(db.session.scalars(db.select(Order.status).where(Order.id.in_(ids)))) == {"completed"}
     completions = db.session.scalar(
         db.select(db.func.count()).where(OrderEvent.order_id.in_(ids), OrderEvent.to_status == "completed")
@@ -124,17 +133,7 @@ def test_two_check_ins_at_once_record_one_transition(server, world, bearer) -> N
     v1, v2 = world.volunteers["v1"], world.volunteers["v2"]
     proposals = [accepted_order(world, slot(i), [v1, v2]) for i in range(PAIRS)]
     db.session.commit()
-    staff = bearer("staff")
-    calls = [
-        Call("POST", f"/api/v1/orders/{p.order_id}/check-in", staff, {"volunteer_id": v.id})
-        for p in proposals
-        for v in (v1, v2)
-    ]
-    replies = server.fire(calls)
-    no_server_errors(replies)
-    assert all(r.status in (200, 201) for r in replies), [r for r in replies if r.status >= 300][:3]
-    db.session.remove()
-    ids = [p.order_id for p in proposals]
+    ids = _crew_action_at_once(server, bearer("staff"), proposals, "check-in", [v1, v2])
     transitions = db.session.scalar(
         db.select(db.func.count()).where(OrderEvent.order_id.in_(ids), OrderEvent.to_status == "in_service")
     )

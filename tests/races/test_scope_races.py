@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from app.core.timeutil import week_start
 from app.demo.loader import DEMO_PASSWORD, load_demo
 from app.dispatch.models import Proposal
 from app.dispatch.runs import run_dispatch_for_counties
@@ -15,7 +14,13 @@ from app.menu.models import MenuItem
 from app.rosters.models import RosterVersion
 from app.scheduling.models import JobRun
 from app.volunteers.models import Team, Volunteer
-from tests.factories import accepted_order, build_second_county, make_volunteer, proposed_order, slot
+from tests.factories import (
+    build_second_county,
+    jobs_in_two_counties,
+    make_volunteer,
+    proposed_order,
+    slot,
+)
 from tests.races.conftest import Call, assert_doctor_clean, no_server_errors, serve
 
 
@@ -129,13 +134,7 @@ def test_row_19_standbys_taking_over_at_once_close_each_abandoned_run_once(app, 
 
 
 def test_row_20_rosters_published_by_two_counties_at_once_stay_in_each_county(server, world, bearer) -> None:
-    build_second_county(world)
-    start = slot(0)
-    accepted_order(world, start, [world.volunteers["v1"]])
-    accepted_order(world, start, [world.volunteers["x1"]], team=world.teams["T-XJ"])
-    db.session.commit()
-    week = week_start(start).isocalendar()
-    body = {"week": f"{week.year}-W{week.week:02d}"}
+    body = {"week": jobs_in_two_counties(world)}
     county, county2 = bearer("county"), bearer("county2")
     publishes = [Call("POST", "/api/v1/rosters/publish", who, body) for who in (county, county2)] * 15
     team = {"name": "新队", "station_id": world.stations["PY-BY-01"].id}

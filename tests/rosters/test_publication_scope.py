@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from app.core.timeutil import week_start
 from app.extensions import db
 from app.rosters.models import RosterVersion
-from tests.factories import accepted_order, build_second_county, slot
+from tests.factories import jobs_in_two_counties
 
 
 def test_county_staff_publish_only_their_countys_rosters(client, world, token_for) -> None:
-    build_second_county(world)
-    start = slot(0)
-    accepted_order(world, start, [world.volunteers["v1"]])
-    accepted_order(world, start, [world.volunteers["x1"]], team=world.teams["T-XJ"])
-    db.session.commit()
-    week = week_start(start).isocalendar()
-    label = f"{week.year}-W{week.week:02d}"
+    label = jobs_in_two_counties(world)
     response = client.post("/api/v1/rosters/publish", json={"week": label}, headers=token_for("county2"))
     assert response.status_code == 200, response.get_json()
     assert (response.get_json()["teams"], response.get_json()["volunteers"]) == (1, 1)

@@ -27,7 +27,7 @@ class PageClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):  # noqa: ANN002, ANN003
-        for key in ("_login_user", "_flask_babel", "_subtree_cache"):
+        for key in ("_login_user", "_flask_babel", "_subtree_cache", "_station_children"):
             g.pop(key, None)
         return super().open(*args, **kwargs)
 
@@ -37,16 +37,6 @@ class PageClient(FlaskClient):
         response = self.post("/login", data={"username": username, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return response
-
-
-@pytest.fixture()
-def pages(app, db) -> PageClient:
-    """A page client (CSRF is off in TestingConfig)."""
-    app.test_client_class = PageClient
-    try:
-        return app.test_client()
-    finally:
-        app.test_client_class = None
 
 
 def window(days: int = 1, hour_from: int = 9, hour_to: int = 12) -> dict:

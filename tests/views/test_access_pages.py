@@ -65,6 +65,13 @@ PAGES: dict[str, tuple[str, set[str]]] = {
     "/volunteers": ("/volunteers", TEAM_STAFF),
     "/volunteers/<int:volunteer_id>": ("/volunteers/{volunteer_id}", TEAM_STAFF),
     "/volunteers/<int:volunteer_id>/availability": ("/volunteers/{volunteer_id}/availability", TEAM_STAFF),
+    "/visits/": ("/visits/", STAFF),
+    "/visits/households": ("/visits/households", STAFF),
+    "/visits/households/import": ("/visits/households/import", STAFF),
+    "/visits/mine": ("/visits/mine", {"lead_v", "volunteer"}),
+    "/visits/campaigns/<int:campaign_id>": ("/visits/campaigns/{campaign_id}", STAFF),
+    "/visits/campaigns/<int:campaign_id>/sheets": ("/visits/campaigns/{campaign_id}/sheets", STAFF),
+    "/visits/campaigns/<int:campaign_id>/sheets.pdf": ("/visits/campaigns/{campaign_id}/sheets.pdf", STAFF),
 }
 # Another county's item is ordered at a station of that county only, so not even an admin's default page has it.
 NOBODY_ELSEWHERE = {"/menu/<int:item_id>/order"}
@@ -86,27 +93,37 @@ NOT_WALKED |= {
     "/kiosk/slip/<int:order_id>/<key>",
 }
 # An upload's preview is only its uploader's, even for admins (tests/volunteers/test_imports.py checks that).
-NOT_WALKED |= {"/volunteers/import/<int:import_id>"}
+NOT_WALKED |= {"/volunteers/import/<int:import_id>", "/visits/households/import/<int:import_id>"}
 # Probes for the load balancer: no data, open to all; readiness answers 503 without a scheduler (tests/ops).
 NOT_WALKED |= {"/healthz", "/readyz"}
 # A rating photo is public once stored (re-encoded, no EXIF); tests/showcase/test_photos.py serves one.
 NOT_WALKED |= {"/showcase/photos/<int:photo_id>.jpg"}
-# Incentives and deliberation came after the walk was written; their pages' access is tested in their own folders
-# (tests/incentives/test_pages.py, tests/deliberation/test_api_and_pages.py) until the walk takes them in.
-NOT_WALKED |= {
-    "/deliberation/",
-    "/deliberation/demands/<int:demand_id>",
-    "/deliberation/meetings/<int:meeting_id>",
-    "/progress/<station_code>",
-    "/incentives/me",
-    "/incentives/me/certificate.pdf",
-    "/incentives/rankings",
-    "/incentives/rules",
-    "/incentives/shop",
-    "/incentives/subsidy.xlsx",
-    "/incentives/volunteers/<int:volunteer_id>",
-    "/incentives/volunteers/<int:volunteer_id>/certificate.pdf",
-}
+# Incentives: a volunteer's own points page and certificate; rankings for volunteers, leads and staff; the shop,
+# a volunteer's ledger, certificates and the subsidy sheet for staff in scope; the points rule for managers.
+PAGES.update(
+    {
+        "/incentives/me": ("/incentives/me", {"volunteer"}),
+        "/incentives/me/certificate.pdf": ("/incentives/me/certificate.pdf", {"volunteer"}),
+        "/incentives/rankings": ("/incentives/rankings", STAFF | {"lead_v", "volunteer"}),
+        "/incentives/rules": ("/incentives/rules", MANAGERS),
+        "/incentives/shop": ("/incentives/shop", STAFF),
+        "/incentives/subsidy.xlsx": ("/incentives/subsidy.xlsx", STAFF),
+        "/incentives/volunteers/<int:volunteer_id>": ("/incentives/volunteers/{volunteer_id}", STAFF),
+        "/incentives/volunteers/<int:volunteer_id>/certificate.pdf": (
+            "/incentives/volunteers/{volunteer_id}/certificate.pdf",
+            STAFF,
+        ),
+    }
+)
+# Deliberation is station staff's, in their scope; a station's progress page is public (no personal data).
+PAGES.update(
+    {
+        "/deliberation/": ("/deliberation/", STAFF),
+        "/deliberation/demands/<int:demand_id>": ("/deliberation/demands/{demand_id}", STAFF),
+        "/deliberation/meetings/<int:meeting_id>": ("/deliberation/meetings/{meeting_id}", STAFF),
+        "/progress/<station_code>": ("/progress/PY-BY-01", EVERYONE),
+    }
+)
 
 
 def _allowed(rule: str, role: str, where: str) -> bool:

@@ -7,21 +7,18 @@ from app.extensions import db
 from app.volunteers.models import Team
 
 
+def _new_user_form(world, **changes: object) -> dict:
+    """The new-account form, filled in for a station staff member of 草庙."""
+    form = {"username": "wang.li", "display_name": "王丽", "role": "station_staff", "password": "long-enough-1"}
+    return {**form, "scope_station_id": world.stations["PY-CM"].id, **changes}
+
+
 def test_user_pages_create_edit_and_reset(pages, world) -> None:
     pages.login("county")
     listing = pages.get("/admin/users?q=lead")
     assert listing.status_code == 200
     assert "lead_v" in listing.get_data(as_text=True) and "staff_b" not in listing.get_data(as_text=True)
-    created = pages.post(
-        "/admin/users/new",
-        data={
-            "username": "wang.li",
-            "display_name": "王丽",
-            "role": "station_staff",
-            "scope_station_id": world.stations["PY-CM"].id,
-            "password": "long-enough-1",
-        },
-    )
+    created = pages.post("/admin/users/new", data=_new_user_form(world))
     assert created.status_code == 302
     user = db.session.scalar(db.select(User).where(User.username == "wang.li"))
     assert user.scope_station_id == world.stations["PY-CM"].id
@@ -44,16 +41,8 @@ def test_user_pages_create_edit_and_reset(pages, world) -> None:
 
 def test_user_page_refuses_a_taken_username_on_the_form(pages, world) -> None:
     pages.login("county")
-    response = pages.post(
-        "/admin/users/new",
-        data={
-            "username": "staff",
-            "display_name": "x",
-            "role": "volunteer",
-            "scope_station_id": world.stations["PY-BY-01"].id,
-            "password": "long-enough-1",
-        },
-    )
+    form = _new_user_form(world, username="staff", role="volunteer", scope_station_id=world.stations["PY-BY-01"].id)
+    response = pages.post("/admin/users/new", data=form)
     assert response.status_code == 200
     assert "该用户名已被使用" in response.get_data(as_text=True)
 
@@ -106,3 +95,11 @@ def test_the_volunteer_register_pages_through_hundreds(pages, world) -> None:
     assert "共 120 名志愿者" in second and "第 2 页，共 3 页" in second
     assert 'rel="prev"' in second and 'rel="next"' in second and "P050" in second and "P049" not in second
     assert "q=P" in second.split('rel="next"')[0].rsplit("href=", 1)[1]  # the search is kept across pages
+
+
+def test_a_page_number_past_any_database_integer_is_an_empty_page(pages, world) -> None:
+    pages.login("county")
+    for path in ("/admin/users", "/volunteers"):
+        response = pages.get(f"{path}?page={10**20}&state=active")
+        assert response.status_code == 200, path
+        assert 'data-testid="total"' in response.get_data(as_text=True)

@@ -240,3 +240,13 @@ def test_walk_ins_switching_a_kiosks_language_leave_the_operator_alone(pages, wo
     pages.get("/menu?lang=en")
     _db.session.expire_all()
     assert _db.session.get(User, world.users["staff"].id).locale is None
+
+
+def test_leaving_a_kiosk_drops_the_walk_ins_language(pages, world) -> None:
+    _kiosk(pages, world)
+    pages.get("/menu?lang=en")
+    pages.post("/kiosk/exit", data={"password": "pass-1234"})
+    pages.get("/orders")
+    _db.session.expire_all()
+    assert _db.session.get(User, world.users["staff"].id).locale is None
+    assert "订单" in pages.get("/orders").get_data(as_text=True)

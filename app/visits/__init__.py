@@ -1,0 +1,1 @@
+"""Household visit campaigns (入户走访)."""

@@ -1,0 +1,81 @@
+"""Visit campaigns under concurrent requests on PostgreSQL: outcomes recorded while a re-plan searches are kept,
+and two plans at once never mix their routes (each half-day within its cap, one household per place in it)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.core.timeutil import to_local, utcnow
+from app.extensions import db
+from app.visits import service
+from app.visits.models import Household, Visit
+from tests.races.conftest import Call, no_server_errors
+
+
+def _planned_campaign(world) -> int:  # noqa: ANN001
+    village = world.stations["PY-BY-01"]
+    db.session.add_all(
+        Household(station_id=village.id, code=f"H{i}", address=f"阳洼村{i}号", lat=village.lat + 0.0008 * i,
+                  lon=village.lon + 0.0005 * (i % 5), tags=["fire_hazard"])
+        for i in range(24)
+    )  # fmt: skip
+    tomorrow = to_local(utcnow()).date() + timedelta(days=1)
+    campaign = service.create_campaign(
+        user=world.users["staff"],
+        station_id=village.id,
+        title="消防安全走访",
+        topic="fire_safety",
+        starts_on=tomorrow,
+        ends_on=tomorrow + timedelta(days=1),
+        volunteer_ids=[world.volunteers["v1"].id, world.volunteers["v2"].id],
+        max_visits_per_shift=4,
+    )
+    service.plan_campaign(user=world.users["staff"], campaign_id=campaign.id)
+    db.session.commit()
+    return campaign.id
+
+
+def _routes_hold(campaign_id: int, cap: int) -> None:
+    db.session.remove()
+    visits = list(db.session.scalars(db.select(Visit).where(Visit.campaign_id == campaign_id)))
+    routes: dict[tuple, list[Visit]] = {}
+    for v in visits:
+        if v.volunteer_id is not None:
+            routes.setdefault((v.volunteer_id, v.shift_start), []).append(v)
+    for key, route in routes.items():
+        assert len(route) <= cap, key
+        in_order = sorted(route, key=lambda v: v.sequence)
+        assert [v.sequence for v in in_order] == list(range(1, len(route) + 1)), key
+        assert [v.planned_at for v in in_order] == sorted(v.planned_at for v in route), key
+
+
+def test_outcomes_recorded_during_a_replan_are_kept(server, world, bearer) -> None:
+    campaign_id = _planned_campaign(world)
+    v1 = world.volunteers["v1"].id
+    mine = [v.id for v in db.session.scalars(db.select(Visit).where(Visit.volunteer_id == v1))]
+    assert len(mine) >= 4
+    calls = [Call("POST", f"/api/v1/visits/campaigns/{campaign_id}/plan", bearer("staff"))]
+    calls += [
+        Call("POST", f"/api/v1/visits/visits/{v}/outcome", bearer("volunteer"), {"outcome": "visited"}) for v in mine
+    ]
+    replies = server.fire(calls)
+    no_server_errors(replies)
+    assert replies[0].status == 200
+    # An outcome sent after the re-plan moved its visit to the other volunteer is refused (404), not recorded.
+    recorded = [v for v, r in zip(mine, replies[1:], strict=True) if r.status == 200]
+    assert recorded and all(r.status in (200, 404) for r in replies[1:])
+    db.session.remove()
+    visits = {v.id: v for v in db.session.scalars(db.select(Visit).where(Visit.id.in_(mine)))}
+    assert {visits[v].outcome for v in recorded} == {"visited"}, "a re-plan never resets a recorded outcome"
+    assert all(visits[v].volunteer_id == v1 for v in recorded)
+    _routes_hold(campaign_id, 4)
+
+
+def test_two_plans_at_once_never_mix_their_routes(server, world, bearer) -> None:
+    campaign_id = _planned_campaign(world)
+    replies = server.fire(
+        [Call("POST", f"/api/v1/visits/campaigns/{campaign_id}/plan", bearer(u)) for u in ("staff", "town")]
+    )
+    no_server_errors(replies)
+    assert [r.status for r in replies] == [200, 200]
+    _routes_hold(campaign_id, 4)
