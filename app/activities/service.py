@@ -313,10 +313,12 @@ def _when(activity: Activity) -> str:
 
 def _promote_next(slot: ActivitySlot, activity: Activity) -> ActivitySignup | None:
     """Give the freed place to the first waiting volunteer still free at that time, and tell them."""
-    waiting = db.session.scalars(
-        db.select(ActivitySignup)
-        .where(ActivitySignup.slot_id == slot.id, ActivitySignup.status == "waitlisted")
-        .order_by(ActivitySignup.id)
+    waiting = list(
+        db.session.scalars(
+            db.select(ActivitySignup)
+            .where(ActivitySignup.slot_id == slot.id, ActivitySignup.status == "waitlisted")
+            .order_by(ActivitySignup.id)
+        )
     )
     for candidate in waiting:
         # Someone given an order at that time since joining the queue keeps their queue place but is passed over.

@@ -33,16 +33,18 @@ def _first_before_request(state) -> None:  # noqa: ANN001
     state.app.before_request_funcs.setdefault(None, []).insert(0, allow_photo_uploads)
 
 
-@blp.route("/stations/<station_code>")
+@blp.route("/stations/<string(maxlength=40):station_code>")
 class StationShowcase(MethodView):
+    @blp.doc(security=[])
     @blp.response(200, ShowcaseSchema)
     def get(self, station_code: str):
         """A station's recent activities and ratings (public, no sign-in; nothing personal)."""
         return service.station_showcase(station_code=station_code)
 
 
-@blp.route("/counties/<county_code>/figures")
+@blp.route("/counties/<string(maxlength=40):county_code>/figures")
 class CountyFigures(MethodView):
+    @blp.doc(security=[])
     @blp.response(200, CountyFiguresSchema)
     def get(self, county_code: str):
         """The county display's live figures (public, no sign-in; counts only)."""

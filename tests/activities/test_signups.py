@@ -177,3 +177,18 @@ def test_the_database_holds_one_place_per_volunteer_and_activity(world, publish)
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_waiting_volunteer_given_an_order_meanwhile_is_passed_over(world, publish) -> None:
+    activity = publish({"elder-care": 1}, start=tomorrow_at(9))
+    first, busy_later, next_free = (_account(world, k) for k in ("v1", "v2", "v4"))
+    confirmed = service.sign_up(user=first, activity_id=activity.id, skill="elder-care")
+    passed_over = service.sign_up(user=busy_later, activity_id=activity.id, skill="elder-care")
+    promoted = service.sign_up(user=next_free, activity_id=activity.id, skill="elder-care")
+    accepted_order(world, tomorrow_at(9), [world.volunteers["v2"]])
+    db.session.commit()
+    service.withdraw(user=first, signup_id=confirmed.id)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(ActivitySignup, passed_over.id).status == "waitlisted"
+    assert db.session.get(ActivitySignup, promoted.id).status == "confirmed"
