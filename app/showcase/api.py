@@ -37,6 +37,7 @@ def _first_before_request(state) -> None:  # noqa: ANN001
 class StationShowcase(MethodView):
     @blp.doc(security=[])
     @blp.response(200, ShowcaseSchema)
+    @blp.doc(security=[])  # public: the spec must not promise a 401 without a token
     def get(self, station_code: str):
         """A station's recent activities and ratings (public, no sign-in; nothing personal)."""
         return service.station_showcase(station_code=station_code)
@@ -46,6 +47,7 @@ class StationShowcase(MethodView):
 class CountyFigures(MethodView):
     @blp.doc(security=[])
     @blp.response(200, CountyFiguresSchema)
+    @blp.doc(security=[])  # public: the spec must not promise a 401 without a token
     def get(self, county_code: str):
         """The county display's live figures (public, no sign-in; counts only)."""
         return service.county_figures(county_code=county_code)
