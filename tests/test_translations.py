@@ -49,3 +49,13 @@ def test_translations_keep_their_placeholders() -> None:
         if m.id and m.string and sorted(placeholder.findall(m.id)) != sorted(placeholder.findall(m.string))
     ]
     assert broken == []
+
+
+def test_each_message_id_is_translated_once() -> None:
+    """A second entry for the same id silently wins over the first, so one of two meanings is lost."""
+    import re
+    from collections import Counter
+
+    entry = re.compile(r'^(?:msgctxt "((?:[^"\\]|\\.)*)"\n)?msgid "((?:[^"\\]|\\.)*)"$', re.MULTILINE)
+    counts = Counter(entry.findall(CATALOG.read_text(encoding="utf-8")))
+    assert [key for key, count in counts.items() if count > 1 and key[1]] == []
