@@ -74,7 +74,7 @@ IMPORT_COLUMNS = (
     ("纬度", "lat", N_("Latitude, such as 35.85 (required)")),
     ("经度", "lon", N_("Longitude, such as 106.64 (required)")),
     ("站点", "station", N_("Station code or name (required)")),
-    ("标签", "tags", N_("Tags such as 独居老人、消防隐患 (optional)")),
+    ("标签", "tags", N_("Tags such as elderly_alone or fire_hazard, in Chinese or English (optional)")),
 )
 
 
