@@ -30,6 +30,15 @@ def test_sqlite_migrations_match_models(tmp_path) -> None:
     assert _migrated_matches_models(f"sqlite:///{tmp_path / 'migrated.db'}") == []
 
 
+def test_upgrade_leaves_the_running_process_loggers_working(tmp_path) -> None:
+    """Alembic's logging set-up would otherwise switch off every logger made before it (the app's, the outbox's)."""
+    import logging
+
+    made_before = logging.getLogger("diandan.notifications")
+    _migrated_matches_models(f"sqlite:///{tmp_path / 'migrated.db'}")
+    assert not made_before.disabled
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(not os.environ.get("TEST_MIGRATE_DATABASE_URL"), reason="TEST_MIGRATE_DATABASE_URL not set")
 def test_postgres_migrations_match_models() -> None:
