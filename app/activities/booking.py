@@ -22,3 +22,19 @@ def booked_times(*, start: datetime, end: datetime) -> list[tuple[int, datetime,
         )
     ).all()
     return [(volunteer_id, s, e, station_id) for volunteer_id, s, e, station_id in rows]
+
+
+def booked_activity(*, volunteer_id: int, start: datetime, end: datetime) -> Activity | None:
+    """The published activity the volunteer holds a confirmed place in at a time overlapping [start, end)."""
+    return db.session.scalar(
+        db.select(Activity)
+        .join(ActivitySignup, ActivitySignup.activity_id == Activity.id)
+        .where(
+            ActivitySignup.volunteer_id == volunteer_id,
+            ActivitySignup.status == "confirmed",
+            Activity.status == "published",
+            Activity.start_at < end,
+            Activity.end_at > start,
+        )
+        .limit(1)
+    )

@@ -9,6 +9,7 @@ from flask import current_app
 
 from app.accounts.access import STAFF_ROLES, may_answer_proposal, scope_station_ids
 from app.accounts.models import User
+from app.activities.booking import booked_activity
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.statements import rows_changed
 from app.core.timeutil import utcnow
@@ -137,6 +138,14 @@ def accept_proposal(*, user: User, proposal_id: int) -> Proposal:
                 "%(name)s is already rostered at that time (order %(code)s); swap them first",
                 field="crew",
                 params={"name": volunteer.name, "code": clash.order.code},
+            )
+        # The run that proposed this crew may have read the roster before the volunteer signed up for an activity.
+        activity = booked_activity(volunteer_id=volunteer.id, start=proposal.start_at, end=proposal.end_at)
+        if activity is not None:
+            raise InvalidTransition(
+                "%(name)s has a place in an activity at that time (%(activity)s); swap them first",
+                field="crew",
+                params={"name": volunteer.name, "activity": activity.title},
             )
     _claim(proposal, "accepted", user=user, now=now)
     orders.transition(

@@ -103,3 +103,31 @@ def test_activities_are_in_the_openapi_spec(client) -> None:
         "/api/v1/activities/signups/{signup_id}/withdraw",
     ):
         assert path in paths, path
+
+
+def test_accepting_refuses_a_crew_member_who_took_an_activity_place_after_the_run(
+    client, world, token_for, publish
+) -> None:
+    """The run read the roster before the sign-up landed; the lead's accept is where the clash is caught."""
+    from app.activities.models import ActivitySignup
+
+    order = place(client, token_for("staff"), world, item="MI-15")  # wanted tomorrow 09:00-12:00
+    dispatch_api(client, token_for("county"))
+    proposal = db.session.scalar(
+        db.select(Proposal).where(Proposal.order_id == order["id"], Proposal.status == "pending")
+    )
+    member = proposal.crew[0]
+    activity = publish({"elder-care": 2}, start=proposal.start_at, hours=1)
+    # As if the sign-up had raced the run: written past the sign-up's own check of pending proposals.
+    slot = activity.slots[0]
+    db.session.add(
+        ActivitySignup(activity_id=activity.id, slot_id=slot.id, volunteer_id=member.volunteer_id, status="confirmed")
+    )
+    slot.filled += 1
+    db.session.commit()
+
+    refused = client.post(f"/api/v1/proposals/{proposal.id}/accept", headers=token_for("lead_v"))
+    assert refused.status_code == 409, refused.get_json()
+    (why,) = refused.get_json()["errors"]["crew"]
+    assert "has a place in an activity at that time (村晚文艺演出)" in why
+    assert client.get(f"/api/v1/orders/{order['id']}", headers=token_for("staff")).get_json()["status"] == "dispatched"
