@@ -12,7 +12,10 @@ from app.visits.models import Household
 from app.volunteers.models import Volunteer
 
 VOLUNTEERS = "编号,姓名,电话,站点\nN001,马兰,13900000001,PY-BY-01\nN002,,12ab,PY-BY-01\n"
-HOUSEHOLDS = "编号,地址,纬度,经度,标签,站点\nH001,白阳镇阳洼村三组12号,35.87,106.66,独居老人,PY-BY-01\nH002,,35.87,106.66,,NONE\n"
+HOUSEHOLDS = (
+    "编号,地址,纬度,经度,标签,站点\nH001,白阳镇阳洼村三组12号,35.87,106.66,独居老人,PY-BY-01\n"
+    "H002,,35.87,106.66,,NONE\n"
+)
 KINDS = {
     "volunteers": ("/volunteers/import", VOLUNTEERS, Volunteer, "Import volunteers", "Import 1 volunteers",
                    "1 volunteers imported; 1 rows left out.", "See the volunteers", "马兰", "139****0001"),
