@@ -243,3 +243,16 @@ def test_pages_in_chinese_and_english(pages, client, world, token_for) -> None:
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).outcome == "refused"
     assert pages.get("/visits/").status_code == 403
+
+
+def test_the_longest_address_accepted_is_stored_whole(client, world, token_for) -> None:
+    # 200 Chinese characters encrypt to about 900 characters: the column must hold the ciphertext, not the text.
+    staff = token_for("staff")
+    longest = ("宁夏回族自治区固原市彭阳县白阳镇阳洼村" * 11)[:200]
+    preview = _upload(client, staff, CSV_HEAD + f"H1,{longest},35.87,106.66,独居老人,PY-BY-01\n").get_json()
+    assert preview["valid"] == 1, preview
+    url = f"/api/v1/visits/household-imports/{preview['id']}/commit"
+    assert client.post(url, headers=staff, json={}).get_json()["created"] == 1
+    db.session.expire_all()
+    (home,) = db.session.scalars(db.select(Household))
+    assert home.address == longest
