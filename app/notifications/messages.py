@@ -80,6 +80,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         N_("Service tomorrow"),
         N_("Reminder: “%(item)s” (%(code)s) at %(station)s (%(address)s) on %(start)s; your part: %(skill)s."),
     ),
+    "visit_reminder": (
+        N_("Household visits tomorrow"),
+        N_(
+            "Reminder: household visits for “%(campaign)s” at %(station)s from %(start)s, %(n)s households. "
+            "Your route is on the My visits page."
+        ),
+    ),
     "demand_due_soon": (
         N_("A deliberation demand is due soon"),
         N_("The demand “%(title)s” at %(station)s is due on %(due)s. Please finish it in time and report back."),
