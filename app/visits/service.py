@@ -534,6 +534,27 @@ def my_routes(*, user: User, since: datetime | None = None) -> list[RouteSheet]:
     return sorted(sheets, key=lambda s: s.shift_start)
 
 
+def routes_starting(*, start: datetime, end: datetime) -> list[RouteSheet]:
+    """Every route with visits still to make whose half-day starts from start to before end (for reminders)."""
+    visits = list(
+        db.session.scalars(
+            db.select(Visit)
+            .where(
+                Visit.shift_start >= start,
+                Visit.shift_start < end,
+                Visit.volunteer_id.is_not(None),
+                Visit.outcome == "pending",
+            )
+            .order_by(Visit.campaign_id, Visit.shift_start, Visit.sequence)
+        )
+    )
+    by_campaign: dict[int, list[Visit]] = {}
+    for visit in visits:
+        by_campaign.setdefault(visit.campaign_id, []).append(visit)
+    sheets = [sheet for group in by_campaign.values() for sheet in _sheets(group[0].campaign, group)]
+    return sorted(sheets, key=lambda s: (s.shift_start, s.volunteer.code))
+
+
 def can_see_visit(user: User, visit: Visit) -> bool:
     """Staff of the campaign's area, and the volunteer assigned to the visit."""
     if user.role in STAFF_ROLES and station_in_scope(user, visit.campaign.station_id):

@@ -1,7 +1,7 @@
 """points rules per county
 
 Revision ID: b5d2e8f1a3c4
-Revises: e4b7c1a2d9f0
+Revises: a9d3e5f7b1c2
 Create Date: 2026-12-02 06:00:00.000000
 
 Existing rules have no county: they stay the shared default every county falls back on.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b5d2e8f1a3c4'
-down_revision = 'e4b7c1a2d9f0'
+down_revision = 'a9d3e5f7b1c2'
 branch_labels = None
 depends_on = None
 
