@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
 
 from app.accounts.access import (
     STAFF_ROLES,
@@ -182,6 +182,21 @@ def _resident_for(user: User, station: Station, resident_id: int | None, residen
     raise ValidationFailed("say who the service is for: resident_id or a walk-in resident", field="resident")
 
 
+def _numbered(day: str) -> tuple[ColumnElement[int], ColumnElement[str]]:
+    """A new order's id and its code (DD, the local date, the id in six digits or more), both worked out inside the
+    order's INSERT, so the code needs no UPDATE after it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(Order.__tablename__, "id")
+        # The id is the row's first column: PostgreSQL evaluates it, drawing the number, before the code reads the
+        # same number back with currval (this session's own, so concurrent orders never see each other's).
+        digits = cast(func.currval(sequence), Text)
+        padded = func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+        return func.nextval(sequence), literal(f"DD{day}") + padded
+    # SQLite has one writer at a time: the highest id, read by the INSERT itself, cannot move before it writes.
+    number = select(func.coalesce(func.max(Order.id), 0) + 1).scalar_subquery()
+    return number, literal(f"DD{day}") + func.printf("%06d", number)
+
+
 def place_order(
     *,
     user: User,
@@ -217,8 +232,10 @@ def place_order(
     now = utcnow()
     spans = _normalise_windows(windows, item.duration_minutes, now)
     who = _resident_for(user, station, resident_id, resident)
+    order_id, code = _numbered(to_local(now).strftime("%y%m%d"))
     order = Order(
-        code=f"TMP-{now.timestamp()}-{user.id}",
+        id=order_id,
+        code=code,
         menu_item=item,
         station=station,
         resident=who,
@@ -249,8 +266,7 @@ def place_order(
                 OrderNeed(skill=skill_by_code(need["skill"], field=f"needs.{index}.skill"), count=need["count"])
             )
     db.session.add(order)
-    db.session.flush()
-    order.code = f"DD{to_local(now).strftime('%y%m%d')}{order.id:06d}"
+    # Flushed with its first event: one INSERT writes the order with its id and code, and returns both.
     record_event(
         order,
         kind="submitted",
