@@ -39,6 +39,7 @@ from app.orders.models import (
     ServiceRecord,
 )
 from app.stations.models import LEVEL_RANK, LEVELS, Station
+from app.stations.service import station_with_lineage
 
 # Which status may follow which; anything else is refused.
 TRANSITIONS: dict[str, set[str]] = {
@@ -212,10 +213,11 @@ def place_order(
     """A resident orders for themself, or station staff order on a resident's behalf (群众点单)."""
     if user.role not in ("resident", *STAFF_ROLES):
         raise Forbidden("only residents and station staff may place orders")
-    station = db.session.get(Station, station_id)
+    # With its ancestors, in one query: the scope check and the menu item's reach read them, not the station tree.
+    station = station_with_lineage(station_id)
     if station is None or not station.active:
         raise ValidationFailed("unknown station", field="station_id")
-    ensure_station_in_scope(user, station.id, field="station_id")
+    ensure_station_in_scope(user, station, field="station_id")
     # Its needs and their skills in the same query: the order copies them and its answer names the skills.
     item = db.session.get(
         MenuItem, menu_item_id, options=[db.joinedload(MenuItem.needs).joinedload(MenuItemNeed.skill)]

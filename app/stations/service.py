@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.access import (
     MANAGER_ROLES,
@@ -40,6 +41,20 @@ def get_station(*, user: User, station_id: int) -> Station:
         raise NotFound("station not found")
     ensure_station_in_scope(user, station.id)
     return station
+
+
+def station_with_lineage(station_id: int) -> Station | None:
+    """A station with its ancestors, read in one query, so that `lineage()` and `county()` read no more rows."""
+    chain = db.select(Station.id, Station.parent_id).where(Station.id == station_id).cte("lineage", recursive=True)
+    above = db.aliased(Station)
+    chain = chain.union_all(db.select(above.id, above.parent_id).join(chain, above.id == chain.c.parent_id))
+    rows = db.session.scalars(db.select(Station).join(chain, Station.id == chain.c.id))
+    found = {station.id: station for station in rows}
+    # Each one holds its parent as loaded: the session keeps rows only while something refers to them.
+    for station in found.values():
+        if station.parent_id in found and "parent" not in station.__dict__:
+            set_committed_value(station, "parent", found[station.parent_id])
+    return found.get(station_id)
 
 
 def station_by_code(code: str) -> Station:
