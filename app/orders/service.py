@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
@@ -186,7 +187,13 @@ def _resident_for(user: User, station: Station, resident_id: int | None, residen
 def _numbered(day: str) -> tuple[ColumnElement[int], ColumnElement[str]]:
     """A new order's id and its code (DD, the local date, the id in six digits or more), both worked out inside the
     order's INSERT, so the code needs no UPDATE after it."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    return _numbering(db.session.get_bind().dialect.name, day)
+
+
+@lru_cache(maxsize=8)
+def _numbering(dialect: str, day: str) -> tuple[ColumnElement[int], ColumnElement[str]]:
+    # Built once a day per dialect (SQL expressions are immutable, so every INSERT may share them).
+    if dialect == "postgresql":
         sequence = func.pg_get_serial_sequence(Order.__tablename__, "id")
         # The id is the row's first column: PostgreSQL evaluates it, drawing the number, before the code reads the
         # same number back with currval (this session's own, so concurrent orders never see each other's).
