@@ -106,9 +106,18 @@ def station_in_scope(user: User, station_id: int) -> bool:
     return ids is None or station_id in ids
 
 
-def ensure_station_in_scope(user: User, station_id: int, *, field: str | None = None) -> None:
-    """404 (not 403, so existence is not revealed) when the station is outside the user's scope."""
-    if not station_in_scope(user, station_id):
+def lineage_in_scope(user: User, station: Station) -> bool:
+    """Whether a station lies inside the user's scope, read from its ancestors instead of the whole tree."""
+    if user.role == "admin":
+        return True
+    return user.scope_station_id is not None and any(s.id == user.scope_station_id for s in station.lineage())
+
+
+def ensure_station_in_scope(user: User, station: int | Station, *, field: str | None = None) -> None:
+    """404 (not 403, so existence is not revealed) when the station is outside the user's scope; given the station
+    itself (its ancestors loaded, `stations.service.station_with_lineage`), the tree is not read."""
+    inside = lineage_in_scope(user, station) if isinstance(station, Station) else station_in_scope(user, station)
+    if not inside:
         raise OutOfScope("station not found in your scope", field=field)
 
 

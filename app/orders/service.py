@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
@@ -39,6 +40,7 @@ from app.orders.models import (
     ServiceRecord,
 )
 from app.stations.models import LEVEL_RANK, LEVELS, Station
+from app.stations.service import station_with_lineage
 
 # Which status may follow which; anything else is refused.
 TRANSITIONS: dict[str, set[str]] = {
@@ -185,7 +187,13 @@ def _resident_for(user: User, station: Station, resident_id: int | None, residen
 def _numbered(day: str) -> tuple[ColumnElement[int], ColumnElement[str]]:
     """A new order's id and its code (DD, the local date, the id in six digits or more), both worked out inside the
     order's INSERT, so the code needs no UPDATE after it."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    return _numbering(db.session.get_bind().dialect.name, day)
+
+
+@lru_cache(maxsize=8)
+def _numbering(dialect: str, day: str) -> tuple[ColumnElement[int], ColumnElement[str]]:
+    # Built once a day per dialect (SQL expressions are immutable, so every INSERT may share them).
+    if dialect == "postgresql":
         sequence = func.pg_get_serial_sequence(Order.__tablename__, "id")
         # The id is the row's first column: PostgreSQL evaluates it, drawing the number, before the code reads the
         # same number back with currval (this session's own, so concurrent orders never see each other's).
@@ -212,10 +220,11 @@ def place_order(
     """A resident orders for themself, or station staff order on a resident's behalf (群众点单)."""
     if user.role not in ("resident", *STAFF_ROLES):
         raise Forbidden("only residents and station staff may place orders")
-    station = db.session.get(Station, station_id)
+    # With its ancestors, in one query: the scope check and the menu item's reach read them, not the station tree.
+    station = station_with_lineage(station_id)
     if station is None or not station.active:
         raise ValidationFailed("unknown station", field="station_id")
-    ensure_station_in_scope(user, station.id, field="station_id")
+    ensure_station_in_scope(user, station, field="station_id")
     # Its needs and their skills in the same query: the order copies them and its answer names the skills.
     item = db.session.get(
         MenuItem, menu_item_id, options=[db.joinedload(MenuItem.needs).joinedload(MenuItemNeed.skill)]
