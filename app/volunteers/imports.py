@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import update
 
-from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids
+from app.accounts.access import authorize, scope_station_ids
 from app.accounts.models import User
 from app.audit.service import record
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
@@ -230,7 +230,7 @@ def _check_row(check: RowCheck, lookups: _Lookups, seen: dict[str, int]) -> None
 
 def preview_import(*, user: User, filename: str, content: bytes) -> ImportPreview:
     """Read and check an uploaded register and keep it until the staff member confirms it."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "volunteers.create")
     rows = read_rows(filename=filename, content=content)
     if not rows:
         raise ValidationFailed("the file has no rows below its heading", field="file")
@@ -242,7 +242,7 @@ def preview_import(*, user: User, filename: str, content: bytes) -> ImportPrevie
 
 def get_import(*, user: User, import_id: int) -> ImportPreview:
     """An upload by this user, its rows checked again against the register as it is now."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "volunteers.create")
     upload = db.session.get(VolunteerImport, import_id)
     if upload is None or upload.created_by_id != user.id:
         raise NotFound("import not found")
