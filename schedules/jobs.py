@@ -216,7 +216,7 @@ def roster_publication(now: datetime) -> Counts:
 
 @scheduled("Remind volunteers the day before", _daily("SCHEDULE_REMINDER_TIME"))
 def reminders(now: datetime) -> Counts:
-    """Remind each crew member of a job starting before the end of tomorrow (once per job, member and time)."""
+    """Remind each crew member of a job, and each volunteer of a visit route, starting before the end of tomorrow."""
     from app.notifications import service as notify
     from app.notifications.messages import Words
     from app.rosters.service import jobs_starting
@@ -244,7 +244,36 @@ def reminders(now: datetime) -> Counts:
                 now=now,
             )
             counts["queued"] += len(queued)
-    return {"jobs": counts["jobs"], "queued": counts["queued"]}
+    counts["queued"] += _remind_visit_routes(now, until, counts)
+    return {"jobs": counts["jobs"], "routes": counts["routes"], "queued": counts["queued"]}
+
+
+def _remind_visit_routes(now: datetime, until: datetime, counts: Counter[str]) -> int:
+    """Remind each volunteer of a household-visit route starting before until (once per route and time)."""
+    from app.notifications import service as notify
+    from app.visits.service import routes_starting
+
+    queued = 0
+    for route in routes_starting(start=now, end=until):
+        counts["routes"] += 1
+        first = min(visit.planned_at or route.shift_start for visit in route.visits)
+        # No household address in the message: the route page shows it to the volunteer signed in.
+        queued += len(
+            notify.notify(
+                key=f"visit-reminder:{route.campaign.id}:{route.volunteer.id}:{first:%Y%m%dT%H%M}",
+                kind="visit_reminder",
+                recipient=notify.recipient_for_volunteer(route.volunteer),
+                values={
+                    "start": first,
+                    "campaign": route.campaign.title,
+                    "station": route.campaign.station.name,
+                    "n": len(route.visits),
+                },
+                data={"campaign_id": route.campaign.id, "volunteer_id": route.volunteer.id},
+                now=now,
+            )
+        )
+    return queued
 
 
 def take_coverage_snapshot(*, day: Any) -> int:

@@ -31,7 +31,7 @@ def require_role(user: User, *roles: str) -> None:
         raise Forbidden("role %(role)s may not do this", params={"role": user.role})
 
 
-STATION_CACHES = ("_subtree_cache", "_station_children")
+STATION_CACHES = ("_subtree_cache", "_station_children", "_station_parents")
 
 
 @event.listens_for(Session, "after_flush")
@@ -64,6 +64,23 @@ def subtree_ids(station_id: int) -> set[int]:
         stack.extend(children.get(node, []))
     cache[station_id] = found
     return found
+
+
+def county_of(station_id: int) -> int:
+    """The id of the county centre a station lies in (the top of its tree)."""
+    parents: dict[int, int | None] | None = g.get("_station_parents")
+    if parents is None:
+        parents = dict(db.session.execute(db.select(Station.id, Station.parent_id)).tuples().all())
+        g._station_parents = parents
+    node = station_id
+    while parents.get(node) is not None:
+        node = parents[node]  # type: ignore[assignment]
+    return node
+
+
+def home_county_id(user: User) -> int | None:
+    """The county the user's scope lies in; None for an admin or anyone without a scope."""
+    return None if user.scope_station_id is None else county_of(user.scope_station_id)
 
 
 def scope_station_ids(user: User) -> set[int] | None:

@@ -32,8 +32,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 class EncryptedString(TypeDecorator[str]):
     """Text stored encrypted (app.core.crypto); reads give the plain text back. Not searchable by value."""
 
-    impl = String(255)
+    impl = String
     cache_ok = True
+
+    def __init__(self, length: int = 255) -> None:
+        # The length is the ciphertext's: a Fernet token is about 4/3 of the UTF-8 text plus 76 characters.
+        super().__init__(length=length)
 
     def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
         from app.core.crypto import encrypt_text

@@ -45,6 +45,7 @@ from typing import Any
 
 from sqlalchemy import case, func
 
+from app.accounts.access import home_county_id
 from app.accounts.models import User
 from app.core.errors import NotFound
 from app.coverage.aggregate import (
@@ -264,7 +265,7 @@ def contributions(*, user: User, start: date, end: date, team_id: int | None = N
         )
     volunteers.sort(key=lambda v: (-v.points, -v.hours, v.code))
     team_rows.sort(key=lambda t: (-t.points, -t.hours, t.code))
-    rule = current_rule()
+    rule = current_rule(county_id=home_county_id(user))  # the rule the caller's county pays by
     return ContributionReport(
         start=start,
         end=end,

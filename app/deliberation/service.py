@@ -360,16 +360,11 @@ def remind_due(*, now: datetime | None = None) -> dict[str, int]:
         overdue = demand.due_on < today
         kind = "overdue" if overdue else "due_soon"
         counts[kind] += 1
-        subject = "议事会诉求已逾期" if overdue else "议事会诉求即将到期"
-        body = f"{demand.station.name}的诉求“{demand.title}”应于{demand.due_on:%m月%d日}办结，" + (
-            "已逾期，请尽快处理并向群众反馈。" if overdue else "请按时办结并向群众反馈。"
-        )
-        queued = notify.enqueue(
+        queued = notify.notify(
             key=f"demand-{kind}:{demand.id}:{demand.due_on.isoformat()}",
             kind=f"demand_{kind}",
             recipient=notify.recipient_for_user(demand.owner),
-            subject=subject,
-            body=body,
+            values={"title": demand.title, "station": demand.station.name, "due": demand.due_on},
             data={"demand_id": demand.id},
             now=now,
         )

@@ -25,6 +25,7 @@ from app.incentives.schemas import (
     RedemptionQuerySchema,
     RedemptionSchema,
     RuleCreateSchema,
+    RuleQuerySchema,
     RuleSchema,
     SubsidyQuerySchema,
 )
@@ -42,17 +43,18 @@ XLSX_BODY = {"type": "string", "format": "binary"}
 
 @blp.route("/rules")
 class Rules(MethodView):
+    @blp.arguments(RuleQuerySchema, location="query")
     @blp.response(200, RuleSchema(many=True))
-    def get(self):
-        """Every points rule version, newest first."""
-        api_user()
-        rules = service.list_rules()
+    def get(self, query: dict):
+        """The shared default's rule versions and the county's own (the caller's), newest first."""
+        rules = service.list_rules(user=api_user(), **query)
         return rules
 
     @blp.arguments(RuleCreateSchema)
     @blp.response(201, RuleSchema)
     def post(self, data: dict):
-        """A new rule version (county staff, admin): applies from effective_from on, past points unchanged."""
+        """A new rule version for the caller's county (its county staff, admin), or the shared default (admin, no
+        county): applies from effective_from on, past points unchanged."""
         rule = service.create_rule(user=api_user(), **data)
         return rule
 

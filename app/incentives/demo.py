@@ -25,12 +25,13 @@ VILLAGE_ITEMS = (("食用盐两袋", 8, 30), ("香皂", 10, 20), ("理发一次"
 
 
 def load_incentives(*, rng: random.Random, county: Station, staff: User) -> dict[str, int]:
-    """Rules v1 and v2, hours and points for every served order, shops at every tier, some redemptions."""
+    """Rules v1 (shared) and v2 (the county's own), hours and points for every served order, shops, redemptions."""
     now = utcnow()
     service.current_rule()  # version 1, from the configuration
     db.session.add(
         PointsRule(
             version=2,
+            county_id=county.id,
             points_per_hour=12,
             rating_bonus=5,
             rating_bonus_min_stars=5,

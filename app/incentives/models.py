@@ -21,7 +21,8 @@ REDEMPTION_STATUSES = ("redeemed", "handed_over", "cancelled")
 
 
 class PointsRule(db.Model):
-    """One version of the points rule; the newest one in force applies to new entries, old entries keep theirs."""
+    """One version of the points rule; the newest one in force applies to new entries, old entries keep theirs.
+    A rule with a county applies there and overrides the shared default (no county) from its start on."""
 
     __tablename__ = "points_rules"
     __table_args__ = (
@@ -33,6 +34,8 @@ class PointsRule(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(unique=True)
+    # The county centre whose service the rule pays; None is the shared default, which only an admin writes.
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), index=True)
     points_per_hour: Mapped[int]
     # Points each crew member earns when the resident gives at least rating_bonus_min_stars.
     rating_bonus: Mapped[int]
@@ -43,6 +46,8 @@ class PointsRule(db.Model):
     note: Mapped[str] = mapped_column(String(200), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    county: Mapped[Station | None] = relationship()
 
 
 class HoursEntry(db.Model):

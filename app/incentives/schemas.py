@@ -12,6 +12,7 @@ from app.coverage.schemas import PeriodQuerySchema
 POINTS = validate.Range(min=0, max=100_000)
 COST = validate.Range(min=1, max=100_000)
 STOCK = validate.Range(min=0, max=100_000)
+COUNTY = validate.Length(min=1, max=32)
 
 
 class RuleCreateSchema(Schema):
@@ -23,6 +24,19 @@ class RuleCreateSchema(Schema):
     priority_bonus = fields.Integer(load_default=0, validate=POINTS)
     effective_from = fields.AwareDateTime(load_default=None, metadata={"description": "default now; never past"})
     note = fields.String(load_default="", validate=validate.Length(max=200))
+    county = fields.String(
+        load_default=None,
+        validate=COUNTY,
+        metadata={"description": "county centre code; default the caller's county (an admin: the shared default)"},
+    )
+
+
+class RuleQuerySchema(Schema):
+    """Which county's rules to list."""
+
+    county = fields.String(
+        load_default=None, validate=COUNTY, metadata={"description": "county centre code (an admin; default all)"}
+    )
 
 
 class RuleSchema(Schema):
@@ -36,6 +50,11 @@ class RuleSchema(Schema):
     priority_bonus = fields.Integer()
     effective_from = fields.AwareDateTime()
     note = fields.String()
+    county = fields.Function(
+        lambda r: r.county.code if r.county is not None else None,
+        allow_none=True,
+        metadata={"description": "county centre code; null for the shared default"},
+    )
 
 
 class HoursEntrySchema(Schema):
@@ -170,6 +189,9 @@ class RankingQuerySchema(Schema):
     )
     kind = fields.String(load_default="volunteers", validate=validate.OneOf(("volunteers", "teams", "stations")))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    county = fields.String(
+        load_default=None, validate=COUNTY, metadata={"description": "county centre code (default the caller's)"}
+    )
 
 
 class RankingRowSchema(Schema):

@@ -33,13 +33,17 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.access import (
     MANAGER_ROLES,
     STAFF_ROLES,
+    county_of,
+    ensure_station_in_scope,
+    home_county_id,
     require_role,
     scope_station_ids,
     station_in_scope,
+    subtree_ids,
     within_scope,
 )
 from app.accounts.models import User
-from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.core.errors import Forbidden, InvalidTransition, NotFound, OutOfScope, ValidationFailed
 from app.core.statements import rows_changed
 from app.core.timeutil import local_midnight, utcnow
 from app.extensions import db
@@ -77,15 +81,19 @@ class OutOfStock(InvalidTransition):
 # Rules
 
 
-def current_rule(*, at: datetime | None = None) -> PointsRule:
-    """The newest rule version in force at a moment; version 1 is made from the config the first time."""
+def current_rule(*, at: datetime | None = None, county_id: int | None = None) -> PointsRule:
+    """The rule in force at a moment for a county: its own newest version in force, else the shared default's;
+    version 1 (shared) is made from the config the first time."""
     moment = at or utcnow()
-    rule = db.session.scalar(
-        db.select(PointsRule).where(PointsRule.effective_from <= moment).order_by(PointsRule.version.desc())
-    )
+    in_force = db.select(PointsRule).where(PointsRule.effective_from <= moment).order_by(PointsRule.version.desc())
+    if county_id is not None:
+        own = db.session.scalar(in_force.where(PointsRule.county_id == county_id))
+        if own is not None:
+            return own
+    rule = db.session.scalar(in_force.where(PointsRule.county_id.is_(None)))
     if rule is not None:
         return rule
-    first = db.session.scalar(db.select(PointsRule).order_by(PointsRule.version))
+    first = db.session.scalar(db.select(PointsRule).where(PointsRule.county_id.is_(None)).order_by(PointsRule.version))
     if first is not None:
         return first
     config = current_app.config
@@ -109,10 +117,39 @@ def current_rule(*, at: datetime | None = None) -> PointsRule:
     return db.session.scalars(db.select(PointsRule).where(PointsRule.version == 1)).one()
 
 
-def list_rules() -> list[PointsRule]:
-    """Every rule version, newest first."""
+def _county_named(code: str | None) -> Station | None:
+    """The county centre with a code (404 naming the field when there is none); None when no code is given."""
+    if code is None:
+        return None
+    county = db.session.scalar(db.select(Station).where(Station.code == code, Station.level == "county"))
+    if county is None:
+        raise NotFound("county not found", field="county")
+    return county
+
+
+def _county_for(user: User, code: str | None) -> Station | None:
+    """The county a rules or rankings request is about: the one named if the user may see it (404 otherwise),
+    else the user's own; None for an admin who names none."""
+    county = _county_named(code)
+    if county is not None:
+        if user.role != "admin" and home_county_id(user) != county.id:
+            raise OutOfScope("county not found in your scope", field="county")
+        return county
+    home = home_county_id(user)
+    return None if home is None else db.session.get(Station, home)
+
+
+def list_rules(*, user: User, county: str | None = None) -> list[PointsRule]:
+    """Rule versions newest first: the shared default's and the county's (the caller's own, or the one an admin
+    names; every county's for an admin who names none)."""
     current_rule()
-    return list(db.session.scalars(db.select(PointsRule).order_by(PointsRule.version.desc())))
+    chosen = _county_for(user, county)
+    query = db.select(PointsRule).order_by(PointsRule.version.desc())
+    if chosen is not None:
+        query = query.where((PointsRule.county_id.is_(None)) | (PointsRule.county_id == chosen.id))
+    elif user.role != "admin":
+        query = query.where(PointsRule.county_id.is_(None))
+    return list(db.session.scalars(query))
 
 
 def create_rule(
@@ -124,17 +161,26 @@ def create_rule(
     priority_bonus: int = 0,
     effective_from: datetime | None = None,
     note: str = "",
+    county: str | None = None,
 ) -> PointsRule:
-    """A new rule version (county staff, admin); it applies to entries written from effective_from on."""
+    """A new rule version for a county (its county staff, or an admin), or for the shared default (an admin, naming
+    no county); it applies to entries written from effective_from on."""
     require_role(user, *MANAGER_ROLES)
+    chosen = _county_for(user, county)
+    if chosen is None and user.role != "admin":
+        raise Forbidden("only an admin may change the shared points rule")
+    if chosen is not None:
+        # County staff over a township only do not speak for the whole county.
+        ensure_station_in_scope(user, chosen.id, field="county")
     now = utcnow()
     effective = effective_from or now
     if effective < now - timedelta(minutes=1):
         raise ValidationFailed("a new rule cannot start in the past (past points never change)", field="effective_from")
-    latest = current_rule()
+    latest = current_rule(county_id=chosen.id if chosen is not None else None)
     newest = db.session.scalar(db.select(func.max(PointsRule.version))) or latest.version
     rule = PointsRule(
         version=newest + 1,
+        county_id=chosen.id if chosen is not None else None,
         points_per_hour=points_per_hour,
         rating_bonus=rating_bonus,
         rating_bonus_min_stars=rating_bonus_min_stars,
@@ -231,7 +277,7 @@ def record_service(order: Order) -> list[HoursEntry]:
     if order.status not in SERVED_STATUSES:
         return []
     # The rule in force when the order was completed (the same moment in live use; history loads differ).
-    rule = current_rule(at=order.completed_at)
+    rule = current_rule(at=order.completed_at, county_id=county_of(order.station_id))
     written: list[HoursEntry] = []
     for record in order.service_records:
         if not record.minutes or record.check_out_at is None:
@@ -275,7 +321,7 @@ def record_rating(order: Order) -> list[PointsEntry]:
     if order.rating is None:
         return []
     record_service(order)
-    rule = current_rule(at=order.rating.created_at)
+    rule = current_rule(at=order.rating.created_at, county_id=county_of(order.station_id))
     if order.rating.stars < rule.rating_bonus_min_stars or rule.rating_bonus <= 0:
         return []
     net = db.session.execute(
@@ -382,7 +428,11 @@ def _append_correction(original: HoursEntry, *, minutes: int, reason: str, recor
     db.session.add(line)
     db.session.flush()
     paid = db.session.scalar(db.select(PointsEntry).where(PointsEntry.source_key == f"hours:{original.id}"))
-    rule = paid.rule if paid is not None and paid.rule is not None else current_rule(at=original.created_at)
+    rule = (
+        paid.rule
+        if paid is not None and paid.rule is not None
+        else current_rule(at=original.created_at, county_id=county_of(original.station_id))
+    )
     _post_points(
         volunteer_id=original.volunteer_id,
         kind="correction",
@@ -719,12 +769,36 @@ def month_bounds(month: str) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
-def ranking(*, user: User, month: str, kind: str = "volunteers", limit: int = 50) -> list[RankingRow]:
-    """A month's ranking by earned points then hours; staff see their scope, others the whole county."""
+def counties_to_choose(user: User) -> list[Station]:
+    """The counties an admin may pick a ranking or rule of (everyone else has their own only)."""
+    if user.role != "admin":
+        return []
+    return list(db.session.scalars(db.select(Station).where(Station.level == "county").order_by(Station.code)))
+
+
+def ranking_county(*, user: User, county: str | None = None) -> Station | None:
+    """The county a ranking is of: the caller's own (another is 404), or the one an admin names (default the
+    first by code); None when the caller has no county."""
+    chosen = _county_for(user, county)
+    if chosen is None and user.role == "admin":
+        chosen = db.session.scalar(db.select(Station).where(Station.level == "county").order_by(Station.code))
+    return chosen
+
+
+def ranking(
+    *, user: User, month: str, kind: str = "volunteers", limit: int = 50, county: str | None = None
+) -> list[RankingRow]:
+    """A month's ranking by earned points then hours, of service given in one county (the caller's own; an admin
+    names one): staff see their scope within it, volunteers and leads the whole county."""
     if kind not in RANKING_KINDS:
         raise ValidationFailed("kind is volunteers, teams or stations", field="kind")
     start, end = month_bounds(month)
-    ids = scope_station_ids(user) if user.role in STAFF_ROLES else None
+    chosen = ranking_county(user=user, county=county)
+    if chosen is None:
+        return []
+    ids = subtree_ids(chosen.id)
+    if user.role in STAFF_ROLES and user.role != "admin":
+        ids = ids & (scope_station_ids(user) or set())
     column = {
         "volunteers": PointsEntry.volunteer_id,
         "teams": PointsEntry.team_id,
@@ -741,9 +815,8 @@ def ranking(*, user: User, month: str, kind: str = "volunteers", limit: int = 50
         *_period(PointsEntry.earned_at, start, end),
     ]
     hours_conds = [hours_column.is_not(None), *_period(HoursEntry.served_at, start, end)]
-    if ids is not None:
-        points_conds.append(PointsEntry.station_id.in_(ids))
-        hours_conds.append(HoursEntry.station_id.in_(ids))
+    points_conds.append(PointsEntry.station_id.in_(ids))
+    hours_conds.append(HoursEntry.station_id.in_(ids))
     points: dict[int, int] = dict(
         db.session.execute(db.select(column, func.sum(PointsEntry.points)).where(*points_conds).group_by(column))
         .tuples()

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.accounts.access import MANAGER_ROLES, STAFF_ROLES
+from app.accounts.access import MANAGER_ROLES, STAFF_ROLES, home_county_id
 from app.core.errors import DomainError
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
@@ -37,6 +37,9 @@ MESSAGES = (
     N_("shop item not found"),
     N_("say which volunteer"),
     N_("a redemption that is %(redemption_state)s cannot be handed over"),
+    N_("only an admin may change the shared points rule"),
+    N_("county not found"),
+    N_("county not found in your scope"),
 )
 KIND_LABELS = {
     "service": N_("Service"),
@@ -139,12 +142,18 @@ def volunteer_certificate(volunteer_id: int):
 def rankings():
     """This month's (or a chosen month's) rankings of volunteers, teams and stations."""
     user = me()
+    # Another county than the caller's is 404 here, before the month is read.
+    county = service.ranking_county(user=user, county=request.args.get("county") or None)
+    code = county.code if county is not None else None
     month = request.args.get("month") or service.current_month()
     try:
-        tables = {kind: service.ranking(user=user, month=month, kind=kind, limit=20) for kind in service.RANKING_KINDS}
+        service.month_bounds(month)
     except DomainError:
         month = service.current_month()
-        tables = {kind: service.ranking(user=user, month=month, kind=kind, limit=20) for kind in service.RANKING_KINDS}
+    tables = {
+        kind: service.ranking(user=user, month=month, kind=kind, limit=20, county=code)
+        for kind in service.RANKING_KINDS
+    }
     first, last = service.month_bounds(month)
     return render_template(
         "incentives/rankings.html",
@@ -152,6 +161,8 @@ def rankings():
         tables=tables,
         first=first,
         last=last,
+        county=county,
+        counties=service.counties_to_choose(user),
         is_staff=user.role in STAFF_ROLES,
     )
 
@@ -263,8 +274,17 @@ def cancel_redemption(redemption_id: int):
 @bp.get("/rules")
 @roles(*MANAGER_ROLES)
 def rules():
-    """Points rule versions and a form for the next one."""
-    return render_template("incentives/rules.html", rules=service.list_rules())
+    """Points rule versions (the shared default's and the county's own) and a form for the county's next one."""
+    user = me()
+    county = request.args.get("county") or None
+    rules = service.list_rules(user=user, county=county)
+    home = home_county_id(user)
+    return render_template(
+        "incentives/rules.html",
+        rules=rules,
+        in_force=service.current_rule(county_id=home) if home is not None else None,
+        counties=service.counties_to_choose(user),
+    )
 
 
 @bp.post("/rules")
@@ -282,7 +302,12 @@ def create_rule():
         flash(_("Please check what you entered"), "error")
         return redirect(url_for("incentives_views.rules"))
     return act_and_return(
-        lambda: service.create_rule(user=me(), note=request.form.get("note", "")[:200], **values),
+        lambda: service.create_rule(
+            user=me(),
+            note=request.form.get("note", "")[:200],
+            county=(request.form.get("county") or None) if me().role == "admin" else None,
+            **values,
+        ),
         _("New rule in force"),
         url_for("incentives_views.rules"),
     )

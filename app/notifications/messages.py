@@ -7,7 +7,7 @@ differently per language (times, names with an English form, phrases) are passed
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -80,6 +80,24 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         N_("Service tomorrow"),
         N_("Reminder: “%(item)s” (%(code)s) at %(station)s (%(address)s) on %(start)s; your part: %(skill)s."),
     ),
+    "visit_reminder": (
+        N_("Household visits tomorrow"),
+        N_(
+            "Reminder: household visits for “%(campaign)s” at %(station)s from %(start)s, %(n)s households. "
+            "Your route is on the My visits page."
+        ),
+    ),
+    "demand_due_soon": (
+        N_("A deliberation demand is due soon"),
+        N_("The demand “%(title)s” at %(station)s is due on %(due)s. Please finish it in time and report back."),
+    ),
+    "demand_overdue": (
+        N_("A deliberation demand is overdue"),
+        N_(
+            "The demand “%(title)s” at %(station)s was due on %(due)s and is overdue. "
+            "Please deal with it soon and report back to the residents."
+        ),
+    ),
 }
 
 
@@ -106,6 +124,12 @@ def local_text(moment: datetime, locale: str | None = None) -> str:
         return to_local(moment).strftime(gettext("%m-%d %H:%M"))
 
 
+def local_date(day: date, locale: str | None = None) -> str:
+    """A calendar day as people read it: month and day."""
+    with force_locale(_locale(locale)):
+        return day.strftime(gettext("%m-%d"))
+
+
 def render(kind: str, locale: str | None = None, **values: object) -> tuple[str, str]:
     """The subject and body of a message kind, in the recipient's language (the default locale unless given)."""
     subject, body = TEMPLATES[kind]
@@ -117,6 +141,8 @@ def render(kind: str, locale: str | None = None, **values: object) -> tuple[str,
 def _value(value: object, locale: str) -> object:
     if isinstance(value, datetime):
         return local_text(value, locale)
+    if isinstance(value, date):
+        return local_date(value, locale)
     if isinstance(value, Words):
         return (value.en or value.zh) if locale == "en" else (value.zh or value.en)
     if isinstance(value, Phrase):

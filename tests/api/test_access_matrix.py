@@ -187,6 +187,8 @@ FOREIGN_WRITES.update(
         ("POST", "/api/v1/incentives/shop/redemptions/{redemption_id}/cancel"): {},
         ("POST", "/api/v1/incentives/shop/redemptions/{redemption_id}/hand-over"): {},
         ("POST", "/api/v1/incentives/hours/{entry_id}/corrections"): {"minutes": 5, "reason": "x"},
+        # The second county's own points rule (the shared default is an admin's: tests/incentives/test_county_rules.py).
+        ("POST", "/api/v1/incentives/rules"): {"points_per_hour": 1, "rating_bonus": 0, "county": "XJ"},
         ("POST", "/api/v1/deliberation/meetings"): {
             "station_id": "{station_id}",
             "held_on": "2026-01-05",
@@ -229,8 +231,6 @@ NOT_WALKED = {
     ("POST", "/api/v1/service-corrections/{correction_id}/reject"): "the lead or staff (tests/views/test_check_in.py)",
     ("POST", "/api/v1/showcase/orders/{order_id}/photos"): "a multipart upload (tests/showcase/test_photos.py)",
 }
-# One points rule serves every county, so there is no "other county's" rule to write to.
-NOT_WALKED[("POST", "/api/v1/incentives/rules")] = "the one rule for every county: managers (tests/incentives)"
 DENIED = (403, 404)
 
 

@@ -193,6 +193,9 @@ def test_reminders_before_the_due_date_and_once_overdue(app, world, meeting) -> 
     assert (counts["due_soon"], counts["overdue"], counts["queued"]) == (0, 1, counts["queued"])
     subjects = [m.subject for m in db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id))]
     assert subjects[0] == "议事会诉求即将到期" and subjects[-1] == "议事会诉求已逾期"
+    first = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)).first()
+    assert first is not None and "“路灯维修”" in first.body
+    assert f"{soon.due_on.month:02d}月{soon.due_on.day:02d}日" in first.body
     service.move(user=staff, demand_id=soon.id, to_status="in_progress")
     service.move(user=staff, demand_id=soon.id, to_status="done")
     assert service.remind_due(now=NOW + timedelta(days=5))["overdue"] == 0  # done: no more reminders
@@ -223,3 +226,15 @@ def test_demo_county_has_meetings_and_demands_at_every_step(db) -> None:  # noqa
     statuses = set(db.session.scalars(db.select(Demand.status)))
     assert statuses == {"collected", "accepted", "in_progress", "done", "reported_back", "declined"}
     assert db.session.scalar(db.select(db.func.count(DemandOrder.id))) == 3
+
+
+def test_a_reminder_reads_in_the_owners_language(app, world, meeting) -> None:
+    staff = world.users["staff"]
+    demand = _demand(world, meeting, "路灯维修")
+    service.move(user=staff, demand_id=demand.id, to_status="accepted", due_on=TODAY + timedelta(days=1))
+    db.session.get(type(staff), demand.owner_id).locale = "en"
+    db.session.commit()
+    service.remind_due(now=NOW)
+    message = db.session.scalars(db.select(OutboxMessage)).first()
+    assert message is not None and message.subject == "A deliberation demand is due soon"
+    assert f"is due on {demand.due_on:%m-%d}" in message.body and "议事会" not in message.body

@@ -71,7 +71,7 @@ def test_rankings_rules_and_subsidy_pages(pages, world, serve) -> None:
         "/incentives/rules",
         data={"points_per_hour": "20", "rating_bonus": "5", "rating_bonus_min_stars": "5", "priority_bonus": "0"},
     )
-    assert [r.version for r in service.list_rules()] == [2, 1]
+    assert [r.version for r in service.list_rules(user=world.users["county"])] == [2, 1]
     pages.login("volunteer")
     masked = pages.get("/incentives/rankings?month=2026-11").get_data(as_text=True)
     assert "志***" in masked and "志愿者V1" not in masked

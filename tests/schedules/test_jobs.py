@@ -89,13 +89,13 @@ def test_reminders_go_out_the_day_before_once(app, db, at_t0) -> None:
     accepted_job(at_t0, start=local(W49 + timedelta(days=4), 10), crew=("v1", "v2"))
     db.session.commit()
     set_clock(local(W49 + timedelta(days=2), 17))  # Wednesday 17:00
-    assert run_job(app, "reminders").counts == {"jobs": 1, "queued": 2}
-    assert run_job(app, "reminders").counts == {"jobs": 1, "queued": 0}
+    assert run_job(app, "reminders").counts == {"jobs": 1, "routes": 0, "queued": 2}
+    assert run_job(app, "reminders").counts == {"jobs": 1, "routes": 0, "queued": 0}
     reminders = list(db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.kind == "reminder")))
     assert {m.data["proposal_id"] for m in reminders} == {thursday.id}
     assert "12月03日 10:00" in reminders[0].body and "助老服务" in reminders[0].body
     set_clock(local(W49 + timedelta(days=3), 17))  # Thursday: Friday's job now
-    assert run_job(app, "reminders").counts == {"jobs": 1, "queued": 2}
+    assert run_job(app, "reminders").counts == {"jobs": 1, "routes": 0, "queued": 2}
 
 
 def test_coverage_snapshot_job_records_yesterday_once(app, db, at_t0) -> None:

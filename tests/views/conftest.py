@@ -9,6 +9,7 @@ import pytest
 from flask import g
 from flask.testing import FlaskClient
 
+from app.accounts.access import STATION_CACHES
 from app.accounts.models import User
 from app.core.timeutil import LOCAL_TZ
 from app.dispatch import crew as crew_service
@@ -27,7 +28,7 @@ class PageClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):  # noqa: ANN002, ANN003
-        for key in ("_login_user", "_flask_babel", "_subtree_cache", "_station_children"):
+        for key in ("_login_user", "_flask_babel", *STATION_CACHES):
             g.pop(key, None)
         return super().open(*args, **kwargs)
 

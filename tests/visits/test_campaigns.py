@@ -243,3 +243,41 @@ def test_pages_in_chinese_and_english(pages, client, world, token_for) -> None:
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).outcome == "refused"
     assert pages.get("/visits/").status_code == 403
+
+
+def test_the_longest_address_accepted_is_stored_whole(client, world, token_for) -> None:
+    # 200 Chinese characters encrypt to about 900 characters: the column must hold the ciphertext, not the text.
+    staff = token_for("staff")
+    longest = ("宁夏回族自治区固原市彭阳县白阳镇阳洼村" * 11)[:200]
+    preview = _upload(client, staff, CSV_HEAD + f"H1,{longest},35.87,106.66,独居老人,PY-BY-01\n").get_json()
+    assert preview["valid"] == 1, preview
+    url = f"/api/v1/visits/household-imports/{preview['id']}/commit"
+    assert client.post(url, headers=staff, json={}).get_json()["created"] == 1
+    db.session.expire_all()
+    (home,) = db.session.scalars(db.select(Household))
+    assert home.address == longest
+
+
+def test_volunteers_are_reminded_of_tomorrows_routes_once_without_addresses(app, client, world, token_for) -> None:
+    from app.notifications.models import OutboxMessage
+    from schedules.jobs import reminders
+
+    staff = token_for("staff")
+    _import(client, staff, 12)
+    campaign = _campaign(client, staff, world)
+    assert client.post(f"/api/v1/visits/campaigns/{campaign['id']}/plan", headers=staff).status_code == 200
+    routes = client.get(f"/api/v1/visits/campaigns/{campaign['id']}/routes", headers=staff).get_json()
+    tomorrow = to_local(utcnow()).date() + timedelta(days=1)
+    due = [r for r in routes if to_local(to_aware(r["shift_start"])).date() == tomorrow]
+    assert due and len(due) < len(routes), "the plan spans both days; only tomorrow's routes are reminded"
+    counts = reminders(utcnow())
+    assert counts["routes"] == len(due) and counts["queued"] >= len(due)
+    assert reminders(utcnow())["queued"] == 0, "a route is reminded once"
+    sent = list(db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.kind == "visit_reminder")))
+    assert {(m.data["volunteer_id"], m.data["campaign_id"]) for m in sent} == {
+        (r["volunteer_id"], campaign["id"]) for r in due
+    }
+    first = min(to_aware(v["planned_at"]) for v in due[0]["visits"])
+    body = next(m.body for m in sent if m.data["volunteer_id"] == due[0]["volunteer_id"])
+    assert "冬季消防安全入户走访" in body and f"{to_local(first):%m月%d日 %H:%M}" in body
+    assert "号" not in body and "组" not in body, "household addresses stay on the route page"
