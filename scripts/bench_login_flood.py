@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -24,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_http import BIN, ROOT, _call, _free_port, _prepare  # noqa: E402
+from load_http import _call, _prepare, served  # noqa: E402
 
 
 def _read_ms(host: str, token: str, samples: int) -> dict[str, float]:
@@ -59,23 +58,7 @@ def _flood(host: str, stop: threading.Event, statuses: Counter, guard: threading
 
 
 def _measure(env: dict, *, flooders: int, samples: int) -> dict:
-    port = _free_port()
-    host = f"http://127.0.0.1:{port}"
-    web_env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
-    web = subprocess.Popen(
-        [BIN / "gunicorn", "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=web_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(host + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.2)
+    with served(env) as host:
         token = _call(host, "/api/v1/auth/token", {"username": "county", "password": "diandan123"})["body"]["token"]
         quiet = _read_ms(host, token, samples)
         stop, guard, statuses = threading.Event(), threading.Lock(), Counter()
@@ -94,9 +77,6 @@ def _measure(env: dict, *, flooders: int, samples: int) -> dict:
             "flood_requests_per_s": round(sum(statuses.values()) / seconds, 1),
             "flood_statuses": dict(statuses),
         }
-    finally:
-        web.terminate()
-        web.wait(30)
 
 
 def main() -> None:

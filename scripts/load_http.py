@@ -25,7 +25,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -35,6 +38,31 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def served(env: dict, *, stderr: IO | int = subprocess.DEVNULL) -> Iterator[str]:
+    """gunicorn serving wsgi:app on a free local port, once its /healthz answers: its address; stopped after."""
+    port = _free_port()
+    host = f"http://127.0.0.1:{port}"
+    web = subprocess.Popen(
+        [BIN / "gunicorn", "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT, env={**env, "HOST": "127.0.0.1", "PORT": str(port)}, stdout=subprocess.DEVNULL, stderr=stderr,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(host + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield host
+    finally:
+        web.terminate()
+        web.wait(30)
 
 
 def _ms(value: str) -> float:
@@ -154,43 +182,29 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL to a PostgreSQL database")
     env = {**os.environ, "DIANDAN_BENCH_ENDPOINTS": "1", "DIANDAN_LOG_LEVEL": "WARNING"}
     _prepare(env)
-    port = _free_port()
-    host = f"http://127.0.0.1:{port}"
-    web_env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(args.web_workers)}
+    web_env = {**env, "WEB_CONCURRENCY": str(args.web_workers)}
     web_log = (Path(tempfile.gettempdir()) / "diandan-load-web.log").open("w")  # noqa: SIM115 (closed below)
-    web = subprocess.Popen(
-        [BIN / "gunicorn", "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=web_env, stdout=subprocess.DEVNULL, stderr=web_log,
-    )  # fmt: skip
     folder = tempfile.mkdtemp()
     try:
-        deadline = time.monotonic() + 60
-        while True:
+        with served(web_env, stderr=web_log) as host:
+            county_token = _call(host, "/api/v1/auth/token", {"username": "county", "password": "diandan123"})["body"]
+            stored_before = _orders_stored(env)
+            mark = f"load-{int(time.time())}"
+            load_env = {**env, "LOAD_RUN_MARK": mark}
+            throughput = _locust(
+                host, ["OrderCreator", "OneRowInsert"], args.users, args.seconds, folder, "throughput", load_env
+            )
+            mix = _locust(
+                host, ["Resident", "TeamLead", "CountyStaff"], args.users, args.seconds, folder, "mix", load_env
+            )
+            stored = _orders_stored(env) - stored_before
+            ledgers = [json.loads(Path(f"{folder}/{tag}_ledger.json").read_text()) for tag in ("throughput", "mix")]
+            ledger = check_ledger(ledgers, _stored_marks(env, mark))
             try:
-                urllib.request.urlopen(host + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.2)
-        county_token = _call(host, "/api/v1/auth/token", {"username": "county", "password": "diandan123"})["body"]
-        stored_before = _orders_stored(env)
-        mark = f"load-{int(time.time())}"
-        load_env = {**env, "LOAD_RUN_MARK": mark}
-        throughput = _locust(
-            host, ["OrderCreator", "OneRowInsert"], args.users, args.seconds, folder, "throughput", load_env
-        )
-        mix = _locust(host, ["Resident", "TeamLead", "CountyStaff"], args.users, args.seconds, folder, "mix", load_env)
-        stored = _orders_stored(env) - stored_before
-        ledgers = [json.loads(Path(f"{folder}/{tag}_ledger.json").read_text()) for tag in ("throughput", "mix")]
-        ledger = check_ledger(ledgers, _stored_marks(env, mark))
-        try:
-            dispatch_request = _dispatch_request_ms(host, county_token["token"])
-        except OSError as error:  # reported, so the load figures above are not lost
-            dispatch_request = {"error": str(error)}
+                dispatch_request = _dispatch_request_ms(host, county_token["token"])
+            except OSError as error:  # reported, so the load figures above are not lost
+                dispatch_request = {"error": str(error)}
     finally:
-        web.terminate()
-        web.wait(30)
         web_log.close()
         shutil.rmtree(folder, ignore_errors=True)
     empty = {"requests": 0, "failures": 0, "rps": 0.0, "p50_ms": 0.0, "p95_ms": 0.0}

@@ -31,8 +31,10 @@ def _templates() -> list[Path]:
 
 def _is_role(node: ast.AST) -> bool:
     """`x.role` on an instance; `User.role` is the column in a query filter, which decides nothing."""
-    return isinstance(node, ast.Attribute) and node.attr == "role" and not (
-        isinstance(node.value, ast.Name) and node.value.id == "User"
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "role"
+        and not (isinstance(node.value, ast.Name) and node.value.id == "User")
     )
 
 

@@ -106,9 +106,18 @@ def station_in_scope(user: User, station_id: int) -> bool:
     return ids is None or station_id in ids
 
 
-def ensure_station_in_scope(user: User, station_id: int, *, field: str | None = None) -> None:
-    """404 (not 403, so existence is not revealed) when the station is outside the user's scope."""
-    if not station_in_scope(user, station_id):
+def lineage_in_scope(user: User, station: Station) -> bool:
+    """Whether a station lies inside the user's scope, read from its ancestors instead of the whole tree."""
+    if user.role == "admin":
+        return True
+    return user.scope_station_id is not None and any(s.id == user.scope_station_id for s in station.lineage())
+
+
+def ensure_station_in_scope(user: User, station: int | Station, *, field: str | None = None) -> None:
+    """404 (not 403, so existence is not revealed) when the station is outside the user's scope; given the station
+    itself (its ancestors loaded, `stations.service.station_with_lineage`), the tree is not read."""
+    inside = lineage_in_scope(user, station) if isinstance(station, Station) else station_in_scope(user, station)
+    if not inside:
         raise OutOfScope("station not found in your scope", field=field)
 
 
@@ -299,17 +308,21 @@ def roles_for(action: str) -> frozenset[str]:
 
 def authorize(user: User, action: str, obj: Any = None, *, field: str | None = None) -> None:
     """Refuse unless the user may take the action on the object: 403 for a role the table does not list, 404 for an
-    object outside the scope rule (a station id, or anything with a station_id); OWN objects are the object rules'."""
+    object outside the scope rule (a station, its id, or anything with a station_id); OWN objects are the object
+    rules'."""
     rule = POLICY[action]
     if user.role not in rule.roles:
         raise Forbidden("role %(role)s may not do this", params={"role": user.role})
     if obj is None or rule.scope in (Scope.ANYWHERE, Scope.OWN):
         return
-    station_id = obj if isinstance(obj, int) else obj.station_id
+    # A station given with its ancestors loaded is checked from them, without reading the tree.
+    station = obj if isinstance(obj, int | Station) else obj.station_id
     if rule.scope is Scope.SUBTREE:
-        ensure_station_in_scope(user, station_id, field=field)
-    elif user.role != "admin" and county_of(station_id) != home_county_id(user):
-        raise OutOfScope("county not found in your scope", field=field)
+        ensure_station_in_scope(user, station, field=field)
+    elif user.role != "admin":
+        county = station.county().id if isinstance(station, Station) else county_of(station)
+        if county != home_county_id(user):
+            raise OutOfScope("county not found in your scope", field=field)
 
 
 def role_as_lead(user: User) -> str:

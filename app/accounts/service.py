@@ -6,7 +6,7 @@ from sqlalchemy import func, or_
 
 from app.accounts.access import authorize, may_grant, outranks, scope_station_ids, within_scope
 from app.accounts.models import ROLES, User
-from app.audit.service import changed_fields, record
+from app.audit.service import changed_fields, record_change
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.paging import Page, paginate
 from app.extensions import db
@@ -114,7 +114,14 @@ def add_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    _audit(actor, "account.created", user, {"role": role, "scope_station_id": scope_station_id})
+    record_change(
+        "account.created",
+        actor,
+        "user",
+        user,
+        user.scope_station_id,
+        {"role": role, "scope_station_id": scope_station_id},
+    )
     return user
 
 
@@ -140,20 +147,8 @@ def change_user(*, actor: User, user_id: int, **changes: object) -> User:
     db.session.flush()
     after = {key: getattr(user, key) for key in changes}
     if before != after:
-        _audit(actor, "account.changed", user, changed_fields(before, after))
+        record_change("account.changed", actor, "user", user, user.scope_station_id, changed_fields(before, after))
     return user
-
-
-def _audit(actor: User, action: str, target: User, details: dict) -> None:
-    """Hand a change to the audit log (who changed which account, and how)."""
-    record(
-        action,
-        actor=actor,
-        target_type="user",
-        target_id=target.id,
-        station_id=target.scope_station_id,
-        details={key: str(value) for key, value in details.items()},
-    )
 
 
 PASSWORD_MIN_LENGTH = 8

@@ -180,18 +180,16 @@ def run_border_pass(*, run: DispatchRun, now: datetime, time_limit: float | None
         ]
         for assignment in assignments:
             county_runs._store_proposal(problem, assignment, run=run, now=now)
-    run.orders_proposed = len(assignments)
-    run.orders_unassigned = len(problem.orders) - len(assignments)
-    run.served_priority = sum(problem.orders[a.order].priority for a in assignments)
-    run.bound = max(run.bound or 0, run.served_priority)
-    run.travel_km = round(sum(t.value for a in assignments for t in a.cost_terms if t.name == "travel_km"), 2)
-    run.seconds = round(time.perf_counter() - clock, 3)
-    run.solver_status = ",".join(statuses)
-    run.status = "done"
-    run.finished_at = utcnow()
-    run.details = {"unassigned": [], "counties": sorted(receiving)}
-    db.session.flush()
-    return run
+    return county_runs.finish_run(
+        run,
+        problem,
+        assignments,
+        unassigned=len(problem.orders) - len(assignments),
+        bound=run.bound or 0,
+        statuses=statuses,
+        started=clock,
+        details={"unassigned": [], "counties": sorted(receiving)},
+    )
 
 
 def dispatch_counties(

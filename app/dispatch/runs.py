@@ -235,16 +235,40 @@ def run_dispatch(
         order.unassigned_reason = item.reason
         order.unassigned_params = _engine_params(item)
         details.append({"order": order.code, "code": item.code, "reason": item.reason, "params": _engine_params(item)})
+    return finish_run(
+        run,
+        problem,
+        assignments,
+        unassigned=len(unassigned),
+        bound=bound,
+        statuses=statuses,
+        started=clock,
+        details={"unassigned": details},
+    )
+
+
+def finish_run(
+    run: DispatchRun,
+    problem: Problem,
+    assignments: list,
+    *,
+    unassigned: int,
+    bound: int,
+    statuses: list[str],
+    started: float,
+    details: dict,
+) -> DispatchRun:
+    """Mark a run done with its figures: what it proposed and left, the priority served, its bound and travel."""
     run.orders_proposed = len(assignments)
-    run.orders_unassigned = len(unassigned)
+    run.orders_unassigned = unassigned
     run.served_priority = sum(problem.orders[a.order].priority for a in assignments)
     run.bound = max(bound, run.served_priority)
     run.travel_km = round(sum(t.value for a in assignments for t in a.cost_terms if t.name == "travel_km"), 2)
-    run.seconds = round(time.perf_counter() - clock, 3)
+    run.seconds = round(time.perf_counter() - started, 3)
     run.solver_status = ",".join(statuses)
     run.status = "done"
     run.finished_at = utcnow()
-    run.details = {"unassigned": details}
+    run.details = details
     db.session.flush()
     return run
 

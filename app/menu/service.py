@@ -8,7 +8,6 @@ from app.accounts.access import (
     allowed,
     authorize,
     scope_station_ids,
-    subtree_ids,
 )
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -57,7 +56,8 @@ def item_orderable_at(item: MenuItem, station: Station, *, adopted: set[int] | N
         return False
     if item.station_id is None:
         return item.id not in (adopted if adopted is not None else _adopted_by(station.county().id))
-    return station.id in subtree_ids(item.station_id)
+    # Below the item's station: that station is among this one's ancestors (a few rows, not the whole tree).
+    return any(s.id == item.station_id for s in station.lineage())
 
 
 def list_menu(

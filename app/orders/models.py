@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, FetchedValue, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -55,7 +55,9 @@ class Order(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    # A new order's code is worked out by its INSERT from its id (orders.service); FetchedValue has the ORM read it
+    # back in that statement's RETURNING instead of a SELECT after it.
+    code: Mapped[str] = mapped_column(String(32), unique=True, server_default=FetchedValue())
     menu_item_id: Mapped[int] = mapped_column(ForeignKey("menu_items.id"), index=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
 
 from app.accounts.access import (
     allowed,
@@ -39,6 +40,7 @@ from app.orders.models import (
     ServiceRecord,
 )
 from app.stations.models import LEVEL_RANK, LEVELS, Station
+from app.stations.service import station_with_lineage
 
 # Which status may follow which; anything else is refused.
 TRANSITIONS: dict[str, set[str]] = {
@@ -182,6 +184,27 @@ def _resident_for(user: User, station: Station, resident_id: int | None, residen
     raise ValidationFailed("say who the service is for: resident_id or a walk-in resident", field="resident")
 
 
+def _numbered(day: str) -> tuple[ColumnElement[int], ColumnElement[str]]:
+    """A new order's id and its code (DD, the local date, the id in six digits or more), both worked out inside the
+    order's INSERT, so the code needs no UPDATE after it."""
+    return _numbering(db.session.get_bind().dialect.name, day)
+
+
+@lru_cache(maxsize=8)
+def _numbering(dialect: str, day: str) -> tuple[ColumnElement[int], ColumnElement[str]]:
+    # Built once a day per dialect (SQL expressions are immutable, so every INSERT may share them).
+    if dialect == "postgresql":
+        sequence = func.pg_get_serial_sequence(Order.__tablename__, "id")
+        # The id is the row's first column: PostgreSQL evaluates it, drawing the number, before the code reads the
+        # same number back with currval (this session's own, so concurrent orders never see each other's).
+        digits = cast(func.currval(sequence), Text)
+        padded = func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+        return func.nextval(sequence), literal(f"DD{day}") + padded
+    # SQLite has one writer at a time: the highest id, read by the INSERT itself, cannot move before it writes.
+    number = select(func.coalesce(func.max(Order.id), 0) + 1).scalar_subquery()
+    return number, literal(f"DD{day}") + func.printf("%06d", number)
+
+
 def place_order(
     *,
     user: User,
@@ -197,10 +220,11 @@ def place_order(
     """A resident orders for themself, or station staff order on a resident's behalf (群众点单)."""
     if not allowed(user, "order.place"):
         raise Forbidden("only residents and station staff may place orders")
-    station = db.session.get(Station, station_id)
+    # With its ancestors, in one query: the scope check and the menu item's reach read them, not the station tree.
+    station = station_with_lineage(station_id)
     if station is None or not station.active:
         raise ValidationFailed("unknown station", field="station_id")
-    authorize(user, "order.place", station.id, field="station_id")
+    authorize(user, "order.place", station, field="station_id")
     # Its needs and their skills in the same query: the order copies them and its answer names the skills.
     item = db.session.get(
         MenuItem, menu_item_id, options=[db.joinedload(MenuItem.needs).joinedload(MenuItemNeed.skill)]
@@ -217,8 +241,10 @@ def place_order(
     now = utcnow()
     spans = _normalise_windows(windows, item.duration_minutes, now)
     who = _resident_for(user, station, resident_id, resident)
+    order_id, code = _numbered(to_local(now).strftime("%y%m%d"))
     order = Order(
-        code=f"TMP-{now.timestamp()}-{user.id}",
+        id=order_id,
+        code=code,
         menu_item=item,
         station=station,
         resident=who,
@@ -249,8 +275,7 @@ def place_order(
                 OrderNeed(skill=skill_by_code(need["skill"], field=f"needs.{index}.skill"), count=need["count"])
             )
     db.session.add(order)
-    db.session.flush()
-    order.code = f"DD{to_local(now).strftime('%y%m%d')}{order.id:06d}"
+    # Flushed with its first event: one INSERT writes the order with its id and code, and returns both.
     record_event(
         order,
         kind="submitted",

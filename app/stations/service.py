@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
+from sqlalchemy import Select, bindparam
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.access import (
     allowed,
@@ -39,6 +42,28 @@ def get_station(*, user: User, station_id: int) -> Station:
         raise NotFound("station not found")
     ensure_station_in_scope(user, station.id)
     return station
+
+
+def _lineage_query() -> Select[tuple[Station]]:
+    chain = db.select(Station.id, Station.parent_id).where(Station.id == bindparam("station_id"))
+    chain = chain.cte("lineage", recursive=True)
+    above = aliased(Station)
+    chain = chain.union_all(db.select(above.id, above.parent_id).join(chain, above.id == chain.c.parent_id))
+    return db.select(Station).join(chain, Station.id == chain.c.id)
+
+
+# Built once: putting a recursive query together costs more than running it (it is on every order's path).
+_LINEAGE = _lineage_query()
+
+
+def station_with_lineage(station_id: int) -> Station | None:
+    """A station with its ancestors, read in one query, so that `lineage()` and `county()` read no more rows."""
+    found = {station.id: station for station in db.session.scalars(_LINEAGE, {"station_id": station_id})}
+    # Each one holds its parent as loaded: the session keeps rows only while something refers to them.
+    for station in found.values():
+        if station.parent_id in found and "parent" not in station.__dict__:
+            set_committed_value(station, "parent", found[station.parent_id])
+    return found.get(station_id)
 
 
 def station_by_code(code: str) -> Station:

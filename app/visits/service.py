@@ -16,11 +16,10 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import update
 
 from app.accounts.access import (
     allowed,
@@ -33,8 +32,17 @@ from app.accounts.access import (
 from app.accounts.models import User
 from app.audit.service import record
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
-from app.core.statements import rows_changed
 from app.core.timeutil import LOCAL_TZ, local_midnight, to_local, utcnow
+from app.core.uploads import (
+    RowCheck,
+    UploadPreview,
+    claim_upload,
+    column_names,
+    count_created,
+    own_upload,
+    read_table,
+    table_rows,
+)
 from app.extensions import db
 from app.stations.models import Station
 from app.visits import planner
@@ -49,7 +57,6 @@ from app.visits.models import (
     HouseholdImport,
     Visit,
 )
-from app.volunteers.imports import RowCheck, column_names, read_table, table_rows
 from app.volunteers.models import Volunteer
 from app.volunteers.service import free_intervals, volunteer_of
 
@@ -147,20 +154,7 @@ def _check_household(check: RowCheck, stations: dict[str, Station], taken: set[t
         errors["tags"] = "a tag is not on the list of tags"
 
 
-@dataclass
-class HouseholdImportPreview:
-    """An uploaded household list's rows, checked."""
-
-    upload: HouseholdImport
-    rows: list[RowCheck] = field(default_factory=list)
-
-    @property
-    def valid(self) -> int:
-        return sum(1 for r in self.rows if r.ok)
-
-    @property
-    def invalid(self) -> int:
-        return len(self.rows) - self.valid
+HouseholdImportPreview = UploadPreview[HouseholdImport]
 
 
 def check_household_rows(*, user: User, rows: list[dict]) -> list[RowCheck]:
@@ -189,8 +183,6 @@ def preview_household_import(*, user: User, filename: str, content: bytes) -> Ho
     if any(c not in header for c in ("code", "address", "lat", "lon", "station")):
         raise ValidationFailed("the first row must name the columns code, address, lat, lon and station", field="file")
     rows = table_rows(table, header, COLUMNS)
-    if not rows:
-        raise ValidationFailed("the file has no rows below its heading", field="file")
     upload = HouseholdImport(created_by_id=user.id, filename=filename[:200], rows=rows)
     db.session.add(upload)
     db.session.flush()
@@ -200,27 +192,14 @@ def preview_household_import(*, user: User, filename: str, content: bytes) -> Ho
 def get_household_import(*, user: User, import_id: int) -> HouseholdImportPreview:
     """An upload by this user, its rows checked again against the list as it is now."""
     authorize(user, "visits.manage")
-    upload = db.session.get(HouseholdImport, import_id)
-    if upload is None or upload.created_by_id != user.id:
-        raise NotFound("import not found", field="import_id")
+    upload = own_upload(HouseholdImport, user_id=user.id, upload_id=import_id)
     return HouseholdImportPreview(upload=upload, rows=check_household_rows(user=user, rows=upload.rows))
 
 
 def commit_household_import(*, user: User, import_id: int, skip_invalid: bool = False) -> HouseholdImportPreview:
     """Create the households of a previewed upload, once; all rows or none unless told to skip the faulty ones."""
     preview = get_household_import(user=user, import_id=import_id)
-    # Claim the upload in one statement so two confirmations cannot both import it.
-    claimed = rows_changed(
-        update(HouseholdImport)
-        .where(HouseholdImport.id == import_id, HouseholdImport.status == "previewed")
-        .values(status="committed", committed_at=utcnow())
-    )
-    if claimed != 1:
-        raise InvalidTransition("this import has already been committed", field="status")
-    if preview.invalid and not skip_invalid:
-        raise ValidationFailed(
-            "some rows have errors: fix the file, or confirm importing only the valid rows", field="rows"
-        )
+    claim_upload(preview, skip_invalid=skip_invalid)
     stations = {s.code: s for s in db.session.scalars(db.select(Station))}
     stations.update({s.name: s for s in stations.values() if s.name not in stations})
     created = [
@@ -230,17 +209,13 @@ def commit_household_import(*, user: User, import_id: int, skip_invalid: bool = 
             address=check.values["address"],
             lat=float(check.values["lat"]),
             lon=float(check.values["lon"]),
-            tags=sorted(
-                {TAG_NAMES.get(t, TAG_NAMES.get(t.lower(), "other")) for t in split_tags(check.values["tags"])}
-            ),
+            tags=tag_codes(check.values["tags"]),
         )
         for check in preview.rows
         if check.ok
     ]
     db.session.add_all(created)
-    preview.upload.created_count = len(created)
-    preview.upload.skipped_count = preview.invalid
-    db.session.flush()
+    count_created(preview, created=len(created))
     record(
         "visits.households_imported",
         actor=user,

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.access import station_in_scope
 from app.accounts.models import User
@@ -18,9 +19,8 @@ from app.visits import service
 from app.visits.documents import PDF_MIMETYPE, route_sheets_pdf
 from app.visits.models import HOUSEHOLD_TAGS, TOPICS
 from app.volunteers.models import Volunteer
-from app.volunteers.views import ImportConfirmForm, ImportForm
-from app.web.errors import domain_message
-from app.web.pages import act_and_return, allows, me, refused, show_error
+from app.web.imports import preview_page, upload_page
+from app.web.pages import act_and_return, allows, me, refused
 from app.web.service_messages import N_
 
 bp = Blueprint("visits_views", __name__, template_folder="templates")
@@ -69,12 +69,12 @@ MESSAGES = (
 )
 # (Chinese heading, English heading, what it holds): both headings are accepted.
 IMPORT_COLUMNS = (
-    ("编号", "code", N_("Household code, unique at its station (required)")),
-    ("地址", "address", N_("Address (required; shown only to staff and the visiting volunteer)")),
-    ("纬度", "lat", N_("Latitude, such as 35.85 (required)")),
-    ("经度", "lon", N_("Longitude, such as 106.64 (required)")),
-    ("站点", "station", N_("Station code or name (required)")),
-    ("标签", "tags", N_("Tags such as elderly_alone or fire_hazard, in Chinese or English (optional)")),
+    ("编号", "code", _l("Household code, unique at its station (required)")),
+    ("地址", "address", _l("Address (required; shown only to staff and the visiting volunteer)")),
+    ("纬度", "lat", _l("Latitude, such as 35.85 (required)")),
+    ("经度", "lon", _l("Longitude, such as 106.64 (required)")),
+    ("站点", "station", _l("Station code or name (required)")),
+    ("标签", "tags", _l("Tags such as elderly_alone or fire_hazard, in Chinese or English (optional)")),
 )
 
 
@@ -230,39 +230,27 @@ def households():
 @allows("visits.manage")
 def import_households():
     """Upload a household list; every row is checked and shown before anything is imported."""
-    form = ImportForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            preview = service.preview_household_import(user=me(), filename=upload.filename or "", content=upload.read())
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            return redirect(url_for("visits_views.import_preview", import_id=preview.upload.id))
-    return render_template("visits/import.html", form=form, columns=IMPORT_COLUMNS)
+    return upload_page(
+        service.preview_household_import,
+        template="visits/import.html",
+        preview_endpoint="visits_views.import_preview",
+        columns=IMPORT_COLUMNS,
+    )
 
 
 @bp.route("/visits/households/import/<int:import_id>", methods=["GET", "POST"])
 @allows("visits.manage")
 def import_preview(import_id: int):
     """The checked rows of an upload with their errors; confirming imports them once."""
-    user = me()
-    preview = service.get_household_import(user=user, import_id=import_id)
-    form = ImportConfirmForm()
-    if form.validate_on_submit():
-        try:
-            done = service.commit_household_import(user=user, import_id=import_id, skip_invalid=form.skip_invalid.data)
-        except DomainError as error:
-            flash(domain_message(error.message), "error")
-        else:
-            flash(
-                _("%(n)s households imported; %(m)s rows left out.", n=done.upload.created_count,
-                  m=done.upload.skipped_count),
-                "success",
-            )  # fmt: skip
-        return redirect(url_for("visits_views.import_preview", import_id=import_id))
-    return render_template(
-        "visits/import_preview.html", preview=preview, rows=preview.rows[:500], form=form, mask=mask_address
+    return preview_page(
+        import_id,
+        get=service.get_household_import,
+        commit=service.commit_household_import,
+        done=N_("%(n)s households imported; %(m)s rows left out."),
+        template="visits/import_preview.html",
+        upload_endpoint="visits_views.import_households",
+        mask=mask_address,
+        paged=False,
     )
 
 

@@ -6,26 +6,28 @@ after seeing the per-row errors, that only the valid rows be imported (the fault
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-
-from sqlalchemy import update
 
 from app.accounts.access import authorize, scope_station_ids
 from app.accounts.models import User
 from app.audit.service import record
-from app.core.errors import InvalidTransition, NotFound, ValidationFailed
-from app.core.statements import rows_changed
+from app.core.errors import ValidationFailed
 from app.core.timeutil import utcnow
+from app.core.uploads import (
+    RowCheck,
+    UploadPreview,
+    claim_upload,
+    column_names,
+    count_created,
+    own_upload,
+    read_table,
+    table_rows,
+)
 from app.extensions import db
 from app.menu.models import Skill
 from app.stations.models import Station
 from app.volunteers.models import Team, Volunteer, VolunteerImport
 
-MAX_ROWS = 20000
 COLUMNS = ("code", "name", "phone", "station", "team", "skills", "max_orders_per_week", "max_km")
 # Spreadsheet headings, Chinese or English, and the column each names.
 HEADINGS = {
@@ -42,34 +44,7 @@ HEADINGS = {
 _SKILL_SPLIT = re.compile(r"[,，、;；\s]+")
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
 
-
-@dataclass
-class RowCheck:
-    """One row of the file and what is wrong with it (field -> message); no errors means it can be imported."""
-
-    line: int
-    values: dict
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-@dataclass
-class ImportPreview:
-    """An uploaded file's rows, checked."""
-
-    upload: VolunteerImport
-    rows: list[RowCheck]
-
-    @property
-    def valid(self) -> int:
-        return sum(1 for r in self.rows if r.ok)
-
-    @property
-    def invalid(self) -> int:
-        return len(self.rows) - self.valid
+ImportPreview = UploadPreview[VolunteerImport]
 
 
 def read_rows(*, filename: str, content: bytes) -> list[dict]:
@@ -80,74 +55,6 @@ def read_rows(*, filename: str, content: bytes) -> list[dict]:
     if missing:
         raise ValidationFailed("the first row must name the columns code, name and station", field="file")
     return table_rows(table, header, COLUMNS)
-
-
-def _table(filename: str, content: bytes) -> Sequence[Sequence[object]]:
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _xlsx_table(content)
-    if name.endswith(".csv"):
-        return _csv_table(content)
-    raise ValidationFailed("the file must be .csv or .xlsx", field="file")
-
-
-def read_table(*, filename: str, content: bytes) -> Sequence[Sequence[object]]:
-    """The cells of a CSV or XLSX file (the first sheet), row by row; refused when empty or of another kind."""
-    table = _table(filename, content)
-    if not table:
-        raise ValidationFailed("the file is empty", field="file")
-    return table
-
-
-def column_names(heading: Sequence[object], headings: dict[str, str]) -> list[str | None]:
-    """The column each heading cell names (Chinese or English, any case), None for a heading not known."""
-    return [headings.get(str(h or "").strip().lower(), headings.get(str(h or "").strip())) for h in heading]
-
-
-def table_rows(table: Sequence[Sequence[object]], header: list[str | None], columns: tuple[str, ...]) -> list[dict]:
-    """The non-blank rows below the heading as dicts of text keyed by column, each with its line in the file."""
-    rows = []
-    for number, cells in enumerate(table[1:], start=2):
-        values = {c: _text(cells[i]) if i < len(cells) else "" for i, c in enumerate(header) if c is not None}
-        if any(values.values()):
-            rows.append({"line": number, **{c: values.get(c, "") for c in columns}})
-    if len(rows) > MAX_ROWS:
-        raise ValidationFailed("the file has more rows than one import takes (20000)", field="file")
-    return rows
-
-
-def _text(cell: object) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)
-    return str(cell).strip()
-
-
-def _csv_table(content: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return [row for row in csv.reader(io.StringIO(text))]
-    raise ValidationFailed("the CSV file is neither UTF-8 nor GB18030 text", field="file")
-
-
-def _xlsx_table(content: bytes) -> list[list[object]]:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError) as error:
-        raise ValidationFailed("the file is not a readable XLSX workbook", field="file") from error
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
 class _Lookups:
@@ -232,8 +139,6 @@ def preview_import(*, user: User, filename: str, content: bytes) -> ImportPrevie
     """Read and check an uploaded register and keep it until the staff member confirms it."""
     authorize(user, "volunteers.create")
     rows = read_rows(filename=filename, content=content)
-    if not rows:
-        raise ValidationFailed("the file has no rows below its heading", field="file")
     upload = VolunteerImport(created_by_id=user.id, filename=filename[:200], rows=rows)
     db.session.add(upload)
     db.session.flush()
@@ -243,27 +148,14 @@ def preview_import(*, user: User, filename: str, content: bytes) -> ImportPrevie
 def get_import(*, user: User, import_id: int) -> ImportPreview:
     """An upload by this user, its rows checked again against the register as it is now."""
     authorize(user, "volunteers.create")
-    upload = db.session.get(VolunteerImport, import_id)
-    if upload is None or upload.created_by_id != user.id:
-        raise NotFound("import not found")
+    upload = own_upload(VolunteerImport, user_id=user.id, upload_id=import_id)
     return ImportPreview(upload=upload, rows=check_rows(user=user, rows=upload.rows))
 
 
 def commit_import(*, user: User, import_id: int, skip_invalid: bool = False) -> ImportPreview:
     """Create the volunteers of a previewed upload, once; all rows or none unless told to skip the faulty ones."""
     preview = get_import(user=user, import_id=import_id)
-    # Claim the upload in one statement so two confirmations cannot both import it.
-    claimed = rows_changed(
-        update(VolunteerImport)
-        .where(VolunteerImport.id == import_id, VolunteerImport.status == "previewed")
-        .values(status="committed", committed_at=utcnow())
-    )
-    if claimed != 1:
-        raise InvalidTransition("this import has already been committed", field="status")
-    if preview.invalid and not skip_invalid:
-        raise ValidationFailed(
-            "some rows have errors: fix the file, or confirm importing only the valid rows", field="rows"
-        )
+    claim_upload(preview, skip_invalid=skip_invalid)
     lookups = _Lookups(user)
     created = []
     for check in preview.rows:
@@ -286,9 +178,7 @@ def commit_import(*, user: User, import_id: int, skip_invalid: bool = False) -> 
         volunteer.skills = list({id(k): k for k in found if k is not None}.values())
         created.append(volunteer)
     db.session.add_all(created)
-    preview.upload.created_count = len(created)
-    preview.upload.skipped_count = preview.invalid
-    db.session.flush()
+    count_created(preview, created=len(created))
     _audit(user, preview.upload)
     return preview
 

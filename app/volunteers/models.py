@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.timeutil import utcnow
 from app.core.types import EncryptedString, UTCDateTime
+from app.core.uploads import UploadColumns
 from app.extensions import db
 from app.menu.models import Skill, Specialty
 from app.stations.models import Station
@@ -125,19 +125,7 @@ class AvailabilityException(db.Model):
     volunteer: Mapped[Volunteer] = relationship(back_populates="exceptions")
 
 
-class VolunteerImport(db.Model):
+class VolunteerImport(UploadColumns, db.Model):
     """An uploaded register of volunteers, kept between its preview and the staff member's confirmation."""
 
     __tablename__ = "volunteer_imports"
-    __table_args__ = (CheckConstraint("status IN ('previewed', 'committed')", name="status"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    filename: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default="previewed")
-    # The parsed rows as read from the file, each with its spreadsheet line number.
-    rows: Mapped[list[dict]] = mapped_column(JSON, default=list)
-    created_count: Mapped[int | None]
-    skipped_count: Mapped[int | None]
-    committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

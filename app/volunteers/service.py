@@ -20,7 +20,7 @@ from app.accounts.access import (
     scope_station_ids,
 )
 from app.accounts.models import User
-from app.audit.service import changed_fields, record
+from app.audit.service import changed_fields, record_change
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.intervals import subtract, union
 from app.core.paging import Page, paginate
@@ -296,7 +296,7 @@ def add_team(
     if lead is not None:
         _make_lead(team, lead)
     db.session.flush()
-    _audit(user, "team.created", team, {"code": code, "lead_user_id": lead_user_id})
+    record_change("team.created", user, "team", team, team.station_id, {"code": code, "lead_user_id": lead_user_id})
     return team
 
 
@@ -338,7 +338,7 @@ def change_team(*, user: User, team_id: int, **changes: Any) -> Team:
         "lent_to": ",".join(c.code for c in team.lent_to),
     }
     if before != after:
-        _audit(user, "team.changed", team, changed_fields(before, after))
+        record_change("team.changed", user, "team", team, team.station_id, changed_fields(before, after))
     return team
 
 
@@ -390,7 +390,14 @@ def set_team_members(*, user: User, team_id: int, add: list[str], remove: list[i
     db.session.flush()
     db.session.expire(team, ["members"])
     if added or removed:
-        _audit(user, "team.members_changed", team, {"added": ",".join(added), "removed": ",".join(removed)})
+        record_change(
+            "team.members_changed",
+            user,
+            "team",
+            team,
+            team.station_id,
+            {"added": ",".join(added), "removed": ",".join(removed)},
+        )
     return team
 
 
@@ -441,15 +448,3 @@ def _visible_volunteers(user: User):
     else:
         query = query.where(Volunteer.user_id == user.id)
     return query
-
-
-def _audit(user: User, action: str, team: Team, details: dict) -> None:
-    """Hand a change to the audit log (who changed which team, and how)."""
-    record(
-        action,
-        actor=user,
-        target_type="team",
-        target_id=team.id,
-        station_id=team.station_id,
-        details={key: str(value) for key, value in details.items()},
-    )

@@ -9,7 +9,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -21,7 +20,9 @@ from app.extensions import db
 from app.orders import service as order_service
 from app.volunteers import service as volunteer_service
 from app.web.errors import domain_message
+from app.web.imports import preview_page, upload_page
 from app.web.pages import allows, choices, me, page_arg, show_error, state_arg
+from app.web.service_messages import N_
 
 bp = Blueprint("volunteers_views", __name__)
 
@@ -485,18 +486,6 @@ def team_members(team_id: int):
     return redirect(url_for("volunteers_views.edit_team", team_id=row.id))
 
 
-class ImportForm(FlaskForm):
-    """The register to upload."""
-
-    file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(_l("Please choose a file."))])
-
-
-class ImportConfirmForm(FlaskForm):
-    """Confirm an import, optionally leaving out the faulty rows."""
-
-    skip_invalid = BooleanField(_l("Import only the valid rows and leave out the rows with errors"))
-
-
 # (Chinese heading, English heading, what it holds): both headings are accepted.
 IMPORT_COLUMNS = (
     ("编号", "code", _l("Volunteer code, unique (required)")),
@@ -516,16 +505,12 @@ def import_volunteers():
     """Upload a register of volunteers; every row is checked and shown before anything is imported."""
     from app.volunteers import imports
 
-    form = ImportForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            preview = imports.preview_import(user=me(), filename=upload.filename or "", content=upload.read())
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            return redirect(url_for("volunteers_views.import_preview", import_id=preview.upload.id))
-    return render_template("volunteers/import.html", form=form, columns=IMPORT_COLUMNS)
+    return upload_page(
+        imports.preview_import,
+        template="volunteers/import.html",
+        preview_endpoint="volunteers_views.import_preview",
+        columns=IMPORT_COLUMNS,
+    )
 
 
 @bp.route("/volunteers/import/<int:import_id>", methods=["GET", "POST"])
@@ -534,38 +519,15 @@ def import_preview(import_id: int):
     """The checked rows of an upload with their errors; confirming imports them once."""
     from app.volunteers import imports
 
-    user = me()
-    preview = imports.get_import(user=user, import_id=import_id)
-    form = ImportConfirmForm()
-    if form.validate_on_submit():
-        try:
-            done = imports.commit_import(user=user, import_id=import_id, skip_invalid=form.skip_invalid.data)
-        except DomainError as error:
-            flash(domain_message(error.message), "error")
-        else:
-            flash(
-                _(
-                    "%(n)s volunteers imported; %(m)s rows left out.",
-                    n=done.upload.created_count,
-                    m=done.upload.skipped_count,
-                ),
-                "success",
-            )
-        return redirect(url_for("volunteers_views.import_preview", import_id=import_id))
-    only_errors = request.args.get("show") == "errors"
-    rows = [r for r in preview.rows if not r.ok] if only_errors else preview.rows
-    per_page = 100
-    pages = max(1, -(-len(rows) // per_page))
-    page = min(max(1, request.args.get("page", 1, type=int)), pages)
-    return render_template(
-        "volunteers/import_preview.html",
-        preview=preview,
-        form=form,
-        rows=rows[(page - 1) * per_page : page * per_page],
-        page=page,
-        pages=pages,
-        only_errors=only_errors,
+    return preview_page(
+        import_id,
+        get=imports.get_import,
+        commit=imports.commit_import,
+        done=N_("%(n)s volunteers imported; %(m)s rows left out."),
+        template="volunteers/import_preview.html",
+        upload_endpoint="volunteers_views.import_volunteers",
         mask=mask_phone,
+        paged=True,
     )
 
 

@@ -207,3 +207,22 @@ def test_fifty_retries_of_one_order_place_it_once(server, world, bearer) -> None
     db.session.remove()
     assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 1
     assert_doctor_clean()
+
+
+def test_fifty_orders_placed_at_once_each_carry_their_own_id_in_their_code(server, world, bearer) -> None:
+    """The code is worked out inside each order's INSERT (the sequence's value in that session): 50 at once, on
+    the served app's connections, never share or swap a number."""
+    start = slot(0)
+    body = {
+        "menu_item_id": world.menu_item("MI-15").id,
+        "station_id": world.stations["PY-BY-01"].id,
+        "windows": [{"start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat()}],
+        "resident": {"name": "马大爷"},
+    }
+    replies = server.fire([Call("POST", "/api/v1/orders", bearer("staff"), body) for _ in range(50)])
+    no_server_errors(replies)
+    assert {r.status for r in replies} == {201}
+    db.session.remove()
+    stored = dict(db.session.execute(db.select(Order.id, Order.code)).all())
+    assert len(stored) == 50 and {r.body["id"]: r.body["code"] for r in replies} == stored
+    assert all(code.startswith("DD") and code.endswith(f"{order_id:06d}") for order_id, code in stored.items())
