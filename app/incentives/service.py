@@ -60,6 +60,8 @@ from app.stations.models import Station
 from app.volunteers.models import Team, Volunteer
 
 SERVED_STATUSES = ("completed", "rated")
+# How many version numbers a new rule tries when other rules are being put in force at the same moment.
+RULE_VERSION_ATTEMPTS = 100
 # The reason on a ledger line written because a lead approved other check-in/out times.
 APPROVED_CORRECTION_REASON = "核时更正已批准 (time correction approved)"
 
@@ -176,22 +178,30 @@ def create_rule(
     effective = effective_from or now
     if effective < now - timedelta(minutes=1):
         raise ValidationFailed("a new rule cannot start in the past (past points never change)", field="effective_from")
-    latest = current_rule(county_id=chosen.id if chosen is not None else None)
-    newest = db.session.scalar(db.select(func.max(PointsRule.version))) or latest.version
-    rule = PointsRule(
-        version=newest + 1,
-        county_id=chosen.id if chosen is not None else None,
-        points_per_hour=points_per_hour,
-        rating_bonus=rating_bonus,
-        rating_bonus_min_stars=rating_bonus_min_stars,
-        priority_bonus=priority_bonus,
-        effective_from=effective,
-        note=note,
-        created_by_id=user.id,
-    )
-    db.session.add(rule)
-    db.session.flush()
-    return rule
+    current_rule()  # version 1, so that the new one is numbered after it
+    # Version numbers are shared by every county's rules: two counties putting a rule in force at once would take
+    # the same number, so the loser takes the next one (its savepoint undone) instead of failing.
+    for _attempt in range(RULE_VERSION_ATTEMPTS):
+        newest = db.session.scalar(db.select(func.max(PointsRule.version))) or 0
+        rule = PointsRule(
+            version=newest + 1,
+            county_id=chosen.id if chosen is not None else None,
+            points_per_hour=points_per_hour,
+            rating_bonus=rating_bonus,
+            rating_bonus_min_stars=rating_bonus_min_stars,
+            priority_bonus=priority_bonus,
+            effective_from=effective,
+            note=note,
+            created_by_id=user.id,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(rule)
+                db.session.flush()
+        except IntegrityError:
+            continue
+        return rule
+    raise InvalidTransition("too many points rules at once; try again", field="version")
 
 
 def service_points(rule: PointsRule, *, minutes: int, priority: int) -> int:
