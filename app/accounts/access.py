@@ -308,21 +308,19 @@ def roles_for(action: str) -> frozenset[str]:
 
 def authorize(user: User, action: str, obj: Any = None, *, field: str | None = None) -> None:
     """Refuse unless the user may take the action on the object: 403 for a role the table does not list, 404 for an
-    object outside the scope rule (a station, its id, or anything with a station_id); OWN objects are the object
-    rules'."""
+    object outside the scope rule (a station id, or anything with a station_id); OWN objects are the object rules'."""
     rule = POLICY[action]
     if user.role not in rule.roles:
         raise Forbidden("role %(role)s may not do this", params={"role": user.role})
     if obj is None or rule.scope in (Scope.ANYWHERE, Scope.OWN):
         return
-    # A station given with its ancestors loaded is checked from them, without reading the tree.
-    station = obj if isinstance(obj, int | Station) else obj.station_id
+    # A station given itself (its ancestors loaded) is checked from them, without reading the station tree.
+    station: int | Station = obj if isinstance(obj, Station) else (obj if isinstance(obj, int) else obj.station_id)
+    station_id = station.id if isinstance(station, Station) else station
     if rule.scope is Scope.SUBTREE:
         ensure_station_in_scope(user, station, field=field)
-    elif user.role != "admin":
-        county = station.county().id if isinstance(station, Station) else county_of(station)
-        if county != home_county_id(user):
-            raise OutOfScope("county not found in your scope", field=field)
+    elif user.role != "admin" and county_of(station_id) != home_county_id(user):
+        raise OutOfScope("county not found in your scope", field=field)
 
 
 def role_as_lead(user: User) -> str:

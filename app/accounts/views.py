@@ -34,7 +34,7 @@ from app.core.errors import DomainError
 from app.core.masking import mask_phone
 from app.core.timeutil import utcnow
 from app.extensions import db, login_manager
-from app.web.pages import allows, choices, me, page_arg, refused, safe_next, show_error, state_arg
+from app.web.pages import allows, choices, me, page_arg, refusal_shown_on, refused, safe_next, state_arg
 
 bp = Blueprint("accounts_views", __name__)
 
@@ -177,7 +177,7 @@ def new_user():
     form.role.choices = _grantable_roles(actor)
     form.scope_station_id.choices = _area_choices(actor)
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             user = service.add_user(
                 actor=actor,
                 username=form.username.data.strip(),
@@ -186,9 +186,6 @@ def new_user():
                 scope_station_id=form.scope_station_id.data or None,
                 password=form.password.data,
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             flash(_("Account %(name)s created.", name=user.username), "success")
             return redirect(url_for("accounts_views.user_detail", user_id=user.id))
     return render_template("accounts/user_new.html", form=form)
@@ -215,11 +212,8 @@ def user_detail(user_id: int):
             changes.update(
                 role=form.role.data, scope_station_id=form.scope_station_id.data or None, active=form.active.data
             )
-        try:
+        with refusal_shown_on(form):
             service.change_user(actor=actor, user_id=user.id, **changes)
-        except DomainError as error:
-            show_error(form, error)
-        else:
             flash(_("Saved."), "success")
             return redirect(url_for("accounts_views.user_detail", user_id=user.id))
     return render_template(
@@ -266,13 +260,10 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         user = me()
-        try:
+        with refusal_shown_on(form):
             service.change_password(
                 user=user, current_password=form.current_password.data, new_password=form.new_password.data
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             # The epoch moved on: sign this browser in again under the new one, the others stay signed out.
             login_user(user)
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
@@ -322,11 +313,8 @@ def phone_start():
         return redirect(url_for("web.home"))
     form = PhoneForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             sent = phone_login.request_code(phone=form.phone.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
             _send_once_committed(sent.message_ids)
             session["otp_phone"] = phone_login.normalize_phone(form.phone.data)
             flash(_("We sent a code to %(phone)s.", phone=mask_phone(session["otp_phone"])), "success")
@@ -410,11 +398,8 @@ def sign_up():
     if request.method == "GET" and session.get("menu_station_id"):
         form.station_id.data = session["menu_station_id"]
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             user = phone_login.sign_up_resident(phone=phone, name=form.name.data, station_id=form.station_id.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
             session.pop("verified_phone", None)
             login_user(user)
             record("auth.sign_up", actor=user, target_type="user", target_id=user.id)

@@ -45,6 +45,10 @@ class Figures:
     avg_rating: float | None = None
     ratings: int = 0
 
+    def pick(self, names: tuple[str, ...]) -> dict[str, Any]:
+        """The named figures by name, to build a snapshot row or a week's trend from."""
+        return {name: getattr(self, name) for name in names}
+
 
 @dataclass(frozen=True)
 class PriorityRef:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.accounts.access import (
-    allowed,
-    authorize,
-    scope_station_ids,
-)
+from app.accounts.access import allowed, authorize, scope_station_ids
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.extensions import db

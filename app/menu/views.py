@@ -24,7 +24,7 @@ from app.orders.service import status_key
 from app.stations.service import list_stations
 from app.web import kiosk
 from app.web.helpers import MODE_LABELS, localized
-from app.web.pages import act_and_return, allows, choices, me, refused, show_error
+from app.web.pages import act_and_return, allows, choices, me, refusal_shown_on, refused
 
 bp = Blueprint("menu_views", __name__)
 
@@ -382,7 +382,7 @@ def create():
         if not form.code.data:
             form.code.errors = [_("Please enter a code.")]
         else:
-            try:
+            with refusal_shown_on(form, {"needs": "need_skill"}):
                 item = menu_service.create_menu_item(
                     user=me(),
                     priority=form.priority.data,
@@ -390,9 +390,6 @@ def create():
                     code=form.code.data.strip(),
                     **_item_fields(form),
                 )
-            except DomainError as error:
-                show_error(form, error, {"needs": "need_skill"})
-            else:
                 flash(_("Saved."), "success")
                 return redirect(url_for("menu_views.edit", item_id=item.id))
     return render_template("menu/edit.html", form=form, item=None)
@@ -407,15 +404,12 @@ def edit(item_id: int):
     form = MenuItemForm(obj=item)
     _fill_choices(form)
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             menu_service.update_menu_item(
                 user=me(),
                 item_id=item.id,
                 **_item_fields(form),
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             flash(_("Saved."), "success")
             return redirect(url_for("menu_views.manage"))
     return render_template("menu/edit.html", form=form, item=item)

@@ -39,6 +39,7 @@ from app.core.uploads import (
     claim_upload,
     column_names,
     count_created,
+    keep_upload,
     own_upload,
     read_table,
     table_rows,
@@ -183,9 +184,7 @@ def preview_household_import(*, user: User, filename: str, content: bytes) -> Ho
     if any(c not in header for c in ("code", "address", "lat", "lon", "station")):
         raise ValidationFailed("the first row must name the columns code, address, lat, lon and station", field="file")
     rows = table_rows(table, header, COLUMNS)
-    upload = HouseholdImport(created_by_id=user.id, filename=filename[:200], rows=rows)
-    db.session.add(upload)
-    db.session.flush()
+    upload = keep_upload(HouseholdImport, user_id=user.id, filename=filename, rows=rows)
     return HouseholdImportPreview(upload=upload, rows=check_household_rows(user=user, rows=rows))
 
 

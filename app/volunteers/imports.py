@@ -19,6 +19,7 @@ from app.core.uploads import (
     claim_upload,
     column_names,
     count_created,
+    keep_upload,
     own_upload,
     read_table,
     table_rows,
@@ -139,9 +140,7 @@ def preview_import(*, user: User, filename: str, content: bytes) -> ImportPrevie
     """Read and check an uploaded register and keep it until the staff member confirms it."""
     authorize(user, "volunteers.create")
     rows = read_rows(filename=filename, content=content)
-    upload = VolunteerImport(created_by_id=user.id, filename=filename[:200], rows=rows)
-    db.session.add(upload)
-    db.session.flush()
+    upload = keep_upload(VolunteerImport, user_id=user.id, filename=filename, rows=rows)
     return ImportPreview(upload=upload, rows=check_rows(user=user, rows=rows))
 
 

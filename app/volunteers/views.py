@@ -21,7 +21,7 @@ from app.orders import service as order_service
 from app.volunteers import service as volunteer_service
 from app.web.errors import domain_message
 from app.web.imports import preview_page, upload_page
-from app.web.pages import allows, choices, me, page_arg, show_error, state_arg
+from app.web.pages import allows, choices, me, page_arg, refusal_shown_on, state_arg
 from app.web.service_messages import N_
 
 bp = Blueprint("volunteers_views", __name__)
@@ -199,13 +199,10 @@ def _availability_page(volunteer_id: int, back: str):
         if problems:
             form.form_errors.append(_("Some times are not valid: each start must be before its end (HH:MM)."))
         else:
-            try:
+            with refusal_shown_on(form):
                 volunteer_service.set_availability(
                     user=user, volunteer_id=volunteer_id, weekly=weekly, exceptions=exceptions
                 )
-            except DomainError as error:
-                show_error(form, error)
-            else:
                 flash(_("Your available times are saved."), "success")
                 return redirect(back)
     values = request.form if request.method == "POST" else None
@@ -334,7 +331,7 @@ def volunteer(volunteer_id: int):
     if request.method == "GET":
         form.team_id.data = row.team_id or 0
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             volunteer_service.update_volunteer(
                 user=user,
                 volunteer_id=row.id,
@@ -344,9 +341,6 @@ def volunteer(volunteer_id: int):
                 max_km=form.max_km.data,
                 active=form.active.data,
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             flash(_("Saved."), "success")
             return redirect(url_for("volunteers_views.volunteer", volunteer_id=row.id))
     return render_template(
@@ -411,7 +405,7 @@ def new_team():
     form.station_id.choices = choices([(s.id, s.name) for s in list_stations(user=user)])
     _team_choices(form, user)
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             row = volunteer_service.add_team(
                 user=user,
                 code=form.code.data.strip(),
@@ -420,9 +414,6 @@ def new_team():
                 specialty=form.specialty.data or None,
                 lead_user_id=form.lead_user_id.data or None,
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             flash(_("Team %(name)s created.", name=row.name), "success")
             return redirect(url_for("volunteers_views.edit_team", team_id=row.id))
     return render_template("volunteers/team_new.html", form=form)
@@ -440,7 +431,7 @@ def edit_team(team_id: int):
         form.specialty.data = row.specialty.code if row.specialty else ""
         form.lead_user_id.data = row.lead_user_id or 0
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             volunteer_service.change_team(
                 user=user,
                 team_id=row.id,
@@ -449,9 +440,6 @@ def edit_team(team_id: int):
                 lead_user_id=form.lead_user_id.data or None,
                 active=form.active.data,
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             flash(_("Saved."), "success")
             return redirect(url_for("volunteers_views.edit_team", team_id=row.id))
     lead = db.session.get(User, row.lead_user_id) if row.lead_user_id else None

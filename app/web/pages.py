@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,6 +60,15 @@ def show_error(form: FlaskForm, error: DomainError, field_map: dict[str, str] | 
         field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
     else:
         form.form_errors.append(message)
+
+
+@contextmanager
+def refusal_shown_on(form: FlaskForm, field_map: dict[str, str] | None = None) -> Iterator[None]:
+    """Run a form's service call and what follows its success; a refusal skips the rest and shows on the form."""
+    try:
+        yield
+    except DomainError as error:
+        show_error(form, error, field_map)
 
 
 def safe_next(target: str | None) -> str | None:
