@@ -22,10 +22,9 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from app.accounts.access import (
-    allowed,
     authorize,
+    in_scope,
     scope_station_ids,
-    station_in_scope,
     subtree_ids,
     within_scope,
 )
@@ -89,7 +88,7 @@ MIN_SHIFT_MINUTES = 60
 def _staff_station(user: User, station_id: int, *, field: str = "station_id") -> Station:
     authorize(user, "visits.manage")
     station = db.session.get(Station, station_id)
-    if station is None or not station_in_scope(user, station_id):
+    if station is None or not in_scope(user, "visits.manage", station_id):
         raise NotFound("station not found in your scope", field=field)
     return station
 
@@ -307,7 +306,7 @@ def get_campaign(*, user: User, campaign_id: int, lock: bool = False) -> Campaig
     """One campaign in the user's scope (staff only); with lock, its row is held until the request commits."""
     authorize(user, "visits.manage")
     campaign = db.session.get(Campaign, campaign_id, with_for_update=lock)
-    if campaign is None or not station_in_scope(user, campaign.station_id):
+    if campaign is None or not in_scope(user, "visits.manage", campaign.station_id):
         raise NotFound("campaign not found", field="campaign_id")
     return campaign
 
@@ -531,7 +530,7 @@ def routes_starting(*, start: datetime, end: datetime) -> list[RouteSheet]:
 
 def can_see_visit(user: User, visit: Visit) -> bool:
     """Staff of the campaign's area, and the volunteer assigned to the visit."""
-    if allowed(user, "visits.manage") and station_in_scope(user, visit.campaign.station_id):
+    if in_scope(user, "visits.manage", visit.campaign.station_id):
         return True
     volunteer = volunteer_of(user)
     return volunteer is not None and visit.volunteer_id == volunteer.id
