@@ -391,11 +391,18 @@ class _Tracker:
     """The whole plan's progress from its parts' reports (fixed work included), passed to the callback."""
 
     def __init__(
-        self, callback: ProgressCallback | None, t0: float, bounds: list[int], fixed: int, fixed_km: float
+        self,
+        callback: ProgressCallback | None,
+        t0: float,
+        bounds: list[int],
+        fixed: int,
+        fixed_km: float,
+        bound_above: int = 0,
     ) -> None:
         self.callback = callback
         self.t0 = t0
         self.fixed, self.fixed_km = fixed, fixed_km
+        self.bound_above = bound_above  # bound beyond the parts' own (whose served is counted in the parts)
         self.parts = [(0, bound, 0.0) for bound in bounds]
 
     def part(self, index: int) -> Reporter:
@@ -410,7 +417,7 @@ class _Tracker:
                 Progress(
                     seconds=round(time.monotonic() - self.t0, 3),
                     served_priority=self.fixed + sum(p[0] for p in self.parts),
-                    bound=self.fixed + sum(p[1] for p in self.parts),
+                    bound=self.fixed + self.bound_above + sum(p[1] for p in self.parts),
                     travel_km=round(self.fixed_km + sum(p[2] for p in self.parts), 3),
                     stage=stage,
                 )
@@ -676,8 +683,9 @@ def _solve_regional(instance: Instance, run: _Run) -> Solution:
         key=lambda j: (-len(subs[j[0]].orders), j[0]),
     )
     ctx = multiprocessing.get_context("fork")
-    # Region bounds do not add up to a bound of the whole (orders may cross regions): report the trivial one.
-    tracker = _Tracker(progress, t0, [0] * len(subs), instance.total_priority, 0.0)
+    # Region bounds do not add up to a bound of the whole (orders may cross regions): report the trivial one. A
+    # region's served priority already counts its accepted work, so none is added to it.
+    tracker = _Tracker(progress, t0, [0] * len(subs), 0, 0.0, bound_above=instance.total_priority)
     news = ctx.Queue() if progress is not None else None
     _SHARED.update(
         regions=subs,

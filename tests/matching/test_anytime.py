@@ -66,6 +66,16 @@ def test_progress_from_parallel_parts() -> None:
     assert len(seen) >= 2 and seen[-1].served_priority == sol.stats.served_priority
 
 
+def test_progress_of_a_regional_solve_never_claims_more_than_its_bound() -> None:
+    inst = generate_family("planted-8", seed=1, scale=0.05, counties=3).instance
+    seen: list[Progress] = []
+    params = SearchParams(regional_above=50, region_orders=40)
+    sol = solve(inst, time_limit=2.0, seed=1, workers=2, params=params, progress=seen.append)
+    assert len(seen) >= 2
+    assert all(p.served_priority <= p.bound for p in seen)
+    assert max(p.served_priority for p in seen[:-1]) <= sol.stats.bound
+
+
 def test_every_reason_is_listed_with_its_sentence() -> None:
     inst = generate_family("oversubscribed", seed=2, scale=0.1).instance
     sol = solve(inst, time_limit=1, seed=1, deterministic=True)
