@@ -61,9 +61,15 @@ def configure_producer(app: Flask) -> Celery:
 
 @signals.worker_process_init.connect
 def _fresh_app_per_child(**_: object) -> None:
-    # A prefork child must not reuse connections opened in the parent.
+    # A prefork child must not reuse connections opened in the parent. It builds its own app as it starts (about
+    # 4 s of CPU), so its first dispatch run does not wait for that; if that fails, the first task tries again.
     global _app
     _app = None
+    try:
+        flask_app()
+    except Exception:  # noqa: BLE001 (logged; the task that needs the app raises the error where it is seen)
+        logger.exception("could not build the app in a new worker process")
+        _app = None
 
 
 @celery.task(name=DISPATCH_TASK, bind=True, max_retries=5, default_retry_delay=5)

@@ -8,7 +8,10 @@ the time limit, so 200 full-size counties take over an hour on a loaded machine)
 First every county is generated and solved one after another in this process (the single-process baseline);
 then the same counties go through Celery on a throwaway redis-server, one task per county, K worker processes.
 A task generates its county itself (as a real worker builds its county from the database) and solves it with
-the engine in-process. Reported: wall times, counties per minute, per-county p50/p95 solve seconds, peak RSS.
+the engine in-process. Reported: wall times, counties per minute, per-county p50/p95 solve seconds, peak RSS, the
+CPU seconds the counties took in each half (equal when the fan-out adds no work of its own), and the fan-out's own
+costs: the pool parent's and the sender's CPU, and each worker process's wait for its first task, between tasks and
+after its last.
 
 This file is also the Celery app the bench's workers load (`celery --app bench_fanout worker`).
 """
@@ -28,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,6 +47,14 @@ bench.conf.update(
     worker_prefetch_multiplier=1,
     worker_hijack_root_logger=False,
 )
+
+
+@signals.worker_process_init.connect
+def _load_engine(**_: object) -> None:
+    """Each pool process imports the engine as it starts, as a deployed worker does, not inside its first county
+    (measured: 1.7-1.8 s of the first task on a loaded machine)."""
+    import matching  # noqa: F401
+    import matching.generate  # noqa: F401
 
 
 def county_scale(volunteers: int | None = None, orders: int | None = None):  # noqa: ANN201
@@ -72,6 +83,7 @@ def solve_county(
     import matching
     from matching.generate import generate
 
+    began_at, cpu = time.time(), time.process_time()
     started = time.perf_counter()
     instance = generate(county_scale(volunteers, orders), seed=seed * 100_000 + index)
     built = time.perf_counter()
@@ -84,6 +96,11 @@ def solve_county(
         "volunteers": len(instance.volunteers),
         "build_s": round(built - started, 3),
         "solve_s": round(done - built, 3),
+        # The CPU this process spent on the county: equal in both halves when the fan-out adds no work of its own,
+        # whatever share of the cores the machine's other processes leave it.
+        "cpu_s": round(time.process_time() - cpu, 3),
+        "began_at": began_at,
+        "ended_at": time.time(),
         "served_priority": sum(o.priority for o in instance.orders if o.id in served),
         "bound": solution.stats.bound,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -114,9 +131,39 @@ def _summary(rows: list[dict], wall: float) -> dict:
         "solve_p50_s": _pct(solve, 0.5),
         "solve_p95_s": _pct(solve, 0.95),
         "sum_build_solve_s": round(sum(total), 1),
+        "sum_cpu_s": round(sum(r["cpu_s"] for r in rows), 1),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
         "served_share_of_bound": round(served / max(1, bound), 4),
     }
+
+
+def _gaps(rows: list[dict], sent_at: float, received_at: float) -> dict:
+    """Where the fan-out's wall time went besides the counties' own work, per worker process: waiting for its first
+    task after the sending began, between one task's end and the next one's start (broker, result, prefetch), and
+    after its last task until the last result was back."""
+    by_pid: dict[int, list[dict]] = {}
+    for row in rows:
+        by_pid.setdefault(row["pid"], []).append(row)
+    first, between, last = [], [], []
+    for tasks in by_pid.values():
+        tasks.sort(key=lambda r: r["began_at"])
+        first.append(tasks[0]["began_at"] - sent_at)
+        between += [b["began_at"] - a["ended_at"] for a, b in zip(tasks, tasks[1:], strict=False)]
+        last.append(received_at - tasks[-1]["ended_at"])
+    return {
+        "processes": len(by_pid),
+        "first_task_after_s": [round(x, 3) for x in first],
+        "between_tasks_total_s": round(sum(between), 3),
+        "between_tasks_p50_ms": round(_pct(between, 0.5) * 1000, 1) if between else 0.0,
+        "between_tasks_max_ms": round(max(between) * 1000, 1) if between else 0.0,
+        "after_last_task_s": [round(x, 3) for x in last],
+    }
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds a process has used so far, itself and its reaped children (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -142,8 +189,10 @@ def _start_redis(folder: str) -> tuple[subprocess.Popen, str]:
     raise SystemExit("redis-server did not start")
 
 
-def run_fanout(counties: int, workers: int, seed: int, time_limit: float, size: tuple) -> tuple[list[dict], float]:
-    """Push every county through Celery with `workers` worker processes; results and wall time."""
+def run_fanout(
+    counties: int, workers: int, seed: int, time_limit: float, size: tuple
+) -> tuple[list[dict], float, dict]:
+    """Push every county through Celery with `workers` worker processes; results, wall time and its overhead."""
     with tempfile.TemporaryDirectory() as folder:
         redis, url = _start_redis(folder)
         env = {**os.environ, "BENCH_BROKER_URL": url, "PYTHONPATH": f"{ROOT / 'scripts'}:{ROOT}"}
@@ -161,16 +210,24 @@ def run_fanout(counties: int, workers: int, seed: int, time_limit: float, size: 
             while not bench.control.ping(timeout=0.5):
                 if time.monotonic() > deadline:
                     raise SystemExit("workers did not start")
-            started = time.perf_counter()
+            worker_cpu, own_cpu = _cpu_of(worker.pid), time.process_time()
+            started, sent_at = time.perf_counter(), time.time()
             results = [solve_county_task.delay(i, seed, time_limit, *size) for i in range(counties)]
             rows = [r.get(timeout=3600) for r in results]
             wall = time.perf_counter() - started
+            # The pool's parent (the broker connection, handing tasks and results to its children) and this
+            # process (sending, waiting for results): CPU the fan-out spends besides the counties.
+            overhead = {
+                "pool_parent_cpu_s": round(_cpu_of(worker.pid) - worker_cpu, 2),
+                "sender_cpu_s": round(time.process_time() - own_cpu, 2),
+                **_gaps(rows, sent_at, time.time()),
+            }
         finally:
             worker.terminate()
             worker.wait(60)
             redis.terminate()
             redis.wait(10)
-    return rows, wall
+    return rows, wall, overhead
 
 
 def main() -> None:
@@ -189,7 +246,7 @@ def main() -> None:
     size = (args.volunteers, args.orders, args.deterministic)
     single = [solve_county(i, args.seed, args.time_limit, *size) for i in range(args.counties)]
     single_wall = time.perf_counter() - started
-    fanned, fan_wall = run_fanout(args.counties, args.workers, args.seed, args.time_limit, size)
+    fanned, fan_wall, overhead = run_fanout(args.counties, args.workers, args.seed, args.time_limit, size)
     baseline = _summary(single, single_wall)
     fanout = _summary(fanned, fan_wall)
     target = 1.2 * baseline["sum_build_solve_s"] / args.workers
@@ -206,6 +263,7 @@ def main() -> None:
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "single_process": baseline,
         "celery_fanout": fanout,
+        "fanout_overhead": overhead,
         "target_wall_s": round(target, 1),
         "target_met": fan_wall <= target,
         "same_served_priority": [r["served_priority"] for r in single] == [r["served_priority"] for r in fanned],

@@ -93,6 +93,16 @@ def record(action: str, **about: Unpack[About]) -> AuditEntry:
     return entry
 
 
+def record_change(
+    action: str, actor: Any, target_type: str, target: Any, station_id: int | None, details: dict[str, Any]
+) -> AuditEntry:
+    """Record a change to one record (it has an id), each detail written as text."""
+    text = {key: str(value) for key, value in details.items()}
+    return record(
+        action, actor=actor, target_type=target_type, target_id=target.id, station_id=station_id, details=text
+    )
+
+
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
     """The fields that changed between two snapshots, each as 'old → new', for an entry's details."""
     return {key: f"{before.get(key)} → {value}" for key, value in after.items() if before.get(key) != value}

@@ -31,12 +31,11 @@ from sqlalchemy import Row, func, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.access import (
-    MANAGER_ROLES,
-    STAFF_ROLES,
+    allowed,
+    authorize,
     county_of,
-    ensure_station_in_scope,
     home_county_id,
-    require_role,
+    is_admin,
     scope_station_ids,
     station_in_scope,
     subtree_ids,
@@ -132,7 +131,7 @@ def _county_for(user: User, code: str | None) -> Station | None:
     else the user's own; None for an admin who names none."""
     county = _county_named(code)
     if county is not None:
-        if user.role != "admin" and home_county_id(user) != county.id:
+        if not is_admin(user) and home_county_id(user) != county.id:
             raise OutOfScope("county not found in your scope", field="county")
         return county
     home = home_county_id(user)
@@ -147,7 +146,7 @@ def list_rules(*, user: User, county: str | None = None) -> list[PointsRule]:
     query = db.select(PointsRule).order_by(PointsRule.version.desc())
     if chosen is not None:
         query = query.where((PointsRule.county_id.is_(None)) | (PointsRule.county_id == chosen.id))
-    elif user.role != "admin":
+    elif not is_admin(user):
         query = query.where(PointsRule.county_id.is_(None))
     return list(db.session.scalars(query))
 
@@ -165,13 +164,14 @@ def create_rule(
 ) -> PointsRule:
     """A new rule version for a county (its county staff, or an admin), or for the shared default (an admin, naming
     no county); it applies to entries written from effective_from on."""
-    require_role(user, *MANAGER_ROLES)
+    authorize(user, "incentives.rule.edit")
     chosen = _county_for(user, county)
-    if chosen is None and user.role != "admin":
-        raise Forbidden("only an admin may change the shared points rule")
-    if chosen is not None:
+    if chosen is None:
+        if not allowed(user, "incentives.rule.shared.edit"):
+            raise Forbidden("only an admin may change the shared points rule")
+    else:
         # County staff over a township only do not speak for the whole county.
-        ensure_station_in_scope(user, chosen.id, field="county")
+        authorize(user, "incentives.rule.edit", chosen.id, field="county")
     now = utcnow()
     effective = effective_from or now
     if effective < now - timedelta(minutes=1):
@@ -359,7 +359,7 @@ def _volunteer_in_scope(user: User, volunteer_id: int, *, field: str = "voluntee
     volunteer = db.session.get(Volunteer, volunteer_id)
     if volunteer is None:
         raise NotFound("volunteer not found", field=field)
-    if user.role in STAFF_ROLES:
+    if allowed(user, "incentives.ledger.see"):
         if not station_in_scope(user, volunteer.station_id):
             raise NotFound("volunteer not found", field=field)
         return volunteer
@@ -377,7 +377,7 @@ def _net_minutes(original: HoursEntry) -> int:
 
 def correct_hours(*, user: User, entry_id: int, minutes: int, reason: str) -> HoursEntry:
     """Staff append a correction (signed minutes) to a service line; points follow at that line's rule."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "incentives.hours.correct")
     original = db.session.get(HoursEntry, entry_id)
     if original is None or original.kind != "service" or not station_in_scope(user, original.station_id):
         raise NotFound("hours entry not found", field="entry_id")
@@ -537,7 +537,7 @@ def _period(column, start: date | None, end: date | None) -> list:  # noqa: ANN0
 
 
 def _item_for_staff(user: User, item_id: int) -> ShopItem:
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "incentives.shop.manage")
     item = db.session.get(ShopItem, item_id)
     if item is None or not station_in_scope(user, item.station_id):
         raise NotFound("shop item not found", field="item_id")
@@ -547,7 +547,7 @@ def _item_for_staff(user: User, item_id: int) -> ShopItem:
 def list_items(*, user: User, station_id: int | None = None, include_inactive: bool = False) -> list[ShopItem]:
     """Shop items: staff see their scope's; volunteers see those at stations above and at their home station."""
     query = db.select(ShopItem).order_by(ShopItem.station_id, ShopItem.points_cost, ShopItem.id)
-    if user.role in STAFF_ROLES:
+    if allowed(user, "incentives.shop.manage"):
         query = within_scope(query, user, ShopItem.station_id)
     else:
         query = query.where(ShopItem.station_id.in_(_shop_stations_for(user)))
@@ -576,7 +576,7 @@ def create_item(
     *, user: User, station_id: int, name: str, points_cost: int, stock: int = 0, description: str = ""
 ) -> ShopItem:
     """Station staff add an item to a shop in their scope."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "incentives.shop.manage")
     if db.session.get(Station, station_id) is None or not station_in_scope(user, station_id):
         raise NotFound("station not found in your scope", field="station_id")
     name = name.strip()
@@ -629,7 +629,7 @@ def update_item(
 
 def redeem(*, user: User, item_id: int, volunteer_id: int | None = None) -> Redemption:
     """Exchange points for one item: the stock and the balance move together or not at all."""
-    if user.role in STAFF_ROLES:
+    if allowed(user, "incentives.shop.manage"):
         if volunteer_id is None:
             raise ValidationFailed("say which volunteer", field="volunteer_id")
         volunteer = _volunteer_in_scope(user, volunteer_id)
@@ -674,7 +674,7 @@ def redeem(*, user: User, item_id: int, volunteer_id: int | None = None) -> Rede
 def list_redemptions(*, user: User, station_id: int | None = None, limit: int = 200) -> list[Redemption]:
     """Redemptions: staff see their scope's shops, volunteers their own; newest first."""
     query = db.select(Redemption).join(ShopItem, ShopItem.id == Redemption.item_id).order_by(Redemption.id.desc())
-    if user.role in STAFF_ROLES:
+    if allowed(user, "incentives.shop.manage"):
         query = within_scope(query, user, ShopItem.station_id)
     else:
         volunteer = db.session.scalar(db.select(Volunteer).where(Volunteer.user_id == user.id))
@@ -685,7 +685,7 @@ def list_redemptions(*, user: User, station_id: int | None = None, limit: int = 
 
 
 def _redemption_for_staff(user: User, redemption_id: int) -> Redemption:
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "incentives.shop.manage")
     redemption = db.session.get(Redemption, redemption_id)
     if redemption is None or not station_in_scope(user, redemption.item.station_id):
         raise NotFound("redemption not found", field="redemption_id")
@@ -771,7 +771,7 @@ def month_bounds(month: str) -> tuple[date, date]:
 
 def counties_to_choose(user: User) -> list[Station]:
     """The counties an admin may pick a ranking or rule of (everyone else has their own only)."""
-    if user.role != "admin":
+    if not is_admin(user):
         return []
     return list(db.session.scalars(db.select(Station).where(Station.level == "county").order_by(Station.code)))
 
@@ -780,7 +780,7 @@ def ranking_county(*, user: User, county: str | None = None) -> Station | None:
     """The county a ranking is of: the caller's own (another is 404), or the one an admin names (default the
     first by code); None when the caller has no county."""
     chosen = _county_for(user, county)
-    if chosen is None and user.role == "admin":
+    if chosen is None and is_admin(user):
         chosen = db.session.scalar(db.select(Station).where(Station.level == "county").order_by(Station.code))
     return chosen
 
@@ -797,7 +797,8 @@ def ranking(
     if chosen is None:
         return []
     ids = subtree_ids(chosen.id)
-    if user.role in STAFF_ROLES and user.role != "admin":
+    if allowed(user, "incentives.names.see") and not is_admin(user):
+        # Staff see names unmasked: only within their own scope.
         ids = ids & (scope_station_ids(user) or set())
     column = {
         "volunteers": PointsEntry.volunteer_id,
@@ -844,7 +845,7 @@ def ranking(
     named = {row.id: row for row in db.session.scalars(db.select(model).where(model.id.in_(keys)))} if keys else {}
     order = sorted(keys, key=lambda k: (-int(points.get(k) or 0), -int(minutes.get(k) or 0), named[k].code))
     rows: list[RankingRow] = []
-    masked = kind == "volunteers" and user.role not in STAFF_ROLES
+    masked = kind == "volunteers" and not allowed(user, "incentives.names.see")
     for place, key in enumerate(order[:limit], start=1):
         thing = named[key]
         rows.append(
@@ -986,7 +987,7 @@ class SubsidyReport:
 
 def subsidy_report(*, user: User, start: date, end: date) -> SubsidyReport:
     """Net hours x SUBSIDY_YUAN_PER_HOUR per volunteer, team and station in the user's scope (staff only)."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "incentives.subsidy")
     _check_period(start, end)
     rate = float(current_app.config["SUBSIDY_YUAN_PER_HOUR"])
     conds = _period(HoursEntry.served_at, start, end)

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
+from sqlalchemy import Select, bindparam
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.access import (
-    MANAGER_ROLES,
-    STAFF_ROLES,
+    allowed,
+    authorize,
     ensure_station_in_scope,
-    require_role,
     within_scope,
 )
 from app.accounts.models import User
@@ -42,6 +44,28 @@ def get_station(*, user: User, station_id: int) -> Station:
     return station
 
 
+def _lineage_query() -> Select[tuple[Station]]:
+    chain = db.select(Station.id, Station.parent_id).where(Station.id == bindparam("station_id"))
+    chain = chain.cte("lineage", recursive=True)
+    above = aliased(Station)
+    chain = chain.union_all(db.select(above.id, above.parent_id).join(chain, above.id == chain.c.parent_id))
+    return db.select(Station).join(chain, Station.id == chain.c.id)
+
+
+# Built once: putting a recursive query together costs more than running it (it is on every order's path).
+_LINEAGE = _lineage_query()
+
+
+def station_with_lineage(station_id: int) -> Station | None:
+    """A station with its ancestors, read in one query, so that `lineage()` and `county()` read no more rows."""
+    found = {station.id: station for station in db.session.scalars(_LINEAGE, {"station_id": station_id})}
+    # Each one holds its parent as loaded: the session keeps rows only while something refers to them.
+    for station in found.values():
+        if station.parent_id in found and "parent" not in station.__dict__:
+            set_committed_value(station, "parent", found[station.parent_id])
+    return found.get(station_id)
+
+
 def station_by_code(code: str) -> Station:
     """The station with a code, or 404 naming the field."""
     station = db.session.scalar(db.select(Station).where(Station.code == code))
@@ -67,13 +91,13 @@ def create_station(
     address: str | None = None,
 ) -> Station:
     """Add a station under a parent one tier up (a county has no parent)."""
-    require_role(user, *MANAGER_ROLES)
+    authorize(user, "stations.create")
     if db.session.scalar(db.select(Station.id).where(Station.code == code)) is not None:
         raise ValidationFailed("station code %(code)s is taken", field="code", params={"code": code})
     if level == "county":
         if parent_id is not None:
             raise ValidationFailed("a county centre has no parent", field="parent_id")
-        if user.role != "admin":
+        if not allowed(user, "stations.county.create"):
             raise ValidationFailed("only an admin may add a county", field="level")
     else:
         if parent_id is None:
@@ -81,7 +105,7 @@ def create_station(
         parent = db.session.get(Station, parent_id)
         if parent is None or LEVEL_RANK[parent.level] != LEVEL_RANK[level] - 1:
             raise ValidationFailed("parent must be a station one tier up", field="parent_id")
-        ensure_station_in_scope(user, parent.id, field="parent_id")
+        authorize(user, "stations.create", parent.id, field="parent_id")
     station = Station(code=code, name=name, level=level, parent_id=parent_id, lat=lat, lon=lon, address=address)
     db.session.add(station)
     db.session.flush()
@@ -128,6 +152,6 @@ def station_code_matches(*, station_id: int, code: str, at: datetime | None = No
 
 def show_station_code(*, user: User, station_id: int) -> tuple[Station, StationCode]:
     """The code for staff to show at their station (staff whose scope covers it)."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "stations.code.show", station_id)
     station = get_station(user=user, station_id=station_id)
     return station, station_code(station_id=station.id)

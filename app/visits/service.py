@@ -22,8 +22,8 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from app.accounts.access import (
-    STAFF_ROLES,
-    require_role,
+    allowed,
+    authorize,
     scope_station_ids,
     station_in_scope,
     subtree_ids,
@@ -39,6 +39,7 @@ from app.core.uploads import (
     claim_upload,
     column_names,
     count_created,
+    keep_upload,
     own_upload,
     read_table,
     table_rows,
@@ -86,7 +87,7 @@ MIN_SHIFT_MINUTES = 60
 
 
 def _staff_station(user: User, station_id: int, *, field: str = "station_id") -> Station:
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "visits.manage")
     station = db.session.get(Station, station_id)
     if station is None or not station_in_scope(user, station_id):
         raise NotFound("station not found in your scope", field=field)
@@ -111,7 +112,7 @@ def tag_codes(text: str) -> list[str]:
 
 def list_households(*, user: User, station_id: int | None = None, tag: str | None = None) -> list[Household]:
     """Active households at stations in the user's scope (staff only)."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "visits.manage")
     query = db.select(Household).where(Household.active.is_(True)).order_by(Household.station_id, Household.code)
     query = within_scope(query, user, Household.station_id)
     if station_id is not None:
@@ -177,21 +178,19 @@ def check_household_rows(*, user: User, rows: list[dict]) -> list[RowCheck]:
 
 def preview_household_import(*, user: User, filename: str, content: bytes) -> HouseholdImportPreview:
     """Read and check an uploaded household list and keep it until the staff member confirms it."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "visits.manage")
     table = read_table(filename=filename, content=content)
     header = column_names(table[0], HEADINGS)
     if any(c not in header for c in ("code", "address", "lat", "lon", "station")):
         raise ValidationFailed("the first row must name the columns code, address, lat, lon and station", field="file")
     rows = table_rows(table, header, COLUMNS)
-    upload = HouseholdImport(created_by_id=user.id, filename=filename[:200], rows=rows)
-    db.session.add(upload)
-    db.session.flush()
+    upload = keep_upload(HouseholdImport, user_id=user.id, filename=filename, rows=rows)
     return HouseholdImportPreview(upload=upload, rows=check_household_rows(user=user, rows=rows))
 
 
 def get_household_import(*, user: User, import_id: int) -> HouseholdImportPreview:
     """An upload by this user, its rows checked again against the list as it is now."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "visits.manage")
     upload = own_upload(HouseholdImport, user_id=user.id, upload_id=import_id)
     return HouseholdImportPreview(upload=upload, rows=check_household_rows(user=user, rows=upload.rows))
 
@@ -297,7 +296,7 @@ def create_campaign(
 
 def list_campaigns(*, user: User) -> list[Campaign]:
     """Campaigns at stations in the user's scope, newest first (staff only)."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "visits.manage")
     query = within_scope(
         db.select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc()), user, Campaign.station_id
     )
@@ -306,7 +305,7 @@ def list_campaigns(*, user: User) -> list[Campaign]:
 
 def get_campaign(*, user: User, campaign_id: int, lock: bool = False) -> Campaign:
     """One campaign in the user's scope (staff only); with lock, its row is held until the request commits."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "visits.manage")
     campaign = db.session.get(Campaign, campaign_id, with_for_update=lock)
     if campaign is None or not station_in_scope(user, campaign.station_id):
         raise NotFound("campaign not found", field="campaign_id")
@@ -532,7 +531,7 @@ def routes_starting(*, start: datetime, end: datetime) -> list[RouteSheet]:
 
 def can_see_visit(user: User, visit: Visit) -> bool:
     """Staff of the campaign's area, and the volunteer assigned to the visit."""
-    if user.role in STAFF_ROLES and station_in_scope(user, visit.campaign.station_id):
+    if allowed(user, "visits.manage") and station_in_scope(user, visit.campaign.station_id):
         return True
     volunteer = volunteer_of(user)
     return volunteer is not None and visit.volunteer_id == volunteer.id

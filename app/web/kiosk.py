@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask import current_app, g, redirect, request, session, url_for
 
-from app.accounts.access import station_in_scope
+from app.accounts.access import allowed, station_in_scope
 from app.accounts.models import User
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -56,7 +56,7 @@ def operator() -> User | None:
     if (
         user is None
         or not user.active
-        or user.role != "station_staff"
+        or not allowed(user, "kiosk.run")
         or not station_in_scope(user, state.get("station_id") or -1)
     ):
         user = None
