@@ -284,6 +284,7 @@ def rules():
         "incentives/rules.html",
         rules=rules,
         in_force=service.current_rule(county_id=home) if home is not None else None,
+        home_county=db.session.get(Station, home) if home is not None else None,
         counties=service.counties_to_choose(user),
     )
 
