@@ -81,3 +81,21 @@ def test_desktop_dashboard_priority_table_is_not_clipped(open_page, live) -> Non
     wrap = page.locator("section[aria-labelledby=pri-h] .table-wrap")
     assert wrap.evaluate("el => el.scrollWidth - el.clientWidth") <= 1
     assert page.locator("table.rtable thead").first.is_visible()
+
+
+@pytest.mark.parametrize("width", [1024, 1440])
+def test_every_navigation_link_is_in_sight_on_wider_screens(open_page, live, width: int) -> None:
+    # The admin in English has the most and the longest links; none may sit past the edge of the bar.
+    page = open_page("admin", {"width": width, "height": 900})
+    page.goto(f"{live.url}/dashboard?lang=en")
+    try:
+        hidden = page.evaluate(
+            """() => { const bar = document.querySelector('.nav ul').getBoundingClientRect();
+            return [...document.querySelectorAll('.nav a')].filter(a => {
+              const r = a.getBoundingClientRect(); return r.right > bar.right + 1 || r.left < bar.left - 1;
+            }).map(a => a.textContent.trim()); }"""
+        )
+    finally:
+        # The account keeps the language it switched to: give the admin Chinese back for the tests after this one.
+        page.goto(f"{live.url}/dashboard?lang=zh_Hans_CN")
+    assert hidden == []
