@@ -83,4 +83,7 @@ else
     echo "axe-core installed into $AXE_DIR"
 fi
 
-"$PYBABEL" compile -f -d "$ROOT/app/translations" -D messages
+# setup.sh compiles the catalogs itself once Babel is installed (it fetches these packages meanwhile).
+if [ "${DIANDAN_SKIP_CATALOGS:-0}" != 1 ]; then
+    "$PYBABEL" compile -f -d "$ROOT/app/translations" -D messages
+fi

@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 POLICY_MODULE = ROOT / "app" / "accounts" / "access.py"
 # Calls that name a policy action as a string argument.
 ACTION_CALLS = {"authorize", "allowed", "allows", "roles_for", "register_order_audience", "can"}
-ROLE_SETS = {"STAFF_ROLES", "MANAGER_ROLES", "CREW_ROLES", "require_role", "ROLE_RANK"}
+# The policy's role sets and rank, and the bare scope test: outside the policy a scope is asked with an action
+# (`in_scope(user, "visits.manage", station)`), so that the table's scope rule is the one applied.
+ROLE_SETS = {"STAFF_ROLES", "MANAGER_ROLES", "CREW_ROLES", "require_role", "ROLE_RANK", "station_in_scope"}
 TEMPLATE_ROLE_TEST = re.compile(r"\.role\s*(==|!=|\bin\b|\bnot in\b)")
 TEMPLATE_ACTION = re.compile(r"""\bcan\(\s*["']([\w.]+)["']\s*\)""")
 

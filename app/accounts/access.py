@@ -323,6 +323,19 @@ def authorize(user: User, action: str, obj: Any = None, *, field: str | None = N
         raise OutOfScope("county not found in your scope", field=field)
 
 
+def in_scope(user: User, action: str, station: int | Station) -> bool:
+    """Whether the user may take the action on an object at a station: the role the table lists, and the station
+    inside the rule's scope (their subtree, or their county); for finding objects, where out of scope is not found."""
+    rule = POLICY[action]
+    if user.role not in rule.roles:
+        return False
+    if rule.scope is Scope.SUBTREE:
+        return lineage_in_scope(user, station) if isinstance(station, Station) else station_in_scope(user, station)
+    if rule.scope is Scope.COUNTY and user.role != "admin":
+        return county_of(station.id if isinstance(station, Station) else station) == home_county_id(user)
+    return True
+
+
 def role_as_lead(user: User) -> str:
     """The role a user holds once appointed a team's lead: a volunteer becomes a team lead."""
     return "team_lead" if user.role == "volunteer" else user.role

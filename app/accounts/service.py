@@ -176,7 +176,7 @@ def change_password(*, user: User, current_password: str, new_password: str, kee
 def reset_password(*, staff: User, user_id: int, new_password: str) -> User:
     """Staff set a new password for someone in their scope (admins for anyone); the user's sessions and tokens end."""
     from app.accounts import auth
-    from app.accounts.access import allowed, authorize, is_admin, station_in_scope
+    from app.accounts.access import allowed, authorize, in_scope, is_admin
     from app.audit import record
     from app.core.errors import Forbidden, OutOfScope
 
@@ -185,7 +185,7 @@ def reset_password(*, staff: User, user_id: int, new_password: str) -> User:
     if user is None:
         raise OutOfScope("user not found", field="user_id")
     if not is_admin(staff):
-        if user.scope_station_id is None or not station_in_scope(staff, user.scope_station_id):
+        if user.scope_station_id is None or not in_scope(staff, "users.password.reset", user.scope_station_id):
             raise OutOfScope("user not found", field="user_id")
         # Those who may reset others' passwords have theirs reset by an admin (or by themselves).
         if allowed(user, "users.password.reset") and user.id != staff.id:

@@ -24,8 +24,8 @@ from sqlalchemy import update
 from app.accounts.access import (
     allowed,
     authorize,
+    in_scope,
     scope_station_ids,
-    station_in_scope,
     subtree_ids,
 )
 from app.accounts.models import User
@@ -88,7 +88,7 @@ def publish_activity(
     """Publish an activity at a station in the user's scope, with its slots by skill."""
     authorize(user, "activities.manage")
     station = db.session.get(Station, station_id)
-    if station is None or not station_in_scope(user, station_id):
+    if station is None or not in_scope(user, "activities.manage", station_id):
         raise NotFound("station not found in your scope", field="station_id")
     if not title.strip():
         raise ValidationFailed("give the activity a title", field="title")
@@ -194,7 +194,7 @@ def _volunteer_for(user: User, volunteer_id: int | None) -> Volunteer:
             raise NotFound("volunteer not found", field="volunteer_id")
         return volunteer
     volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None or not station_in_scope(user, volunteer.station_id):
+    if volunteer is None or not in_scope(user, "activities.manage", volunteer.station_id):
         raise NotFound("volunteer not found", field="volunteer_id")
     return volunteer
 
@@ -295,7 +295,7 @@ def _signup_for(user: User, signup_id: int) -> ActivitySignup:
         raise NotFound("sign-up not found", field="signup_id")
     volunteer = signup.volunteer
     own = volunteer.user_id == user.id
-    if not own and not (allowed(user, "activities.manage") and station_in_scope(user, signup.activity.station_id)):
+    if not own and not in_scope(user, "activities.manage", signup.activity.station_id):
         raise NotFound("sign-up not found", field="signup_id")
     return signup
 

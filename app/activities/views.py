@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.accounts.access import allowed, station_in_scope
+from app.accounts.access import allowed, in_scope
 from app.activities import service
 from app.activities.models import HELD
 from app.core.errors import DomainError
@@ -60,7 +60,7 @@ def _labels() -> dict:
 
 def _scope_stations() -> list[Station]:
     stations = db.session.scalars(db.select(Station).where(Station.active.is_(True)).order_by(Station.code))
-    return [s for s in stations if station_in_scope(me(), s.id)]
+    return [s for s in stations if in_scope(me(), "activities.manage", s.id)]
 
 
 @bp.get("/activities/")

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from flask import current_app
 
-from app.accounts.access import allowed, authorize, station_in_scope, within_scope
+from app.accounts.access import authorize, in_scope, within_scope
 from app.accounts.models import User
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from app.core.timeutil import to_local, utcnow
@@ -36,7 +36,7 @@ def _staff_row(user: User, model: type[Row], row_id: int, *, missing: str, field
     """A meeting or demand of a station in the staff member's scope, or 404 (`missing` names it)."""
     authorize(user, "deliberation.manage")
     row = db.session.get(model, row_id)
-    if row is None or not station_in_scope(user, row.station_id):
+    if row is None or not in_scope(user, "deliberation.manage", row.station_id):
         raise NotFound(missing, field=field)
     return row
 
@@ -59,7 +59,7 @@ def _today() -> date:
 def _station_for_staff(user: User, station_id: int) -> Station:
     authorize(user, "deliberation.manage")
     station = db.session.get(Station, station_id)
-    if station is None or not station_in_scope(user, station_id):
+    if station is None or not in_scope(user, "deliberation.manage", station_id):
         raise NotFound("station not found in your scope", field="station_id")
     return station
 
@@ -204,7 +204,7 @@ def get_demand(*, user: User, demand_id: int) -> Demand:
 
 def _owner(station_id: int, owner_id: int) -> User:
     owner = db.session.get(User, owner_id)
-    if owner is None or not allowed(owner, "deliberation.demand.own") or not station_in_scope(owner, station_id):
+    if owner is None or not in_scope(owner, "deliberation.demand.own", station_id):
         raise ValidationFailed("the owner is staff responsible for this station", field="owner_id")
     return owner
 

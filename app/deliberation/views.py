@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_pgettext
 
-from app.accounts.access import roles_for, station_in_scope
+from app.accounts.access import in_scope, roles_for
 from app.accounts.models import User
 from app.core.errors import DomainError
 from app.core.timeutil import LOCAL_TZ, to_local, utcnow
@@ -76,14 +76,14 @@ def _labels() -> dict:
 
 def _scope_stations(user: User) -> list[Station]:
     stations = db.session.scalars(db.select(Station).where(Station.active.is_(True)).order_by(Station.code))
-    return [s for s in stations if station_in_scope(user, s.id)]
+    return [s for s in stations if in_scope(user, "deliberation.manage", s.id)]
 
 
 def _owners_for(station_id: int) -> list[User]:
     staff = db.session.scalars(
         db.select(User).where(User.role.in_(roles_for("deliberation.demand.own"))).order_by(User.username)
     )
-    return [u for u in staff if station_in_scope(u, station_id)]
+    return [u for u in staff if in_scope(u, "deliberation.demand.own", station_id)]
 
 
 def _date(name: str) -> date | None:

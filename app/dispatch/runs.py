@@ -11,9 +11,9 @@ from flask import current_app
 import matching
 from app.accounts.access import (
     authorize,
+    in_scope,
     is_admin,
     scope_station_ids,
-    station_in_scope,
 )
 from app.accounts.models import User
 from app.core.errors import NotFound, ValidationFailed
@@ -279,12 +279,12 @@ def target_counties(*, county_code: str | None, actor: User | None) -> list[Stat
         authorize(actor, "dispatch.run")
     if county_code:
         county = station_by_code(county_code)
-        if actor is not None and not station_in_scope(actor, county.id):
+        if actor is not None and not in_scope(actor, "dispatch.run", county.id):
             raise NotFound("county not found in your scope", field="county")
         if county.level != "county":
             raise ValidationFailed("dispatch runs per county centre", field="county")
         return [county]
-    return [c for c in counties() if actor is None or station_in_scope(actor, c.id)]
+    return [c for c in counties() if actor is None or in_scope(actor, "dispatch.run", c.id)]
 
 
 def run_dispatch_for_counties(

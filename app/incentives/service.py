@@ -35,9 +35,9 @@ from app.accounts.access import (
     authorize,
     county_of,
     home_county_id,
+    in_scope,
     is_admin,
     scope_station_ids,
-    station_in_scope,
     subtree_ids,
     within_scope,
 )
@@ -60,6 +60,8 @@ from app.stations.models import Station
 from app.volunteers.models import Team, Volunteer
 
 SERVED_STATUSES = ("completed", "rated")
+# How many version numbers a new rule tries when other rules are being put in force at the same moment.
+RULE_VERSION_ATTEMPTS = 100
 # The reason on a ledger line written because a lead approved other check-in/out times.
 APPROVED_CORRECTION_REASON = "核时更正已批准 (time correction approved)"
 
@@ -176,22 +178,30 @@ def create_rule(
     effective = effective_from or now
     if effective < now - timedelta(minutes=1):
         raise ValidationFailed("a new rule cannot start in the past (past points never change)", field="effective_from")
-    latest = current_rule(county_id=chosen.id if chosen is not None else None)
-    newest = db.session.scalar(db.select(func.max(PointsRule.version))) or latest.version
-    rule = PointsRule(
-        version=newest + 1,
-        county_id=chosen.id if chosen is not None else None,
-        points_per_hour=points_per_hour,
-        rating_bonus=rating_bonus,
-        rating_bonus_min_stars=rating_bonus_min_stars,
-        priority_bonus=priority_bonus,
-        effective_from=effective,
-        note=note,
-        created_by_id=user.id,
-    )
-    db.session.add(rule)
-    db.session.flush()
-    return rule
+    current_rule()  # version 1, so that the new one is numbered after it
+    # Version numbers are shared by every county's rules: two counties putting a rule in force at once would take
+    # the same number, so the loser takes the next one (its savepoint undone) instead of failing.
+    for _attempt in range(RULE_VERSION_ATTEMPTS):
+        newest = db.session.scalar(db.select(func.max(PointsRule.version))) or 0
+        rule = PointsRule(
+            version=newest + 1,
+            county_id=chosen.id if chosen is not None else None,
+            points_per_hour=points_per_hour,
+            rating_bonus=rating_bonus,
+            rating_bonus_min_stars=rating_bonus_min_stars,
+            priority_bonus=priority_bonus,
+            effective_from=effective,
+            note=note,
+            created_by_id=user.id,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(rule)
+                db.session.flush()
+        except IntegrityError:
+            continue
+        return rule
+    raise InvalidTransition("too many points rules at once; try again", field="version")
 
 
 def service_points(rule: PointsRule, *, minutes: int, priority: int) -> int:
@@ -360,7 +370,7 @@ def _volunteer_in_scope(user: User, volunteer_id: int, *, field: str = "voluntee
     if volunteer is None:
         raise NotFound("volunteer not found", field=field)
     if allowed(user, "incentives.ledger.see"):
-        if not station_in_scope(user, volunteer.station_id):
+        if not in_scope(user, "incentives.ledger.see", volunteer.station_id):
             raise NotFound("volunteer not found", field=field)
         return volunteer
     if volunteer.user_id != user.id:
@@ -379,7 +389,11 @@ def correct_hours(*, user: User, entry_id: int, minutes: int, reason: str) -> Ho
     """Staff append a correction (signed minutes) to a service line; points follow at that line's rule."""
     authorize(user, "incentives.hours.correct")
     original = db.session.get(HoursEntry, entry_id)
-    if original is None or original.kind != "service" or not station_in_scope(user, original.station_id):
+    if (
+        original is None
+        or original.kind != "service"
+        or not in_scope(user, "incentives.hours.correct", original.station_id)
+    ):
         raise NotFound("hours entry not found", field="entry_id")
     if minutes == 0:
         raise ValidationFailed("a correction changes the minutes", field="minutes")
@@ -539,7 +553,7 @@ def _period(column, start: date | None, end: date | None) -> list:  # noqa: ANN0
 def _item_for_staff(user: User, item_id: int) -> ShopItem:
     authorize(user, "incentives.shop.manage")
     item = db.session.get(ShopItem, item_id)
-    if item is None or not station_in_scope(user, item.station_id):
+    if item is None or not in_scope(user, "incentives.shop.manage", item.station_id):
         raise NotFound("shop item not found", field="item_id")
     return item
 
@@ -577,7 +591,7 @@ def create_item(
 ) -> ShopItem:
     """Station staff add an item to a shop in their scope."""
     authorize(user, "incentives.shop.manage")
-    if db.session.get(Station, station_id) is None or not station_in_scope(user, station_id):
+    if db.session.get(Station, station_id) is None or not in_scope(user, "incentives.shop.manage", station_id):
         raise NotFound("station not found in your scope", field="station_id")
     name = name.strip()
     if not name:
@@ -687,7 +701,7 @@ def list_redemptions(*, user: User, station_id: int | None = None, limit: int = 
 def _redemption_for_staff(user: User, redemption_id: int) -> Redemption:
     authorize(user, "incentives.shop.manage")
     redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None or not station_in_scope(user, redemption.item.station_id):
+    if redemption is None or not in_scope(user, "incentives.shop.manage", redemption.item.station_id):
         raise NotFound("redemption not found", field="redemption_id")
     return redemption
 

@@ -38,6 +38,7 @@ MESSAGES = (
     N_("say which volunteer"),
     N_("a redemption that is %(redemption_state)s cannot be handed over"),
     N_("only an admin may change the shared points rule"),
+    N_("too many points rules at once; try again"),
     N_("county not found"),
     N_("county not found in your scope"),
 )

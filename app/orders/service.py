@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
 from app.accounts.access import (
     allowed,
     authorize,
+    in_scope,
     may_act_for_resident,
-    station_in_scope,
     within_scope,
 )
 from app.accounts.models import User
@@ -172,7 +172,7 @@ def _resident_for(user: User, station: Station, resident_id: int | None, residen
         return own
     if resident_id is not None:
         found = db.session.get(Resident, resident_id)
-        if found is None or not station_in_scope(user, found.station_id):
+        if found is None or not in_scope(user, "order.place", found.station_id):
             raise ValidationFailed("unknown resident", field="resident_id")
         return found
     if resident is not None:

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.accounts.access import station_in_scope
+from app.accounts.access import in_scope
 from app.accounts.models import User
 from app.core.errors import DomainError
 from app.core.masking import mask_address
@@ -90,7 +90,7 @@ def _labels() -> dict:
 
 def _scope_stations(user: User) -> list[Station]:
     stations = db.session.scalars(db.select(Station).where(Station.active.is_(True)).order_by(Station.code))
-    return [s for s in stations if station_in_scope(user, s.id)]
+    return [s for s in stations if in_scope(user, "visits.manage", s.id)]
 
 
 @bp.get("/visits/")
