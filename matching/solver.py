@@ -651,7 +651,8 @@ def _solve_region(args: tuple[int, float, float, int, Preferences]) -> Solution:
     if deterministic:
         limit = max(0.3, share if catch_up * 0.95 >= 0.8 * share else catch_up * 0.95)
     else:
-        limit = max(0.3, catch_up)
+        # Never past the regions' deadline: a region bigger than those still waiting would otherwise be given more.
+        limit = max(0.3, min(catch_up, deadline - time.monotonic()))
     news = _SHARED.get("news")
     progress = None
     if news is not None:
@@ -670,8 +671,12 @@ def _solve_region(args: tuple[int, float, float, int, Preferences]) -> Solution:
     wall, cpu = time.perf_counter(), time.process_time()
     solution = _solve_plain(sub, run, teams, prune_deadline)
     if not deterministic:
+        # The worse of the last two regions' measures: one region's is noisy, and a stitch past the limit is worse
+        # than one that ends a little early.
+        measured, last = _slowdown(wall, cpu), _SHARED["last_slowdown"]
         with slowdown.get_lock():
-            slowdown.value = _slowdown(wall, cpu)
+            slowdown.value = max(measured, last.value)  # type: ignore[attr-defined]
+            last.value = measured  # type: ignore[attr-defined]
     return solution
 
 
@@ -731,6 +736,7 @@ def _solve_regional(instance: Instance, run: _Run) -> Solution:
         news=news,
         # Each region measures how busy the machine is; the next one to start moves the stitch's reserve by it.
         slowdown=ctx.Value("d", slowdown),
+        last_slowdown=ctx.Value("d", 0.0),
         stitch=stitch_time,
     )
 
