@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -127,19 +128,26 @@ def _database_label() -> str:
     return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
 
 
+def _on_the_database(step: Callable[..., object], **paths: Path) -> None:
+    """Run a backup or restore step on the configured database; its failure is the command's error message."""
+    from flask import current_app
+
+    from app.maintenance.backup import BackupError
+
+    try:
+        step(url=current_app.config["SQLALCHEMY_DATABASE_URI"], **paths)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+
+
 @click.command("backup")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(target: Path) -> None:
     """Write a consistent backup of the database to TARGET (pg_dump custom format, or a SQLite file)."""
-    from flask import current_app
+    from app.maintenance.backup import backup
 
-    from app.maintenance.backup import BackupError, backup
-
-    try:
-        backup(url=current_app.config["SQLALCHEMY_DATABASE_URI"], target=target)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from error
+    _on_the_database(backup, target=target)
     click.echo(f"backup of {_database_label()} written to {target}")
 
 
@@ -149,19 +157,14 @@ def backup_command(target: Path) -> None:
 @with_appcontext
 def restore_command(source: Path, yes: bool) -> None:
     """Replace the database's contents with the backup SOURCE (stop the web workers and scheduler first)."""
-    from flask import current_app
-
     from app.extensions import db
-    from app.maintenance.backup import BackupError, restore
+    from app.maintenance.backup import restore
 
     if not yes:
         click.confirm(f"Restoring replaces ALL data in {_database_label()} with {source}. Continue?", abort=True)
     db.session.remove()
     db.engine.dispose()
-    try:
-        restore(url=current_app.config["SQLALCHEMY_DATABASE_URI"], source=source)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from error
+    _on_the_database(restore, source=source)
     click.echo(f"{_database_label()} restored from {source}")
 
 

@@ -51,19 +51,24 @@ class SearchParams:
     max_neighbourhood: int = 60
     polish_slice: int = 40
     # Instances with more orders than regional_above are solved by geographic regions of about region_orders
-    # orders, with about stitch_seconds per 10,000 volunteers (scaled by how busy the machine is, at most
-    # stitch_share of the time) kept for stitching and proving the bound; within a region of many teams each order
-    # looks at its nearest region_teams teams.
+    # orders. Kept for the regions' last results to come in and for stitching and proving the bound: a fixed part,
+    # a part per volunteer (the stitch's look at the whole instance) and a part per order (checking the answer), on
+    # an idle core, scaled by how busy the machine is (as the regions measured it), at most stitch_share of the
+    # time. Measured at load 4-7, over four runs: 1.9-2.0 s on planted-8 at slowdowns 2.6-2.9 (0.7-0.8 s idle),
+    # 4.7-5.6 s on the province at 1.7-2.6 (2.2-2.8 s idle). Within a region of many teams each order looks at its
+    # nearest region_teams teams.
     regional_above: int = 2500
     region_orders: int = 1000
-    stitch_seconds: float = 1.0
+    stitch_seconds: float = 0.05
+    stitch_seconds_per_volunteer: float = 3.6e-5
+    stitch_seconds_per_order: float = 1.1e-4
     stitch_share: float = 0.2
     region_teams: int = 20
     # A region's pruning stops at this share of its time (what is left unpruned goes to the stitch); the stitch
     # stops looking at unserved orders so many seconds per order of the instance before the time limit, to validate
     # and assemble the answer.
     region_prune_share: float = 0.85
-    stitch_tail_per_order: float = 2e-4
+    stitch_tail_per_order: float = 6e-5
     # The LP relaxation may take this share of a part's time (it is skipped when the part gets less than
     # lp_min_seconds in deterministic mode, where its wall time would make runs differ).
     lp_share: float = 0.25

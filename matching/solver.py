@@ -391,11 +391,18 @@ class _Tracker:
     """The whole plan's progress from its parts' reports (fixed work included), passed to the callback."""
 
     def __init__(
-        self, callback: ProgressCallback | None, t0: float, bounds: list[int], fixed: int, fixed_km: float
+        self,
+        callback: ProgressCallback | None,
+        t0: float,
+        bounds: list[int],
+        fixed: int,
+        fixed_km: float,
+        bound_above: int = 0,
     ) -> None:
         self.callback = callback
         self.t0 = t0
         self.fixed, self.fixed_km = fixed, fixed_km
+        self.bound_above = bound_above  # bound beyond the parts' own (whose served is counted in the parts)
         self.parts = [(0, bound, 0.0) for bound in bounds]
 
     def part(self, index: int) -> Reporter:
@@ -410,7 +417,7 @@ class _Tracker:
                 Progress(
                     seconds=round(time.monotonic() - self.t0, 3),
                     served_priority=self.fixed + sum(p[0] for p in self.parts),
-                    bound=self.fixed + sum(p[1] for p in self.parts),
+                    bound=self.fixed + self.bound_above + sum(p[1] for p in self.parts),
                     travel_km=round(self.fixed_km + sum(p[2] for p in self.parts), 3),
                     stage=stage,
                 )
@@ -626,16 +633,25 @@ def _solve_region(args: tuple[int, float, float, int, Preferences]) -> Solution:
     index, deadline, share, seed, prefs = args
     # Regions reach forked workers through _SHARED rather than pickled with each task: they are big.
     sub: Instance = _SHARED["regions"][index]  # type: ignore[index]
-    # A region gets its fixed share of the time, so runs repeat; if earlier regions ran long (a busy machine, a slow
-    # prune), its share of what is left is smaller, and that wins.
+    # Deterministic: a region gets its fixed share of the time, so runs repeat, unless earlier regions ran long (a
+    # busy machine, a slow prune) and its share of what is left is smaller. Anytime: its share of what is left, so
+    # the time a region proved optimal or otherwise left unused goes to the regions after it.
     left, workers = _SHARED["orders_left"], int(_SHARED.get("workers", 1))
     params: SearchParams = _SHARED["params"]  # type: ignore[assignment]
+    deterministic = bool(_SHARED["deterministic"])
+    slowdown = _SHARED["slowdown"]
+    if not deterministic:
+        # The stitch's reserve at how busy the machine is now, as the regions before this one measured it.
+        deadline = _stitch_start(_SHARED["stitch"], slowdown.value)  # type: ignore[arg-type]
     with left.get_lock():
         pending = left.value
         left.value -= len(sub.orders)
     parallel = min(workers, max(1, math.ceil(pending / max(1, len(sub.orders)))))
-    catch_up = (deadline - time.monotonic()) * parallel * len(sub.orders) / max(1, pending) * 0.95
-    limit = max(0.3, share if catch_up >= 0.8 * share else catch_up)
+    catch_up = (deadline - time.monotonic()) * parallel * len(sub.orders) / max(1, pending)
+    if deterministic:
+        limit = max(0.3, share if catch_up * 0.95 >= 0.8 * share else catch_up * 0.95)
+    else:
+        limit = max(0.3, catch_up)
     news = _SHARED.get("news")
     progress = None
     if news is not None:
@@ -648,10 +664,32 @@ def _solve_region(args: tuple[int, float, float, int, Preferences]) -> Solution:
     began = time.monotonic()
     # A late region still searches a little: its pruning stops at a share of its time or at the regions' deadline.
     prune_deadline = min(deadline, began + params.region_prune_share * limit)
-    if _SHARED["deterministic"]:
+    if deterministic:
         prune_deadline = None  # counted work decides there, not the clock
-    run = _Run(limit, seed, 1, prefs, params, bool(_SHARED["deterministic"]), progress, began)
-    return _solve_plain(sub, run, teams, prune_deadline)
+    run = _Run(limit, seed, 1, prefs, params, deterministic, progress, began)
+    wall, cpu = time.perf_counter(), time.process_time()
+    solution = _solve_plain(sub, run, teams, prune_deadline)
+    if not deterministic:
+        with slowdown.get_lock():
+            slowdown.value = _slowdown(wall, cpu)
+    return solution
+
+
+@dataclass(frozen=True)
+class _StitchTime:
+    """When a regional run must end, and what its stitch needs on an idle core and at most."""
+
+    end: float
+    need: float
+    most: float
+
+    def reserve(self, slowdown: float) -> float:
+        """Seconds kept for the stitch when the machine runs slowdown times slower than an idle core."""
+        return min(self.most, self.need * slowdown)
+
+
+def _stitch_start(stitch_time: _StitchTime, slowdown: float) -> float:
+    return stitch_time.end - stitch_time.reserve(slowdown)
 
 
 def _solve_regional(instance: Instance, run: _Run) -> Solution:
@@ -663,9 +701,13 @@ def _solve_regional(instance: Instance, run: _Run) -> Solution:
     # How much of a core this process gets (measured on cutting the regions): a busy machine stitches slower.
     slowdown = 1.0 if deterministic else _slowdown(wall, cpu)
     # The stitching after the regions needs a few seconds on a province; the regions get the rest.
-    reserve = min(
-        params.stitch_share * time_limit, params.stitch_seconds * (1 + len(instance.volunteers) / 10000) * slowdown
+    stitch_need = (
+        params.stitch_seconds
+        + params.stitch_seconds_per_volunteer * len(instance.volunteers)
+        + params.stitch_seconds_per_order * len(instance.orders)
     )
+    stitch_time = _StitchTime(t0 + time_limit, stitch_need, params.stitch_share * time_limit)
+    reserve = stitch_time.reserve(slowdown)
     log.debug("%d regions; stitch reserve %.1f s (slowdown %.1f)", len(subs), reserve, slowdown)
     budget = max(0.5, time_limit - reserve)  # not the wall clock: each region's share must repeat exactly
     deadline = t0 + max(0.5, time_limit - reserve)
@@ -676,8 +718,9 @@ def _solve_regional(instance: Instance, run: _Run) -> Solution:
         key=lambda j: (-len(subs[j[0]].orders), j[0]),
     )
     ctx = multiprocessing.get_context("fork")
-    # Region bounds do not add up to a bound of the whole (orders may cross regions): report the trivial one.
-    tracker = _Tracker(progress, t0, [0] * len(subs), instance.total_priority, 0.0)
+    # Region bounds do not add up to a bound of the whole (orders may cross regions): report the trivial one. A
+    # region's served priority already counts its accepted work, so none is added to it.
+    tracker = _Tracker(progress, t0, [0] * len(subs), 0, 0.0, bound_above=instance.total_priority)
     news = ctx.Queue() if progress is not None else None
     _SHARED.update(
         regions=subs,
@@ -686,6 +729,9 @@ def _solve_regional(instance: Instance, run: _Run) -> Solution:
         params=params,
         deterministic=deterministic,
         news=news,
+        # Each region measures how busy the machine is; the next one to start moves the stitch's reserve by it.
+        slowdown=ctx.Value("d", slowdown),
+        stitch=stitch_time,
     )
 
     def drain() -> None:
@@ -710,10 +756,12 @@ def _solve_regional(instance: Instance, run: _Run) -> Solution:
                 sols.append(_solve_region(job))
                 drain()
         drain()
+        if not deterministic:
+            slowdown = _SHARED["slowdown"].value  # type: ignore[attr-defined]
     finally:
         _SHARED.clear()
     by_index = dict(zip((j[0] for j in jobs), sols, strict=True))
-    log.debug("regions solved: %d after %.2f s", len(subs), time.monotonic() - t0)
+    log.debug("regions solved: %d after %.2f s (slowdown %.1f)", len(subs), time.monotonic() - t0, slowdown)
     # The stitch stops looking at orders in time to validate and assemble the whole answer.
     tail = (params.assembly_seconds + params.stitch_tail_per_order * len(instance.orders)) * slowdown
     stitch_deadline = None if deterministic else t0 + time_limit - tail

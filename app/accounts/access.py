@@ -1,17 +1,21 @@
-"""The access policy in one module: which roles may act, which stations a user's scope covers, and who may see or
-act on each kind of object (team, volunteer, roster, order, proposal, a resident's phone). Services and views ask
-these functions; the access walks (tests/api/test_access_matrix.py, tests/views/test_access_pages.py) hold the
-expected answers for every operation and page."""
+"""The access policy in one module: the table of named actions (POLICY, at the end: action -> the roles that may
+take it and the scope rule for its object), which stations a user's scope covers, and who may see or act on each
+kind of object (team, volunteer, roster, order, proposal, a resident's phone). Every endpoint and page asks
+`authorize` (or `allowed`, to choose what to show); no role is compared anywhere else (tests/test_policy.py). The
+access walks (tests/api/test_access_matrix.py, tests/views/test_access_pages.py) hold the expected answers for
+every operation and page, written apart from this table."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from flask import g, has_app_context
 from sqlalchemy import Select, event
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
+from app.accounts.models import ROLES, User
 from app.core.errors import Forbidden, OutOfScope
 from app.extensions import db
 from app.stations.models import Station
@@ -21,14 +25,10 @@ if TYPE_CHECKING:
     from app.orders.models import Order
     from app.volunteers.models import Team, Volunteer
 
-STAFF_ROLES = ("station_staff", "county_staff", "admin")
-MANAGER_ROLES = ("county_staff", "admin")
-
-
-def require_role(user: User, *roles: str) -> None:
-    """Refuse (403) unless the user holds one of the roles."""
-    if user.role not in roles:
-        raise Forbidden("role %(role)s may not do this", params={"role": user.role})
+STAFF_ROLES = frozenset({"station_staff", "county_staff", "admin"})
+MANAGER_ROLES = frozenset({"county_staff", "admin"})
+CREW_ROLES = frozenset({"volunteer", "team_lead"})
+EVERYONE = frozenset(ROLES)
 
 
 STATION_CACHES = ("_subtree_cache", "_station_children", "_station_parents")
@@ -193,3 +193,173 @@ def may_reveal_phone(user: User, order: Order, accepted: Proposal | None) -> boo
     if order.status not in LIVE_FOR_PHONE or order.resident is None or not order.resident.phone:
         return False
     return accepted is not None and accepted.team.lead_user_id == user.id
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The policy table: every action, who may take it, and where.
+
+
+class Scope(StrEnum):
+    """Where an action's object must lie for the caller to take it."""
+
+    OWN = "own"  # the caller's own object (their orders, team, record, account): decided by the object rules above
+    SUBTREE = "subtree"  # at a station inside the caller's scope (the scope's station and every one below it)
+    COUNTY = "county"  # in the caller's county (a county's runs, rules, rankings)
+    ANYWHERE = "anywhere"  # no object, or one everybody signed in may reach
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The roles that may take an action and the scope rule for its object."""
+
+    roles: frozenset[str]
+    scope: Scope
+    says: str
+
+
+def _rule(roles: frozenset[str] | set[str], scope: Scope, says: str) -> Rule:
+    return Rule(frozenset(roles), scope, says)
+
+
+ADMIN = frozenset({"admin"})
+OWN, SUBTREE, COUNTY, ANYWHERE = Scope.OWN, Scope.SUBTREE, Scope.COUNTY, Scope.ANYWHERE
+
+POLICY: dict[str, Rule] = {
+    # Accounts
+    "users.list": _rule(STAFF_ROLES, SUBTREE, "see the accounts scoped inside one's own"),
+    "users.manage": _rule(STAFF_ROLES, SUBTREE, "add or change an account scoped inside one's own"),
+    "users.password.reset": _rule(MANAGER_ROLES, SUBTREE, "set another account's password"),
+    # Stations
+    "stations.create": _rule(MANAGER_ROLES, SUBTREE, "add a township or village station under one in scope"),
+    "stations.county.create": _rule(ADMIN, ANYWHERE, "add a county centre"),
+    "stations.code.show": _rule(STAFF_ROLES, SUBTREE, "show a station's rotating check-in code"),
+    "stations.code.page": _rule({"station_staff"}, SUBTREE, "the check-in code page of one's own station"),
+    "kiosk.run": _rule({"station_staff"}, SUBTREE, "turn a browser into a station's ordering kiosk"),
+    # Menu
+    "menu.edit": _rule(MANAGER_ROLES, SUBTREE, "add, change or adopt a county's menu items"),
+    "menu.template.edit": _rule(ADMIN, ANYWHERE, "add or change a shared menu template"),
+    # Orders
+    "order.place": _rule({"resident"} | STAFF_ROLES, SUBTREE, "place an order at a station in scope"),
+    "order.place.front": _rule({"resident", "station_staff"}, SUBTREE, "order at the front desk (the ordering link)"),
+    "order.place.self": _rule({"resident"}, OWN, "order for oneself (one's own resident record)"),
+    "order.list.station": _rule(STAFF_ROLES, SUBTREE, "see the orders at stations in scope"),
+    "order.list.own": _rule({"resident"}, OWN, "see the orders one placed or that are for oneself"),
+    "order.list.team": _rule({"team_lead"}, OWN, "see the orders proposed to one's teams"),
+    "order.list.crew": _rule({"volunteer"}, OWN, "see the orders one is crewed on"),
+    "order.act_for_resident": _rule({"resident"} | STAFF_ROLES, OWN, "cancel or rate an order (own, or in scope)"),
+    "order.details.see": _rule(EVERYONE - {"resident"}, SUBTREE, "see an order's engine reason, actors and reasons"),
+    "order.status_link.see": _rule(STAFF_ROLES, SUBTREE, "see an order's public status link to hand a walk-in"),
+    "order.crew.run": _rule({"team_lead"} | STAFF_ROLES, OWN, "check a crew in and out, confirm hours, close short"),
+    "order.photos.add": _rule({"resident"} | STAFF_ROLES, OWN, "add photos to an order's rating"),
+    "order.phone.reveal": _rule({"team_lead"}, OWN, "reveal a live order's resident phone (the accepted lead)"),
+    # Dispatch
+    "proposal.answer": _rule({"team_lead"} | MANAGER_ROLES, OWN, "accept, decline or swap (one's team, or in scope)"),
+    "proposal.list.station": _rule(STAFF_ROLES, SUBTREE, "see proposals for orders or teams in scope"),
+    "proposal.list.team": _rule({"team_lead"}, OWN, "see proposals to one's teams"),
+    "proposal.list.crew": _rule({"volunteer"}, OWN, "see proposals one is crewed on"),
+    "dispatch.runs.see": _rule(STAFF_ROLES, COUNTY, "see the dispatch runs of one's county"),
+    "dispatch.run": _rule(MANAGER_ROLES, SUBTREE, "run dispatch for a county in scope"),
+    "crew.correction.decide_own": _rule(STAFF_ROLES, SUBTREE, "decide a time correction one asked for oneself"),
+    # Teams and volunteers
+    "volunteers.list.station": _rule(STAFF_ROLES, SUBTREE, "see the volunteers and teams at stations in scope"),
+    "volunteers.list.team": _rule({"team_lead"}, OWN, "see the members of one's teams"),
+    "volunteers.create": _rule(STAFF_ROLES, SUBTREE, "register a volunteer at a station in scope"),
+    "teams.create": _rule(STAFF_ROLES, SUBTREE, "add a team at a station in scope"),
+    "teams.lead": _rule(CREW_ROLES, OWN, "be appointed a team's lead"),
+    "teams.see": _rule({"team_lead"} | STAFF_ROLES, OWN, "the teams and volunteers pages (one's teams, or in scope)"),
+    "teams.mine": _rule({"team_lead"}, OWN, "the page of the team one leads"),
+    "teams.edit": _rule(STAFF_ROLES, SUBTREE, "change a team and its members (staff)"),
+    "volunteers.me": _rule(CREW_ROLES, OWN, "one's own service and availability pages"),
+    # Rosters, coverage, scheduler, audit
+    "rosters.publish": _rule(MANAGER_ROLES, SUBTREE, "publish the week's rosters of the counties in scope"),
+    "coverage.see": _rule(STAFF_ROLES, SUBTREE, "see coverage figures, gaps, trends, maps and exports in scope"),
+    "scheduler.watch": _rule(MANAGER_ROLES, ANYWHERE, "see the scheduler's jobs, runs and failures"),
+    "audit.see": _rule(MANAGER_ROLES, SUBTREE, "see and export the audit log in scope"),
+    # Incentives
+    "incentives.mine": _rule(CREW_ROLES, OWN, "one's own points, ledger, shop and certificate"),
+    "incentives.rankings.see": _rule(CREW_ROLES | STAFF_ROLES, COUNTY, "see one's county's monthly rankings"),
+    "incentives.names.see": _rule(STAFF_ROLES, SUBTREE, "see volunteers' names in rankings unmasked"),
+    "incentives.rule.edit": _rule(MANAGER_ROLES, SUBTREE, "put a new points rule in force for a county in scope"),
+    "incentives.rule.shared.edit": _rule(ADMIN, ANYWHERE, "put a new shared default points rule in force"),
+    "incentives.ledger.see": _rule(STAFF_ROLES, SUBTREE, "see a volunteer's hours and points ledger in scope"),
+    "incentives.hours.correct": _rule(STAFF_ROLES, SUBTREE, "correct a service line of the hours ledger in scope"),
+    "incentives.shop.manage": _rule(STAFF_ROLES, SUBTREE, "keep a station's points shop and hand over gifts"),
+    "incentives.subsidy": _rule(STAFF_ROLES, SUBTREE, "download the subsidy report and staff certificates"),
+    # Activities, deliberation, household visits
+    "activities.manage": _rule(STAFF_ROLES, SUBTREE, "publish, cancel and staff activities in scope"),
+    "deliberation.manage": _rule(STAFF_ROLES, SUBTREE, "record meetings and carry demands in scope"),
+    "deliberation.demand.own": _rule(STAFF_ROLES, SUBTREE, "be the owner of a demand at a station in scope"),
+    "visits.manage": _rule(STAFF_ROLES, SUBTREE, "run household-visit campaigns in scope"),
+    "visits.record": _rule(CREW_ROLES | STAFF_ROLES, OWN, "record a visit's outcome (one's own, or in scope)"),
+    "activities.browse": _rule(CREW_ROLES | STAFF_ROLES, COUNTY, "the activities pages' link"),
+    "visits.mine": _rule(CREW_ROLES, OWN, "one's own visit routes"),
+}
+
+
+def allowed(user: User, action: str) -> bool:
+    """Whether the user's role may take the action at all (the object's scope is `authorize`'s)."""
+    return user.role in POLICY[action].roles
+
+
+def roles_for(action: str) -> frozenset[str]:
+    """The roles that may take an action (for queries over users and for the navigation)."""
+    return POLICY[action].roles
+
+
+def authorize(user: User, action: str, obj: Any = None, *, field: str | None = None) -> None:
+    """Refuse unless the user may take the action on the object: 403 for a role the table does not list, 404 for an
+    object outside the scope rule (a station id, or anything with a station_id); OWN objects are the object rules'."""
+    rule = POLICY[action]
+    if user.role not in rule.roles:
+        raise Forbidden("role %(role)s may not do this", params={"role": user.role})
+    if obj is None or rule.scope in (Scope.ANYWHERE, Scope.OWN):
+        return
+    # A station given itself (its ancestors loaded) is checked from them, without reading the station tree.
+    station: int | Station = obj if isinstance(obj, Station) else (obj if isinstance(obj, int) else obj.station_id)
+    station_id = station.id if isinstance(station, Station) else station
+    if rule.scope is Scope.SUBTREE:
+        ensure_station_in_scope(user, station, field=field)
+    elif user.role != "admin" and county_of(station_id) != home_county_id(user):
+        raise OutOfScope("county not found in your scope", field=field)
+
+
+def in_scope(user: User, action: str, station: int | Station) -> bool:
+    """Whether the user may take the action on an object at a station: the role the table lists, and the station
+    inside the rule's scope (their subtree, or their county); for finding objects, where out of scope is not found."""
+    rule = POLICY[action]
+    if user.role not in rule.roles:
+        return False
+    if rule.scope is Scope.SUBTREE:
+        return lineage_in_scope(user, station) if isinstance(station, Station) else station_in_scope(user, station)
+    if rule.scope is Scope.COUNTY and user.role != "admin":
+        return county_of(station.id if isinstance(station, Station) else station) == home_county_id(user)
+    return True
+
+
+def role_as_lead(user: User) -> str:
+    """The role a user holds once appointed a team's lead: a volunteer becomes a team lead."""
+    return "team_lead" if user.role == "volunteer" else user.role
+
+
+def is_admin(user: User) -> bool:
+    """An admin: every scope, every county."""
+    return user.role == "admin"
+
+
+# Who may give which role: none above one's own, and admin only by an admin.
+ROLE_RANK = {"resident": 0, "volunteer": 1, "team_lead": 2, "station_staff": 3, "county_staff": 4, "admin": 5}
+
+
+def may_grant(actor: User, role: str) -> bool:
+    """Whether the actor may give (or keep giving) a role to an account."""
+    return ROLE_RANK[role] <= ROLE_RANK[actor.role] and (role != "admin" or is_admin(actor))
+
+
+def grantable_roles(actor: User) -> list[str]:
+    """The roles the actor may give, lowest first."""
+    return [role for role in ROLES if may_grant(actor, role)]
+
+
+def outranks(user: User, actor: User) -> bool:
+    """Whether a user holds a role above the actor's (the actor may then not change them)."""
+    return ROLE_RANK[user.role] > ROLE_RANK[actor.role]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_
 
-from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids, within_scope
+from app.accounts.access import authorize, may_grant, outranks, scope_station_ids, within_scope
 from app.accounts.models import ROLES, User
 from app.audit.service import changed_fields, record_change
 from app.core.errors import Forbidden, NotFound, ValidationFailed
@@ -13,7 +13,6 @@ from app.extensions import db
 from app.stations.models import Station
 
 # Who outranks whom: a staff member may give a role up to their own, never admin unless an admin.
-ROLE_RANK = {"resident": 0, "volunteer": 1, "team_lead": 2, "station_staff": 3, "county_staff": 4, "admin": 5}
 
 
 def create_user(
@@ -50,7 +49,7 @@ def _check_grant(actor: User, role: str, station_id: int | None) -> Station | No
     """Refuse a role above the actor's, or a scope outside the actor's subtree; returns the scope station."""
     if role not in ROLES:
         raise ValidationFailed("unknown role", field="role")
-    if ROLE_RANK[role] > ROLE_RANK[actor.role] or (role == "admin" and actor.role != "admin"):
+    if not may_grant(actor, role):
         raise Forbidden("you may not give a role above your own")
     if station_id is None:
         if role != "admin":
@@ -65,7 +64,7 @@ def _check_grant(actor: User, role: str, station_id: int | None) -> Station | No
 
 def users_in_scope(actor: User):
     """A query of the users the actor administers: those scoped inside the actor's subtree (admins: all)."""
-    require_role(actor, *STAFF_ROLES)
+    authorize(actor, "users.list")
     return within_scope(db.select(User), actor, User.scope_station_id)
 
 
@@ -107,7 +106,7 @@ def add_user(
     *, actor: User, username: str, display_name: str, role: str, scope_station_id: int | None, password: str
 ) -> User:
     """Create an account inside the actor's subtree with a role no higher than the actor's."""
-    require_role(actor, *STAFF_ROLES)
+    authorize(actor, "users.manage")
     station = _check_grant(actor, role, scope_station_id)
     if db.session.scalar(db.select(User.id).where(func.lower(User.username) == username.lower())) is not None:
         raise ValidationFailed("this username is taken", field="username")
@@ -129,7 +128,7 @@ def add_user(
 def change_user(*, actor: User, user_id: int, **changes: object) -> User:
     """Change a user's name, role, scope or active flag (not one's own role, scope or activity)."""
     user = get_user(actor=actor, user_id=user_id)
-    if ROLE_RANK[user.role] > ROLE_RANK[actor.role]:
+    if outranks(user, actor):
         raise Forbidden("you may not change a user who outranks you")
     if user.id == actor.id and {"role", "scope_station_id", "active"} & set(changes):
         raise ValidationFailed("you cannot change your own role, area or activity", field="role")
@@ -177,18 +176,19 @@ def change_password(*, user: User, current_password: str, new_password: str, kee
 def reset_password(*, staff: User, user_id: int, new_password: str) -> User:
     """Staff set a new password for someone in their scope (admins for anyone); the user's sessions and tokens end."""
     from app.accounts import auth
-    from app.accounts.access import require_role, station_in_scope
+    from app.accounts.access import allowed, authorize, in_scope, is_admin
     from app.audit import record
     from app.core.errors import Forbidden, OutOfScope
 
-    require_role(staff, "county_staff", "admin")
+    authorize(staff, "users.password.reset")
     user = db.session.get(User, user_id)
     if user is None:
         raise OutOfScope("user not found", field="user_id")
-    if staff.role != "admin":
-        if user.scope_station_id is None or not station_in_scope(staff, user.scope_station_id):
+    if not is_admin(staff):
+        if user.scope_station_id is None or not in_scope(staff, "users.password.reset", user.scope_station_id):
             raise OutOfScope("user not found", field="user_id")
-        if user.role in ("county_staff", "admin") and user.id != staff.id:
+        # Those who may reset others' passwords have theirs reset by an admin (or by themselves).
+        if allowed(user, "users.password.reset") and user.id != staff.id:
             raise Forbidden("only an admin may reset the password of county staff")
     _check_new_password(new_password, field="new_password")
     user.set_password(new_password)

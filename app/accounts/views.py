@@ -25,6 +25,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectField, Strin
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from app.accounts import phone_login, service, throttle
+from app.accounts.access import grantable_roles, is_admin, may_grant
 from app.accounts.auth import authenticate, end_sessions
 from app.accounts.models import User
 from app.audit import record, record_denied
@@ -33,11 +34,9 @@ from app.core.errors import DomainError
 from app.core.masking import mask_phone
 from app.core.timeutil import utcnow
 from app.extensions import db, login_manager
-from app.web.pages import choices, me, page_arg, refused, roles, safe_next, show_error, state_arg
+from app.web.pages import allows, choices, me, page_arg, refusal_shown_on, refused, safe_next, state_arg
 
 bp = Blueprint("accounts_views", __name__)
-
-STAFF = ("station_staff", "county_staff", "admin")
 
 
 @bp.record_once
@@ -140,25 +139,22 @@ class UserEditForm(FlaskForm):
 
 
 def _grantable_roles(actor) -> list:  # noqa: ANN001
-    from app.accounts.models import ROLES
-    from app.accounts.service import ROLE_RANK
     from app.web.helpers import ROLE_LABELS
 
-    allowed = [r for r in ROLES if ROLE_RANK[r] <= ROLE_RANK[actor.role] and (r != "admin" or actor.role == "admin")]
-    return choices([(r, str(ROLE_LABELS[r])) for r in allowed])
+    return choices([(r, str(ROLE_LABELS[r])) for r in grantable_roles(actor)])
 
 
 def _area_choices(actor) -> list:  # noqa: ANN001
     from app.stations.service import list_stations
 
     rows = [(s.id, s.name) for s in list_stations(user=actor)]
-    if actor.role == "admin":
+    if is_admin(actor):
         rows.insert(0, (0, _("Everywhere (administrators only)")))
     return choices(rows)
 
 
 @bp.get("/admin/users")
-@roles(*STAFF)
+@allows("users.list")
 def users():
     """Accounts in the staff member's area: search, filter by role and state, page through."""
     from app.accounts.models import ROLES
@@ -173,7 +169,7 @@ def users():
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
-@roles(*STAFF)
+@allows("users.manage")
 def new_user():
     """Create an account with a role no higher than one's own, inside one's area."""
     actor = me()
@@ -181,7 +177,7 @@ def new_user():
     form.role.choices = _grantable_roles(actor)
     form.scope_station_id.choices = _area_choices(actor)
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             user = service.add_user(
                 actor=actor,
                 username=form.username.data.strip(),
@@ -190,23 +186,20 @@ def new_user():
                 scope_station_id=form.scope_station_id.data or None,
                 password=form.password.data,
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             flash(_("Account %(name)s created.", name=user.username), "success")
             return redirect(url_for("accounts_views.user_detail", user_id=user.id))
     return render_template("accounts/user_new.html", form=form)
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@roles(*STAFF)
+@allows("users.manage")
 def user_detail(user_id: int):
     """One account: change name, role, area, activity; reset its password."""
     actor = me()
     user = service.get_user(actor=actor, user_id=user_id)
     form = UserEditForm(obj=user)
     form.role.choices = _grantable_roles(actor)
-    if user.role not in {c.value if hasattr(c, "value") else c[0] for c in form.role.choices}:
+    if not may_grant(actor, user.role):
         from app.web.helpers import ROLE_LABELS
 
         form.role.choices = [*form.role.choices, *choices([(user.role, str(ROLE_LABELS[user.role]))])]
@@ -219,11 +212,8 @@ def user_detail(user_id: int):
             changes.update(
                 role=form.role.data, scope_station_id=form.scope_station_id.data or None, active=form.active.data
             )
-        try:
+        with refusal_shown_on(form):
             service.change_user(actor=actor, user_id=user.id, **changes)
-        except DomainError as error:
-            show_error(form, error)
-        else:
             flash(_("Saved."), "success")
             return redirect(url_for("accounts_views.user_detail", user_id=user.id))
     return render_template(
@@ -232,7 +222,7 @@ def user_detail(user_id: int):
 
 
 @bp.post("/admin/users/<int:user_id>/password-reset")
-@roles(*STAFF)
+@allows("users.manage")
 def user_password_reset(user_id: int):
     """Set a new one-time password and show it once on the account page; the user's sessions end."""
     actor = me()
@@ -270,13 +260,10 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         user = me()
-        try:
+        with refusal_shown_on(form):
             service.change_password(
                 user=user, current_password=form.current_password.data, new_password=form.new_password.data
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             # The epoch moved on: sign this browser in again under the new one, the others stay signed out.
             login_user(user)
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
@@ -326,11 +313,8 @@ def phone_start():
         return redirect(url_for("web.home"))
     form = PhoneForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             sent = phone_login.request_code(phone=form.phone.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
             _send_once_committed(sent.message_ids)
             session["otp_phone"] = phone_login.normalize_phone(form.phone.data)
             flash(_("We sent a code to %(phone)s.", phone=mask_phone(session["otp_phone"])), "success")
@@ -414,11 +398,8 @@ def sign_up():
     if request.method == "GET" and session.get("menu_station_id"):
         form.station_id.data = session["menu_station_id"]
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             user = phone_login.sign_up_resident(phone=phone, name=form.name.data, station_id=form.station_id.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
             session.pop("verified_phone", None)
             login_user(user)
             record("auth.sign_up", actor=user, target_type="user", target_id=user.id)

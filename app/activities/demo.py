@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from app.accounts.models import User
 from app.activities import service
@@ -82,26 +83,23 @@ def load_activities(
     for index, (title, days, hour, hours, slots, share, description) in enumerate(ACTIVITIES):
         station = places[index % len(places)]
         start = datetime.combine(today + timedelta(days=days), time(hour), tzinfo=LOCAL_TZ)
+        # What an activity says of itself, whether published now or written as already held.
+        about: dict[str, Any] = {
+            "station_id": station.id,
+            "title": title,
+            "description": description,
+            "location": PLACES[index % len(PLACES)],
+            "start_at": start,
+            "end_at": start + timedelta(hours=hours),
+        }
         if days > 0:
             activity = service.publish_activity(
-                user=staff,
-                station_id=station.id,
-                title=title,
-                description=description,
-                location=PLACES[index % len(PLACES)],
-                start_at=start,
-                end_at=start + timedelta(hours=hours),
-                slots=[{"skill": code, "capacity": capacity} for code, capacity in slots.items()],
+                user=staff, slots=[{"skill": code, "capacity": capacity} for code, capacity in slots.items()], **about
             )
         else:
             # Held already: written as it stood at its start (publishing refuses a start in the past).
             activity = Activity(
-                station_id=station.id,
-                title=title,
-                description=description,
-                location=PLACES[index % len(PLACES)],
-                start_at=start,
-                end_at=start + timedelta(hours=hours),
+                **about,
                 status="published",
                 created_by_id=staff.id,
                 created_at=start - timedelta(days=10),

@@ -21,7 +21,13 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids, station_in_scope, subtree_ids
+from app.accounts.access import (
+    allowed,
+    authorize,
+    in_scope,
+    scope_station_ids,
+    subtree_ids,
+)
 from app.accounts.models import User
 from app.activities.models import HELD, Activity, ActivitySignup, ActivitySlot
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
@@ -60,7 +66,7 @@ class Busy(InvalidTransition):
 
 def _visible_station_ids(user: User) -> set[int] | None:
     """Stations whose activities the user sees: staff their scope, everyone else their county; None = all."""
-    if user.role in STAFF_ROLES:
+    if allowed(user, "activities.manage"):
         return scope_station_ids(user)
     if user.scope_station_id is None:
         return set()
@@ -80,9 +86,9 @@ def publish_activity(
     location: str = "",
 ) -> Activity:
     """Publish an activity at a station in the user's scope, with its slots by skill."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "activities.manage")
     station = db.session.get(Station, station_id)
-    if station is None or not station_in_scope(user, station_id):
+    if station is None or not in_scope(user, "activities.manage", station_id):
         raise NotFound("station not found in your scope", field="station_id")
     if not title.strip():
         raise ValidationFailed("give the activity a title", field="title")
@@ -128,7 +134,7 @@ def list_activities(
     ids = _visible_station_ids(user)
     if ids is not None:
         query = query.where(Activity.station_id.in_(ids))
-    if user.role not in STAFF_ROLES:
+    if not allowed(user, "activities.manage"):
         query = query.where(Activity.status == "published")
     if station_id is not None:
         query = query.where(Activity.station_id == station_id)
@@ -146,14 +152,14 @@ def get_activity(*, user: User, activity_id: int, lock: bool = False) -> Activit
     ids = _visible_station_ids(user)
     if activity is None or (ids is not None and activity.station_id not in ids):
         raise NotFound("activity not found", field="activity_id")
-    if activity.status != "published" and user.role not in STAFF_ROLES:
+    if activity.status != "published" and not allowed(user, "activities.manage"):
         raise NotFound("activity not found", field="activity_id")
     return activity
 
 
 def signups_of(*, user: User, activity_id: int) -> list[ActivitySignup]:
     """Everyone holding or having held a place in an activity (staff in scope), in sign-up order."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "activities.manage")
     activity = get_activity(user=user, activity_id=activity_id)
     return list(
         db.session.scalars(
@@ -182,13 +188,13 @@ def waitlist_position(signup: ActivitySignup) -> int | None:
 
 def _volunteer_for(user: User, volunteer_id: int | None) -> Volunteer:
     """The volunteer a sign-up is for: the user's own record, or (staff) one in their scope."""
-    if volunteer_id is None or user.role not in STAFF_ROLES:
+    if volunteer_id is None or not allowed(user, "activities.manage"):
         volunteer = db.session.scalar(db.select(Volunteer).where(Volunteer.user_id == user.id))
         if volunteer is None or (volunteer_id is not None and volunteer.id != volunteer_id):
             raise NotFound("volunteer not found", field="volunteer_id")
         return volunteer
     volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None or not station_in_scope(user, volunteer.station_id):
+    if volunteer is None or not in_scope(user, "activities.manage", volunteer.station_id):
         raise NotFound("volunteer not found", field="volunteer_id")
     return volunteer
 
@@ -289,7 +295,7 @@ def _signup_for(user: User, signup_id: int) -> ActivitySignup:
         raise NotFound("sign-up not found", field="signup_id")
     volunteer = signup.volunteer
     own = volunteer.user_id == user.id
-    if not own and not (user.role in STAFF_ROLES and station_in_scope(user, signup.activity.station_id)):
+    if not own and not in_scope(user, "activities.manage", signup.activity.station_id):
         raise NotFound("sign-up not found", field="signup_id")
     return signup
 
@@ -360,7 +366,7 @@ def withdraw(*, user: User, signup_id: int) -> ActivitySignup:
 
 def cancel_activity(*, user: User, activity_id: int, reason: str) -> Activity:
     """Staff cancel an activity that has not ended: every place is released and everyone holding one is told."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "activities.manage")
     activity = get_activity(user=user, activity_id=activity_id, lock=True)
     if activity.status != "published":
         raise InvalidTransition("this activity is already cancelled", field="status")

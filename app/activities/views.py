@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.accounts.access import STAFF_ROLES, station_in_scope
+from app.accounts.access import allowed, in_scope
 from app.activities import service
 from app.activities.models import HELD
 from app.core.errors import DomainError
@@ -16,12 +16,11 @@ from app.extensions import db
 from app.menu.models import Skill
 from app.stations.models import Station
 from app.volunteers.models import Volunteer
-from app.web.pages import act_and_return, me, refused, roles
+from app.web.pages import act_and_return, allows, me, refused, signed_in
 from app.web.service_messages import N_
 
 bp = Blueprint("activities_views", __name__, template_folder="templates")
 
-SIGNED_IN = ("resident", "volunteer", "team_lead", "station_staff", "county_staff", "admin")
 SIGNUP_LABELS = {
     "confirmed": N_("Signed up"),
     "waitlisted": N_("On the waitlist"),
@@ -61,16 +60,16 @@ def _labels() -> dict:
 
 def _scope_stations() -> list[Station]:
     stations = db.session.scalars(db.select(Station).where(Station.active.is_(True)).order_by(Station.code))
-    return [s for s in stations if station_in_scope(me(), s.id)]
+    return [s for s in stations if in_scope(me(), "activities.manage", s.id)]
 
 
 @bp.get("/activities/")
-@roles(*SIGNED_IN)
+@signed_in
 def index():
     """Upcoming activities I may see; my sign-ups; for staff, a form to publish one."""
     user = me()
     volunteer = _my_volunteer()
-    staff = user.role in STAFF_ROLES
+    staff = allowed(user, "activities.manage")
     home = db.session.get(Station, user.scope_station_id) if user.scope_station_id else None
     return render_template(
         "activities/index.html",
@@ -97,7 +96,7 @@ def _moment(day: str, clock: str) -> datetime | None:
 
 
 @bp.post("/activities/new")
-@roles(*STAFF_ROLES)
+@allows("activities.manage")
 def publish():
     """Publish an activity from the form."""
     form = request.form
@@ -136,7 +135,7 @@ def publish():
 
 
 @bp.get("/activities/<int:activity_id>")
-@roles(*SIGNED_IN)
+@signed_in
 def activity(activity_id: int):
     """One activity: its slots and places, my sign-up, and (staff) who signed up."""
     user = me()
@@ -144,7 +143,7 @@ def activity(activity_id: int):
     volunteer = _my_volunteer()
     held = [s for s in service.my_signups(user=user) if s.status in HELD]
     mine = next((s for s in held if s.activity_id == found.id), None)
-    staff = user.role in STAFF_ROLES
+    staff = allowed(user, "activities.manage")
     return render_template(
         "activities/activity.html",
         activity=found,
@@ -160,7 +159,7 @@ def activity(activity_id: int):
 
 
 @bp.post("/activities/<int:activity_id>/signup")
-@roles(*SIGNED_IN)
+@signed_in
 def sign_up(activity_id: int):
     """Sign myself up for the slot of a skill."""
     return act_and_return(
@@ -171,7 +170,7 @@ def sign_up(activity_id: int):
 
 
 @bp.post("/activities/signups/<int:signup_id>/withdraw")
-@roles(*SIGNED_IN)
+@signed_in
 def withdraw(signup_id: int):
     """Withdraw a sign-up (mine, or staff for a volunteer in scope)."""
     return act_and_return(
@@ -182,7 +181,7 @@ def withdraw(signup_id: int):
 
 
 @bp.post("/activities/<int:activity_id>/cancel")
-@roles(*STAFF_ROLES)
+@allows("activities.manage")
 def cancel(activity_id: int):
     """Cancel the activity (everyone signed up is told)."""
     return act_and_return(

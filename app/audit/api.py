@@ -6,7 +6,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.accounts.access import MANAGER_ROLES, require_role
+from app.accounts.access import authorize
 from app.accounts.auth import api_user
 from app.audit import exports, service
 from app.audit.schemas import AuditEntrySchema, AuditQuerySchema
@@ -21,7 +21,7 @@ class AuditEntries(MethodView):
     def get(self, query: dict):
         """Audit entries inside the caller's scope, newest first."""
         user = api_user()
-        require_role(user, *MANAGER_ROLES)
+        authorize(user, "audit.see")
         return service.list_entries(user=user, **query)
 
 
@@ -32,7 +32,7 @@ class AuditExport(MethodView):
     def get(self, query: dict):
         """The same entries as CSV (UTF-8 with BOM)."""
         user = api_user()
-        require_role(user, *MANAGER_ROLES)
+        authorize(user, "audit.see")
         response = Response(exports.csv_bytes(service.list_entries(user=user, **query)), mimetype="text/csv")
         response.headers["Content-Disposition"] = 'attachment; filename="audit.csv"'
         return response

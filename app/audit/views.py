@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from app.accounts.access import MANAGER_ROLES
 from app.audit import exports, service
 from app.audit.models import OUTCOMES
-from app.web.pages import me, roles
+from app.web.pages import allows, me
 
 bp = Blueprint("audit_views", __name__, template_folder="templates")
 
@@ -26,7 +25,7 @@ def _filters() -> dict:
 
 
 @bp.get("/audit")
-@roles(*MANAGER_ROLES)
+@allows("audit.see")
 def audit_log():
     """Who did what, when and from where, newest first."""
     filters = _filters()
@@ -36,7 +35,7 @@ def audit_log():
 
 
 @bp.get("/audit/export.csv")
-@roles(*MANAGER_ROLES)
+@allows("audit.see")
 def audit_export():
     """The filtered entries as CSV (up to 10,000 rows)."""
     filters = {**_filters(), "limit": 10_000, "offset": 0}

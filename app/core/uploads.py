@@ -75,6 +75,15 @@ class UploadPreview(Generic[Upload]):
         return len(self.rows) - self.valid
 
 
+def keep_upload(model: type[Upload], *, user_id: int, filename: str, rows: list[dict]) -> Upload:
+    """Keep a file's rows until the user who uploaded it confirms them."""
+    upload = model()
+    upload.created_by_id, upload.filename, upload.rows = user_id, filename[:200], rows
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
 def own_upload(model: type[Upload], *, user_id: int, upload_id: int) -> Upload:
     """An upload made by this user; any other is not found."""
     upload = db.session.get(model, upload_id)

@@ -12,7 +12,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, or_
 
-from app.accounts.access import STAFF_ROLES, ensure_station_in_scope, require_role, scope_station_ids, subtree_ids
+from app.accounts.access import (
+    authorize,
+    scope_station_ids,
+    subtree_ids,
+)
 from app.accounts.models import User
 from app.core.errors import NotFound, ValidationFailed
 from app.core.timeutil import local_midnight, to_local, utcnow
@@ -40,6 +44,10 @@ class Figures:
     median_serve_minutes: float | None = None
     avg_rating: float | None = None
     ratings: int = 0
+
+    def pick(self, names: tuple[str, ...]) -> dict[str, Any]:
+        """The named figures by name, to build a snapshot row or a week's trend from."""
+        return {name: getattr(self, name) for name in names}
 
 
 @dataclass(frozen=True)
@@ -184,13 +192,13 @@ def collect(*, keys: Sequence[SQLColumnExpression[Any]], conds: Sequence[ColumnE
 
 def staff_scope(user: User, station_id: int | None) -> set[int] | None:
     """Station ids the report covers (None = everywhere), after the role and scope checks."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "coverage.see")
     ids = scope_station_ids(user)
     if station_id is None:
         return ids
     if db.session.get(Station, station_id) is None:
         raise NotFound("station not found", field="station_id")
-    ensure_station_in_scope(user, station_id, field="station_id")
+    authorize(user, "coverage.see", station_id, field="station_id")
     below = subtree_ids(station_id)
     return below if ids is None else below & ids
 

@@ -15,6 +15,12 @@ from app.coverage.models import CoverageSnapshot
 from app.coverage.report import coverage_of
 from app.extensions import db
 
+# The figures a snapshot row keeps of its station x priority.
+SNAPSHOT_FIGURES = (
+    "orders", "served", "cancelled", "expired", "fulfilment", "median_accept_minutes", "median_serve_minutes",
+    "avg_rating",
+)  # fmt: skip
+
 
 def take_snapshot(*, day: date) -> int:
     """Record every station x priority's coverage as of a local day; replaces that day's rows. Returns rows."""
@@ -29,19 +35,11 @@ def take_snapshot(*, day: date) -> int:
             station_id=station.station_id,
             priority_id=priority.id,
             window_days=window,
-            orders=figures.orders,
-            served=figures.served,
-            cancelled=figures.cancelled,
-            expired=figures.expired,
-            fulfilment=figures.fulfilment,
-            median_accept_minutes=figures.median_accept_minutes,
-            median_serve_minutes=figures.median_serve_minutes,
-            avg_rating=figures.avg_rating,
             taken_at=taken_at,
+            **station.by_priority[priority.code].pick(SNAPSHOT_FIGURES),
         )
         for station in report.stations
         for priority in report.priorities
-        for figures in [station.by_priority[priority.code]]
     ]
     db.session.add_all(rows)
     db.session.flush()

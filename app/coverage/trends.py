@@ -29,6 +29,10 @@ class WeekTrend:
     median_accept_minutes: float | None
 
 
+# The figures a week's trend shows.
+TREND_FIGURES = ("orders", "served", "cancelled", "expired", "fulfilment", "median_accept_minutes")
+
+
 def trends(
     *,
     user: User,
@@ -58,15 +62,6 @@ def trends(
         figures = accs.get((i,), Tally()).figures()
         year, week, _ = monday.isocalendar()
         result.append(
-            WeekTrend(
-                week_start=monday,
-                week=f"{year}-W{week:02d}",
-                orders=figures.orders,
-                served=figures.served,
-                cancelled=figures.cancelled,
-                expired=figures.expired,
-                fulfilment=figures.fulfilment,
-                median_accept_minutes=figures.median_accept_minutes,
-            )
+            WeekTrend(week_start=monday, week=f"{year}-W{week:02d}", **figures.pick(TREND_FIGURES)),
         )
     return result

@@ -11,11 +11,10 @@ from app.core.timeutil import to_local, utcnow
 from app.coverage import exports
 from app.coverage import service as coverage_service
 from app.menu.service import list_priorities
-from app.web.pages import me, roles
+from app.web.pages import allows, me
 
 bp = Blueprint("coverage_views", __name__)
 
-STAFF = ("station_staff", "county_staff", "admin")
 PERIODS = (30, 90, 365)
 
 
@@ -34,7 +33,7 @@ def _priority() -> str | None:
 
 
 @bp.get("/dashboard")
-@roles(*STAFF)
+@allows("coverage.see")
 def dashboard():
     """Coverage at a glance: map, figures, gaps, trends, who did the work, exports."""
     user = me()
@@ -60,7 +59,7 @@ def dashboard():
 
 
 @bp.get("/dashboard/map.geojson")
-@roles(*STAFF)
+@allows("coverage.see")
 def map_geojson():
     """Stations as GeoJSON points with their fulfilment, for the dashboard map."""
     start, end, _days = _period()
@@ -68,7 +67,7 @@ def map_geojson():
 
 
 @bp.get("/dashboard/areas.geojson")
-@roles(*STAFF)
+@allows("coverage.see")
 def areas_geojson():
     """County outlines and township areas with the townships' fulfilment, for the dashboard map."""
     start, end, _days = _period()
@@ -76,7 +75,7 @@ def areas_geojson():
 
 
 @bp.get("/dashboard/hexagons.geojson")
-@roles(*STAFF)
+@allows("coverage.see")
 def hexagons_geojson():
     """H3 cells holding stations, with their pooled fulfilment."""
     start, end, _days = _period()
@@ -87,7 +86,7 @@ def hexagons_geojson():
 
 
 @bp.get("/dashboard/export/<kind>.<fmt>")
-@roles(*STAFF)
+@allows("coverage.see")
 def export(kind: str, fmt: str):
     """CSV or XLSX of coverage, gaps or contributions, for the period on screen."""
     if fmt not in ("csv", "xlsx") or kind not in ("coverage", "gaps", "volunteers", "teams"):

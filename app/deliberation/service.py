@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from flask import current_app
 
-from app.accounts.access import STAFF_ROLES, require_role, station_in_scope, within_scope
+from app.accounts.access import authorize, in_scope, within_scope
 from app.accounts.models import User
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from app.core.timeutil import to_local, utcnow
@@ -34,9 +34,9 @@ Row = TypeVar("Row", Meeting, Demand)
 
 def _staff_row(user: User, model: type[Row], row_id: int, *, missing: str, field: str) -> Row:
     """A meeting or demand of a station in the staff member's scope, or 404 (`missing` names it)."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "deliberation.manage")
     row = db.session.get(model, row_id)
-    if row is None or not station_in_scope(user, row.station_id):
+    if row is None or not in_scope(user, "deliberation.manage", row.station_id):
         raise NotFound(missing, field=field)
     return row
 
@@ -57,9 +57,9 @@ def _today() -> date:
 
 
 def _station_for_staff(user: User, station_id: int) -> Station:
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "deliberation.manage")
     station = db.session.get(Station, station_id)
-    if station is None or not station_in_scope(user, station_id):
+    if station is None or not in_scope(user, "deliberation.manage", station_id):
         raise NotFound("station not found in your scope", field="station_id")
     return station
 
@@ -105,7 +105,7 @@ def record_meeting(
 
 def list_meetings(*, user: User, station_id: int | None = None, limit: int = 100) -> list[Meeting]:
     """Meetings at stations in the user's scope, newest first."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "deliberation.manage")
     query = within_scope(
         db.select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc()), user, Meeting.station_id
     )
@@ -188,7 +188,7 @@ def list_demands(
     *, user: User, station_id: int | None = None, status: str | None = None, limit: int = 200
 ) -> list[Demand]:
     """Demands at stations in the user's scope: open ones by due date first, then the rest newest first."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "deliberation.manage")
     query = within_scope(db.select(Demand).order_by(Demand.id.desc()), user, Demand.station_id)
     if station_id is not None:
         query = query.where(Demand.station_id == station_id)
@@ -204,7 +204,7 @@ def get_demand(*, user: User, demand_id: int) -> Demand:
 
 def _owner(station_id: int, owner_id: int) -> User:
     owner = db.session.get(User, owner_id)
-    if owner is None or owner.role not in STAFF_ROLES or not station_in_scope(owner, station_id):
+    if owner is None or not in_scope(owner, "deliberation.demand.own", station_id):
         raise ValidationFailed("the owner is staff responsible for this station", field="owner_id")
     return owner
 

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_pgettext
 
-from app.accounts.access import STAFF_ROLES, station_in_scope
+from app.accounts.access import in_scope, roles_for
 from app.accounts.models import User
 from app.core.errors import DomainError
 from app.core.timeutil import LOCAL_TZ, to_local, utcnow
@@ -18,7 +18,7 @@ from app.extensions import db
 from app.menu.models import MenuItem
 from app.stations.models import Station
 from app.web.errors import label_params
-from app.web.pages import act_and_return, me, refused, roles
+from app.web.pages import act_and_return, allows, me, refused
 from app.web.service_messages import N_
 
 bp = Blueprint("deliberation_views", __name__, template_folder="templates")
@@ -76,12 +76,14 @@ def _labels() -> dict:
 
 def _scope_stations(user: User) -> list[Station]:
     stations = db.session.scalars(db.select(Station).where(Station.active.is_(True)).order_by(Station.code))
-    return [s for s in stations if station_in_scope(user, s.id)]
+    return [s for s in stations if in_scope(user, "deliberation.manage", s.id)]
 
 
 def _owners_for(station_id: int) -> list[User]:
-    staff = db.session.scalars(db.select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.username))
-    return [u for u in staff if station_in_scope(u, station_id)]
+    staff = db.session.scalars(
+        db.select(User).where(User.role.in_(roles_for("deliberation.demand.own"))).order_by(User.username)
+    )
+    return [u for u in staff if in_scope(u, "deliberation.demand.own", station_id)]
 
 
 def _date(name: str) -> date | None:
@@ -97,7 +99,7 @@ def _int(name: str) -> int | None:
 
 
 @bp.get("/deliberation/")
-@roles(*STAFF_ROLES)
+@allows("deliberation.manage")
 def index():
     """Meetings and open demands in my scope, and a form for a meeting just held."""
     user = me()
@@ -113,7 +115,7 @@ def index():
 
 
 @bp.post("/deliberation/meetings")
-@roles(*STAFF_ROLES)
+@allows("deliberation.manage")
 def create_meeting():
     """Record a meeting."""
     held_on, station_id = _date("held_on"), _int("station_id")
@@ -139,7 +141,7 @@ def create_meeting():
 
 
 @bp.get("/deliberation/meetings/<int:meeting_id>")
-@roles(*STAFF_ROLES)
+@allows("deliberation.manage")
 def meeting(meeting_id: int):
     """A meeting, its demands and a form for another demand."""
     found = service.get_meeting(user=me(), meeting_id=meeting_id)
@@ -147,7 +149,7 @@ def meeting(meeting_id: int):
 
 
 @bp.post("/deliberation/meetings/<int:meeting_id>/demands")
-@roles(*STAFF_ROLES)
+@allows("deliberation.manage")
 def add_demand(meeting_id: int):
     """Capture a demand raised at the meeting."""
     return act_and_return(
@@ -164,7 +166,7 @@ def add_demand(meeting_id: int):
 
 
 @bp.get("/deliberation/demands/<int:demand_id>")
-@roles(*STAFF_ROLES)
+@allows("deliberation.manage")
 def demand(demand_id: int):
     """A demand: its state, the next step, owner and due date, orders made from it, its history."""
     found = service.get_demand(user=me(), demand_id=demand_id)
@@ -180,7 +182,7 @@ def demand(demand_id: int):
 
 
 @bp.post("/deliberation/demands/<int:demand_id>/move")
-@roles(*STAFF_ROLES)
+@allows("deliberation.manage")
 def move(demand_id: int):
     """Take the demand one step."""
     return act_and_return(
@@ -198,7 +200,7 @@ def move(demand_id: int):
 
 
 @bp.post("/deliberation/demands/<int:demand_id>/orders")
-@roles(*STAFF_ROLES)
+@allows("deliberation.manage")
 def place_order(demand_id: int):
     """Place an order at the demand's station for a day and hours."""
     day, item_id = _date("day"), _int("menu_item_id")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from app.accounts.access import STAFF_ROLES, may_run_crew, staff_over
+from app.accounts.access import allowed, may_run_crew, staff_over
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.core.timeutil import utcnow
@@ -225,7 +225,7 @@ def decide_correction(*, user: User, correction_id: int, approve: bool) -> Servi
     record = _record_for_lead(user, correction.record_id)
     if correction.status != "pending":
         raise InvalidTransition("this correction has already been decided", field="status")
-    if correction.requested_by_id == user.id and user.role not in STAFF_ROLES:
+    if correction.requested_by_id == user.id and not allowed(user, "crew.correction.decide_own"):
         raise Forbidden("someone else must decide on a correction you asked for")
     correction.status = "approved" if approve else "rejected"
     correction.decided_by_id = user.id

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from app.accounts.access import STAFF_ROLES, may_answer_proposal, scope_station_ids
+from app.accounts.access import allowed, may_answer_proposal, scope_station_ids
 from app.accounts.models import User
 from app.activities.booking import booked_activity
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -25,7 +25,7 @@ from app.volunteers.models import Team, Volunteer
 
 def _visible_proposals_query(user: User):
     query = db.select(Proposal)
-    if user.role in STAFF_ROLES:
+    if allowed(user, "proposal.list.station"):
         ids = scope_station_ids(user)
         if ids is not None:
             query = (
@@ -33,9 +33,9 @@ def _visible_proposals_query(user: User):
                 .join(Team, Proposal.team_id == Team.id)
                 .where(Order.station_id.in_(ids) | Team.station_id.in_(ids))
             )
-    elif user.role == "team_lead":
+    elif allowed(user, "proposal.list.team"):
         query = query.where(Proposal.team_id.in_(db.select(Team.id).where(Team.lead_user_id == user.id)))
-    elif user.role == "volunteer":
+    elif allowed(user, "proposal.list.crew"):
         mine = db.select(Volunteer.id).where(Volunteer.user_id == user.id)
         query = query.where(
             Proposal.id.in_(db.select(ProposalMember.proposal_id).where(ProposalMember.volunteer_id.in_(mine)))

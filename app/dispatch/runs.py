@@ -9,7 +9,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 import matching
-from app.accounts.access import MANAGER_ROLES, STAFF_ROLES, require_role, scope_station_ids, station_in_scope
+from app.accounts.access import (
+    authorize,
+    in_scope,
+    is_admin,
+    scope_station_ids,
+)
 from app.accounts.models import User
 from app.core.errors import NotFound, ValidationFailed
 from app.core.signals import proposal_created
@@ -271,15 +276,15 @@ def finish_run(
 def target_counties(*, county_code: str | None, actor: User | None) -> list[Station]:
     """The counties a run covers: one by its code, or every county in the actor's scope."""
     if actor is not None:
-        require_role(actor, *MANAGER_ROLES)
+        authorize(actor, "dispatch.run")
     if county_code:
         county = station_by_code(county_code)
-        if actor is not None and not station_in_scope(actor, county.id):
+        if actor is not None and not in_scope(actor, "dispatch.run", county.id):
             raise NotFound("county not found in your scope", field="county")
         if county.level != "county":
             raise ValidationFailed("dispatch runs per county centre", field="county")
         return [county]
-    return [c for c in counties() if actor is None or station_in_scope(actor, c.id)]
+    return [c for c in counties() if actor is None or in_scope(actor, "dispatch.run", c.id)]
 
 
 def run_dispatch_for_counties(
@@ -304,7 +309,7 @@ def run_dispatch_for_counties(
 
 def list_runs(*, user: User, limit: int = 50) -> list[DispatchRun]:
     """Past dispatch runs in the user's scope, newest first."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "dispatch.runs.see")
     query = db.select(DispatchRun).order_by(DispatchRun.id.desc()).limit(limit)
     ids = scope_station_ids(user)
     if ids is not None:
@@ -316,11 +321,11 @@ def list_runs(*, user: User, limit: int = 50) -> list[DispatchRun]:
 
 def get_run(*, user: User, run_id: int) -> DispatchRun:
     """One dispatch run in the user's scope, or 404."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "dispatch.runs.see")
     run = db.session.get(DispatchRun, run_id)
     if run is None:
         raise NotFound("run not found")
-    if user.role != "admin":
+    if not is_admin(user):
         scope = db.session.get(Station, user.scope_station_id) if user.scope_station_id else None
         if scope is None or scope.county().id != run.county_id:
             raise NotFound("run not found")

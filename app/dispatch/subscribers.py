@@ -43,5 +43,5 @@ def orders_crewed_by(user: User) -> Select:
 def connect_signals() -> None:
     """Subscribe to order events and register dispatch's order audiences (a second call changes nothing)."""
     order_event_recorded.connect(on_order_event)
-    register_order_audience("team_lead", orders_proposed_to_lead)
-    register_order_audience("volunteer", orders_crewed_by)
+    register_order_audience("order.list.team", orders_proposed_to_lead)
+    register_order_audience("order.list.crew", orders_crewed_by)

@@ -10,17 +10,17 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.accounts.access import allowed
 from app.core.errors import DomainError
 from app.dispatch import proposals as proposals_service
 from app.dispatch import queue as dispatch_queue
 from app.dispatch import runs as runs_service
 from app.volunteers.service import list_volunteers
 from app.web.helpers import STATUS_LABELS, label
-from app.web.pages import act_and_return, me, refused, roles
+from app.web.pages import act_and_return, allows, me, refused
 
 bp = Blueprint("dispatch_views", __name__)
 
-LEADS = ("team_lead", "county_staff", "admin")
 DECLINE_REASONS = (
     _l("Not enough members free then"),
     _l("Too far for the team"),
@@ -48,7 +48,7 @@ class SwapForm(FlaskForm):
 
 
 @bp.get("/inbox")
-@roles(*LEADS)
+@allows("proposal.answer")
 def inbox():
     """Proposals awaiting the lead's answer, with the engine's reasons, and the recently answered ones."""
     user = me()
@@ -77,7 +77,7 @@ def _answer(call, done: str):  # noqa: ANN001
 
 
 @bp.post("/proposals/<int:proposal_id>/accept")
-@roles(*LEADS)
+@allows("proposal.answer")
 def accept(proposal_id: int):
     """Accept in one tap."""
     if not AnswerForm().validate_on_submit():
@@ -90,7 +90,7 @@ def accept(proposal_id: int):
 
 
 @bp.post("/proposals/<int:proposal_id>/decline")
-@roles(*LEADS)
+@allows("proposal.answer")
 def decline(proposal_id: int):
     """Decline with a reason; the order goes back to the engine without this team."""
     form = DeclineForm()
@@ -110,7 +110,7 @@ def decline(proposal_id: int):
 
 
 @bp.post("/proposals/<int:proposal_id>/swap")
-@roles(*LEADS)
+@allows("proposal.answer")
 def swap(proposal_id: int):
     """Swap a crew member."""
     form = SwapForm(formdata=_swap_formdata())
@@ -144,13 +144,13 @@ class RunForm(FlaskForm):
 
 
 @bp.route("/dispatch", methods=["GET", "POST"])
-@roles("station_staff", "county_staff", "admin")
+@allows("dispatch.runs.see")
 def runs():
     """Past runs with their figures, and (county staff) a button to run dispatch now."""
     user = me()
     form = RunForm()
     if request.method == "POST":
-        if user.role not in ("county_staff", "admin"):
+        if not allowed(user, "dispatch.run"):
             from app.core.errors import Forbidden
 
             raise Forbidden("only county staff may run dispatch")
@@ -168,7 +168,7 @@ def runs():
 
 
 @bp.get("/dispatch/runs/<int:run_id>/state")
-@roles("station_staff", "county_staff", "admin")
+@allows("dispatch.runs.see")
 def run_state(run_id: int):
     """A run's state and the engine's progress, polled by the dispatch page while the run is under way."""
     run = runs_service.get_run(user=me(), run_id=run_id)

@@ -31,14 +31,13 @@ from sqlalchemy import Row, func, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.access import (
-    MANAGER_ROLES,
-    STAFF_ROLES,
+    allowed,
+    authorize,
     county_of,
-    ensure_station_in_scope,
     home_county_id,
-    require_role,
+    in_scope,
+    is_admin,
     scope_station_ids,
-    station_in_scope,
     subtree_ids,
     within_scope,
 )
@@ -61,6 +60,8 @@ from app.stations.models import Station
 from app.volunteers.models import Team, Volunteer
 
 SERVED_STATUSES = ("completed", "rated")
+# How many version numbers a new rule tries when other rules are being put in force at the same moment.
+RULE_VERSION_ATTEMPTS = 100
 # The reason on a ledger line written because a lead approved other check-in/out times.
 APPROVED_CORRECTION_REASON = "核时更正已批准 (time correction approved)"
 
@@ -132,7 +133,7 @@ def _county_for(user: User, code: str | None) -> Station | None:
     else the user's own; None for an admin who names none."""
     county = _county_named(code)
     if county is not None:
-        if user.role != "admin" and home_county_id(user) != county.id:
+        if not is_admin(user) and home_county_id(user) != county.id:
             raise OutOfScope("county not found in your scope", field="county")
         return county
     home = home_county_id(user)
@@ -147,7 +148,7 @@ def list_rules(*, user: User, county: str | None = None) -> list[PointsRule]:
     query = db.select(PointsRule).order_by(PointsRule.version.desc())
     if chosen is not None:
         query = query.where((PointsRule.county_id.is_(None)) | (PointsRule.county_id == chosen.id))
-    elif user.role != "admin":
+    elif not is_admin(user):
         query = query.where(PointsRule.county_id.is_(None))
     return list(db.session.scalars(query))
 
@@ -165,33 +166,42 @@ def create_rule(
 ) -> PointsRule:
     """A new rule version for a county (its county staff, or an admin), or for the shared default (an admin, naming
     no county); it applies to entries written from effective_from on."""
-    require_role(user, *MANAGER_ROLES)
+    authorize(user, "incentives.rule.edit")
     chosen = _county_for(user, county)
-    if chosen is None and user.role != "admin":
-        raise Forbidden("only an admin may change the shared points rule")
-    if chosen is not None:
+    if chosen is None:
+        if not allowed(user, "incentives.rule.shared.edit"):
+            raise Forbidden("only an admin may change the shared points rule")
+    else:
         # County staff over a township only do not speak for the whole county.
-        ensure_station_in_scope(user, chosen.id, field="county")
+        authorize(user, "incentives.rule.edit", chosen.id, field="county")
     now = utcnow()
     effective = effective_from or now
     if effective < now - timedelta(minutes=1):
         raise ValidationFailed("a new rule cannot start in the past (past points never change)", field="effective_from")
-    latest = current_rule(county_id=chosen.id if chosen is not None else None)
-    newest = db.session.scalar(db.select(func.max(PointsRule.version))) or latest.version
-    rule = PointsRule(
-        version=newest + 1,
-        county_id=chosen.id if chosen is not None else None,
-        points_per_hour=points_per_hour,
-        rating_bonus=rating_bonus,
-        rating_bonus_min_stars=rating_bonus_min_stars,
-        priority_bonus=priority_bonus,
-        effective_from=effective,
-        note=note,
-        created_by_id=user.id,
-    )
-    db.session.add(rule)
-    db.session.flush()
-    return rule
+    current_rule()  # version 1, so that the new one is numbered after it
+    # Version numbers are shared by every county's rules: two counties putting a rule in force at once would take
+    # the same number, so the loser takes the next one (its savepoint undone) instead of failing.
+    for _attempt in range(RULE_VERSION_ATTEMPTS):
+        newest = db.session.scalar(db.select(func.max(PointsRule.version))) or 0
+        rule = PointsRule(
+            version=newest + 1,
+            county_id=chosen.id if chosen is not None else None,
+            points_per_hour=points_per_hour,
+            rating_bonus=rating_bonus,
+            rating_bonus_min_stars=rating_bonus_min_stars,
+            priority_bonus=priority_bonus,
+            effective_from=effective,
+            note=note,
+            created_by_id=user.id,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(rule)
+                db.session.flush()
+        except IntegrityError:
+            continue
+        return rule
+    raise InvalidTransition("too many points rules at once; try again", field="version")
 
 
 def service_points(rule: PointsRule, *, minutes: int, priority: int) -> int:
@@ -359,8 +369,8 @@ def _volunteer_in_scope(user: User, volunteer_id: int, *, field: str = "voluntee
     volunteer = db.session.get(Volunteer, volunteer_id)
     if volunteer is None:
         raise NotFound("volunteer not found", field=field)
-    if user.role in STAFF_ROLES:
-        if not station_in_scope(user, volunteer.station_id):
+    if allowed(user, "incentives.ledger.see"):
+        if not in_scope(user, "incentives.ledger.see", volunteer.station_id):
             raise NotFound("volunteer not found", field=field)
         return volunteer
     if volunteer.user_id != user.id:
@@ -377,9 +387,13 @@ def _net_minutes(original: HoursEntry) -> int:
 
 def correct_hours(*, user: User, entry_id: int, minutes: int, reason: str) -> HoursEntry:
     """Staff append a correction (signed minutes) to a service line; points follow at that line's rule."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "incentives.hours.correct")
     original = db.session.get(HoursEntry, entry_id)
-    if original is None or original.kind != "service" or not station_in_scope(user, original.station_id):
+    if (
+        original is None
+        or original.kind != "service"
+        or not in_scope(user, "incentives.hours.correct", original.station_id)
+    ):
         raise NotFound("hours entry not found", field="entry_id")
     if minutes == 0:
         raise ValidationFailed("a correction changes the minutes", field="minutes")
@@ -537,9 +551,9 @@ def _period(column, start: date | None, end: date | None) -> list:  # noqa: ANN0
 
 
 def _item_for_staff(user: User, item_id: int) -> ShopItem:
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "incentives.shop.manage")
     item = db.session.get(ShopItem, item_id)
-    if item is None or not station_in_scope(user, item.station_id):
+    if item is None or not in_scope(user, "incentives.shop.manage", item.station_id):
         raise NotFound("shop item not found", field="item_id")
     return item
 
@@ -547,7 +561,7 @@ def _item_for_staff(user: User, item_id: int) -> ShopItem:
 def list_items(*, user: User, station_id: int | None = None, include_inactive: bool = False) -> list[ShopItem]:
     """Shop items: staff see their scope's; volunteers see those at stations above and at their home station."""
     query = db.select(ShopItem).order_by(ShopItem.station_id, ShopItem.points_cost, ShopItem.id)
-    if user.role in STAFF_ROLES:
+    if allowed(user, "incentives.shop.manage"):
         query = within_scope(query, user, ShopItem.station_id)
     else:
         query = query.where(ShopItem.station_id.in_(_shop_stations_for(user)))
@@ -576,8 +590,8 @@ def create_item(
     *, user: User, station_id: int, name: str, points_cost: int, stock: int = 0, description: str = ""
 ) -> ShopItem:
     """Station staff add an item to a shop in their scope."""
-    require_role(user, *STAFF_ROLES)
-    if db.session.get(Station, station_id) is None or not station_in_scope(user, station_id):
+    authorize(user, "incentives.shop.manage")
+    if db.session.get(Station, station_id) is None or not in_scope(user, "incentives.shop.manage", station_id):
         raise NotFound("station not found in your scope", field="station_id")
     name = name.strip()
     if not name:
@@ -629,7 +643,7 @@ def update_item(
 
 def redeem(*, user: User, item_id: int, volunteer_id: int | None = None) -> Redemption:
     """Exchange points for one item: the stock and the balance move together or not at all."""
-    if user.role in STAFF_ROLES:
+    if allowed(user, "incentives.shop.manage"):
         if volunteer_id is None:
             raise ValidationFailed("say which volunteer", field="volunteer_id")
         volunteer = _volunteer_in_scope(user, volunteer_id)
@@ -674,7 +688,7 @@ def redeem(*, user: User, item_id: int, volunteer_id: int | None = None) -> Rede
 def list_redemptions(*, user: User, station_id: int | None = None, limit: int = 200) -> list[Redemption]:
     """Redemptions: staff see their scope's shops, volunteers their own; newest first."""
     query = db.select(Redemption).join(ShopItem, ShopItem.id == Redemption.item_id).order_by(Redemption.id.desc())
-    if user.role in STAFF_ROLES:
+    if allowed(user, "incentives.shop.manage"):
         query = within_scope(query, user, ShopItem.station_id)
     else:
         volunteer = db.session.scalar(db.select(Volunteer).where(Volunteer.user_id == user.id))
@@ -685,9 +699,9 @@ def list_redemptions(*, user: User, station_id: int | None = None, limit: int = 
 
 
 def _redemption_for_staff(user: User, redemption_id: int) -> Redemption:
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "incentives.shop.manage")
     redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None or not station_in_scope(user, redemption.item.station_id):
+    if redemption is None or not in_scope(user, "incentives.shop.manage", redemption.item.station_id):
         raise NotFound("redemption not found", field="redemption_id")
     return redemption
 
@@ -771,7 +785,7 @@ def month_bounds(month: str) -> tuple[date, date]:
 
 def counties_to_choose(user: User) -> list[Station]:
     """The counties an admin may pick a ranking or rule of (everyone else has their own only)."""
-    if user.role != "admin":
+    if not is_admin(user):
         return []
     return list(db.session.scalars(db.select(Station).where(Station.level == "county").order_by(Station.code)))
 
@@ -780,7 +794,7 @@ def ranking_county(*, user: User, county: str | None = None) -> Station | None:
     """The county a ranking is of: the caller's own (another is 404), or the one an admin names (default the
     first by code); None when the caller has no county."""
     chosen = _county_for(user, county)
-    if chosen is None and user.role == "admin":
+    if chosen is None and is_admin(user):
         chosen = db.session.scalar(db.select(Station).where(Station.level == "county").order_by(Station.code))
     return chosen
 
@@ -797,7 +811,8 @@ def ranking(
     if chosen is None:
         return []
     ids = subtree_ids(chosen.id)
-    if user.role in STAFF_ROLES and user.role != "admin":
+    if allowed(user, "incentives.names.see") and not is_admin(user):
+        # Staff see names unmasked: only within their own scope.
         ids = ids & (scope_station_ids(user) or set())
     column = {
         "volunteers": PointsEntry.volunteer_id,
@@ -844,7 +859,7 @@ def ranking(
     named = {row.id: row for row in db.session.scalars(db.select(model).where(model.id.in_(keys)))} if keys else {}
     order = sorted(keys, key=lambda k: (-int(points.get(k) or 0), -int(minutes.get(k) or 0), named[k].code))
     rows: list[RankingRow] = []
-    masked = kind == "volunteers" and user.role not in STAFF_ROLES
+    masked = kind == "volunteers" and not allowed(user, "incentives.names.see")
     for place, key in enumerate(order[:limit], start=1):
         thing = named[key]
         rows.append(
@@ -986,7 +1001,7 @@ class SubsidyReport:
 
 def subsidy_report(*, user: User, start: date, end: date) -> SubsidyReport:
     """Net hours x SUBSIDY_YUAN_PER_HOUR per volunteer, team and station in the user's scope (staff only)."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "incentives.subsidy")
     _check_period(start, end)
     rate = float(current_app.config["SUBSIDY_YUAN_PER_HOUR"])
     conds = _period(HoursEntry.served_at, start, end)

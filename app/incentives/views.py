@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.accounts.access import MANAGER_ROLES, STAFF_ROLES, home_county_id
+from app.accounts.access import allowed, home_county_id
 from app.core.errors import DomainError
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
@@ -17,7 +17,7 @@ from app.incentives import documents, service
 from app.stations.models import Station
 from app.volunteers.service import volunteer_of
 from app.web.errors import label_params
-from app.web.pages import act_and_return, me, refused, roles
+from app.web.pages import act_and_return, allows, me, refused
 from app.web.service_messages import N_
 
 bp = Blueprint("incentives_views", __name__, url_prefix="/incentives")
@@ -38,6 +38,7 @@ MESSAGES = (
     N_("say which volunteer"),
     N_("a redemption that is %(redemption_state)s cannot be handed over"),
     N_("only an admin may change the shared points rule"),
+    N_("too many points rules at once; try again"),
     N_("county not found"),
     N_("county not found in your scope"),
 )
@@ -73,7 +74,7 @@ def _labels() -> dict:
 
 
 @bp.get("/me")
-@roles("volunteer", "team_lead")
+@allows("incentives.mine")
 def mine():
     """My points: balance, hours, the ledger, the shop I may use, my redemptions, my certificate."""
     user = me()
@@ -96,7 +97,7 @@ def mine():
 
 
 @bp.post("/redeem/<int:item_id>")
-@roles("volunteer", "team_lead")
+@allows("incentives.mine")
 def redeem(item_id: int):
     """Redeem one item for my points."""
     return act_and_return(
@@ -121,7 +122,7 @@ def _certificate_response(volunteer_id: int) -> BaseResponse:
 
 
 @bp.get("/me/certificate.pdf")
-@roles("volunteer", "team_lead")
+@allows("incentives.mine")
 def my_certificate():
     """My service certificate for a period (default this year so far)."""
     volunteer = volunteer_of(me())
@@ -131,14 +132,14 @@ def my_certificate():
 
 
 @bp.get("/volunteers/<int:volunteer_id>/certificate.pdf")
-@roles(*STAFF_ROLES)
+@allows("incentives.ledger.see")
 def volunteer_certificate(volunteer_id: int):
     """A volunteer's certificate, printed by staff in scope."""
     return _certificate_response(volunteer_id)
 
 
 @bp.get("/rankings")
-@roles("volunteer", "team_lead", *STAFF_ROLES)
+@allows("incentives.rankings.see")
 def rankings():
     """This month's (or a chosen month's) rankings of volunteers, teams and stations."""
     user = me()
@@ -163,12 +164,12 @@ def rankings():
         last=last,
         county=county,
         counties=service.counties_to_choose(user),
-        is_staff=user.role in STAFF_ROLES,
+        is_staff=allowed(user, "incentives.subsidy"),
     )
 
 
 @bp.get("/subsidy.xlsx")
-@roles(*STAFF_ROLES)
+@allows("incentives.subsidy")
 def subsidy():
     """The subsidy report for a period (default the current month) as XLSX."""
     first, last = service.month_bounds(service.current_month())
@@ -184,7 +185,7 @@ def subsidy():
 
 
 @bp.get("/shop")
-@roles(*STAFF_ROLES)
+@allows("incentives.shop.manage")
 def shop():
     """The shop desk: items with stock, a new item, redemptions to hand over."""
     user = me()
@@ -214,7 +215,7 @@ def _int_field(name: str, *, required: bool = True) -> int | None:
 
 
 @bp.post("/shop/items")
-@roles(*STAFF_ROLES)
+@allows("incentives.shop.manage")
 def create_item():
     """Add an item to a shop."""
     station_id, cost, stock = _int_field("station_id"), _int_field("points_cost"), _int_field("stock")
@@ -236,7 +237,7 @@ def create_item():
 
 
 @bp.post("/shop/items/<int:item_id>")
-@roles(*STAFF_ROLES)
+@allows("incentives.shop.manage")
 def update_item(item_id: int):
     """Restock, reprice or retire an item."""
     add_stock = _int_field("add_stock", required=False)
@@ -250,7 +251,7 @@ def update_item(item_id: int):
 
 
 @bp.post("/shop/redemptions/<int:redemption_id>/hand-over")
-@roles(*STAFF_ROLES)
+@allows("incentives.shop.manage")
 def hand_over(redemption_id: int):
     """Record that a redeemed item was handed over."""
     return act_and_return(
@@ -261,7 +262,7 @@ def hand_over(redemption_id: int):
 
 
 @bp.post("/shop/redemptions/<int:redemption_id>/cancel")
-@roles(*STAFF_ROLES)
+@allows("incentives.shop.manage")
 def cancel_redemption(redemption_id: int):
     """Cancel a redemption: the item back on the shelf, the points back to the volunteer."""
     return act_and_return(
@@ -272,7 +273,7 @@ def cancel_redemption(redemption_id: int):
 
 
 @bp.get("/rules")
-@roles(*MANAGER_ROLES)
+@allows("incentives.rule.edit")
 def rules():
     """Points rule versions (the shared default's and the county's own) and a form for the county's next one."""
     user = me()
@@ -283,12 +284,13 @@ def rules():
         "incentives/rules.html",
         rules=rules,
         in_force=service.current_rule(county_id=home) if home is not None else None,
+        home_county=db.session.get(Station, home) if home is not None else None,
         counties=service.counties_to_choose(user),
     )
 
 
 @bp.post("/rules")
-@roles(*MANAGER_ROLES)
+@allows("incentives.rule.edit")
 def create_rule():
     """Start a new rule version now."""
     values = {
@@ -305,7 +307,7 @@ def create_rule():
         lambda: service.create_rule(
             user=me(),
             note=request.form.get("note", "")[:200],
-            county=(request.form.get("county") or None) if me().role == "admin" else None,
+            county=(request.form.get("county") or None) if allowed(me(), "incentives.rule.shared.edit") else None,
             **values,
         ),
         _("New rule in force"),
@@ -314,7 +316,7 @@ def create_rule():
 
 
 @bp.get("/volunteers/<int:volunteer_id>")
-@roles(*STAFF_ROLES)
+@allows("incentives.ledger.see")
 def volunteer_ledger(volunteer_id: int):
     """A volunteer's hours lines with a correction form on each service line, their balance and certificate."""
     user = me()
@@ -333,7 +335,7 @@ def volunteer_ledger(volunteer_id: int):
 
 
 @bp.post("/hours/<int:entry_id>/corrections")
-@roles(*STAFF_ROLES)
+@allows("incentives.hours.correct")
 def correct(entry_id: int):
     """Append a correction to a service line."""
     from app.incentives.models import HoursEntry

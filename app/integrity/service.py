@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from app.accounts.access import is_admin
 from app.dispatch.models import Proposal, ProposalMember
 from app.extensions import db
 from app.orders.models import Order, OrderEvent, ServiceRecord
@@ -152,7 +153,7 @@ def team_leads_in_county() -> list[Violation]:
         from app.accounts.models import User
 
         lead = db.session.get(User, team.lead_user_id)
-        if lead is None or lead.role == "admin":
+        if lead is None or is_admin(lead):
             continue
         if lead.scope_station_id is None or county_of.get(lead.scope_station_id) != county_of[team.station_id]:
             found.append(Violation("lead_in_team_county", f"team {team.code}", f"lead {lead.username} is elsewhere"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.accounts.access import MANAGER_ROLES, ensure_station_in_scope, require_role, scope_station_ids
+from app.accounts.access import allowed, authorize, scope_station_ids
 from app.accounts.models import User
 from app.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.extensions import db
@@ -97,7 +97,7 @@ def get_menu_item(item_id: int) -> MenuItem:
 
 def create_menu_item(*, user: User, needs: list[dict], priority: str, **fields: Any) -> MenuItem:
     """Add a menu item (county staff)."""
-    require_role(user, *MANAGER_ROLES)
+    authorize(user, "menu.edit")
     if db.session.scalar(db.select(MenuItem.id).where(MenuItem.code == fields["code"])) is not None:
         raise ValidationFailed("menu item code %(code)s is taken", field="code", params={"code": fields["code"]})
     practice = db.session.scalar(db.select(PracticePriority).where(PracticePriority.code == priority))
@@ -105,8 +105,8 @@ def create_menu_item(*, user: User, needs: list[dict], priority: str, **fields: 
         raise ValidationFailed("unknown practice priority %(code)s", field="priority", params={"code": priority})
     station_id = fields.get("station_id")
     if station_id is not None:
-        ensure_station_in_scope(user, int(station_id), field="station_id")
-    elif user.role != "admin":
+        authorize(user, "menu.edit", int(station_id), field="station_id")
+    elif not allowed(user, "menu.template.edit"):
         # County staff add to their own county's menu; only an admin adds a shared template.
         if user.scope_station is None:
             raise ValidationFailed("say which station may order it", field="station_id")
@@ -124,17 +124,17 @@ def create_menu_item(*, user: User, needs: list[dict], priority: str, **fields: 
 def ensure_may_change_item(user: User, item: MenuItem) -> None:
     """A county's item is changed by managers whose scope covers it (another county's: 404); a shared template
     only by an admin (a county adopts it to make it its own)."""
-    require_role(user, *MANAGER_ROLES)
+    authorize(user, "menu.edit")
     if item.station_id is None:
-        if user.role != "admin":
+        if not allowed(user, "menu.template.edit"):
             raise Forbidden("a shared template is changed by an admin; adopt it to change your county's copy")
         return
-    ensure_station_in_scope(user, item.station_id)
+    authorize(user, "menu.edit", item.station_id)
 
 
 def update_menu_item(*, user: User, item_id: int, **changes: Any) -> MenuItem:
     """Edit or (de)activate a menu item (county staff)."""
-    require_role(user, *MANAGER_ROLES)
+    authorize(user, "menu.edit")
     item = get_menu_item(item_id)
     ensure_may_change_item(user, item)
     for key, value in changes.items():
@@ -145,7 +145,7 @@ def update_menu_item(*, user: User, item_id: int, **changes: Any) -> MenuItem:
 
 def adopt_menu_item(*, user: User, item_id: int) -> MenuItem:
     """A county takes its own copy of a shared template: its stations then order (and its staff edit) the copy."""
-    require_role(user, *MANAGER_ROLES)
+    authorize(user, "menu.edit")
     template = get_menu_item(item_id)
     if template.station_id is not None:
         raise ValidationFailed("only a shared template can be adopted", field="item_id")

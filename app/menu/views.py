@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from app.accounts.access import allowed
 from app.core.errors import DomainError
 from app.core.timeutil import LOCAL_TZ, to_local, utcnow
 from app.menu import service as menu_service
@@ -23,12 +24,10 @@ from app.orders.service import status_key
 from app.stations.service import list_stations
 from app.web import kiosk
 from app.web.helpers import MODE_LABELS, localized
-from app.web.pages import act_and_return, choices, me, refused, roles, show_error
+from app.web.pages import act_and_return, allows, choices, me, refusal_shown_on, refused
 
 bp = Blueprint("menu_views", __name__)
 
-ORDERING_ROLES = ("resident", "station_staff", "county_staff", "admin")
-MANAGER_ROLES = ("county_staff", "admin")
 DAYS_AHEAD = 7
 
 
@@ -109,7 +108,7 @@ def kiosk_station():
 
 def ordering(view):  # noqa: ANN001, ANN201
     """Ordering pages: open to a kiosk session, else to the ordering roles."""
-    guarded = roles(*ORDERING_ROLES)(view)
+    guarded = allows("order.place")(view)
 
     @wraps(view)
     def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -132,7 +131,7 @@ def _ordering_station(station_id: int | None):
         return fixed, []
     user = me()
     stations = [s for s in list_stations(user=user) if s.active]
-    if user.role == "resident":
+    if allowed(user, "order.place.self"):
         return user.scope_station, []
     chosen = next((s for s in stations if s.id == station_id), None)
     if chosen is None:
@@ -147,7 +146,7 @@ def kiosk_menu():
     user = orderer()
     station, stations = _ordering_station(request.args.get("station_id", type=int))
     items = menu_service.list_menu(station_id=station.id) if station is not None else []
-    if user.role == "resident":
+    if allowed(user, "order.place.self"):
         items = [item for item in items if item.orderable_by == "resident"]
     groups = [(p, [i for i in items if i.priority_id == p.id]) for p in menu_service.list_priorities()]
     return render_template(
@@ -173,7 +172,7 @@ class KioskExitForm(FlaskForm):
 
 
 @bp.post("/kiosk/start")
-@roles("station_staff")
+@allows("kiosk.run")
 def kiosk_start():
     """Station staff turn this browser into a kiosk for a station in their scope; their sign-in ends here."""
     form = KioskStartForm()
@@ -251,7 +250,7 @@ def order(item_id: int):
         abort(404)
     draft = _draft_for(item.id) if request.method == "GET" else None
     form = OrderForm(station_id=station.id, data=_draft_fields(draft) if draft else None)
-    for_walk_in = user.role != "resident"
+    for_walk_in = not allowed(user, "order.place.self")
     picked = request.form.getlist("windows") if request.method == "POST" else (draft or {}).get("windows", [])
     window_error = None
     if form.validate_on_submit():
@@ -302,7 +301,9 @@ def confirm(item_id: int):
         abort(404)
     windows = _parse_windows(draft["windows"])
     walk_in = (
-        {"name": draft["resident_name"], "phone": draft["resident_phone"] or None} if user.role != "resident" else None
+        None
+        if allowed(user, "order.place.self")
+        else {"name": draft["resident_name"], "phone": draft["resident_phone"] or None}
     )
     duplicates = order_service.open_duplicates(user=user, menu_item_id=item.id, station_id=station.id, resident=walk_in)
     form = ConfirmForm()
@@ -359,7 +360,7 @@ class MenuItemForm(FlaskForm):
 
 
 @bp.get("/manage/menu")
-@roles(*MANAGER_ROLES)
+@allows("menu.edit")
 def manage():
     """The menu items the caller manages (their county's) and the shared templates, active or not."""
     items = menu_service.list_menu(include_inactive=True, manager=me())
@@ -372,7 +373,7 @@ def _fill_choices(form: MenuItemForm) -> None:
 
 
 @bp.route("/manage/menu/new", methods=["GET", "POST"])
-@roles(*MANAGER_ROLES)
+@allows("menu.edit")
 def create():
     """Add a menu item."""
     form = MenuItemForm()
@@ -381,7 +382,7 @@ def create():
         if not form.code.data:
             form.code.errors = [_("Please enter a code.")]
         else:
-            try:
+            with refusal_shown_on(form, {"needs": "need_skill"}):
                 item = menu_service.create_menu_item(
                     user=me(),
                     priority=form.priority.data,
@@ -389,16 +390,13 @@ def create():
                     code=form.code.data.strip(),
                     **_item_fields(form),
                 )
-            except DomainError as error:
-                show_error(form, error, {"needs": "need_skill"})
-            else:
                 flash(_("Saved."), "success")
                 return redirect(url_for("menu_views.edit", item_id=item.id))
     return render_template("menu/edit.html", form=form, item=None)
 
 
 @bp.route("/manage/menu/<int:item_id>", methods=["GET", "POST"])
-@roles(*MANAGER_ROLES)
+@allows("menu.edit")
 def edit(item_id: int):
     """Edit or take off (activate / deactivate) a menu item."""
     item = menu_service.get_menu_item(item_id)
@@ -406,15 +404,12 @@ def edit(item_id: int):
     form = MenuItemForm(obj=item)
     _fill_choices(form)
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             menu_service.update_menu_item(
                 user=me(),
                 item_id=item.id,
                 **_item_fields(form),
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             flash(_("Saved."), "success")
             return redirect(url_for("menu_views.manage"))
     return render_template("menu/edit.html", form=form, item=item)
@@ -436,7 +431,7 @@ def _item_fields(form: MenuItemForm) -> dict:
 
 
 @bp.post("/manage/menu/<int:item_id>/adopt")
-@roles(*MANAGER_ROLES)
+@allows("menu.edit")
 def adopt(item_id: int):
     """Take the county's own copy of a shared template."""
     return act_and_return(

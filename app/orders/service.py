@@ -13,10 +13,10 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
 
 from app.accounts.access import (
-    STAFF_ROLES,
-    ensure_station_in_scope,
+    allowed,
+    authorize,
+    in_scope,
     may_act_for_resident,
-    station_in_scope,
     within_scope,
 )
 from app.accounts.models import User
@@ -164,7 +164,7 @@ def _normalise_windows(windows: list[dict], duration: int, now: datetime) -> lis
 
 
 def _resident_for(user: User, station: Station, resident_id: int | None, resident: dict | None) -> Resident | None:
-    if user.role == "resident":
+    if allowed(user, "order.place.self"):
         own = db.session.scalar(db.select(Resident).where(Resident.user_id == user.id))
         if own is None:
             own = Resident(name=user.display_name, phone=user.phone, station=station, user_id=user.id)
@@ -172,7 +172,7 @@ def _resident_for(user: User, station: Station, resident_id: int | None, residen
         return own
     if resident_id is not None:
         found = db.session.get(Resident, resident_id)
-        if found is None or not station_in_scope(user, found.station_id):
+        if found is None or not in_scope(user, "order.place", found.station_id):
             raise ValidationFailed("unknown resident", field="resident_id")
         return found
     if resident is not None:
@@ -218,13 +218,13 @@ def place_order(
     notes: str = "",
 ) -> Order:
     """A resident orders for themself, or station staff order on a resident's behalf (群众点单)."""
-    if user.role not in ("resident", *STAFF_ROLES):
+    if not allowed(user, "order.place"):
         raise Forbidden("only residents and station staff may place orders")
     # With its ancestors, in one query: the scope check and the menu item's reach read them, not the station tree.
     station = station_with_lineage(station_id)
     if station is None or not station.active:
         raise ValidationFailed("unknown station", field="station_id")
-    ensure_station_in_scope(user, station, field="station_id")
+    authorize(user, "order.place", station, field="station_id")
     # Its needs and their skills in the same query: the order copies them and its answer names the skills.
     item = db.session.get(
         MenuItem, menu_item_id, options=[db.joinedload(MenuItem.needs).joinedload(MenuItemNeed.skill)]
@@ -233,7 +233,7 @@ def place_order(
         raise ValidationFailed("unknown menu item", field="menu_item_id")
     if not item_orderable_at(item, station):
         raise ValidationFailed("this menu item cannot be ordered at this station", field="menu_item_id")
-    if user.role == "resident":
+    if allowed(user, "order.place.self"):
         if item.orderable_by != "resident":
             raise ValidationFailed("this service is ordered through station staff", field="menu_item_id")
         if needs is not None or priority is not None:
@@ -281,37 +281,36 @@ def place_order(
         kind="submitted",
         actor=user,
         to_status="submitted",
-        reason="placed on behalf of a resident" if user.role != "resident" else "placed by the resident",
+        reason="placed by the resident" if allowed(user, "order.place.self") else "placed on behalf of a resident",
         data={"menu_item": item.code, "windows": len(spans)},
         at=now,
     )
     return order
 
 
-# Roles whose orders another package decides (dispatch: a lead sees their teams' proposed orders, a volunteer
-# the orders they are crewed on); each gives a query of the order ids the user may see.
+# Policy actions whose orders another package decides (dispatch: a lead sees their teams' proposed orders, a
+# volunteer the orders they are crewed on); each gives a query of the order ids the user may see.
 OrderAudience = Callable[[User], Select]
 _AUDIENCES: dict[str, OrderAudience] = {}
 
 
-def register_order_audience(role: str, order_ids: OrderAudience) -> None:
-    """Let another package say which orders users of a role may see."""
-    _AUDIENCES[role] = order_ids
+def register_order_audience(action: str, order_ids: OrderAudience) -> None:
+    """Let another package say which orders the users a policy action allows may see."""
+    _AUDIENCES[action] = order_ids
 
 
 def _visible_orders_query(user: User) -> Select:
     query = db.select(Order)
-    if user.role in STAFF_ROLES:
-        query = within_scope(query, user, Order.station_id)
-    elif user.role == "resident":
-        query = query.outerjoin(Resident, Order.resident_id == Resident.id).where(
+    if allowed(user, "order.list.station"):
+        return within_scope(query, user, Order.station_id)
+    if allowed(user, "order.list.own"):
+        return query.outerjoin(Resident, Order.resident_id == Resident.id).where(
             (Resident.user_id == user.id) | (Order.placed_by_id == user.id)
         )
-    elif user.role in _AUDIENCES:
-        query = query.where(Order.id.in_(_AUDIENCES[user.role](user)))
-    else:
-        query = query.where(False)
-    return query
+    for action, order_ids in _AUDIENCES.items():
+        if allowed(user, action):
+            return query.where(Order.id.in_(order_ids(user)))
+    return query.where(False)
 
 
 def list_orders(
@@ -489,7 +488,7 @@ def open_duplicates(*, user: User, menu_item_id: int, station_id: int, resident:
     query = db.select(Order).where(
         Order.menu_item_id == menu_item_id, Order.station_id == station_id, Order.status.in_(OPEN_STATUSES)
     )
-    if user.role == "resident":
+    if allowed(user, "order.place.self"):
         query = query.outerjoin(Resident, Order.resident_id == Resident.id).where(
             (Resident.user_id == user.id) | (Order.placed_by_id == user.id)
         )

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.accounts.access import STAFF_ROLES, may_reveal_phone
+from app.accounts.access import allowed, may_reveal_phone
 from app.core.timeutil import LOCAL_TZ
 from app.dispatch import crew, phones
 from app.dispatch.crew import accepted_proposal
@@ -17,7 +17,7 @@ from app.orders import service as order_service
 from app.orders.models import RATING_TAGS, STATUSES
 from app.stations.service import list_stations
 from app.volunteers.service import volunteer_of
-from app.web.pages import act_and_return, choices, me, roles
+from app.web.pages import act_and_return, allows, choices, me, signed_in
 
 bp = Blueprint("orders_views", __name__)
 
@@ -52,7 +52,7 @@ class CorrectionForm(FlaskForm):
 
 
 @bp.get("/orders")
-@roles()
+@signed_in
 def list_orders():
     """Orders the user may see, newest first, filtered by status and station."""
     user = me()
@@ -65,7 +65,7 @@ def list_orders():
     orders = order_service.list_orders(
         user=user, status=status, station_id=station_id, limit=size + 1, offset=(page - 1) * size
     )
-    stations = list_stations(user=user) if user.role in ("station_staff", "county_staff", "admin") else []
+    stations = list_stations(user=user) if allowed(user, "order.list.station") else []
     return render_template(
         "orders/list.html",
         orders=orders[:size],
@@ -79,14 +79,14 @@ def list_orders():
 
 
 @bp.get("/orders/<int:order_id>")
-@roles()
+@signed_in
 def detail(order_id: int):
     """One order: status, times, the engine's reason if not placed, the crew, the timeline and what can be done."""
     return _detail_page(order_id)
 
 
 @bp.post("/orders/<int:order_id>/phone")
-@roles("team_lead")
+@allows("order.phone.reveal")
 def reveal_phone(order_id: int):
     """The accepted crew's lead sees the resident's full number on the order page (the look is audited)."""
     order = order_service.get_order(user=me(), order_id=order_id)
@@ -117,7 +117,7 @@ def _detail_page(order_id: int, *, revealed_phone: str | None = None):
         status_link=url_for(
             "orders_views.public_status", order_id=order.id, key=order_service.status_key(order), _external=True
         )
-        if user.role in STAFF_ROLES
+        if allowed(user, "order.status_link.see")
         else None,
         revealed_phone=revealed_phone,
         may_reveal_phone=may_reveal_phone(user, order, proposal),
@@ -163,7 +163,7 @@ def public_rate(order_id: int, key: str):
 
 
 @bp.get("/orders/<int:order_id>/cancel")
-@roles()
+@signed_in
 def cancel_confirm(order_id: int):
     """Ask before cancelling: what is cancelled, and a reason."""
     order = order_service.get_order(user=me(), order_id=order_id)
@@ -171,7 +171,7 @@ def cancel_confirm(order_id: int):
 
 
 @bp.post("/orders/<int:order_id>/cancel")
-@roles()
+@signed_in
 def cancel(order_id: int):
     """Cancel an order that is not yet in service (asked on the page before)."""
     form = CancelForm()
@@ -185,7 +185,7 @@ def cancel(order_id: int):
 
 
 @bp.post("/orders/<int:order_id>/rate")
-@roles()
+@signed_in
 def rate(order_id: int):
     """Rate a completed order."""
     form = RateForm()
@@ -205,7 +205,7 @@ def rate(order_id: int):
 
 
 @bp.post("/orders/<int:order_id>/check-in")
-@roles()
+@signed_in
 def check_in(order_id: int):
     """A crew member arrives (or their lead or staff record it)."""
     form = CrewForm()
@@ -220,7 +220,7 @@ def check_in(order_id: int):
 
 
 @bp.post("/orders/<int:order_id>/check-out")
-@roles()
+@signed_in
 def check_out(order_id: int):
     """A crew member leaves."""
     form = CrewForm()
@@ -234,7 +234,7 @@ def check_out(order_id: int):
 
 
 @bp.post("/orders/<int:order_id>/complete")
-@roles("team_lead", *STAFF_ROLES)
+@allows("order.crew.run")
 def complete(order_id: int):
     """The lead or staff close an order in service when not all of the crew came."""
     return _act(
@@ -246,7 +246,7 @@ def complete(order_id: int):
 
 
 @bp.post("/orders/<int:order_id>/records/<int:record_id>/confirm")
-@roles("team_lead", *STAFF_ROLES)
+@allows("order.crew.run")
 def confirm_hours(order_id: int, record_id: int):
     """The lead confirms a crew member's clipped hours."""
     return _act(
@@ -258,7 +258,7 @@ def confirm_hours(order_id: int, record_id: int):
 
 
 @bp.post("/orders/<int:order_id>/records/<int:record_id>/correction")
-@roles()
+@signed_in
 def request_correction(order_id: int, record_id: int):
     """The volunteer asks for other times on their record; the lead decides."""
     form = CorrectionForm()
@@ -278,7 +278,7 @@ def request_correction(order_id: int, record_id: int):
 
 
 @bp.post("/orders/<int:order_id>/corrections/<int:correction_id>")
-@roles("team_lead", *STAFF_ROLES)
+@allows("order.crew.run")
 def decide_correction(order_id: int, correction_id: int):
     """The lead approves or rejects a requested correction."""
     approve = request.form.get("decision") == "approve"

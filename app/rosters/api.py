@@ -8,7 +8,7 @@ from flask import Response, request, url_for
 from flask.views import MethodView
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.accounts.access import MANAGER_ROLES, require_role, scope_station_ids
+from app.accounts.access import authorize, scope_station_ids
 from app.accounts.auth import api_user
 from app.accounts.models import User
 from app.core.errors import abort
@@ -56,7 +56,7 @@ class Publish(MethodView):
     def post(self, data: dict):
         """Publish a new version of every roster that changed in a week (county staff; the scheduler does it weekly)."""
         user = api_user()
-        require_role(user, *MANAGER_ROLES)
+        authorize(user, "rosters.publish")
         week = data.get("week") or service.publication_week(utcnow())
         report = service.publish_rosters(week=week, now=utcnow(), station_ids=scope_station_ids(user))
         return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.accounts.access import MANAGER_ROLES, require_role
+from app.accounts.access import authorize
 from app.accounts.models import User
 from app.core.statements import rows_changed
 from app.extensions import db
@@ -87,7 +87,7 @@ def recent_runs(*, job: str | None = None, outcome: str | None = None, limit: in
 
 def ensure_may_watch(user: User) -> None:
     """Only county staff and admins see the scheduler."""
-    require_role(user, *MANAGER_ROLES)
+    authorize(user, "scheduler.watch")
 
 
 def prune_job_runs(*, before: datetime) -> int:

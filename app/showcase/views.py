@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.accounts.access import STAFF_ROLES
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.orders.models import Order
 from app.showcase import photos, service
 from app.showcase.models import RatingPhoto
-from app.web.pages import act_and_return, me, roles
+from app.web.pages import act_and_return, allows, me
 from app.web.service_messages import N_
 
 bp = Blueprint("showcase_views", __name__, template_folder="templates")
@@ -77,7 +76,7 @@ def display_figures(county_code: str):
 
 
 @bp.post("/orders/<int:order_id>/photos")
-@roles("resident", *STAFF_ROLES)
+@allows("order.photos.add")
 def add_photo(order_id: int):
     """Add a photo to the order's rating from the order page."""
     upload = request.files.get("photo")

@@ -13,10 +13,9 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.access import (
-    MANAGER_ROLES,
-    STAFF_ROLES,
+    allowed,
+    authorize,
     ensure_station_in_scope,
-    require_role,
     within_scope,
 )
 from app.accounts.models import User
@@ -92,13 +91,13 @@ def create_station(
     address: str | None = None,
 ) -> Station:
     """Add a station under a parent one tier up (a county has no parent)."""
-    require_role(user, *MANAGER_ROLES)
+    authorize(user, "stations.create")
     if db.session.scalar(db.select(Station.id).where(Station.code == code)) is not None:
         raise ValidationFailed("station code %(code)s is taken", field="code", params={"code": code})
     if level == "county":
         if parent_id is not None:
             raise ValidationFailed("a county centre has no parent", field="parent_id")
-        if user.role != "admin":
+        if not allowed(user, "stations.county.create"):
             raise ValidationFailed("only an admin may add a county", field="level")
     else:
         if parent_id is None:
@@ -106,7 +105,7 @@ def create_station(
         parent = db.session.get(Station, parent_id)
         if parent is None or LEVEL_RANK[parent.level] != LEVEL_RANK[level] - 1:
             raise ValidationFailed("parent must be a station one tier up", field="parent_id")
-        ensure_station_in_scope(user, parent.id, field="parent_id")
+        authorize(user, "stations.create", parent.id, field="parent_id")
     station = Station(code=code, name=name, level=level, parent_id=parent_id, lat=lat, lon=lon, address=address)
     db.session.add(station)
     db.session.flush()
@@ -153,6 +152,6 @@ def station_code_matches(*, station_id: int, code: str, at: datetime | None = No
 
 def show_station_code(*, user: User, station_id: int) -> tuple[Station, StationCode]:
     """The code for staff to show at their station (staff whose scope covers it)."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "stations.code.show", station_id)
     station = get_station(user=user, station_id=station_id)
     return station, station_code(station_id=station.id)

@@ -6,16 +6,15 @@ import segno
 from flask import Blueprint, abort, redirect, render_template, url_for
 from markupsafe import Markup
 
-from app.accounts.access import STAFF_ROLES
 from app.core.timeutil import utcnow
 from app.stations import service
-from app.web.pages import me, roles
+from app.web.pages import allows, me
 
 bp = Blueprint("stations_views", __name__)
 
 
 @bp.get("/stations/<int:station_id>/code")
-@roles(*STAFF_ROLES)
+@allows("stations.code.show")
 def check_in_code(station_id: int):
     """The code volunteers type (or scan) as they arrive; the page reloads itself when the code changes."""
     station, code = service.show_station_code(user=me(), station_id=station_id)
@@ -26,7 +25,7 @@ def check_in_code(station_id: int):
 
 
 @bp.get("/station/code")
-@roles("station_staff")
+@allows("stations.code.page")
 def my_code():
     """Station staff's own station's code screen."""
     user = me()

@@ -22,27 +22,17 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from app.accounts.access import (
-    STAFF_ROLES,
-    require_role,
+    authorize,
+    in_scope,
     scope_station_ids,
-    station_in_scope,
     subtree_ids,
     within_scope,
 )
 from app.accounts.models import User
 from app.audit.service import record
+from app.core import uploads
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed
 from app.core.timeutil import LOCAL_TZ, local_midnight, to_local, utcnow
-from app.core.uploads import (
-    RowCheck,
-    UploadPreview,
-    claim_upload,
-    column_names,
-    count_created,
-    own_upload,
-    read_table,
-    table_rows,
-)
 from app.extensions import db
 from app.stations.models import Station
 from app.visits import planner
@@ -86,9 +76,9 @@ MIN_SHIFT_MINUTES = 60
 
 
 def _staff_station(user: User, station_id: int, *, field: str = "station_id") -> Station:
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "visits.manage")
     station = db.session.get(Station, station_id)
-    if station is None or not station_in_scope(user, station_id):
+    if station is None or not in_scope(user, "visits.manage", station_id):
         raise NotFound("station not found in your scope", field=field)
     return station
 
@@ -111,7 +101,7 @@ def tag_codes(text: str) -> list[str]:
 
 def list_households(*, user: User, station_id: int | None = None, tag: str | None = None) -> list[Household]:
     """Active households at stations in the user's scope (staff only)."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "visits.manage")
     query = db.select(Household).where(Household.active.is_(True)).order_by(Household.station_id, Household.code)
     query = within_scope(query, user, Household.station_id)
     if station_id is not None:
@@ -120,7 +110,9 @@ def list_households(*, user: User, station_id: int | None = None, tag: str | Non
     return [h for h in households if tag is None or tag in h.tags]
 
 
-def _check_household(check: RowCheck, stations: dict[str, Station], taken: set[tuple[int, str]], seen: set) -> None:
+def _check_household(
+    check: uploads.RowCheck, stations: dict[str, Station], taken: set[tuple[int, str]], seen: set
+) -> None:
     v, errors = check.values, check.errors
     station = stations.get(v["station"])
     if station is None:
@@ -154,10 +146,10 @@ def _check_household(check: RowCheck, stations: dict[str, Station], taken: set[t
         errors["tags"] = "a tag is not on the list of tags"
 
 
-HouseholdImportPreview = UploadPreview[HouseholdImport]
+HouseholdImportPreview = uploads.UploadPreview[HouseholdImport]
 
 
-def check_household_rows(*, user: User, rows: list[dict]) -> list[RowCheck]:
+def check_household_rows(*, user: User, rows: list[dict]) -> list[uploads.RowCheck]:
     """Every row checked against the rules and against the other rows and the list as it is."""
     ids = scope_station_ids(user)
     stations: dict[str, Station] = {}
@@ -169,7 +161,7 @@ def check_household_rows(*, user: User, rows: list[dict]) -> list[RowCheck]:
     seen: set = set()
     checks = []
     for row in rows:
-        check = RowCheck(line=row["line"], values={c: row.get(c, "") for c in COLUMNS})
+        check = uploads.RowCheck(line=row["line"], values={c: row.get(c, "") for c in COLUMNS})
         _check_household(check, stations, taken, seen)
         checks.append(check)
     return checks
@@ -177,29 +169,27 @@ def check_household_rows(*, user: User, rows: list[dict]) -> list[RowCheck]:
 
 def preview_household_import(*, user: User, filename: str, content: bytes) -> HouseholdImportPreview:
     """Read and check an uploaded household list and keep it until the staff member confirms it."""
-    require_role(user, *STAFF_ROLES)
-    table = read_table(filename=filename, content=content)
-    header = column_names(table[0], HEADINGS)
+    authorize(user, "visits.manage")
+    table = uploads.read_table(filename=filename, content=content)
+    header = uploads.column_names(table[0], HEADINGS)
     if any(c not in header for c in ("code", "address", "lat", "lon", "station")):
         raise ValidationFailed("the first row must name the columns code, address, lat, lon and station", field="file")
-    rows = table_rows(table, header, COLUMNS)
-    upload = HouseholdImport(created_by_id=user.id, filename=filename[:200], rows=rows)
-    db.session.add(upload)
-    db.session.flush()
+    rows = uploads.table_rows(table, header, COLUMNS)
+    upload = uploads.keep_upload(HouseholdImport, user_id=user.id, filename=filename, rows=rows)
     return HouseholdImportPreview(upload=upload, rows=check_household_rows(user=user, rows=rows))
 
 
 def get_household_import(*, user: User, import_id: int) -> HouseholdImportPreview:
     """An upload by this user, its rows checked again against the list as it is now."""
-    require_role(user, *STAFF_ROLES)
-    upload = own_upload(HouseholdImport, user_id=user.id, upload_id=import_id)
+    authorize(user, "visits.manage")
+    upload = uploads.own_upload(HouseholdImport, user_id=user.id, upload_id=import_id)
     return HouseholdImportPreview(upload=upload, rows=check_household_rows(user=user, rows=upload.rows))
 
 
 def commit_household_import(*, user: User, import_id: int, skip_invalid: bool = False) -> HouseholdImportPreview:
     """Create the households of a previewed upload, once; all rows or none unless told to skip the faulty ones."""
     preview = get_household_import(user=user, import_id=import_id)
-    claim_upload(preview, skip_invalid=skip_invalid)
+    uploads.claim_upload(preview, skip_invalid=skip_invalid)
     stations = {s.code: s for s in db.session.scalars(db.select(Station))}
     stations.update({s.name: s for s in stations.values() if s.name not in stations})
     created = [
@@ -215,7 +205,7 @@ def commit_household_import(*, user: User, import_id: int, skip_invalid: bool = 
         if check.ok
     ]
     db.session.add_all(created)
-    count_created(preview, created=len(created))
+    uploads.count_created(preview, created=len(created))
     record(
         "visits.households_imported",
         actor=user,
@@ -297,7 +287,7 @@ def create_campaign(
 
 def list_campaigns(*, user: User) -> list[Campaign]:
     """Campaigns at stations in the user's scope, newest first (staff only)."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "visits.manage")
     query = within_scope(
         db.select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc()), user, Campaign.station_id
     )
@@ -306,9 +296,9 @@ def list_campaigns(*, user: User) -> list[Campaign]:
 
 def get_campaign(*, user: User, campaign_id: int, lock: bool = False) -> Campaign:
     """One campaign in the user's scope (staff only); with lock, its row is held until the request commits."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "visits.manage")
     campaign = db.session.get(Campaign, campaign_id, with_for_update=lock)
-    if campaign is None or not station_in_scope(user, campaign.station_id):
+    if campaign is None or not in_scope(user, "visits.manage", campaign.station_id):
         raise NotFound("campaign not found", field="campaign_id")
     return campaign
 
@@ -532,7 +522,7 @@ def routes_starting(*, start: datetime, end: datetime) -> list[RouteSheet]:
 
 def can_see_visit(user: User, visit: Visit) -> bool:
     """Staff of the campaign's area, and the volunteer assigned to the visit."""
-    if user.role in STAFF_ROLES and station_in_scope(user, visit.campaign.station_id):
+    if in_scope(user, "visits.manage", visit.campaign.station_id):
         return True
     volunteer = volunteer_of(user)
     return volunteer is not None and visit.volunteer_id == volunteer.id

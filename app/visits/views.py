@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.accounts.access import STAFF_ROLES, station_in_scope
+from app.accounts.access import in_scope
 from app.accounts.models import User
 from app.core.errors import DomainError
 from app.core.masking import mask_address
@@ -20,7 +20,7 @@ from app.visits.documents import PDF_MIMETYPE, route_sheets_pdf
 from app.visits.models import HOUSEHOLD_TAGS, TOPICS
 from app.volunteers.models import Volunteer
 from app.web.imports import preview_page, upload_page
-from app.web.pages import act_and_return, me, refused, roles
+from app.web.pages import act_and_return, allows, me, refused
 from app.web.service_messages import N_
 
 bp = Blueprint("visits_views", __name__, template_folder="templates")
@@ -90,11 +90,11 @@ def _labels() -> dict:
 
 def _scope_stations(user: User) -> list[Station]:
     stations = db.session.scalars(db.select(Station).where(Station.active.is_(True)).order_by(Station.code))
-    return [s for s in stations if station_in_scope(user, s.id)]
+    return [s for s in stations if in_scope(user, "visits.manage", s.id)]
 
 
 @bp.get("/visits/")
-@roles(*STAFF_ROLES)
+@allows("visits.manage")
 def index():
     """Campaigns in my scope, the household list's size, and a form for a new campaign."""
     user = me()
@@ -131,7 +131,7 @@ def _form_int(name: str, default: int) -> int:
 
 
 @bp.post("/visits/campaigns")
-@roles(*STAFF_ROLES)
+@allows("visits.manage")
 def create_campaign():
     """Start a campaign from the form."""
     starts_on, ends_on = _form_date("starts_on"), _form_date("ends_on")
@@ -161,7 +161,7 @@ def create_campaign():
 
 
 @bp.get("/visits/campaigns/<int:campaign_id>")
-@roles(*STAFF_ROLES)
+@allows("visits.manage")
 def campaign(campaign_id: int):
     """A campaign: its figures, coverage map, routes, and the plan / re-plan button."""
     user = me()
@@ -177,7 +177,7 @@ def campaign(campaign_id: int):
 
 
 @bp.post("/visits/campaigns/<int:campaign_id>/plan")
-@roles(*STAFF_ROLES)
+@allows("visits.manage")
 def plan(campaign_id: int):
     """Plan, or re-plan what is not finished."""
     return act_and_return(
@@ -188,7 +188,7 @@ def plan(campaign_id: int):
 
 
 @bp.get("/visits/campaigns/<int:campaign_id>/sheets")
-@roles(*STAFF_ROLES)
+@allows("visits.manage")
 def sheets(campaign_id: int):
     """Every route of the campaign as a print-friendly sheet, one per half-day, in visiting order."""
     user = me()
@@ -202,7 +202,7 @@ def sheets(campaign_id: int):
 
 
 @bp.get("/visits/campaigns/<int:campaign_id>/sheets.pdf")
-@roles(*STAFF_ROLES)
+@allows("visits.manage")
 def sheets_pdf(campaign_id: int):
     """The route sheets as a PDF."""
     routes = service.campaign_routes(user=me(), campaign_id=campaign_id)
@@ -217,7 +217,7 @@ def sheets_pdf(campaign_id: int):
 
 
 @bp.get("/visits/households")
-@roles(*STAFF_ROLES)
+@allows("visits.manage")
 def households():
     """The household list of my scope, addresses masked."""
     rows = service.list_households(user=me(), tag=request.args.get("tag") or None)
@@ -227,7 +227,7 @@ def households():
 
 
 @bp.route("/visits/households/import", methods=["GET", "POST"])
-@roles(*STAFF_ROLES)
+@allows("visits.manage")
 def import_households():
     """Upload a household list; every row is checked and shown before anything is imported."""
     return upload_page(
@@ -239,7 +239,7 @@ def import_households():
 
 
 @bp.route("/visits/households/import/<int:import_id>", methods=["GET", "POST"])
-@roles(*STAFF_ROLES)
+@allows("visits.manage")
 def import_preview(import_id: int):
     """The checked rows of an upload with their errors; confirming imports them once."""
     return preview_page(
@@ -255,14 +255,14 @@ def import_preview(import_id: int):
 
 
 @bp.get("/visits/mine")
-@roles("volunteer", "team_lead")
+@allows("visits.mine")
 def mine():
     """My routes from today on, each visit with buttons to record what came of it (phone first)."""
     return render_template("visits/mine.html", sheets=service.my_routes(user=me()), **_labels())
 
 
 @bp.post("/visits/visits/<int:visit_id>/outcome")
-@roles("volunteer", "team_lead", *STAFF_ROLES)
+@allows("visits.record")
 def outcome(visit_id: int):
     """Record a visit's outcome from the phone view or the campaign page."""
     return act_and_return(

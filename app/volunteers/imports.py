@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from app.accounts.access import STAFF_ROLES, require_role, scope_station_ids
+from app.accounts.access import authorize, scope_station_ids
 from app.accounts.models import User
 from app.audit.service import record
 from app.core.errors import ValidationFailed
@@ -19,6 +19,7 @@ from app.core.uploads import (
     claim_upload,
     column_names,
     count_created,
+    keep_upload,
     own_upload,
     read_table,
     table_rows,
@@ -137,17 +138,15 @@ def _check_row(check: RowCheck, lookups: _Lookups, seen: dict[str, int]) -> None
 
 def preview_import(*, user: User, filename: str, content: bytes) -> ImportPreview:
     """Read and check an uploaded register and keep it until the staff member confirms it."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "volunteers.create")
     rows = read_rows(filename=filename, content=content)
-    upload = VolunteerImport(created_by_id=user.id, filename=filename[:200], rows=rows)
-    db.session.add(upload)
-    db.session.flush()
+    upload = keep_upload(VolunteerImport, user_id=user.id, filename=filename, rows=rows)
     return ImportPreview(upload=upload, rows=check_rows(user=user, rows=rows))
 
 
 def get_import(*, user: User, import_id: int) -> ImportPreview:
     """An upload by this user, its rows checked again against the register as it is now."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "volunteers.create")
     upload = own_upload(VolunteerImport, user_id=user.id, upload_id=import_id)
     return ImportPreview(upload=upload, rows=check_rows(user=user, rows=upload.rows))
 

@@ -10,13 +10,13 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import selectinload
 
 from app.accounts.access import (
-    STAFF_ROLES,
-    ensure_station_in_scope,
+    allowed,
+    authorize,
     may_manage_team,
     may_manage_volunteer,
     may_see_team,
     may_see_volunteer,
-    require_role,
+    role_as_lead,
     scope_station_ids,
 )
 from app.accounts.models import User
@@ -49,7 +49,7 @@ def list_teams(
     query = db.select(Team).order_by(Team.code)
     if not include_inactive:
         query = query.where(Team.active.is_(True))
-    ids = scope_station_ids(user) if user.role in STAFF_ROLES else set()
+    ids = scope_station_ids(user) if allowed(user, "volunteers.list.station") else set()
     if ids is not None:
         own = lead_team_ids(user) | ({user.team_id} if user.team_id else set())
         query = query.where(Team.station_id.in_(ids) | Team.id.in_(own))
@@ -72,11 +72,11 @@ def create_team(
     *, user: User, code: str, name: str, station_id: int, specialty: str | None, lead_user_id: int | None
 ) -> Team:
     """Add a team at a station; its tier is the station's."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "teams.create")
     station = db.session.get(Station, station_id)
     if station is None:
         raise ValidationFailed("unknown station", field="station_id")
-    ensure_station_in_scope(user, station.id, field="station_id")
+    authorize(user, "teams.create", station.id, field="station_id")
     if db.session.scalar(db.select(Team.id).where(Team.code == code)) is not None:
         raise ValidationFailed("team code %(code)s is taken", field="code", params={"code": code})
     specialty_row = None
@@ -136,11 +136,11 @@ def _check_team(user: User, team_id: int | None) -> Team | None:
 
 def create_volunteer(*, user: User, skills: list[str], **fields: Any) -> Volunteer:
     """Register a volunteer (staff)."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "volunteers.create")
     station_id = int(fields["station_id"])
     if db.session.get(Station, station_id) is None:
         raise ValidationFailed("unknown station", field="station_id")
-    ensure_station_in_scope(user, station_id, field="station_id")
+    authorize(user, "volunteers.create", station_id, field="station_id")
     if db.session.scalar(db.select(Volunteer.id).where(Volunteer.code == fields["code"])) is not None:
         raise ValidationFailed("volunteer code %(code)s is taken", field="code", params={"code": fields["code"]})
     _check_team(user, fields.get("team_id"))
@@ -257,7 +257,7 @@ def free_intervals(volunteer: Volunteer, start: datetime, end: datetime) -> list
 
 def _staff_team(user: User, team_id: int) -> Team:
     """A team staff may administer (based inside their subtree), or 404."""
-    require_role(user, *STAFF_ROLES)
+    authorize(user, "teams.edit")
     team = db.session.get(Team, team_id)
     ids = scope_station_ids(user)
     if team is None or (ids is not None and team.station_id not in ids):
@@ -272,7 +272,7 @@ def _lead_candidate(user: User, lead_user_id: int) -> User:
     if (
         lead is None
         or not lead.active
-        or lead.role not in ("volunteer", "team_lead")
+        or not allowed(lead, "teams.lead")
         or (ids is not None and lead.scope_station_id not in ids)
     ):
         raise ValidationFailed("the lead must be an active volunteer or team lead in your area", field="lead_user_id")
@@ -281,8 +281,7 @@ def _lead_candidate(user: User, lead_user_id: int) -> User:
 
 def _make_lead(team: Team, lead: User) -> None:
     """A volunteer made a lead gains the team lead role; the team remembers who leads it."""
-    if lead.role == "volunteer":
-        lead.role = "team_lead"
+    lead.role = role_as_lead(lead)
     if lead.team_id is None:
         lead.team_id = team.id
     team.lead_user_id = lead.id
@@ -438,13 +437,13 @@ def search_volunteers(
 def _visible_volunteers(user: User):
     """The select of volunteers a user may see (same rule as list_volunteers)."""
     query = db.select(Volunteer)
-    if user.role in STAFF_ROLES:
+    if allowed(user, "volunteers.list.station"):
         ids = scope_station_ids(user)
         if ids is not None:
             query = query.outerjoin(Team, Team.id == Volunteer.team_id).where(
                 Volunteer.station_id.in_(ids) | Team.station_id.in_(ids)
             )
-    elif user.role == "team_lead":
+    elif allowed(user, "volunteers.list.team"):
         query = query.where(Volunteer.team_id.in_(lead_team_ids(user)))
     else:
         query = query.where(Volunteer.user_id == user.id)

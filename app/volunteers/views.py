@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.accounts.access import allowed
 from app.accounts.models import User
 from app.audit.service import list_entries
 from app.core.errors import DomainError
@@ -20,12 +21,11 @@ from app.orders import service as order_service
 from app.volunteers import service as volunteer_service
 from app.web.errors import domain_message
 from app.web.imports import preview_page, upload_page
-from app.web.pages import choices, me, page_arg, roles, show_error, state_arg
+from app.web.pages import allows, choices, me, page_arg, refusal_shown_on, state_arg
 from app.web.service_messages import N_
 
 bp = Blueprint("volunteers_views", __name__)
 
-STAFF = ("station_staff", "county_staff", "admin")
 SLOTS_PER_DAY = 3
 MAX_CUSTOM_PER_DAY = 12
 HALF_DAY_LABELS = {"am": _l("Morning"), "pm": _l("Afternoon"), "ev": _l("Evening")}
@@ -57,12 +57,12 @@ def _records(volunteer) -> list:  # noqa: ANN001
 
 
 @bp.get("/me", endpoint="me")
-@roles("volunteer", "team_lead")
+@allows("volunteers.me")
 def my_service():
     """My service: upcoming crew orders with check-in and check-out, hours and points, links to roster."""
     user = me()
     volunteer = volunteer_service.volunteer_of(user)
-    if volunteer is None and user.role == "team_lead":
+    if volunteer is None and allowed(user, "teams.mine"):
         return redirect(url_for("dispatch_views.inbox"))
     if volunteer is None:
         abort(404)
@@ -199,13 +199,10 @@ def _availability_page(volunteer_id: int, back: str):
         if problems:
             form.form_errors.append(_("Some times are not valid: each start must be before its end (HH:MM)."))
         else:
-            try:
+            with refusal_shown_on(form):
                 volunteer_service.set_availability(
                     user=user, volunteer_id=volunteer_id, weekly=weekly, exceptions=exceptions
                 )
-            except DomainError as error:
-                show_error(form, error)
-            else:
                 flash(_("Your available times are saved."), "success")
                 return redirect(back)
     values = request.form if request.method == "POST" else None
@@ -228,7 +225,7 @@ def _availability_page(volunteer_id: int, back: str):
 
 
 @bp.route("/me/availability", methods=["GET", "POST"])
-@roles("volunteer", "team_lead")
+@allows("volunteers.me")
 def my_availability():
     """The weekly availability editor for oneself."""
     volunteer = _my_volunteer()
@@ -236,14 +233,14 @@ def my_availability():
 
 
 @bp.route("/volunteers/<int:volunteer_id>/availability", methods=["GET", "POST"])
-@roles("team_lead", *STAFF)
+@allows("teams.see")
 def availability(volunteer_id: int):
     """The weekly availability editor for a team member (lead or staff)."""
     return _availability_page(volunteer_id, url_for("volunteers_views.volunteer", volunteer_id=volunteer_id))
 
 
 @bp.get("/team")
-@roles("team_lead")
+@allows("teams.mine")
 def my_team():
     """A lead's own team (the first one if they lead several)."""
     ids = sorted(volunteer_service.lead_team_ids(me()))
@@ -253,16 +250,16 @@ def my_team():
 
 
 @bp.get("/teams")
-@roles("team_lead", *STAFF)
+@allows("teams.see")
 def teams():
     """Teams in the user's scope (staff also see deactivated ones, to bring them back)."""
     user = me()
-    rows = volunteer_service.list_teams(user=user, include_inactive=user.role in STAFF)
-    return render_template("volunteers/teams.html", teams=rows, can_add=user.role in STAFF)
+    rows = volunteer_service.list_teams(user=user, include_inactive=allowed(user, "volunteers.list.station"))
+    return render_template("volunteers/teams.html", teams=rows, can_add=allowed(user, "teams.create"))
 
 
 @bp.get("/teams/<int:team_id>")
-@roles("team_lead", *STAFF)
+@allows("teams.see")
 def team(team_id: int):
     """A team: members, their skills, availability at a glance, and its roster."""
     user = me()
@@ -279,7 +276,7 @@ def team(team_id: int):
 
 
 @bp.get("/volunteers")
-@roles("team_lead", *STAFF)
+@allows("teams.see")
 def volunteers():
     """The volunteer register: search by name or code, filter by team, station, skill and state, page through."""
     from app.menu.service import list_skills
@@ -303,12 +300,12 @@ def volunteers():
         "volunteers/list.html",
         result=result,
         teams=volunteer_service.list_teams(user=user),
-        stations=list_stations(user=user) if user.role in STAFF else [],
+        stations=list_stations(user=user) if allowed(user, "volunteers.list.station") else [],
         skills=list_skills(),
         filters=filters,
         team_arg=team_arg,
         state=state,
-        can_import=user.role in STAFF,
+        can_import=allowed(user, "volunteers.create"),
     )
 
 
@@ -323,7 +320,7 @@ class VolunteerForm(FlaskForm):
 
 
 @bp.route("/volunteers/<int:volunteer_id>", methods=["GET", "POST"])
-@roles("team_lead", *STAFF)
+@allows("teams.see")
 def volunteer(volunteer_id: int):
     """One volunteer: limits, team, active; links to their availability."""
     user = me()
@@ -334,7 +331,7 @@ def volunteer(volunteer_id: int):
     if request.method == "GET":
         form.team_id.data = row.team_id or 0
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             volunteer_service.update_volunteer(
                 user=user,
                 volunteer_id=row.id,
@@ -344,9 +341,6 @@ def volunteer(volunteer_id: int):
                 max_km=form.max_km.data,
                 active=form.active.data,
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             flash(_("Saved."), "success")
             return redirect(url_for("volunteers_views.volunteer", volunteer_id=row.id))
     return render_template(
@@ -401,7 +395,7 @@ def _team_choices(form: FlaskForm, user: User) -> None:
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
-@roles(*STAFF)
+@allows("teams.create")
 def new_team():
     """Add a team at a station in one's area, with a lead."""
     from app.stations.service import list_stations
@@ -411,7 +405,7 @@ def new_team():
     form.station_id.choices = choices([(s.id, s.name) for s in list_stations(user=user)])
     _team_choices(form, user)
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             row = volunteer_service.add_team(
                 user=user,
                 code=form.code.data.strip(),
@@ -420,16 +414,13 @@ def new_team():
                 specialty=form.specialty.data or None,
                 lead_user_id=form.lead_user_id.data or None,
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             flash(_("Team %(name)s created.", name=row.name), "success")
             return redirect(url_for("volunteers_views.edit_team", team_id=row.id))
     return render_template("volunteers/team_new.html", form=form)
 
 
 @bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
-@roles(*STAFF)
+@allows("teams.edit")
 def edit_team(team_id: int):
     """Change a team's name, specialty, lead or activity, and its members."""
     user = me()
@@ -440,7 +431,7 @@ def edit_team(team_id: int):
         form.specialty.data = row.specialty.code if row.specialty else ""
         form.lead_user_id.data = row.lead_user_id or 0
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form):
             volunteer_service.change_team(
                 user=user,
                 team_id=row.id,
@@ -449,9 +440,6 @@ def edit_team(team_id: int):
                 lead_user_id=form.lead_user_id.data or None,
                 active=form.active.data,
             )
-        except DomainError as error:
-            show_error(form, error)
-        else:
             flash(_("Saved."), "success")
             return redirect(url_for("volunteers_views.edit_team", team_id=row.id))
     lead = db.session.get(User, row.lead_user_id) if row.lead_user_id else None
@@ -466,7 +454,7 @@ def edit_team(team_id: int):
 
 
 @bp.post("/teams/<int:team_id>/members")
-@roles(*STAFF)
+@allows("teams.edit")
 def team_members(team_id: int):
     """Add volunteers by code and take ticked members off the team."""
     user = me()
@@ -500,7 +488,7 @@ IMPORT_COLUMNS = (
 
 
 @bp.route("/volunteers/import", methods=["GET", "POST"])
-@roles(*STAFF)
+@allows("volunteers.create")
 def import_volunteers():
     """Upload a register of volunteers; every row is checked and shown before anything is imported."""
     from app.volunteers import imports
@@ -514,7 +502,7 @@ def import_volunteers():
 
 
 @bp.route("/volunteers/import/<int:import_id>", methods=["GET", "POST"])
-@roles(*STAFF)
+@allows("volunteers.create")
 def import_preview(import_id: int):
     """The checked rows of an upload with their errors; confirming imports them once."""
     from app.volunteers import imports

@@ -10,6 +10,7 @@ from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app.accounts.access import allowed
 from app.core.masking import mask_name, mask_phone
 from app.core.timeutil import to_local
 
@@ -121,64 +122,64 @@ class NavItem:
     current: bool
 
 
-# (label, endpoint, roles, endpoints that mark it current)
+# (label, endpoint, the policy action that shows it (None: everyone), endpoints that mark it current)
 _NAV = [
-    (lazy_gettext("Order a service"), "menu_views.kiosk", ("resident", "station_staff"), ("menu_views.",)),
-    (lazy_gettext("Inbox"), "dispatch_views.inbox", ("team_lead", "county_staff", "admin"), ("dispatch_views.inbox",)),
-    (lazy_gettext("My service"), "volunteers_views.me", ("volunteer", "team_lead"), ("volunteers_views.me",)),
+    (lazy_gettext("Order a service"), "menu_views.kiosk", "order.place.front", ("menu_views.",)),
+    (lazy_gettext("Inbox"), "dispatch_views.inbox", "proposal.answer", ("dispatch_views.inbox",)),
+    (lazy_gettext("My service"), "volunteers_views.me", "volunteers.me", ("volunteers_views.me",)),
     (
         lazy_gettext("Availability"),
         "volunteers_views.my_availability",
-        ("volunteer", "team_lead"),
+        "volunteers.me",
         ("volunteers_views.my_availability",),
     ),
-    (lazy_gettext("Roster"), "rosters_views.mine", ("volunteer", "team_lead"), ("rosters_views.",)),
-    (lazy_gettext("My team"), "volunteers_views.my_team", ("team_lead",), ("volunteers_views.my_team",)),
+    (lazy_gettext("Roster"), "rosters_views.mine", "volunteers.me", ("rosters_views.",)),
+    (lazy_gettext("My team"), "volunteers_views.my_team", "teams.mine", ("volunteers_views.my_team",)),
     (
         lazy_gettext("Dashboard"),
         "coverage_views.dashboard",
-        ("station_staff", "county_staff", "admin"),
+        "coverage.see",
         ("coverage_views.",),
     ),
     (lazy_gettext("Orders"), "orders_views.list_orders", None, ("orders_views.",)),
-    (lazy_gettext("Dispatch"), "dispatch_views.runs", ("county_staff", "admin"), ("dispatch_views.runs",)),
-    (lazy_gettext("Menu"), "menu_views.manage", ("county_staff", "admin"), ("menu_views.manage", "menu_views.edit")),
+    (lazy_gettext("Dispatch"), "dispatch_views.runs", "dispatch.run", ("dispatch_views.runs",)),
+    (lazy_gettext("Menu"), "menu_views.manage", "menu.edit", ("menu_views.manage", "menu_views.edit")),
     (
         lazy_gettext("Teams"),
         "volunteers_views.teams",
-        ("station_staff", "county_staff", "admin"),
+        "volunteers.list.station",
         ("volunteers_views.team", "volunteers_views.teams", "volunteers_views.new_team", "volunteers_views.edit_team"),
     ),
     (
         lazy_gettext("Volunteers"),
         "volunteers_views.volunteers",
-        ("station_staff", "county_staff", "admin"),
+        "volunteers.list.station",
         ("volunteers_views.volunteer", "volunteers_views.import_"),
     ),
-    (lazy_gettext("My points"), "incentives_views.mine", ("volunteer", "team_lead"), ("incentives_views.mine",)),
+    (lazy_gettext("My points"), "incentives_views.mine", "incentives.mine", ("incentives_views.mine",)),
     (
         lazy_gettext("Points shop"),
         "incentives_views.shop",
-        ("station_staff", "county_staff", "admin"),
+        "incentives.shop.manage",
         ("incentives_views.shop",),
     ),
     (
         lazy_gettext("Rankings"),
         "incentives_views.rankings",
-        ("volunteer", "team_lead", "station_staff", "county_staff", "admin"),
+        "incentives.rankings.see",
         ("incentives_views.rankings",),
     ),
-    (lazy_gettext("Points rules"), "incentives_views.rules", ("county_staff", "admin"), ("incentives_views.rules",)),
+    (lazy_gettext("Points rules"), "incentives_views.rules", "incentives.rule.edit", ("incentives_views.rules",)),
     (
         lazy_gettext("Deliberation"),
         "deliberation_views.index",
-        ("station_staff", "county_staff", "admin"),
+        "deliberation.manage",
         ("deliberation_views.",),
     ),
     (
         lazy_gettext("Household visits"),
         "visits_views.index",
-        ("station_staff", "county_staff", "admin"),
+        "visits.manage",
         (
             "visits_views.index",
             "visits_views.campaign",
@@ -188,22 +189,22 @@ _NAV = [
             "visits_views.import_preview",
         ),
     ),  # fmt: skip
-    (lazy_gettext("My visits"), "visits_views.mine", ("volunteer", "team_lead"), ("visits_views.mine",)),
+    (lazy_gettext("My visits"), "visits_views.mine", "visits.mine", ("visits_views.mine",)),
     (
         lazy_gettext("Activities"),
         "activities_views.index",
-        ("volunteer", "team_lead", "station_staff", "county_staff", "admin"),
+        "activities.browse",
         ("activities_views.",),
     ),
-    (lazy_gettext("Scheduler"), "scheduling_views.status", ("county_staff", "admin"), ("scheduling_views.",)),
-    (lazy_gettext("Audit log"), "audit_views.audit_log", ("county_staff", "admin"), ("audit_views.",)),
+    (lazy_gettext("Scheduler"), "scheduling_views.status", "scheduler.watch", ("scheduling_views.",)),
+    (lazy_gettext("Audit log"), "audit_views.audit_log", "audit.see", ("audit_views.",)),
     (
         lazy_gettext("Accounts"),
         "accounts_views.users",
-        ("station_staff", "county_staff", "admin"),
+        "users.list",
         ("accounts_views.user", "accounts_views.new_user"),
     ),
-    (lazy_gettext("Check-in code"), "stations_views.my_code", ("station_staff",), ("stations_views.",)),
+    (lazy_gettext("Check-in code"), "stations_views.my_code", "stations.code.page", ("stations_views.",)),
 ]
 
 
@@ -222,8 +223,8 @@ def nav_items() -> list[NavItem]:
     endpoint = request.endpoint or ""
     items: list[NavItem] = []
     has_volunteer_record: bool | None = None
-    for label, target, roles, marks in _NAV:
-        if roles is not None and current_user.role not in roles:
+    for label, target, action, marks in _NAV:
+        if action is not None and not allowed(current_user, action):
             continue
         if target in _NEEDS_VOLUNTEER_RECORD:
             # A team lead who is not also a registered volunteer has no service or availability of their own.
@@ -320,11 +321,17 @@ def kiosk_station():  # noqa: ANN201
     return kiosk.station()
 
 
+def can(action: str) -> bool:
+    """Whether the signed-in user's role may take a policy action (what a page offers; the services still check)."""
+    return bool(getattr(current_user, "is_authenticated", False)) and allowed(current_user, action)
+
+
 def install(app_or_state) -> None:  # noqa: ANN001
     """Register the helpers as Jinja globals."""
     env = app_or_state.jinja_env
     env.globals.update(
         nav_items=nav_items,
+        can=can,
         url_if=url_if,
         minutes_label=minutes_label,
         percent=percent,

@@ -15,7 +15,7 @@ from wtforms import BooleanField
 
 from app.core.errors import DomainError
 from app.core.uploads import UploadPreview
-from app.web.pages import me, refused, show_error
+from app.web.pages import me, refusal_shown_on, refused
 
 # How many rows a paged preview shows at once.
 ROWS_PER_PAGE = 100
@@ -40,11 +40,8 @@ def upload_page(
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+        with refusal_shown_on(form):
             preview = read(user=me(), filename=upload.filename or "", content=upload.read())
-        except DomainError as error:
-            show_error(form, error)
-        else:
             return redirect(url_for(preview_endpoint, import_id=preview.upload.id))
     return render_template(template, form=form, columns=columns)
 

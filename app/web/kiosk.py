@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask import current_app, g, redirect, request, session, url_for
 
-from app.accounts.access import station_in_scope
+from app.accounts.access import in_scope
 from app.accounts.models import User
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -53,12 +53,7 @@ def operator() -> User | None:
         return g.kiosk_operator
     state = session.get(_KEY) or {}
     user = db.session.get(User, state.get("operator_id") or -1)
-    if (
-        user is None
-        or not user.active
-        or user.role != "station_staff"
-        or not station_in_scope(user, state.get("station_id") or -1)
-    ):
+    if user is None or not user.active or not in_scope(user, "kiosk.run", state.get("station_id") or -1):
         user = None
     g.kiosk_operator = user
     return user

@@ -1,8 +1,9 @@
-"""What every page view shares: role checks, the signed-in user, and showing a service's refusal on a form."""
+"""What every page view shares: the access policy's check, the signed-in user, a service's refusal on a form."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,8 +12,9 @@ from flask import request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from app.accounts.access import authorize
 from app.accounts.models import User
-from app.core.errors import DomainError, Forbidden
+from app.core.errors import DomainError
 from app.extensions import db
 from app.web.errors import domain_message
 
@@ -22,20 +24,24 @@ def me() -> User:
     return current_user._get_current_object()
 
 
-def roles(*allowed: str) -> Callable:
-    """Sign-in required, then 403 unless the user holds one of the roles."""
+def allows(action: str) -> Callable:
+    """Sign-in required, then 403 unless the access policy lets the user's role take the action."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def wrapper(*args: Any, **kwargs: Any):
-            if allowed and current_user.role not in allowed:
-                raise Forbidden("role %(role)s may not do this", params={"role": current_user.role})
+            authorize(me(), action)
             return view(*args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def signed_in(view: Callable) -> Callable:
+    """Sign-in required; what the page shows is the services' and the policy's to decide."""
+    return login_required(view)
 
 
 def refused(error: DomainError) -> str:
@@ -54,6 +60,15 @@ def show_error(form: FlaskForm, error: DomainError, field_map: dict[str, str] | 
         field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
     else:
         form.form_errors.append(message)
+
+
+@contextmanager
+def refusal_shown_on(form: FlaskForm, field_map: dict[str, str] | None = None) -> Iterator[None]:
+    """Run a form's service call and what follows its success; a refusal skips the rest and shows on the form."""
+    try:
+        yield
+    except DomainError as error:
+        show_error(form, error, field_map)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from app.web.helpers import label
 from app.web.service_messages import N_
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -190,23 +191,15 @@ def event_reason(event: Any) -> str:
     return reason_text(event.reason, data)
 
 
-def label_of(mapping: dict, key: str | None) -> str:
-    """A translated label for a code, or the code itself when unknown."""
-    if key is None:
-        return ""
-    value = mapping.get(key)
-    return str(value) if value is not None else key
-
-
 def install(app_or_state) -> None:  # noqa: ANN001
     """Register the sentence and label helpers as Jinja globals."""
     app_or_state.jinja_env.globals.update(
         unassigned_label=lambda code, params=None: unassigned_sentence(code, params),
         event_reason=event_reason,
         reason_text=reason_text,
-        tag_label=lambda tag: label_of(RATING_TAG_LABELS, tag),
-        trigger_label=lambda code: label_of(TRIGGER_LABELS, code),
-        job_label=lambda name: label_of(JOB_LABELS, name),
-        outcome_label=lambda outcome: label_of(OUTCOME_LABELS, outcome),
-        notification_kind_label=lambda kind: label_of(NOTIFICATION_KIND_LABELS, kind),
+        tag_label=lambda tag: label(RATING_TAG_LABELS, tag),
+        trigger_label=lambda code: label(TRIGGER_LABELS, code),
+        job_label=lambda name: label(JOB_LABELS, name),
+        outcome_label=lambda outcome: label(OUTCOME_LABELS, outcome),
+        notification_kind_label=lambda kind: label(NOTIFICATION_KIND_LABELS, kind),
     )

@@ -124,7 +124,12 @@ READABLE_EVERYWHERE = {"/api/v1/menu-items/{item_id}"}
 # A station's showcase and a county's display figures are public (counts and masked names only).
 READABLE_EVERYWHERE |= {"/api/v1/showcase/stations/{station_code}", "/api/v1/showcase/counties/{county_code}/figures"}
 # Query strings some reads need (the object they name is the walked one).
-QUERIES = {"/api/v1/rosters": "?team_id={team_id}"}
+QUERIES = {
+    "/api/v1/rosters": "?team_id={team_id}",
+    # A county's rules and rankings: one's own county's, or any an admin names.
+    "/api/v1/incentives/rules": "?county={county_code}",
+    "/api/v1/incentives/rankings": "?county={county_code}",
+}
 
 _ACTIVITY_START = (datetime.now().astimezone() + timedelta(days=3)).replace(microsecond=0)
 
@@ -285,7 +290,7 @@ def test_every_read_as_every_role_inside_and_outside_scope(client, walk) -> None
     ids, headers = walk
     wrong = []
     for path in READS:
-        places = ("own", "other") if "{" in path else ("own",)
+        places = ("own", "other") if "{" in path or path in QUERIES else ("own",)
         for where in places:
             url = _fill(path + QUERIES.get(path, ""), ids[where], path)
             for role in ROLES:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from app.core.timeutil import LOCAL_TZ
+from app.core.timeutil import LOCAL_TZ, utcnow
+from app.dispatch.border import dispatch_counties
+from app.dispatch.models import Proposal
 from app.extensions import db
 from app.orders import service as orders
 from app.orders.models import Order
@@ -53,3 +55,21 @@ def build_border(world: World) -> dict[str, Order]:
         "later": place(world, start=tomorrow + timedelta(days=1), station="XJ-JQ-02"),
         "far": place(world, start=tomorrow + timedelta(days=1), station="XJ-JQ-01"),
     }
+
+
+def stored_plan() -> list[tuple]:
+    """The stored proposals as (order, team, start, crew), comparable across runs."""
+    rows = db.session.scalars(db.select(Proposal).order_by(Proposal.order_id))
+    return [(p.order_id, p.team_id, p.start_at, tuple(sorted(m.volunteer_id for m in p.crew))) for p in rows]
+
+
+def in_process_border_plan(world: World) -> tuple[datetime, list[tuple]]:
+    """Build the border world, then what in-process dispatch with its second pass proposes from now (rolled back so
+    the database holds the world alone), and that moment."""
+    build_border(world)
+    db.session.commit()
+    moment = utcnow()
+    dispatch_counties(trigger="test", actor=None, time_limit=2.0, now=moment)
+    plan = stored_plan()
+    db.session.rollback()
+    return moment, plan

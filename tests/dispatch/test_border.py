@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.dispatch.border import dispatch_counties, lending_groups
 from app.dispatch.models import DispatchRun, Proposal
 from app.extensions import db
-from tests.dispatch.border_world import build_border
+from tests.dispatch.border_world import build_border, in_process_border_plan, stored_plan
 
 
 def _proposed(order) -> Proposal | None:
@@ -44,21 +44,10 @@ def test_without_a_lent_team_there_is_no_second_pass(world, db) -> None:
     assert db.session.scalar(db.select(db.func.count(DispatchRun.id)).where(DispatchRun.kind == "border")) == 0
 
 
-def _plan() -> list[tuple]:
-    rows = db.session.scalars(db.select(Proposal).order_by(Proposal.order_id))
-    return [(p.order_id, p.team_id, p.start_at, tuple(sorted(m.volunteer_id for m in p.crew))) for p in rows]
-
-
 def test_a_queued_border_run_waits_for_its_county_runs_and_gives_the_in_process_plan(world, db) -> None:
-    from app.core.timeutil import utcnow
     from app.dispatch.queue import execute_run, queue_runs
 
-    build_border(world)
-    db.session.commit()
-    moment = utcnow()
-    dispatch_counties(trigger="test", actor=None, time_limit=2.0, now=moment)
-    expected = _plan()
-    db.session.rollback()
+    moment, expected = in_process_border_plan(world)
     queued = queue_runs(county_code=None, actor=world.users["admin"], trigger="api", time_limit=2.0, now=moment)
     db.session.commit()
     assert [r.kind for r in queued] == ["county", "county", "border"]
@@ -68,7 +57,7 @@ def test_a_queued_border_run_waits_for_its_county_runs_and_gives_the_in_process_
     for run in queued[:-1]:
         assert execute_run(run_id=run.id, host="test") == "done"
     assert execute_run(run_id=border_id, host="test") == "done"
-    assert _plan() == expected and len(expected) == 2
+    assert stored_plan() == expected and len(expected) == 2
 
 
 def test_county_staff_lend_a_team_to_a_neighbouring_county_through_the_api(client, world, token_for) -> None:

@@ -121,6 +121,7 @@ def test_the_rules_page_writes_the_callers_county_rule(pages, world) -> None:
     assert [(r.points_per_hour, r.county.code if r.county else None) for r in rules] == [(30, "XJ"), (10, None)]
     page = pages.get("/incentives/rules").get_data(as_text=True)
     assert "西吉县新时代文明实践中心" in page and "现行" in page
+    assert "新版本适用于西吉县新时代文明实践中心的服务" in page, "county staff are told which county the form writes"
     pages.login("county")
     own = pages.get("/incentives/rules").get_data(as_text=True)
     assert "西吉县新时代文明实践中心" not in own and "各县通用（默认）" in own

@@ -82,3 +82,16 @@ def test_demo_reset_asks_unless_yes(app, world) -> None:
     assert refused.exit_code != 0 and "deletes ALL data" in refused.output
     with app.app_context():
         assert db.session.scalar(text("SELECT count(*) FROM users WHERE username = 'county'")) == 1
+
+
+def test_a_failed_backup_or_restore_is_the_command_error_not_a_traceback(tmp_path) -> None:
+    memory = create_app("config.TestingConfig", SQLALCHEMY_DATABASE_URI="sqlite://")
+    made = memory.test_cli_runner().invoke(args=["backup", str(tmp_path / "none.backup")])
+    assert made.exit_code == 1 and "Error: an in-memory SQLite database cannot be backed up" in made.output
+    app = _app_on(f"sqlite:///{tmp_path / 'live.db'}")
+    junk = tmp_path / "junk.backup"
+    junk.write_text("not a database")
+    restored = app.test_cli_runner().invoke(args=["restore", str(junk), "--yes"])
+    assert restored.exit_code == 1 and f"Error: {junk} is not a SQLite backup" in restored.output
+    with app.app_context():
+        db.engine.dispose()

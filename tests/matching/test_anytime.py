@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from matching import solve, validate
 from matching.explain import REASONS
 from matching.generate import generate_family
@@ -64,6 +66,30 @@ def test_progress_from_parallel_parts() -> None:
     seen: list[Progress] = []
     sol = solve(inst, time_limit=1.5, seed=1, workers=2, progress=seen.append)
     assert len(seen) >= 2 and seen[-1].served_priority == sol.stats.served_priority
+
+
+def test_progress_of_a_regional_solve_never_claims_more_than_its_bound() -> None:
+    inst = generate_family("planted-8", seed=1, scale=0.05, counties=3).instance
+    seen: list[Progress] = []
+    params = SearchParams(regional_above=50, region_orders=40)
+    sol = solve(inst, time_limit=2.0, seed=1, workers=2, params=params, progress=seen.append)
+    assert len(seen) >= 2
+    assert all(p.served_priority <= p.bound for p in seen)
+    assert max(p.served_priority for p in seen[:-1]) <= sol.stats.bound
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_regional_solve_ends_within_its_last_tenth(workers: int) -> None:
+    # Over-subscribed, so no region proves itself: what the stitch does not need goes to the regions' search.
+    inst = generate_family("oversubscribed", seed=1, scale=0.5).instance
+    params = SearchParams(regional_above=100, region_orders=100)
+    began = time.monotonic()
+    sol = solve(inst, time_limit=4.0, seed=1, workers=workers, params=params)
+    took = time.monotonic() - began
+    assert sol.stats.status == "FEASIBLE" and sol.stats.served_priority < sol.stats.bound
+    # The target is [0.9, 1.0] of the limit; 2% over for a busy machine's last validation.
+    assert 0.9 * 4.0 <= took <= 1.02 * 4.0
+    assert validate(inst, sol) == []
 
 
 def test_every_reason_is_listed_with_its_sentence() -> None:

@@ -77,6 +77,11 @@ def exact(problem: Problem) -> tuple[int, float]:
     return served, (served * result.big - result.objective) / UNIT
 
 
+# The exact model's travel is a sum of legs each rounded to whole metres (UNIT), so the optimum it reports may sit
+# a few metres off the true one; a bound is held to within that.
+EXACT_KM_SLACK = 0.01
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_instances())
 def test_bounds_hold_against_the_exact_optimum(data: dict[str, Any]) -> None:
@@ -88,11 +93,11 @@ def test_bounds_hold_against_the_exact_optimum(data: dict[str, Any]) -> None:
     solved = relaxation.bound(10.0)
     assert solved is not None and solved[0] >= served
     floor = relaxation.travel_floor(served, 10.0)
-    assert floor is not None and floor <= km + 1e-3
+    assert floor is not None and floor <= km + EXACT_KM_SLACK
     sol = solve(inst, time_limit=1, workers=1)
     assert sol.stats.bound >= served >= sol.stats.served_priority
     if sol.stats.travel_bound_km is not None:
-        assert sol.stats.travel_bound_km <= km + 1e-3
+        assert sol.stats.travel_bound_km <= km + EXACT_KM_SLACK
 
 
 def test_lp_bound_is_tighter_than_orders_alone(make_instance):

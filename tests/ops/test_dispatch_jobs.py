@@ -23,6 +23,7 @@ from app.dispatch.models import DispatchRun, Proposal
 from app.dispatch.runs import run_dispatch
 from app.extensions import db
 from schedules.process import run_scheduler
+from tests.dispatch.border_world import stored_plan
 from tests.factories import World, build_world
 from tests.rosters.builders import place
 from tests.schedules.conftest import NEEDS_PG, database_url
@@ -55,17 +56,11 @@ def _token(client, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
-def _plan() -> list[tuple]:
-    """The stored proposals as (order, team, start, crew), comparable across runs."""
-    rows = db.session.scalars(db.select(Proposal).order_by(Proposal.order_id))
-    return [(p.order_id, p.team_id, p.start_at, tuple(sorted(m.volunteer_id for m in p.crew))) for p in rows]
-
-
 def _in_process_plan(world: World, *, now: datetime) -> list[tuple]:
     """What an in-process run from `now` would propose; rolled back so the database is as it was."""
     run_dispatch(county=world.stations["PY"], trigger="test", actor=None, time_limit=2.0, now=now)
     db.session.flush()
-    plan = _plan()
+    plan = stored_plan()
     db.session.rollback()
     return plan
 
@@ -80,7 +75,7 @@ def test_the_request_only_queues_and_the_scheduler_runs_it(shared_app: Flask, co
     [queued] = response.get_json()
     assert queued["status"] == "queued" and queued["attempts"] == 0
     db.session.rollback()
-    assert _plan() == [], "the request must not solve"
+    assert stored_plan() == [], "the request must not solve"
     shared_app.config.update(SCHEDULER_JOBS=["housekeeping"], DISPATCH_QUEUE_POLL_S=0.05)
     stop = threading.Event()
     thread = threading.Thread(
@@ -94,7 +89,7 @@ def test_the_request_only_queues_and_the_scheduler_runs_it(shared_app: Flask, co
         thread.join(60)
         shared_app.config.update(SCHEDULER_JOBS=[], DISPATCH_QUEUE_POLL_S=2.0)
     shown = client.get(f"/api/v1/dispatch/runs/{queued['id']}", headers=headers).get_json()
-    assert shown["status"] == "done" and shown["attempts"] == 1 and shown["orders_proposed"] == len(_plan()) > 0
+    assert shown["status"] == "done" and shown["attempts"] == 1 and shown["orders_proposed"] == len(stored_plan()) > 0
     # Generous for a loaded machine; LOAD.md has the measured figure.
     assert answered < 2.0
 
@@ -219,20 +214,14 @@ def test_celery_worker_gives_the_same_proposals_as_in_process(shared_app: Flask,
     wait_for(lambda: db.session.get(DispatchRun, queued["id"]).status in ("done", "failed"), what="the worker")
     run = db.session.get(DispatchRun, queued["id"])
     assert run.status == "done", (run.error, worker_mode.log.name)
-    assert _plan() == expected
+    assert stored_plan() == expected
 
 
 def test_celery_fan_out_with_the_border_pass_gives_the_in_process_proposals(shared_app: Flask, worker_mode) -> None:
-    from app.dispatch.border import dispatch_counties
-    from tests.dispatch.border_world import build_border
+    from tests.dispatch.border_world import in_process_border_plan
 
     world = build_world()
-    build_border(world)
-    db.session.commit()
-    moment = utcnow()
-    dispatch_counties(trigger="test", actor=None, time_limit=2.0, now=moment)
-    expected = _plan()
-    db.session.rollback()
+    moment, expected = in_process_border_plan(world)
     assert any(team == world.teams["T-T-B"].id for _, team, _, _ in expected)
     client = shared_app.test_client()
     headers = _token(client, "admin")
@@ -251,7 +240,7 @@ def test_celery_fan_out_with_the_border_pass_gives_the_in_process_proposals(shar
 
     wait_for(finished, what="the county tasks and the border task")
     assert [db.session.get(DispatchRun, r["id"]).status for r in queued] == ["done"] * 3, worker_mode.log.name
-    assert _plan() == expected
+    assert stored_plan() == expected
 
 
 def test_a_worker_killed_mid_run_leaves_the_run_to_its_retry_and_nothing_twice(

@@ -190,15 +190,20 @@ def test_two_swaps_at_once_never_double_book_a_volunteer(server, world, bearer) 
     assert_doctor_clean()
 
 
-def test_fifty_retries_of_one_order_place_it_once(server, world, bearer) -> None:
-    """Row 9: the same POST /orders with the same Idempotency-Key, 50 at once: one order, the same answer."""
+def _walk_in_order(world) -> dict:  # noqa: ANN001
+    """The body of POST /orders for an elder-care visit tomorrow, ordered by station staff for a walk-in."""
     start = slot(0)
-    body = {
+    return {
         "menu_item_id": world.menu_item("MI-15").id,
         "station_id": world.stations["PY-BY-01"].id,
         "windows": [{"start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat()}],
         "resident": {"name": "马大爷"},
     }
+
+
+def test_fifty_retries_of_one_order_place_it_once(server, world, bearer) -> None:
+    """Row 9: the same POST /orders with the same Idempotency-Key, 50 at once: one order, the same answer."""
+    body = _walk_in_order(world)
     headers = {**bearer("staff"), "Idempotency-Key": "phone-retry-1"}
     replies = server.fire([Call("POST", "/api/v1/orders", headers, body) for _ in range(50)])
     no_server_errors(replies)
@@ -212,13 +217,7 @@ def test_fifty_retries_of_one_order_place_it_once(server, world, bearer) -> None
 def test_fifty_orders_placed_at_once_each_carry_their_own_id_in_their_code(server, world, bearer) -> None:
     """The code is worked out inside each order's INSERT (the sequence's value in that session): 50 at once, on
     the served app's connections, never share or swap a number."""
-    start = slot(0)
-    body = {
-        "menu_item_id": world.menu_item("MI-15").id,
-        "station_id": world.stations["PY-BY-01"].id,
-        "windows": [{"start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat()}],
-        "resident": {"name": "马大爷"},
-    }
+    body = _walk_in_order(world)
     replies = server.fire([Call("POST", "/api/v1/orders", bearer("staff"), body) for _ in range(50)])
     no_server_errors(replies)
     assert {r.status for r in replies} == {201}

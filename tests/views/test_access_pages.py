@@ -104,8 +104,9 @@ PAGES.update(
     {
         "/incentives/me": ("/incentives/me", {"volunteer"}),
         "/incentives/me/certificate.pdf": ("/incentives/me/certificate.pdf", {"volunteer"}),
-        "/incentives/rankings": ("/incentives/rankings", STAFF | {"lead_v", "volunteer"}),
-        "/incentives/rules": ("/incentives/rules", MANAGERS),
+        # A county's rankings and rules: one's own county's (another's is 404), or any an admin names.
+        "/incentives/rankings": ("/incentives/rankings?county={county_code}", STAFF | {"lead_v", "volunteer"}),
+        "/incentives/rules": ("/incentives/rules?county={county_code}", MANAGERS),
         "/incentives/shop": ("/incentives/shop", STAFF),
         "/incentives/subsidy.xlsx": ("/incentives/subsidy.xlsx", STAFF),
         "/incentives/volunteers/<int:volunteer_id>": ("/incentives/volunteers/{volunteer_id}", STAFF),
