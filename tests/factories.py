@@ -156,10 +156,11 @@ def slot(index: int, *, days: int = 1, hours: int = 2) -> datetime:
     return datetime(day.year, day.month, day.day, 8 + 3 * (index % 4), tzinfo=LOCAL_TZ)
 
 
-def placed_order(world: World, start: datetime, *, station: str = "PY-BY-01") -> Order:
-    """An elder-care visit (MI-15) placed by the county's staff for a walk-in at a station, wanted around `start`."""
+def placed_order(world: World, start: datetime, *, station: str = "PY-BY-01", by: str = "county") -> Order:
+    """An elder-care visit (MI-15) placed by a user (the county's staff) for a walk-in at a station, wanted in the
+    three hours from `start`."""
     return orders.place_order(
-        user=world.users["county"],
+        user=world.users[by],
         menu_item_id=world.menu_item("MI-15").id,
         station_id=world.stations[station].id,
         windows=[{"start": start, "end": start + timedelta(hours=3)}],

@@ -8,21 +8,9 @@ from app.core.timeutil import LOCAL_TZ, utcnow
 from app.dispatch.border import dispatch_counties
 from app.dispatch.models import Proposal
 from app.extensions import db
-from app.orders import service as orders
 from app.orders.models import Order
 from app.volunteers.models import Team
-from tests.factories import World, build_second_county, make_station, make_volunteer
-
-
-def place(world: World, *, start: datetime, station: str) -> Order:
-    """An elder-care visit ordered by the admin for a walk-in at a station, in one three-hour window."""
-    return orders.place_order(
-        user=world.users["admin"],
-        menu_item_id=world.menu_item("MI-15").id,
-        station_id=world.stations[station].id,
-        windows=[{"start": start, "end": start + timedelta(hours=3)}],
-        resident={"name": "马大爷", "phone": "13900000000"},
-    )
+from tests.factories import World, build_second_county, make_station, make_volunteer, placed_order
 
 
 def build_border(world: World) -> dict[str, Order]:
@@ -50,10 +38,10 @@ def build_border(world: World) -> dict[str, Order]:
     db.session.flush()
     tomorrow = (datetime.now(LOCAL_TZ) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     return {
-        "home": place(world, start=tomorrow, station="PY-CM-01"),
-        "clash": place(world, start=tomorrow, station="XJ-JQ-02"),
-        "later": place(world, start=tomorrow + timedelta(days=1), station="XJ-JQ-02"),
-        "far": place(world, start=tomorrow + timedelta(days=1), station="XJ-JQ-01"),
+        "home": placed_order(world, tomorrow, station="PY-CM-01", by="admin"),
+        "clash": placed_order(world, tomorrow, station="XJ-JQ-02", by="admin"),
+        "later": placed_order(world, tomorrow + timedelta(days=1), station="XJ-JQ-02", by="admin"),
+        "far": placed_order(world, tomorrow + timedelta(days=1), station="XJ-JQ-01", by="admin"),
     }
 
 
