@@ -62,6 +62,8 @@ from app.volunteers.models import Team, Volunteer
 SERVED_STATUSES = ("completed", "rated")
 # How many version numbers a new rule tries when other rules are being put in force at the same moment.
 RULE_VERSION_ATTEMPTS = 100
+# The first rule's stored note; pages show it in the reader's language (rule_note_shown).
+INITIAL_RULE_NOTE = "初始规则（来自配置）"
 # The reason on a ledger line written because a lead approved other check-in/out times.
 APPROVED_CORRECTION_REASON = "核时更正已批准 (time correction approved)"
 
@@ -109,7 +111,7 @@ def current_rule(*, at: datetime | None = None, county_id: int | None = None) ->
                     rating_bonus_min_stars=5,
                     priority_bonus=config.get("POINTS_PRIORITY_BONUS", 0),
                     effective_from=datetime(2000, 1, 1, tzinfo=moment.tzinfo),
-                    note="初始规则（来自配置）",
+                    note=INITIAL_RULE_NOTE,
                     created_at=utcnow(),
                 )
             )

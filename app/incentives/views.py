@@ -14,6 +14,7 @@ from app.core.errors import DomainError
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
 from app.incentives import documents, service
+from app.incentives.models import PointsRule
 from app.stations.models import Station
 from app.volunteers.service import volunteer_of
 from app.web.errors import label_params
@@ -272,6 +273,11 @@ def cancel_redemption(redemption_id: int):
     )
 
 
+def rule_note_shown(rule: PointsRule) -> str:
+    """A rule's note, the first rule's (stored in Chinese) in the reader's language."""
+    return _("Initial rule (from the settings)") if rule.note == service.INITIAL_RULE_NOTE else rule.note
+
+
 @bp.get("/rules")
 @allows("incentives.rule.edit")
 def rules():
@@ -286,6 +292,7 @@ def rules():
         in_force=service.current_rule(county_id=home) if home is not None else None,
         home_county=db.session.get(Station, home) if home is not None else None,
         counties=service.counties_to_choose(user),
+        note_shown=rule_note_shown,
     )
 
 

@@ -66,7 +66,10 @@ def test_rankings_rules_and_subsidy_pages(pages, world, serve) -> None:
     assert "2026-11 排行榜" in page and "志愿者V1" in page and "补贴报表" in page
     assert pages.get("/incentives/subsidy.xlsx?start=2026-11-01&end=2026-11-30").status_code == 200
     rules = pages.get("/incentives/rules").get_data(as_text=True)
-    assert "积分规则" in rules and "v1" in rules
+    assert "积分规则" in rules and "v1" in rules and service.INITIAL_RULE_NOTE in rules
+    # The first rule's note is stored in Chinese and shown in the reader's language.
+    english = pages.get("/incentives/rules?lang=en").get_data(as_text=True)
+    assert "Initial rule (from the settings)" in english and service.INITIAL_RULE_NOTE not in english
     pages.post(
         "/incentives/rules",
         data={"points_per_hour": "20", "rating_bonus": "5", "rating_bonus_min_stars": "5", "priority_bonus": "0"},
