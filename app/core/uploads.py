@@ -95,6 +95,13 @@ def own_upload(model: type[Upload], *, user_id: int, upload_id: int) -> Upload:
 def claim_upload(preview: UploadPreview[Any], *, skip_invalid: bool) -> None:
     """Mark a previewed upload committed, once, refusing it while rows have errors unless they are to be skipped."""
     model = type(preview.upload)
+    if preview.upload.status != "previewed":
+        raise InvalidTransition("this import has already been committed", field="status")
+    # Refused before the claim, so a refusal changes nothing stored (not only once the request rolls back).
+    if preview.invalid and not skip_invalid:
+        raise ValidationFailed(
+            "some rows have errors: fix the file, or confirm importing only the valid rows", field="rows"
+        )
     # Claim the upload in one statement so two confirmations cannot both import it.
     claimed = rows_changed(
         update(model)
@@ -103,10 +110,6 @@ def claim_upload(preview: UploadPreview[Any], *, skip_invalid: bool) -> None:
     )
     if claimed != 1:
         raise InvalidTransition("this import has already been committed", field="status")
-    if preview.invalid and not skip_invalid:
-        raise ValidationFailed(
-            "some rows have errors: fix the file, or confirm importing only the valid rows", field="rows"
-        )
 
 
 def count_created(preview: UploadPreview[Any], *, created: int) -> None:

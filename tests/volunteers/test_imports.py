@@ -8,7 +8,9 @@ import threading
 import pytest
 from openpyxl import Workbook
 
+from app.core.errors import ValidationFailed
 from app.extensions import db
+from app.volunteers import imports
 from app.volunteers.models import Volunteer, VolunteerImport
 
 HEADER = ["编号", "姓名", "电话", "站点", "队伍", "技能", "每周最多", "最远公里"]
@@ -147,3 +149,16 @@ def test_two_simultaneous_confirmations_import_once(app, world, token_for) -> No
     serving.join(timeout=5)
     assert sorted(statuses) == [200, 409]
     assert db.session.scalar(db.select(db.func.count(Volunteer.id)).where(Volunteer.code.like("P%"))) == 300
+
+
+def test_a_refused_commit_leaves_the_upload_unclaimed_without_a_rollback(world) -> None:
+    user = world.users["town"]
+    faulty = [*GOOD, ["", "无编号", "", "PY-BY-01", "", "", "", ""]]
+    preview = imports.preview_import(user=user, filename="register.xlsx", content=xlsx(faulty))
+    db.session.commit()
+    with pytest.raises(ValidationFailed):
+        imports.commit_import(user=user, import_id=preview.upload.id)
+    # Nothing rolled back: the refusal itself must not have claimed the upload.
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(VolunteerImport, preview.upload.id).status == "previewed"
