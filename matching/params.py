@@ -56,14 +56,16 @@ class SearchParams:
     # an idle core, scaled by how busy the machine is (as the regions measured it), at most stitch_share of the
     # time. Measured at load 4-7, over four runs: 1.9-2.0 s on planted-8 at slowdowns 2.6-2.9 (0.7-0.8 s idle),
     # 4.7-5.6 s on the province at 1.7-2.6 (2.2-2.8 s idle); 0.06-0.15 s on 350 orders. Within a region of many
-    # teams each order looks at its nearest region_teams teams.
+    # teams each order looks at its nearest region_teams teams. Regions are big and look wide because every cut
+    # gives up dispatch across it: with regions of 1000 orders and 20 teams, 79 of planted-8's 123 unserved orders
+    # had their witness crew in another region and 5 beyond the 20 nearest teams (BENCHMARKS.md, 2026-12-02 20:00).
     regional_above: int = 2500
-    region_orders: int = 1000
+    region_orders: int = 2500
     stitch_seconds: float = 0.01
     stitch_seconds_per_volunteer: float = 3.6e-5
     stitch_seconds_per_order: float = 1.1e-4
     stitch_share: float = 0.2
-    region_teams: int = 20
+    region_teams: int = 40
     # A region's pruning stops at this share of its time (what is left unpruned goes to the stitch); the stitch
     # stops looking at unserved orders so many seconds per order of the instance before the time limit, to validate
     # and assemble the answer.
