@@ -58,7 +58,8 @@ class SearchParams:
     # 4.7-5.6 s on the province at 1.7-2.6 (2.2-2.8 s idle); 0.06-0.15 s on 350 orders. Within a region of many
     # teams each order looks at its nearest region_teams teams. Regions are big and look wide because every cut
     # gives up dispatch across it: with regions of 1000 orders and 20 teams, 79 of planted-8's 123 unserved orders
-    # had their witness crew in another region and 5 beyond the 20 nearest teams (BENCHMARKS.md, 2026-12-02 20:00).
+    # had their witness crew in another region and 5 beyond the 20 nearest teams (BENCHMARKS.md, section of
+    # 2026-12-02 20:20).
     regional_above: int = 2500
     region_orders: int = 2500
     stitch_seconds: float = 0.01
