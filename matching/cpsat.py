@@ -79,13 +79,24 @@ def _restricted(state: State, oi: int, max_teams: int | None, extra: int | None)
     for op in opts:
         pairs = op.pairs
         if extra is not None and len(pairs) > crew_size + extra:
-            ranked_pairs = sorted(pairs, key=lambda pr: (pr.km, pr.volunteer))
-            chosen = ranked_pairs[: crew_size + extra]
-            if current and current.team == op.team:
-                chosen += [pr for pr in ranked_pairs[crew_size + extra :] if pr.volunteer in crew]
-            pairs = sorted(chosen, key=lambda pr: pr.volunteer)
+            pairs = _nearest_per_skill(pairs, problem.orders[oi].demand, extra, crew)
         out.append((op.team, pairs))
     return out
+
+
+def _nearest_per_skill(pairs: list[Pair], demand: dict[str, int], extra: int, crew: set[int]) -> list[Pair]:
+    """The nearest volunteers holding each needed skill, extra more than it needs, and the current crew.
+
+    Per skill rather than overall: an order held off a scarce volunteer can move only to another holder of that
+    skill, and the nearest few of the whole team may hold none.
+    """
+    ranked = sorted(pairs, key=lambda pr: (pr.km, pr.volunteer))
+    chosen = {pr.volunteer: pr for pr in ranked if pr.volunteer in crew}
+    for skill, count in demand.items():
+        holders = [pr for pr in ranked if skill in pr.skills]
+        for pr in holders[: count + extra]:
+            chosen.setdefault(pr.volunteer, pr)
+    return sorted(chosen.values(), key=lambda pr: pr.volunteer)
 
 
 @dataclass
@@ -113,6 +124,7 @@ class SubsetModel:
         self.vars = _Variables()
         self.objective_terms: list[tuple[cp_model.IntVar, int]] = []
         self.range_literals: dict[tuple[int, int], list[tuple[tuple[int, int], cp_model.IntVar]]] = {}
+        self.first_solution = False
         self._data(max_teams, extra, focus)
         self._variables()
         self._constraints()
@@ -270,12 +282,24 @@ class SubsetModel:
 
     # Solve -----------------------------------------------------------------------------------------------------
 
+    def require_gain(self) -> None:
+        """Ask only for plans serving more priority than the current one, and stop at the first found.
+
+        Proving that a repair neighbourhood can serve no more takes CP-SAT far longer than finding a plan that
+        does; travel is left to the polish that follows.
+        """
+        var, problem = self.vars, self.state.problem
+        now = sum(problem.orders[oi].priority for oi in var.served if oi in self.state.plan)
+        self.model.add(sum(problem.orders[oi].priority * served for oi, served in var.served.items()) >= now + 1)
+        self.first_solution = True
+
     def solve(self, *, seed: int, dtime: float, seconds: float, workers: int = 1) -> SubResult:
         """Run CP-SAT within deterministic and wall-clock limits; read placements back."""
         var = self.vars
         if not var.served:
             return SubResult({}, 0, 0, True, self.big, 0.0, 0)
         solver = cp_model.CpSolver()
+        solver.parameters.stop_after_first_solution = self.first_solution
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
         solver.parameters.max_deterministic_time = dtime
@@ -314,6 +338,7 @@ def solve_subset(
     max_teams: int | None = None,
     extra: int | None = None,
     focus: frozenset[int] = frozenset(),
+    gain: bool = False,
 ) -> SubResult:
     """Re-place the orders of subset optimally (within limits) around the rest of the plan.
 
@@ -323,4 +348,6 @@ def solve_subset(
     model = SubsetModel(state, subset, max_teams=max_teams, extra=extra, focus=focus)
     if hint:
         model.hint()
+    if gain:
+        model.require_gain()
     return model.solve(seed=seed, dtime=dtime, seconds=seconds, workers=workers)

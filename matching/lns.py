@@ -28,30 +28,56 @@ class Neighbours:
                             hi_all = hi if hi_all is None else max(hi_all, hi)
             self.mid[oi] = ((lo_all or 0) + (hi_all or 0)) // 2
 
-    def blockers(self, oi: int, size: int, rng: random.Random) -> list[int]:
-        """An unserved order with the served orders holding its volunteers' time, filled up with near ones."""
+    def holding(self, oi: int) -> dict[int, int]:
+        """The other orders holding time oi's volunteers could give it, by how many of its volunteers each holds."""
         state = self.state
         order = state.problem.orders[oi]
+        mine = {volunteer for volunteer, _ in state.plan[oi].crew} if oi in state.plan else set()
         found: dict[int, int] = {}
         for op in state.problem.info[oi].options:
             if not op.feasible:
                 continue
             for pr in op.pairs:
+                if pr.volunteer in mine:
+                    continue
                 # A volunteer at max_orders is held by every order it serves, whenever that is.
                 capped = state.load.get(pr.volunteer, 0) >= state.problem.cap[pr.volunteer]
                 for busy_from, busy_to, o2 in state.busy.get(pr.volunteer, ()):
-                    if capped or any(
-                        busy_from < hi + order.duration + pr.trip_minutes and busy_to > lo - pr.trip_minutes
-                        for lo, hi in pr.ranges
+                    if o2 != oi and (
+                        capped
+                        or any(
+                            busy_from < hi + order.duration + pr.trip_minutes and busy_to > lo - pr.trip_minutes
+                            for lo, hi in pr.ranges
+                        )
                     ):
                         found[o2] = found.get(o2, 0) + 1
+        return found
+
+    def blockers(self, oi: int, size: int, rng: random.Random, chain: int = 0) -> list[int]:
+        """An unserved order with the served orders holding its volunteers' time, filled up with near ones.
+
+        With chain > 0, the orders holding the alternatives of its chain main blockers come next: a blocker on a
+        scarce volunteer can make way only by moving to another holder of that skill, who may be held in turn.
+        """
+        problem = self.state.problem
+        found = self.holding(oi)
         # Blockers holding many of its volunteers first; a random few of the rest keep retries different.
-        ranked = sorted(found, key=lambda o2: (-found[o2], state.problem.orders[o2].priority, o2))
+        ranked = sorted(found, key=lambda o2: (-found[o2], problem.orders[o2].priority, o2))
         head = ranked[: (size - 1) * 2 // 3]
-        rest = ranked[len(head) :]
-        pick = head + sorted(rng.sample(rest, min(len(rest), size - 1 - len(head))))
+        if chain:
+            head = head[: (size - 1) // 2]
+            second: dict[int, int] = {}
+            for o2 in head[:chain]:
+                for o3, count in self.holding(o2).items():
+                    if o3 != oi and o3 not in found:
+                        second[o3] = second.get(o3, 0) + count
+            head += sorted(second, key=lambda o3: (-second[o3], problem.orders[o3].priority, o3))[: (size - 1) // 3]
+        taken = set(head)
+        rest = [o2 for o2 in ranked if o2 not in taken]
+        pick = head + sorted(rng.sample(rest, min(len(rest), max(0, size - 1 - len(head)))))
         if len(pick) < size - 1:
-            pick += [x for x in self.around(oi, size, rng)[1:] if x not in set(pick)][: size - 1 - len(pick)]
+            taken = set(pick)
+            pick += [x for x in self.around(oi, size, rng)[1:] if x not in taken][: size - 1 - len(pick)]
         return [oi, *pick]
 
     def around(self, oi: int, size: int, rng: random.Random) -> list[int]:
@@ -88,12 +114,13 @@ def lns_step(
     step_overhead: float,
     pair_work: float,
     focus: frozenset[int] = frozenset(),
+    gain: bool = False,
 ) -> bool:
     """Re-place a neighbourhood with CP-SAT and keep it if strictly better; counts its work in the budget."""
     # Deterministic time decides when a step ends; its wall-clock cap must not, where runs are to repeat.
     seconds = max(0.05, min(dtime * (40 if budget.deterministic else 4), budget.deadline - time.monotonic()))
     result = solve_subset(
-        state, subset, seed=seed, dtime=dtime, seconds=seconds, max_teams=teams, extra=extra, focus=focus
+        state, subset, seed=seed, dtime=dtime, seconds=seconds, max_teams=teams, extra=extra, focus=focus, gain=gain
     )
     # Work is counted from the model's size alone, which repeats exactly (CP-SAT's own time is capped by dtime).
     budget.spend(step_overhead + pair_work * result.size)

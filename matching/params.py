@@ -44,12 +44,18 @@ class SearchParams:
     repair_teams: int = 8
     repair_extra: int = 6
     repair_rounds: int = 3
+    # Once repair is stuck (focus above 1), the orders holding the alternatives of so many main blockers per focus
+    # step join the neighbourhood.
+    chain_blockers: int = 2
+    # Repair steps ask CP-SAT only for a plan serving more, and take the first one found.
+    repair_first_gain: bool = True
     repair_dtime: float = 0.3
     # Anytime search: rounds that improve nothing widen the neighbourhood by this factor, up to max_neighbourhood
     # orders; while short of the bound, repair rounds alternate with polish slices of so many steps.
     widen: float = 1.5
     max_neighbourhood: int = 60
     polish_slice: int = 40
+    polish_slice_seconds: float = 0.2  # at least; otherwise as long as the repair round before it took
     # Instances with more orders than regional_above are solved by geographic regions of about region_orders
     # orders. Kept for the regions' last results to come in and for stitching and proving the bound: a fixed part,
     # a part per volunteer (the stitch's look at the whole instance) and a part per order (checking the answer), on

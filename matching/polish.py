@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 from matching.lns import Neighbours, lns_step
 from matching.params import Budget, SearchParams
@@ -18,16 +19,17 @@ def polish_round(
     budget: Budget,
     rng: random.Random,
     steps: int | None = None,
+    until: float | None = None,
 ) -> bool:
-    """A pass over the served orders (or `steps` of them) in a seeded order, each with its neighbourhood; whether
-    anything improved."""
+    """A pass over the served orders (or `steps` of them, or until the monotonic clock reads `until`) in a seeded
+    order, each with its neighbourhood; whether anything improved."""
     seeds = sorted(state.plan)
     rng.shuffle(seeds)
     if steps is not None:
         seeds = seeds[:steps]
     improved = False
     for oi in seeds:
-        if not budget.left():
+        if not budget.left() or (until is not None and time.monotonic() >= until):
             break
         if oi not in state.plan:
             continue

@@ -42,7 +42,7 @@ def repair_round(
             break
         if oi in state.plan:
             continue
-        hood = neighbours.blockers(oi, size, rng)
+        hood = neighbours.blockers(oi, size, rng, chain=params.chain_blockers * (focus - 1))
         improved = lns_step(
             state,
             hood,
@@ -54,6 +54,7 @@ def repair_round(
             step_overhead=params.step_overhead,
             pair_work=params.pair_work,
             focus=frozenset(hood[:focus]),
+            gain=params.repair_first_gain,
         )
         if improved:
             served = served_priority(state)

@@ -359,7 +359,9 @@ def _anytime_search(
     """Until the deadline or proof: repair while short of the bound, widening when stuck, polishing in between."""
     repair_size, polish_size, focus = params.repair_neighbourhood, params.neighbourhood, 1
     while budget.left():
+        until = None
         if served_priority(state) < proof.bound:
+            began = time.monotonic()
             more = repair_round(
                 state,
                 feasible,
@@ -378,10 +380,14 @@ def _anytime_search(
             # Stuck: look wider next time, letting the main blockers move to any team too.
             repair_size = min(params.max_neighbourhood, math.ceil(repair_size * params.widen))
             focus = min(4, focus + 1)
+            # Polish for about as long as the repair round took, so neither starves the other.
             steps = params.polish_slice
+            until = time.monotonic() + max(params.polish_slice_seconds, time.monotonic() - began)
         else:
             steps = None
-        improved = polish_round(state, neighbours, size=polish_size, params=params, budget=budget, rng=rng, steps=steps)
+        improved = polish_round(
+            state, neighbours, size=polish_size, params=params, budget=budget, rng=rng, steps=steps, until=until
+        )
         report(served_priority(state), proof.bound, plan_cost(state), "polish")
         if not improved and steps is None:
             polish_size = min(params.max_neighbourhood, math.ceil(polish_size * params.widen))
