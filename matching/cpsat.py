@@ -282,16 +282,17 @@ class SubsetModel:
 
     # Solve -----------------------------------------------------------------------------------------------------
 
-    def require_gain(self) -> None:
-        """Ask only for plans serving more priority than the current one, and stop at the first found.
+    def require_gain(self, first: bool) -> None:
+        """Ask only for plans serving more priority than the current one; with first, stop at the first found.
 
-        Proving that a repair neighbourhood can serve no more takes CP-SAT far longer than finding a plan that
-        does; travel is left to the polish that follows.
+        CP-SAT proves quickly that a neighbourhood can serve no more once asked only for plans that do, where
+        proving the current plan optimal, travel included, takes it far longer. Travel is left to the polish that
+        follows a repair, or to the rest of the time limit.
         """
         var, problem = self.vars, self.state.problem
         now = sum(problem.orders[oi].priority for oi in var.served if oi in self.state.plan)
         self.model.add(sum(problem.orders[oi].priority * served for oi, served in var.served.items()) >= now + 1)
-        self.first_solution = True
+        self.first_solution = first
 
     def solve(self, *, seed: int, dtime: float, seconds: float, workers: int = 1) -> SubResult:
         """Run CP-SAT within deterministic and wall-clock limits; read placements back."""
@@ -339,15 +340,16 @@ def solve_subset(
     extra: int | None = None,
     focus: frozenset[int] = frozenset(),
     gain: bool = False,
+    first: bool = False,
 ) -> SubResult:
     """Re-place the orders of subset optimally (within limits) around the rest of the plan.
 
     max_teams and extra cut each order to its cheapest teams and volunteers, which keeps LNS steps small; orders in
-    focus keep all of theirs.
+    focus keep all of theirs. gain asks only for plans serving more priority; first stops at the first one found.
     """
     model = SubsetModel(state, subset, max_teams=max_teams, extra=extra, focus=focus)
     if hint:
         model.hint()
     if gain:
-        model.require_gain()
+        model.require_gain(first=first)
     return model.solve(seed=seed, dtime=dtime, seconds=seconds, workers=workers)

@@ -120,7 +120,16 @@ def lns_step(
     # Deterministic time decides when a step ends; its wall-clock cap must not, where runs are to repeat.
     seconds = max(0.05, min(dtime * (40 if budget.deterministic else 4), budget.deadline - time.monotonic()))
     result = solve_subset(
-        state, subset, seed=seed, dtime=dtime, seconds=seconds, max_teams=teams, extra=extra, focus=focus, gain=gain
+        state,
+        subset,
+        seed=seed,
+        dtime=dtime,
+        seconds=seconds,
+        max_teams=teams,
+        extra=extra,
+        focus=focus,
+        gain=gain,
+        first=gain,
     )
     # Work is counted from the model's size alone, which repeats exactly (CP-SAT's own time is capped by dtime).
     budget.spend(step_overhead + pair_work * result.size)

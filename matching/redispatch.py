@@ -135,11 +135,12 @@ def _redispatch(
         for o in targets
         if problem.order_index[o] not in state.plan and problem.info[problem.order_index[o]].feasible
     ]
-    # CP-SAT may move pending orders to make room, in what is left of the time after the answer is put together.
+    # CP-SAT may move pending orders to make room, in what is left of the time after the answer is put together;
+    # asked only for plans that serve more, it moves none merely to travel less, and soon proves when none exists.
     left = time_limit - (time.monotonic() - t0) - ASSEMBLY_SECONDS
     if missing and left > 0.005:
         subset = sorted(set(missing) | set(state.plan))
-        res = solve_subset(state, subset, seed=seed, dtime=left, seconds=left)
+        res = solve_subset(state, subset, seed=seed, dtime=left, seconds=left, gain=True)
         if res.found and evaluate(state, subset, res.big, res.placements) > evaluate(state, subset, res.big):
             for oi in subset:
                 if oi in state.plan:

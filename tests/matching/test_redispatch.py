@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from matching import merge_solutions, redispatch, solve, split_instance, validate
-from matching.domain import FixedAssignment, Order
+from matching import instance_from_dict, merge_solutions, redispatch, solve, split_instance, validate
+from matching.domain import Assignment, CrewMember, FixedAssignment, Order, Solution, Stats
 from matching.generate import generate
+from tests.matching.builders import base_instance, order, volunteer
 
 
 def test_redispatch_declined_order_keeps_others():
@@ -63,3 +64,28 @@ def test_split_by_size_and_merge_not_independent():
     merged = merge_solutions(inst, [solve(p, time_limit=0.5, workers=1) for p in parts], independent=False)
     assert validate(inst, merged) == []
     assert merged.stats.bound >= merged.stats.served_priority
+
+
+def test_redispatch_moves_pending_work_only_to_serve_more():
+    # o-1 is served from home (10 km each way) though v-2 lives at its station: the standing plan could travel less.
+    # The new o-2 cannot be served without dropping o-3, which matters more, so nothing may move.
+    data = base_instance(
+        volunteers=[volunteer("v-1", station="home"), volunteer("v-2", station="far")],
+        orders=[
+            order("o-1", windows=((100, 300),)),
+            order("o-3", windows=((400, 460),), needs=(("first-aid", 2),), priority=5),
+            order("o-2", windows=((400, 460),), priority=1),
+        ],
+    )
+    inst = instance_from_dict(data)
+    pair = (CrewMember("v-1", "first-aid"), CrewMember("v-2", "first-aid"))
+    standing = Solution(
+        (Assignment("o-1", "tm-1", 120, pair[:1]), Assignment("o-3", "tm-1", 400, pair)),
+        (),
+        Stats(8, 40.0, 9, 0.0, "FEASIBLE"),
+    )
+    sol = redispatch(inst, standing, ["o-2"], time_limit=1.0)
+    assert validate(inst, sol) == []
+    got = {x.order: x for x in sol.assignments}
+    assert "o-2" not in got
+    assert got["o-1"].volunteers == pair[:1] and got["o-1"].start == 120
