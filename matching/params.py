@@ -53,7 +53,8 @@ class SearchParams:
     # Anytime search: rounds that improve nothing widen the neighbourhood by this factor, up to max_neighbourhood
     # orders; while short of the bound, repair rounds alternate with polish slices of so many steps.
     widen: float = 1.5
-    max_neighbourhood: int = 60
+    max_neighbourhood: int = 120
+    max_focus: int = 4  # the unserved order and at most so many - 1 main blockers may use every team and volunteer
     polish_slice: int = 40
     polish_slice_seconds: float = 0.2  # at least; otherwise as long as the repair round before it took
     # Instances with more orders than regional_above are solved by geographic regions of about region_orders

@@ -379,7 +379,7 @@ def _anytime_search(
                 continue
             # Stuck: look wider next time, letting the main blockers move to any team too.
             repair_size = min(params.max_neighbourhood, math.ceil(repair_size * params.widen))
-            focus = min(4, focus + 1)
+            focus = min(params.max_focus, focus + 1)
             # Polish for about as long as the repair round took, so neither starves the other.
             steps = params.polish_slice
             until = time.monotonic() + max(params.polish_slice_seconds, time.monotonic() - began)

@@ -65,3 +65,15 @@ def test_family_shapes() -> None:
     planted = generate_family("planted", seed=2).instance  # crews of one to five, of two or three skills
     assert max(sum(n.count for n in o.needs) for o in planted.orders) >= 4
     assert max(len(o.needs) for o in planted.orders) == 3
+
+
+def test_travel_floor_at_the_served_priority_stays_below_the_engines_travel() -> None:
+    from matching.bench import travel_floor_at
+
+    inst = small("fixed-heavy").instance
+    sol = solve(inst, time_limit=1.5, seed=1, deterministic=True)
+    floor = travel_floor_at(inst, sol.stats.served_priority, seconds=30)
+    assert floor is not None and 0 < floor <= sol.stats.travel_km + 1e-6
+    # Serving more can only cost more travel; accepted work's travel is counted at any level.
+    lower = travel_floor_at(inst, 0, seconds=30)
+    assert lower is not None and 0 < lower <= floor
