@@ -17,6 +17,7 @@ class Neighbours:
         self.state = state
         self.by_vol: dict[int, list[int]] = {}
         self.mid: dict[int, int] = {}
+        self.tried: dict[int, int] = {}  # team-targeted repair steps taken per unserved order
         for oi in orders:
             lo_all, hi_all = None, None
             for op in state.problem.info[oi].options:
@@ -28,14 +29,15 @@ class Neighbours:
                             hi_all = hi if hi_all is None else max(hi_all, hi)
             self.mid[oi] = ((lo_all or 0) + (hi_all or 0)) // 2
 
-    def holding(self, oi: int) -> dict[int, int]:
-        """The other orders holding time oi's volunteers could give it, by how many of its volunteers each holds."""
+    def holding(self, oi: int, team: int | None = None) -> dict[int, int]:
+        """The other orders holding time oi's volunteers (of one team, if given) could give it, by how many of its
+        volunteers each holds."""
         state = self.state
         order = state.problem.orders[oi]
         mine = {volunteer for volunteer, _ in state.plan[oi].crew} if oi in state.plan else set()
         found: dict[int, int] = {}
         for op in state.problem.info[oi].options:
-            if not op.feasible:
+            if not op.feasible or (team is not None and op.team != team):
                 continue
             for pr in op.pairs:
                 if pr.volunteer in mine:
@@ -79,6 +81,43 @@ class Neighbours:
             taken = set(pick)
             pick += [x for x in self.around(oi, size, rng)[1:] if x not in taken][: size - 1 - len(pick)]
         return [oi, *pick]
+
+    def teams_to_try(self, oi: int) -> list[int]:
+        """An unserved order's feasible teams, those short of the fewest free holders of its skills first.
+
+        A holder is free when it has load to spare; a team short of none may still be blocked in time.
+        """
+        state = self.state
+        order = state.problem.orders[oi]
+        ranked = []
+        for op in state.problem.info[oi].options:
+            if not op.feasible:
+                continue
+            free = [pr for pr in op.pairs if state.load.get(pr.volunteer, 0) < state.problem.cap[pr.volunteer]]
+            short = sum(max(0, count - sum(skill in pr.skills for pr in free)) for skill, count in order.demand.items())
+            km = sum(sorted(pr.km for pr in op.pairs)[: order.crew_size])
+            ranked.append((short, km, op.team))
+        return [team for _, _, team in sorted(ranked)]
+
+    def team_blockers(self, oi: int, team: int, size: int, rng: random.Random) -> tuple[list[int], int]:
+        """An unserved order, every order holding its volunteers in one team, then what holds their alternatives.
+
+        Returns the neighbourhood and how many of it lead (the order and the team's blockers), free to move anywhere.
+        """
+        problem = self.state.problem
+        found = self.holding(oi, team)
+        lead = sorted(found, key=lambda o2: (-found[o2], problem.orders[o2].priority, o2))[: max(0, size - 1) // 2]
+        second: dict[int, int] = {}
+        for o2 in lead:
+            for o3, count in self.holding(o2).items():
+                if o3 != oi and o3 not in found:
+                    second[o3] = second.get(o3, 0) + count
+        follow = sorted(second, key=lambda o3: (-second[o3], problem.orders[o3].priority, o3))[: size - 1 - len(lead)]
+        hood = [oi, *lead, *follow]
+        if len(hood) < size:
+            taken = set(hood)
+            hood += [x for x in self.around(oi, size, rng)[1:] if x not in taken][: size - len(hood)]
+        return hood, 1 + len(lead)
 
     def around(self, oi: int, size: int, rng: random.Random) -> list[int]:
         """Up to size orders sharing volunteers with oi, preferring the ones close in time."""

@@ -47,6 +47,8 @@ class SearchParams:
     # Once repair is stuck (focus above 1), the orders holding the alternatives of so many main blockers per focus
     # step join the neighbourhood.
     chain_blockers: int = 2
+    # Once stuck, repair takes each unserved order's teams in turn, freeing every volunteer of one team at a time.
+    team_repair: bool = True
     # Repair steps ask CP-SAT only for a plan serving more, and take the first one found.
     repair_first_gain: bool = True
     repair_dtime: float = 0.3

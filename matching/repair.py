@@ -42,20 +42,31 @@ def repair_round(
             break
         if oi in state.plan:
             continue
-        hood = neighbours.blockers(oi, size, rng, chain=params.chain_blockers * (focus - 1))
-        improved = lns_step(
-            state,
-            hood,
-            seed=seed,
-            dtime=params.repair_dtime,
-            budget=budget,
-            teams=params.repair_teams,
-            extra=params.repair_extra,
-            step_overhead=params.step_overhead,
-            pair_work=params.pair_work,
-            focus=frozenset(hood[:focus]),
-            gain=params.repair_first_gain,
-        )
-        if improved:
-            served = served_priority(state)
+        hoods = []
+        if focus > 1 and params.team_repair:
+            # Stuck: first take one of the order's teams (the next in turn), freeing all the volunteers of that team
+            # it would need; then its blockers across all teams.
+            teams = neighbours.teams_to_try(oi)
+            tried = neighbours.tried.get(oi, 0)
+            neighbours.tried[oi] = tried + 1
+            hoods.append(neighbours.team_blockers(oi, teams[tried % len(teams)], size, rng))
+        hoods.append((neighbours.blockers(oi, size, rng, chain=params.chain_blockers * (focus - 1)), focus))
+        for hood, lead in hoods:
+            if not budget.left(share):
+                break
+            if lns_step(
+                state,
+                hood,
+                seed=seed,
+                dtime=params.repair_dtime,
+                budget=budget,
+                teams=params.repair_teams,
+                extra=params.repair_extra,
+                step_overhead=params.step_overhead,
+                pair_work=params.pair_work,
+                focus=frozenset(hood[:lead]),
+                gain=params.repair_first_gain,
+            ):
+                served = served_priority(state)
+                break
     return served > before
