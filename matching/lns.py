@@ -99,6 +99,25 @@ class Neighbours:
             ranked.append((short, km, op.team))
         return [team for _, _, team in sorted(ranked)]
 
+    def closure(self, oi: int, size: int) -> list[int]:
+        """An unserved order, what holds its volunteers, what holds theirs, and so on, breadth first, up to size.
+
+        Each order in it may need to move to volunteers the next holds: a chain of small moves that the nearest
+        blockers alone, cut to their cheapest volunteers, do not contain.
+        """
+        problem = self.state.problem
+        hood, level, seen = [oi], [oi], {oi}
+        while level and len(hood) < size:
+            found: dict[int, int] = {}
+            for o in level:
+                for o2, count in self.holding(o).items():
+                    if o2 not in seen:
+                        found[o2] = found.get(o2, 0) + count
+            level = sorted(found, key=lambda o2: (-found[o2], problem.orders[o2].priority, o2))[: size - len(hood)]
+            hood += level
+            seen.update(level)
+        return hood
+
     def team_blockers(self, oi: int, team: int, size: int, rng: random.Random) -> tuple[list[int], int]:
         """An unserved order, every order holding its volunteers in one team, then what holds their alternatives.
 

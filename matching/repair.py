@@ -43,6 +43,10 @@ def repair_round(
         if oi in state.plan:
             continue
         hoods = []
+        if focus > 1 and params.closure_orders:
+            # Stuck: first the chain of holders of holders, every one of them free to use any team and volunteer.
+            chain = neighbours.closure(oi, params.closure_orders)
+            hoods.append((chain, len(chain)))
         if focus > 1 and params.team_repair:
             # Stuck: first take one of the order's teams (the next in turn), freeing all the volunteers of that team
             # it would need; then its blockers across all teams.

@@ -64,6 +64,29 @@ def test_repair_neighbourhood_follows_the_blockers_alternatives_only_when_asked(
     assert _ids(state, sorted(neighbours.holding(state.problem.order_index["o1"]))) == ["o2"]
 
 
+def test_the_chain_of_holders_reaches_every_order_in_the_way_breadth_first() -> None:
+    state = _chain()
+    neighbours = Neighbours(state, list(range(len(state.problem.orders))))
+    u = state.problem.order_index["u"]
+    # u waits on o1 (on a), o1 could move only to b, held by o2: the whole chain, nearest link first.
+    assert _ids(state, neighbours.closure(u, 10)) == ["u", "o1", "o2"]
+    assert _ids(state, neighbours.closure(u, 2)) == ["u", "o1"]
+
+
+def test_team_blockers_lead_with_the_orders_holding_that_teams_volunteers() -> None:
+    state = _chain()
+    neighbours = Neighbours(state, list(range(len(state.problem.orders))))
+    problem = state.problem
+    u, team_a = problem.order_index["u"], problem.team_index["ta"]
+    assert neighbours.teams_to_try(u) == [team_a]  # tb and tc are excluded
+    hood, lead = neighbours.team_blockers(u, team_a, 4, random.Random(0))
+    assert _ids(state, hood) == ["u", "o1", "o2"] and lead == 2
+    # With o2 gone, b has room: o1's team tb is short of no free holder, ta (a at max_orders) of one.
+    state.remove(problem.order_index["o2"])
+    o1 = problem.order_index["o1"]
+    assert neighbours.teams_to_try(o1) == [problem.team_index["tb"], team_a]
+
+
 def test_a_repair_step_returns_only_a_plan_serving_more() -> None:
     state = _chain()
     everyone = sorted(state.plan) + [state.problem.order_index["u"]]
