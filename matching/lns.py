@@ -99,8 +99,9 @@ class Neighbours:
             ranked.append((short, km, op.team))
         return [team for _, _, team in sorted(ranked)]
 
-    def closure(self, oi: int, size: int) -> list[int]:
-        """An unserved order, what holds its volunteers, what holds theirs, and so on, breadth first, up to size.
+    def closure(self, oi: int, size: int, team: int | None = None) -> list[int]:
+        """An unserved order, what holds its volunteers (of one team, if given), what holds theirs, and so on,
+        breadth first, up to size.
 
         Each order in it may need to move to volunteers the next holds: a chain of small moves that the nearest
         blockers alone, cut to their cheapest volunteers, do not contain.
@@ -110,33 +111,13 @@ class Neighbours:
         while level and len(hood) < size:
             found: dict[int, int] = {}
             for o in level:
-                for o2, count in self.holding(o).items():
+                for o2, count in self.holding(o, team if o == oi else None).items():
                     if o2 not in seen:
                         found[o2] = found.get(o2, 0) + count
             level = sorted(found, key=lambda o2: (-found[o2], problem.orders[o2].priority, o2))[: size - len(hood)]
             hood += level
             seen.update(level)
         return hood
-
-    def team_blockers(self, oi: int, team: int, size: int, rng: random.Random) -> tuple[list[int], int]:
-        """An unserved order, every order holding its volunteers in one team, then what holds their alternatives.
-
-        Returns the neighbourhood and how many of it lead (the order and the team's blockers), free to move anywhere.
-        """
-        problem = self.state.problem
-        found = self.holding(oi, team)
-        lead = sorted(found, key=lambda o2: (-found[o2], problem.orders[o2].priority, o2))[: max(0, size - 1) // 2]
-        second: dict[int, int] = {}
-        for o2 in lead:
-            for o3, count in self.holding(o2).items():
-                if o3 != oi and o3 not in found:
-                    second[o3] = second.get(o3, 0) + count
-        follow = sorted(second, key=lambda o3: (-second[o3], problem.orders[o3].priority, o3))[: size - 1 - len(lead)]
-        hood = [oi, *lead, *follow]
-        if len(hood) < size:
-            taken = set(hood)
-            hood += [x for x in self.around(oi, size, rng)[1:] if x not in taken][: size - len(hood)]
-        return hood, 1 + len(lead)
 
     def around(self, oi: int, size: int, rng: random.Random) -> list[int]:
         """Up to size orders sharing volunteers with oi, preferring the ones close in time."""

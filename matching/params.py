@@ -47,9 +47,10 @@ class SearchParams:
     # Once repair is stuck (focus above 1), the orders holding the alternatives of so many main blockers per focus
     # step join the neighbourhood.
     chain_blockers: int = 2
-    # Once stuck, repair first re-places the unserved order with the chain of holders of its volunteers' time, so
-    # many orders at most, breadth first, each free to use any team and volunteer.
-    closure_orders: int = 30
+    # Once stuck, repair first re-places the unserved order with the chain of holders of its volunteers' time, as
+    # many orders as the neighbourhood (at most closure_orders), breadth first, each free to use any team and
+    # volunteer.
+    closure_orders: int = 120
     # Once stuck, repair takes each unserved order's teams in turn, freeing every volunteer of one team at a time.
     team_repair: bool = True
     # Repair steps ask CP-SAT only for a plan serving more, and take the first one found.

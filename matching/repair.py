@@ -45,15 +45,17 @@ def repair_round(
         hoods = []
         if focus > 1 and params.closure_orders:
             # Stuck: first the chain of holders of holders, every one of them free to use any team and volunteer.
-            chain = neighbours.closure(oi, params.closure_orders)
+            chain = neighbours.closure(oi, min(size, params.closure_orders))
             hoods.append((chain, len(chain)))
         if focus > 1 and params.team_repair:
-            # Stuck: first take one of the order's teams (the next in turn), freeing all the volunteers of that team
-            # it would need; then its blockers across all teams.
+            # Then the same chain starting from one of the order's teams (the next in turn): what holds the
+            # volunteers of that team it would need, and what holds their alternatives.
             teams = neighbours.teams_to_try(oi)
             tried = neighbours.tried.get(oi, 0)
             neighbours.tried[oi] = tried + 1
-            hoods.append(neighbours.team_blockers(oi, teams[tried % len(teams)], size, rng))
+            chain = neighbours.closure(oi, min(size, params.closure_orders), teams[tried % len(teams)])
+            hoods.append((chain, len(chain)))
+        # Last, its blockers across all teams, the main ones free to move, the rest cut to their cheapest volunteers.
         hoods.append((neighbours.blockers(oi, size, rng, chain=params.chain_blockers * (focus - 1)), focus))
         for hood, lead in hoods:
             if not budget.left(share):

@@ -73,14 +73,16 @@ def test_the_chain_of_holders_reaches_every_order_in_the_way_breadth_first() -> 
     assert _ids(state, neighbours.closure(u, 2)) == ["u", "o1"]
 
 
-def test_team_blockers_lead_with_the_orders_holding_that_teams_volunteers() -> None:
+def test_the_chain_from_one_team_starts_with_the_orders_holding_that_teams_volunteers() -> None:
     state = _chain()
     neighbours = Neighbours(state, list(range(len(state.problem.orders))))
     problem = state.problem
     u, team_a = problem.order_index["u"], problem.team_index["ta"]
     assert neighbours.teams_to_try(u) == [team_a]  # tb and tc are excluded
-    hood, lead = neighbours.team_blockers(u, team_a, 4, random.Random(0))
-    assert _ids(state, hood) == ["u", "o1", "o2"] and lead == 2
+    assert _ids(state, neighbours.closure(u, 10, team_a)) == ["u", "o1", "o2"]
+    # o1 holds a (team ta) and o2 holds b (team tb): from tb, o2 is what stands in o1's way, o1 in none of tb's.
+    o1 = problem.order_index["o1"]
+    assert _ids(state, neighbours.closure(o1, 10, problem.team_index["tb"])) == ["o1", "o2"]
     # With o2 gone, b has room: o1's team tb is short of no free holder, ta (a at max_orders) of one.
     state.remove(problem.order_index["o2"])
     o1 = problem.order_index["o1"]
