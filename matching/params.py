@@ -51,7 +51,8 @@ class SearchParams:
     # many orders as the neighbourhood (at most closure_orders), breadth first, each free to use any team and
     # volunteer.
     closure_orders: int = 120
-    # Once stuck, repair takes each unserved order's teams in turn, freeing every volunteer of one team at a time.
+    # Once stuck, repair then takes each unserved order's teams in turn, following the same chain from the holders
+    # of one team's volunteers.
     team_repair: bool = True
     # Repair steps ask CP-SAT only for a plan serving more, and take the first one found.
     repair_first_gain: bool = True
