@@ -99,9 +99,9 @@ class Neighbours:
             ranked.append((short, km, op.team))
         return [team for _, _, team in sorted(ranked)]
 
-    def closure(self, oi: int, size: int, team: int | None = None) -> list[int]:
+    def closure(self, oi: int, size: int, team: int | None = None, per: int | None = None) -> list[int]:
         """An unserved order, what holds its volunteers (of one team, if given), what holds theirs, and so on,
-        breadth first, up to size.
+        breadth first, up to size; with per, only each order's per main holders, so the chain reaches deeper.
 
         Each order in it may need to move to volunteers the next holds: a chain of small moves that the nearest
         blockers alone, cut to their cheapest volunteers, do not contain.
@@ -111,10 +111,15 @@ class Neighbours:
         while level and len(hood) < size:
             found: dict[int, int] = {}
             for o in level:
-                for o2, count in self.holding(o, team if o == oi else None).items():
-                    if o2 not in seen:
-                        found[o2] = found.get(o2, 0) + count
-            level = sorted(found, key=lambda o2: (-found[o2], problem.orders[o2].priority, o2))[: size - len(hood)]
+                held = self.holding(o, team if o == oi else None)
+                new = [o2 for o2 in held if o2 not in seen]
+                for o2 in sorted(new, key=lambda o2: (-held[o2], problem.orders[o2].priority, o2))[:per]:
+                    found[o2] = found.get(o2, 0) + held[o2]
+            if per is None:
+                level = sorted(found, key=lambda o2: (-found[o2], problem.orders[o2].priority, o2))
+            else:
+                level = list(found)  # by the order of the holders they follow: the main chains are kept whole
+            level = level[: size - len(hood)]
             hood += level
             seen.update(level)
         return hood

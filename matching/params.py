@@ -51,6 +51,8 @@ class SearchParams:
     # many orders as the neighbourhood (at most closure_orders), breadth first, each free to use any team and
     # volunteer.
     closure_orders: int = 120
+    # Then a deeper chain, each order followed only through its few main holders: so many, one entry per round in turn.
+    deep_holders: tuple[int, ...] = (3, 2)
     # Once stuck, repair then takes each unserved order's teams in turn, following the same chain from the holders
     # of one team's volunteers.
     team_repair: bool = True

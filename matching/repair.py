@@ -43,17 +43,24 @@ def repair_round(
         if oi in state.plan:
             continue
         hoods = []
+        tried = neighbours.tried.get(oi, 0)
+        if focus > 1:
+            neighbours.tried[oi] = tried + 1
+        wide = min(size, params.closure_orders)
         if focus > 1 and params.closure_orders:
             # Stuck: first the chain of holders of holders, every one of them free to use any team and volunteer.
-            chain = neighbours.closure(oi, min(size, params.closure_orders))
+            chain = neighbours.closure(oi, wide)
             hoods.append((chain, len(chain)))
+            if params.deep_holders:
+                # Then a deeper chain: each order's few main holders only (so many, in turn), followed further.
+                per = params.deep_holders[tried % len(params.deep_holders)]
+                chain = neighbours.closure(oi, wide, per=per)
+                hoods.append((chain, len(chain)))
         if focus > 1 and params.team_repair:
             # Then the same chain starting from one of the order's teams (the next in turn): what holds the
             # volunteers of that team it would need, and what holds their alternatives.
             teams = neighbours.teams_to_try(oi)
-            tried = neighbours.tried.get(oi, 0)
-            neighbours.tried[oi] = tried + 1
-            chain = neighbours.closure(oi, min(size, params.closure_orders), teams[tried % len(teams)])
+            chain = neighbours.closure(oi, wide, teams[tried % len(teams)])
             hoods.append((chain, len(chain)))
         # Last, its blockers across all teams, the main ones free to move, the rest cut to their cheapest volunteers.
         hoods.append((neighbours.blockers(oi, size, rng, chain=params.chain_blockers * (focus - 1)), focus))

@@ -73,6 +73,41 @@ def test_the_chain_of_holders_reaches_every_order_in_the_way_breadth_first() -> 
     assert _ids(state, neighbours.closure(u, 2)) == ["u", "o1"]
 
 
+def _fork() -> State:
+    """u can use a1 or a2, held by o1 and w; o1 could move only to b, held by o3, which could move to c."""
+    data = base_instance(
+        teams=[team("ta"), team("tb"), team("tc")],
+        volunteers=[
+            volunteer("a1", team="ta", skills=("rare", "x"), max_orders=1),
+            volunteer("a2", team="ta", skills=("rare",), max_orders=1),
+            volunteer("b", team="tb", skills=("x",), max_orders=1),
+            volunteer("c", team="tc", skills=("x",), max_orders=1),
+        ],
+        orders=[
+            order("u", needs=(("rare", 1),)),
+            order("o1", needs=(("x", 1),), exclude_teams=["tc"]),
+            order("w", needs=(("rare", 1),)),
+            order("o3", needs=(("x", 1),), exclude_teams=["ta"]),
+        ],
+    )
+    state = _state(data)
+    _place(state, "o1", "a1", 100, "x")
+    _place(state, "w", "a2", 100, "rare")
+    _place(state, "o3", "b", 100, "x")
+    return state
+
+
+def test_the_deep_chain_follows_each_orders_main_holder_past_the_breadth_first_level() -> None:
+    state = _fork()
+    neighbours = Neighbours(state, list(range(len(state.problem.orders))))
+    u = state.problem.order_index["u"]
+    # Breadth first, three orders are u and both its holders; one main holder each goes from o1 on to o3.
+    assert _ids(state, neighbours.closure(u, 3)) == ["u", "o1", "w"]
+    assert _ids(state, neighbours.closure(u, 3, per=1)) == ["u", "o1", "o3"]
+    assert _ids(state, neighbours.closure(u, 10, per=1)) == ["u", "o1", "o3"]  # o3 could move to c, held by none
+    assert _ids(state, neighbours.closure(u, 10)) == ["u", "o1", "w", "o3"]
+
+
 def test_the_chain_from_one_team_starts_with_the_orders_holding_that_teams_volunteers() -> None:
     state = _chain()
     neighbours = Neighbours(state, list(range(len(state.problem.orders))))
