@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterable
 
 from matching.cpsat import evaluate, solve_subset
 from matching.params import Budget
@@ -107,18 +108,19 @@ class Neighbours:
         blockers alone, cut to their cheapest volunteers, do not contain.
         """
         problem = self.state.problem
+
+        def most_held(counts: dict[int, int], orders: Iterable[int]) -> list[int]:
+            return sorted(orders, key=lambda o2: (-counts[o2], problem.orders[o2].priority, o2))
+
         hood, level, seen = [oi], [oi], {oi}
         while level and len(hood) < size:
             found: dict[int, int] = {}
             for o in level:
                 held = self.holding(o, team if o == oi else None)
-                new = [o2 for o2 in held if o2 not in seen]
-                for o2 in sorted(new, key=lambda o2: (-held[o2], problem.orders[o2].priority, o2))[:per]:
+                for o2 in most_held(held, [o2 for o2 in held if o2 not in seen])[:per]:
                     found[o2] = found.get(o2, 0) + held[o2]
-            if per is None:
-                level = sorted(found, key=lambda o2: (-found[o2], problem.orders[o2].priority, o2))
-            else:
-                level = list(found)  # by the order of the holders they follow: the main chains are kept whole
+            # With per, by the order of the holders they follow: the main chains are kept whole.
+            level = most_held(found, found) if per is None else list(found)
             level = level[: size - len(hood)]
             hood += level
             seen.update(level)

@@ -54,7 +54,7 @@ class SearchParams:
     # Then a deeper chain, each order followed only through its few main holders: so many, one entry per round in turn.
     deep_holders: tuple[int, ...] = (3, 2)
     # Once stuck, repair then takes each unserved order's teams in turn, following the same chain from the holders
-    # of one team's volunteers.
+    # of one team's volunteers. Every chain is at most closure_orders long; 0 turns them all off.
     team_repair: bool = True
     # Repair steps ask CP-SAT only for a plan serving more, and take the first one found.
     repair_first_gain: bool = True

@@ -56,7 +56,7 @@ def repair_round(
                 per = params.deep_holders[tried % len(params.deep_holders)]
                 chain = neighbours.closure(oi, wide, per=per)
                 hoods.append((chain, len(chain)))
-        if focus > 1 and params.team_repair:
+        if focus > 1 and params.team_repair and params.closure_orders:
             # Then the same chain starting from one of the order's teams (the next in turn): what holds the
             # volunteers of that team it would need, and what holds their alternatives.
             teams = neighbours.teams_to_try(oi)
